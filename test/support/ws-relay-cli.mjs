@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Starts a ws-relay in its own process: `node test/support/ws-relay-cli.mjs [--path mem://] [--port 0]`.
+// Prints `READY ws://127.0.0.1:PORT/rpc` on stdout once listening and runs until SIGTERM/SIGINT.
+import { parseArgs } from 'node:util';
+import { startWsRelay } from './ws-relay-impl.mjs';
+
+const { values } = parseArgs({
+  options: {
+    path: { type: 'string', default: 'mem://' },
+    port: { type: 'string', default: '0' },
+  },
+});
+
+const relay = await startWsRelay({ path: values.path, port: Number(values.port) });
+process.stdout.write(`READY ${relay.url}\n`);
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  relay.close().then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(`ws-relay: close failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,22 @@
+/** Types for ws-relay-impl.mjs (plain ESM so that child processes can run it without ts-jest). */
+
+export interface WsRelayOptions {
+  /** Engine url handed to the embedded engine, e.g. 'mem://' or 'surrealkv:///abs/path'. */
+  path: string;
+  /** TCP port on 127.0.0.1; default 0 = random free port. */
+  port?: number;
+  /** Interface to listen on; default '127.0.0.1'. */
+  host?: string;
+  /** Passed to the native engine's connect(), like @surrealdb/node's ConnectionOptions. */
+  engineOptions?: Record<string, unknown>;
+}
+
+export interface WsRelay {
+  /** ws://127.0.0.1:PORT/rpc */
+  url: string;
+  port: number;
+  /** Terminates all sockets, stops the server, cleans up sessions and frees the engine. Idempotent. */
+  close(): Promise<void>;
+}
+
+export declare function startWsRelay(options: WsRelayOptions): Promise<WsRelay>;

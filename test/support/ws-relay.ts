@@ -1,0 +1,8 @@
+/**
+ * Test-only WebSocket relay: serves ONE embedded SurrealDB engine (@surrealdb/node) at
+ * `ws://127.0.0.1:PORT/rpc` so SDK clients in this process and in child processes can share one
+ * database through a real `ws://` endpoint. The implementation lives in ws-relay-impl.mjs so that
+ * plain `node` child processes (ws-relay-cli.mjs) can run it without ts-jest.
+ */
+export type { WsRelay, WsRelayOptions } from './ws-relay-impl.mjs';
+export { startWsRelay } from './ws-relay-impl.mjs';
