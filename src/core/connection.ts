@@ -1,0 +1,108 @@
+import { Surreal, createRemoteEngines, type ConnectOptions, type Engines } from 'surrealdb';
+import { DatabaseUnreachableError } from './errors.js';
+import { isEmbeddedUrl, redactUrl, type MigrationLogger, type ResolvedMigrationsOptions } from './options.js';
+
+/** A database connection and whether this library owns (and so closes) it. */
+export interface MigrationConnection {
+  readonly db: Surreal;
+  /** True when the library opened it; a `client` passed in is never closed. */
+  readonly owned: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to `options.url` (or wraps `options.client`), with a timeout per attempt and bounded
+ * retries with backoff. Throws {@link DatabaseUnreachableError} when the budget is spent.
+ *
+ * The embedded engines' native binary is imported only for embedded URLs, and `ws` only where
+ * the runtime has no global WebSocket (Node 20).
+ */
+export async function openConnection(
+  options: ResolvedMigrationsOptions,
+  logger: MigrationLogger,
+): Promise<MigrationConnection> {
+  if (options.client) {
+    const db = options.client;
+    return { db, owned: false, close: async () => {} };
+  }
+  const url = options.url as string;
+  const embedded = isEmbeddedUrl(url);
+  const { timeoutMs, retries, backoffMs } = options.connect;
+  const attempts = retries + 1;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const db = await createClient(embedded);
+    try {
+      await withTimeout(db.connect(url, connectOptions(options, embedded)), timeoutMs, () =>
+        embedded
+          ? `no answer within ${timeoutMs} ms; another process may hold this embedded database open (one process per path)`
+          : `no answer within ${timeoutMs} ms`,
+      );
+      return { db, owned: true, close: () => db.close().then(() => undefined) };
+    } catch (error) {
+      lastError = error;
+      void db.close().catch(() => {});
+      if (attempt < attempts) {
+        const delay = backoffMs * 2 ** (attempt - 1);
+        logger.warn(
+          `SurrealDB at ${redactUrl(url)} not reachable (attempt ${attempt}/${attempts}): ${
+            error instanceof Error ? error.message : String(error)
+          }; retrying in ${delay} ms`,
+        );
+        await sleep(delay);
+      }
+    }
+  }
+  throw new DatabaseUnreachableError(redactUrl(url), attempts, lastError);
+}
+
+async function createClient(embedded: boolean): Promise<Surreal> {
+  let engines: Engines = createRemoteEngines();
+  if (embedded) {
+    // Loaded lazily: remote-only users never load the native binary.
+    const { createNodeEngines } = await import('@surrealdb/node');
+    engines = { ...engines, ...createNodeEngines() };
+  }
+  if (typeof globalThis.WebSocket === 'undefined') {
+    const { default: WebSocketImpl } = await import('ws');
+    return new Surreal({ engines, websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
+  }
+  return new Surreal({ engines });
+}
+
+function connectOptions(options: ResolvedMigrationsOptions, embedded: boolean): ConnectOptions {
+  const result: ConnectOptions = {
+    namespace: options.namespace as string,
+    database: options.database as string,
+    // Retrying the connection is this module's job, with a bounded budget.
+    reconnect: false,
+  };
+  // Credentials go to servers only; embedded engines have no users to sign in as.
+  if (!embedded && options.auth) {
+    const { username, password, namespace, database } = options.auth;
+    result.authentication =
+      namespace && database
+        ? { username, password, namespace, database }
+        : namespace
+          ? { username, password, namespace }
+          : { username, password };
+  }
+  return result;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

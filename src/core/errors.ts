@@ -1,0 +1,306 @@
+/**
+ * Every error this library throws extends {@link MigrationsError} and carries a stable `code`
+ * that callers (and the CLI's exit codes) can switch on. Messages say what to do next.
+ */
+
+/** Stable error codes. */
+export type MigrationsErrorCode =
+  | 'INVALID_OPTIONS'
+  | 'INVALID_ARGUMENT'
+  | 'DISCOVERY_FAILED'
+  | 'MIGRATION_FAILED'
+  | 'MISSING_DOWN'
+  | 'PENDING_MIGRATIONS'
+  | 'CHECKSUM_MISMATCH'
+  | 'MISSING_FILE'
+  | 'OUT_OF_ORDER'
+  | 'FAILED_MIGRATION_PENDING'
+  | 'LOCK_TIMEOUT'
+  | 'DATABASE_UNREACHABLE';
+
+/** Up or down. */
+export type MigrationDirection = 'up' | 'down';
+
+/** Base class of every error thrown by this library. */
+export abstract class MigrationsError extends Error {
+  abstract readonly code: MigrationsErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An option is missing or malformed. Thrown when the options are resolved, before any I/O. */
+export class MigrationOptionsError extends MigrationsError {
+  readonly code = 'INVALID_OPTIONS';
+
+  constructor(
+    /** The option at fault, e.g. `lock.ttlMs`. */
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`Invalid migrations option \`${field}\`: ${problem}`);
+  }
+}
+
+/** A method was called with arguments that cannot be honoured (e.g. `rollback({ to, steps })`). */
+export class MigrationArgumentError extends MigrationsError {
+  readonly code = 'INVALID_ARGUMENT';
+}
+
+/** One problem found while reading the migrations folder. */
+export interface DiscoveryProblem {
+  /** Paths relative to the working directory. */
+  files: string[];
+  problem: string;
+}
+
+/** The migrations folder holds something that cannot be run safely. Nothing was applied. */
+export class MigrationDiscoveryError extends MigrationsError {
+  readonly code = 'DISCOVERY_FAILED';
+
+  constructor(
+    readonly directory: string,
+    readonly problems: readonly DiscoveryProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Cannot load migrations from ${directory}:\n` +
+        problems.map((p) => `  - ${p.files.join(', ')}: ${p.problem}`).join('\n'),
+      options,
+    );
+  }
+}
+
+/** Where a migration failed. */
+export interface MigrationFailureContext {
+  version: number;
+  name: string;
+  /** The script, relative to the working directory. */
+  file: string;
+  direction: MigrationDirection;
+  /** The failing statement's text, when it is known. */
+  statement?: string;
+  /** 1-based line and column in `file` where the failing statement (or parse error) is. */
+  line?: number;
+  column?: number;
+  /** SurrealDB's own message. */
+  reason: string;
+  cause?: unknown;
+}
+
+/**
+ * A migration script failed. In a transactional migration nothing of it was kept, and no history
+ * row was written (up) or deleted (down).
+ */
+export class MigrationError extends MigrationsError {
+  readonly code = 'MIGRATION_FAILED';
+  readonly version: number;
+  /**
+   * The migration's name. (`name` keeps its JavaScript meaning, the error class name, so that
+   * loggers and `err.name === 'MigrationError'` checks work as everywhere else.)
+   */
+  readonly migrationName: string;
+  readonly file: string;
+  readonly direction: MigrationDirection;
+  readonly statement: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  /** SurrealDB's own message, without the location prefix. */
+  readonly reason: string;
+
+  constructor(context: MigrationFailureContext, hint?: string) {
+    const where =
+      context.line === undefined
+        ? context.file
+        : `${context.file}:${context.line}${context.column === undefined ? '' : `:${context.column}`}`;
+    super(
+      `Migration ${context.version} (${context.name || 'unnamed'}, ${context.direction}) failed at ${where}: ` +
+        `${context.reason}` +
+        (context.statement ? `\n  statement: ${abbreviate(context.statement)}` : '') +
+        `\n  ${hint ?? defaultHint(context.direction)}`,
+      { cause: context.cause },
+    );
+    this.version = context.version;
+    this.migrationName = context.name;
+    this.file = context.file;
+    this.direction = context.direction;
+    this.statement = context.statement;
+    this.line = context.line;
+    this.column = context.column;
+    this.reason = context.reason;
+  }
+}
+
+function defaultHint(direction: MigrationDirection): string {
+  return direction === 'up'
+    ? 'Nothing of this migration was applied. Fix the script and start again.'
+    : 'Nothing of this rollback was applied. Fix the down script and run the rollback again.';
+}
+
+function abbreviate(statement: string): string {
+  const oneLine = statement.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 200 ? `${oneLine.slice(0, 197)}...` : oneLine;
+}
+
+/** A rollback needs a down script that does not exist. Nothing was rolled back. */
+export class MissingDownMigrationError extends MigrationsError {
+  readonly code = 'MISSING_DOWN';
+
+  constructor(readonly versions: readonly { version: number; name: string; expectedFile: string }[]) {
+    super(
+      `Cannot roll back: no down script for ${versions
+        .map((v) => `version ${v.version} (${v.name || 'unnamed'})`)
+        .join(', ')}. Nothing was rolled back. Add ${versions
+        .map((v) => v.expectedFile)
+        .join(', ')}, or roll back to a version above it.`,
+    );
+  }
+}
+
+/** `mode: 'validate'` found migrations that are not applied. */
+export class PendingMigrationsError extends MigrationsError {
+  readonly code = 'PENDING_MIGRATIONS';
+
+  constructor(readonly pending: readonly { version: number; name: string; file: string }[]) {
+    super(
+      `${pending.length} migration(s) pending: ${pending
+        .map((p) => p.file)
+        .join(', ')}. This app starts in mode 'validate' and applies nothing: run the migrations ` +
+        `first (for example \`npx surreal-migrate up\` in the deploy job), or start with mode 'apply'.`,
+    );
+  }
+}
+
+/** One applied migration whose file no longer matches what was applied. */
+export interface ChecksumMismatch {
+  version: number;
+  name: string;
+  file: string;
+  stored: string;
+  current: string;
+}
+
+/** An applied migration's file was edited after it was applied. */
+export class ChecksumMismatchError extends MigrationsError {
+  readonly code = 'CHECKSUM_MISMATCH';
+
+  constructor(readonly mismatches: readonly ChecksumMismatch[]) {
+    super(
+      `Applied migration(s) changed on disk:\n` +
+        mismatches
+          .map((m) => `  - ${m.version} ${m.file}: applied ${m.stored}, now ${m.current}`)
+          .join('\n') +
+        `\n  Restore the applied text and add a new migration for the change. If the edit is ` +
+        `harmless (comments, formatting), accept it with manager.repair({ changed: true }) or ` +
+        `\`surreal-migrate repair --changed\`.`,
+    );
+  }
+}
+
+/** Applied migrations whose files are gone. */
+export class MissingMigrationFileError extends MigrationsError {
+  readonly code = 'MISSING_FILE';
+
+  constructor(readonly missing: readonly { version: number; name: string | undefined }[]) {
+    super(
+      `Applied migration(s) have no file in the migrations folder: ${missing
+        .map((m) => `${m.version}${m.name ? ` (${m.name})` : ''}`)
+        .join(', ')}. Restore the file(s), or set allowMissing: true to only warn.`,
+    );
+  }
+}
+
+/** A pending migration is older than the newest applied one. */
+export class OutOfOrderMigrationError extends MigrationsError {
+  readonly code = 'OUT_OF_ORDER';
+
+  constructor(
+    readonly pending: readonly { version: number; file: string }[],
+    readonly highestApplied: number,
+  ) {
+    super(
+      `Pending migration(s) ${pending
+        .map((p) => `${p.version} (${p.file})`)
+        .join(', ')} are older than the newest applied version ${highestApplied}. ` +
+        `Renumber them above ${highestApplied}, or set allowOutOfOrder: true to apply them anyway.`,
+    );
+  }
+}
+
+/** A no-transaction migration failed part-way and its record still stands. */
+export class FailedMigrationPendingError extends MigrationsError {
+  readonly code = 'FAILED_MIGRATION_PENDING';
+
+  constructor(
+    readonly failed: readonly {
+      version: number;
+      name: string;
+      file: string;
+      statementsApplied: number;
+      error: string;
+    }[],
+  ) {
+    super(
+      `Migration(s) failed part-way outside a transaction and need an operator:\n` +
+        failed
+          .map(
+            (f) =>
+              `  - ${f.version} ${f.file}: ${f.statementsApplied} statement(s) applied, then: ${f.error}`,
+          )
+          .join('\n') +
+        `\n  Fix the database by hand, then call manager.resolve(version, 'applied') if the ` +
+        `migration is now complete, or manager.resolve(version, 'rolled-back') if its effects are ` +
+        `undone (CLI: surreal-migrate resolve <version> --applied|--rolled-back).`,
+    );
+  }
+}
+
+/** Holder of the migration lock, as recorded in the lock record. */
+export interface LockHolder {
+  host: string;
+  pid: number;
+  token: string;
+  acquiredAt?: Date | undefined;
+  expiresAt?: Date | undefined;
+}
+
+/** The migration lock stayed held by another process for longer than `lock.waitTimeoutMs`. */
+export class MigrationLockError extends MigrationsError {
+  readonly code = 'LOCK_TIMEOUT';
+
+  constructor(
+    readonly holder: LockHolder | undefined,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `Timed out after ${waitedMs} ms waiting for the migration lock` +
+        (holder
+          ? `, held by ${holder.host} pid ${holder.pid} (${holder.token}) until ${holder.expiresAt?.toISOString() ?? 'unknown'}`
+          : '') +
+        `. If that process is gone the lease expires by itself; otherwise wait for it, raise ` +
+        `lock.waitTimeoutMs, or, when you are sure no migration runs, call manager.forceUnlock().`,
+    );
+  }
+}
+
+/** The database could not be reached within the connect budget. Nothing was attempted. */
+export class DatabaseUnreachableError extends MigrationsError {
+  readonly code = 'DATABASE_UNREACHABLE';
+
+  constructor(
+    /** The URL with credentials redacted. */
+    readonly url: string,
+    readonly attempts: number,
+    cause: unknown,
+  ) {
+    super(
+      `Cannot reach SurrealDB at ${url} after ${attempts} attempt(s): ${
+        cause instanceof Error ? cause.message : String(cause)
+      }. Check the URL, that the server is running, and the credentials; tune connect.timeoutMs, ` +
+        `connect.retries and connect.backoffMs for slow starts.`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,218 @@
+import { RecordId, Table, type QueryResponse, type Surreal } from 'surrealdb';
+import type { ResolvedMigrationsOptions } from './options.js';
+
+/** One row of the history table. Open Notebook's rows have only `version` and `appliedAt`. */
+export interface AppliedRecord {
+  version: number;
+  name: string | undefined;
+  checksum: string | undefined;
+  appliedAt: Date | undefined;
+  durationMs: number | undefined;
+}
+
+/** A no-transaction migration that failed part-way (`<table>_failed:<version>`). */
+export interface FailedRecord {
+  version: number;
+  name: string;
+  file: string;
+  checksum: string | undefined;
+  statementsApplied: number;
+  statementCount: number;
+  error: string;
+  failedAt: Date | undefined;
+}
+
+/** Everything the planner needs from the database, read in one round trip. */
+export interface HistorySnapshot {
+  applied: AppliedRecord[];
+  failed: FailedRecord[];
+}
+
+/** Fields written with each history row. */
+export interface HistoryEntry {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+/**
+ * The `_sbl_migrations` table (and its `_failed` sibling). Every value is a bound parameter; only
+ * the table names, validated as identifiers when the options were resolved, appear in DDL.
+ *
+ * A table that does not exist yet reads as empty: the tables are defined only when something is
+ * about to be written.
+ */
+export class HistoryStore {
+  readonly #db: Surreal;
+  readonly #history: Table;
+  readonly #failed: Table;
+  readonly #ddl: string;
+  #defined = false;
+
+  constructor(db: Surreal, options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable'>) {
+    this.#db = db;
+    this.#history = new Table(options.table);
+    this.#failed = new Table(options.failedTable);
+    this.#ddl = [options.table, options.failedTable, options.lockTable]
+      .map((name) => `DEFINE TABLE IF NOT EXISTS ${name} SCHEMALESS;`)
+      .join(' ');
+  }
+
+  /** The record id of a version's history row. */
+  recordId(version: number): RecordId {
+    return new RecordId(this.#history.name, version);
+  }
+
+  failedRecordId(version: number): RecordId {
+    return new RecordId(this.#failed.name, version);
+  }
+
+  /** Applied versions only: the smallest query that answers "what is applied?". */
+  async readVersions(): Promise<number[]> {
+    const [response] = await this.#db
+      .query('SELECT VALUE version FROM $history', { history: this.#history })
+      .responses();
+    return rowsOrEmpty<unknown>(response).map(Number);
+  }
+
+  /** History and failed records, in one request. */
+  async read(): Promise<HistorySnapshot> {
+    const [history, failed] = await this.#db
+      .query('SELECT * FROM $history; SELECT * FROM $failed', {
+        history: this.#history,
+        failed: this.#failed,
+      })
+      .responses();
+    return {
+      applied: rowsOrEmpty<Record<string, unknown>>(history)
+        .map(toAppliedRecord)
+        .sort((a, b) => a.version - b.version),
+      failed: rowsOrEmpty<Record<string, unknown>>(failed)
+        .map(toFailedRecord)
+        .sort((a, b) => a.version - b.version),
+    };
+  }
+
+  /** Defines the bookkeeping tables, once per process, before the first write. */
+  async ensureDefined(): Promise<void> {
+    if (this.#defined) return;
+    await this.#db.query(this.#ddl);
+    this.#defined = true;
+  }
+
+  /**
+   * The statement that writes a history row inside a migration's transaction. Its parameters use
+   * the `__sbl_` prefix to stay out of the way of the script's own variables; `$__sbl_started` is
+   * set by the runner at the start of the transaction.
+   */
+  recordStatement(entry: HistoryEntry): { sql: string; vars: Record<string, unknown> } {
+    return {
+      sql:
+        'CREATE $__sbl_id CONTENT { version: $__sbl_version, name: $__sbl_name, checksum: $__sbl_checksum, ' +
+        'applied_at: time::now(), duration_ms: duration::millis(time::now() - $__sbl_started) }',
+      vars: {
+        __sbl_id: this.recordId(entry.version),
+        __sbl_version: entry.version,
+        __sbl_name: entry.name,
+        __sbl_checksum: entry.checksum,
+      },
+    };
+  }
+
+  /** The statement that deletes a history row inside a rollback's transaction. */
+  deleteStatement(version: number): { sql: string; vars: Record<string, unknown> } {
+    return { sql: 'DELETE $__sbl_id', vars: { __sbl_id: this.recordId(version) } };
+  }
+
+  /**
+   * Records versions as applied without running them, atomically, and clears their failed records.
+   * `how` is kept in the row (`recorded_by`) so that an operator can tell these rows apart.
+   */
+  async recordApplied(entries: readonly HistoryEntry[], how: 'baseline' | 'resolve'): Promise<void> {
+    if (entries.length === 0) return;
+    await this.ensureDefined();
+    const vars: Record<string, unknown> = { how };
+    const statements = entries.map((entry, i) => {
+      vars[`id${i}`] = this.recordId(entry.version);
+      vars[`fail${i}`] = this.failedRecordId(entry.version);
+      vars[`row${i}`] = entry;
+      return (
+        `UPSERT $id${i} SET version = $row${i}.version, name = $row${i}.name, checksum = $row${i}.checksum, ` +
+        `applied_at = time::now(), recorded_by = $how; DELETE $fail${i};`
+      );
+    });
+    await this.#db.query(`BEGIN TRANSACTION; ${statements.join(' ')} COMMIT TRANSACTION;`, vars);
+  }
+
+  /** Sets stored checksums (repair). */
+  async updateChecksums(entries: readonly { version: number; checksum: string; name: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const vars: Record<string, unknown> = {};
+    const statements = entries.map((entry, i) => {
+      vars[`id${i}`] = this.recordId(entry.version);
+      vars[`sum${i}`] = entry.checksum;
+      vars[`name${i}`] = entry.name;
+      return `UPDATE $id${i} SET checksum = $sum${i}, name = name ?? $name${i};`;
+    });
+    await this.#db.query(`BEGIN TRANSACTION; ${statements.join(' ')} COMMIT TRANSACTION;`, vars);
+  }
+
+  /** Records a failed no-transaction attempt. */
+  async recordFailed(record: Omit<FailedRecord, 'failedAt'>): Promise<void> {
+    await this.ensureDefined();
+    await this.#db.query(
+      'UPSERT $id CONTENT { version: $row.version, name: $row.name, file: $row.file, checksum: $row.checksum, ' +
+        'statements_applied: $row.statementsApplied, statement_count: $row.statementCount, error: $row.error, ' +
+        'failed_at: time::now() }',
+      { id: this.failedRecordId(record.version), row: { ...record, checksum: record.checksum ?? null } },
+    );
+  }
+
+  /** Deletes a failed record (resolve as rolled back). */
+  async deleteFailed(version: number): Promise<void> {
+    await this.#db.query('DELETE $id', { id: this.failedRecordId(version) });
+  }
+}
+
+/** Rows of a SELECT, or [] when the table does not exist yet (SurrealDB 3 reports NotFound). */
+function rowsOrEmpty<T>(response: QueryResponse | undefined): T[] {
+  if (!response) return [];
+  if (response.success) return (response.result as T[] | null | undefined) ?? [];
+  if (response.error.kind === 'NotFound') return [];
+  throw response.error;
+}
+
+function toDate(value: unknown): Date | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) return value;
+  if (typeof (value as { toDate?: unknown }).toDate === 'function') return (value as { toDate(): Date }).toDate();
+  const date = new Date(String(value));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function toAppliedRecord(row: Record<string, unknown>): AppliedRecord {
+  return {
+    version: Number(row.version),
+    name: optionalString(row.name),
+    checksum: optionalString(row.checksum),
+    appliedAt: toDate(row.applied_at),
+    durationMs: row.duration_ms === undefined || row.duration_ms === null ? undefined : Number(row.duration_ms),
+  };
+}
+
+function toFailedRecord(row: Record<string, unknown>): FailedRecord {
+  return {
+    version: Number(row.version),
+    name: String(row.name ?? ''),
+    file: String(row.file ?? ''),
+    checksum: optionalString(row.checksum),
+    statementsApplied: Number(row.statements_applied ?? 0),
+    statementCount: Number(row.statement_count ?? 0),
+    error: String(row.error ?? ''),
+    failedAt: toDate(row.failed_at),
+  };
+}

@@ -1,0 +1,65 @@
+import type { LockHolder, MigrationDirection } from './errors.js';
+
+/** The payload of each event, by event name. */
+export interface MigrationEventMap {
+  /** A migration is about to run up. */
+  migrating: { version: number; name: string; file: string };
+  /** A migration was applied (or found applied by another replica: `byAnother`). */
+  migrated: { version: number; name: string; file: string; durationMs: number; byAnother: boolean };
+  /** A migration failed, in either direction. */
+  failed: { version: number; name: string; file: string; direction: MigrationDirection; error: Error };
+  /** A migration is about to be rolled back. */
+  rollingBack: { version: number; name: string; file: string };
+  /** A migration was rolled back. */
+  rolledBack: { version: number; name: string; file: string; durationMs: number };
+  /** Another process holds the lock; this one waits. Emitted once per wait. */
+  lockWaiting: { holder: LockHolder | undefined };
+  /** This process holds the lock. */
+  lockAcquired: { waitedMs: number; tookOver: LockHolder | undefined };
+}
+
+export type MigrationEventName = keyof MigrationEventMap;
+
+/** One callback per event; all optional. */
+export type MigrationEventHandlers = {
+  [K in MigrationEventName]: (event: MigrationEventMap[K]) => void;
+};
+
+type Listener<K extends MigrationEventName> = (event: MigrationEventMap[K]) => void;
+
+/**
+ * A small typed event emitter. A listener that throws is reported through `onListenerError`
+ * and never breaks a migration.
+ */
+export class MigrationEvents {
+  readonly #listeners = new Map<MigrationEventName, Set<Listener<never>>>();
+
+  constructor(private readonly onListenerError: (error: unknown) => void = () => {}) {}
+
+  /** Subscribes; returns the function that unsubscribes. */
+  on<K extends MigrationEventName>(event: K, listener: Listener<K>): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  /** Subscribes every handler of a handler object. */
+  subscribe(handlers: Partial<MigrationEventHandlers>): () => void {
+    const offs = (Object.keys(handlers) as MigrationEventName[]).flatMap((name) => {
+      const handler = handlers[name];
+      return handler ? [this.on(name, handler as Listener<typeof name>)] : [];
+    });
+    return () => offs.forEach((off) => off());
+  }
+
+  emit<K extends MigrationEventName>(event: K, payload: MigrationEventMap[K]): void {
+    for (const listener of this.#listeners.get(event) ?? []) {
+      try {
+        (listener as Listener<K>)(payload);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+}

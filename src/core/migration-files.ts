@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MigrationDiscoveryError, type DiscoveryProblem, type MigrationDirection } from './errors.js';
+import { hasLeadingDirective } from './surql-splitter.js';
+
+/** The directive, in a file's leading comments, that runs it statement by statement. */
+export const NO_TRANSACTION_DIRECTIVE = 'migrate:no-transaction';
+
+/** Files read at once during discovery. */
+const READ_CONCURRENCY = 32;
+
+/** One migration script (up or down) as discovered on disk. */
+export interface MigrationFile {
+  /** The integer prefix of the file name. */
+  readonly version: number;
+  /** The part of the file name after `<version>_`, without the down marker; '' for `12.surql`. */
+  readonly name: string;
+  readonly direction: MigrationDirection;
+  /** Absolute path. */
+  readonly path: string;
+  /** Path relative to the working directory, for messages. */
+  readonly file: string;
+  /** The script with any BOM stripped and CRLF turned into LF. */
+  readonly text: string;
+  /** sha256 (hex) of `text`. */
+  readonly checksum: string;
+  /** The file asks to run outside a transaction (`-- migrate:no-transaction`). */
+  readonly noTransaction: boolean;
+}
+
+/** The result of reading a migrations folder. */
+export interface DiscoveredMigrations {
+  /** Up scripts, sorted by version. */
+  readonly up: readonly MigrationFile[];
+  /** Down scripts, sorted by version. */
+  readonly down: readonly MigrationFile[];
+  /** File names in the folder that are not migrations. */
+  readonly ignored: readonly string[];
+}
+
+interface ParsedName {
+  version: number;
+  name: string;
+  direction: MigrationDirection;
+  /**
+   * `12_name_down.surql`: Open Notebook's down style when `12_name.surql` exists, else an up
+   * script whose name happens to end in `_down`. Settled in discovery, which sees the folder.
+   */
+  namedDown?: boolean;
+}
+
+const EXTENSION = /\.(surql|surrealql)$/i;
+
+/**
+ * Reads a file name. Accepted:
+ * - `0001_create_users.surql` and its down `0001_create_users.down.surql`;
+ * - Open Notebook's `1.surrealql` and `1_down.surrealql` (and `11_name_down.surrealql` next to
+ *   `11_name.surrealql`).
+ * Returns undefined for anything else.
+ */
+export function parseMigrationFileName(fileName: string): ParsedName | undefined {
+  if (!EXTENSION.test(fileName)) return undefined;
+  let stem = fileName.replace(EXTENSION, '');
+  let direction: MigrationDirection = 'up';
+  let namedDown = false;
+  if (/^\d+_down$/i.test(stem)) {
+    direction = 'down';
+    stem = stem.slice(0, -'_down'.length);
+  } else if (/\.down$/i.test(stem)) {
+    direction = 'down';
+    stem = stem.slice(0, -'.down'.length);
+  } else if (/^\d+_.+_down$/i.test(stem)) {
+    direction = 'down';
+    namedDown = true;
+    stem = stem.slice(0, -'_down'.length);
+  }
+  const match = /^(\d+)(?:_([^.]+))?$/.exec(stem);
+  if (!match) return undefined;
+  const version = Number(match[1]);
+  if (!Number.isSafeInteger(version)) return undefined;
+  const parsed: ParsedName = { version, name: match[2] ?? '', direction };
+  if (namedDown) parsed.namedDown = true;
+  return parsed;
+}
+
+/** Strips a UTF-8 BOM and turns CRLF (and lone CR) into LF. */
+export function normalizeScript(raw: string): string {
+  return (raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw).replace(/\r\n?/g, '\n');
+}
+
+/** sha256 (hex) of a normalized script. */
+export function checksumOf(normalizedText: string): string {
+  return createHash('sha256').update(normalizedText, 'utf8').digest('hex');
+}
+
+/**
+ * Reads the migrations folder once: names, contents and checksums. Throws
+ * {@link MigrationDiscoveryError} listing every problem (duplicate versions, a down with no up,
+ * version 0, unreadable files).
+ */
+export async function discoverMigrations(directory: string): Promise<DiscoveredMigrations> {
+  const absolute = path.resolve(directory);
+  const display = (fileName: string) => path.relative(process.cwd(), path.join(absolute, fileName)) || fileName;
+
+  let entries;
+  try {
+    entries = await readdir(absolute, { withFileTypes: true });
+  } catch (error) {
+    throw new MigrationDiscoveryError(
+      directory,
+      [
+        {
+          files: [display('')],
+          problem:
+            (error as NodeJS.ErrnoException).code === 'ENOENT'
+              ? `the folder does not exist (resolved against ${process.cwd()}); create it or set \`directory\`.`
+              : `cannot read the folder: ${(error as Error).message}`,
+        },
+      ],
+      { cause: error },
+    );
+  }
+
+  const ignored: string[] = [];
+  const named: (ParsedName & { fileName: string })[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    const parsed = parseMigrationFileName(entry.name);
+    if (parsed) named.push({ ...parsed, fileName: entry.name });
+    else ignored.push(entry.name);
+  }
+  const upNames = new Set(named.filter((n) => n.direction === 'up').map((n) => `${n.version}_${n.name}`));
+  for (const n of named) {
+    if (n.namedDown && !upNames.has(`${n.version}_${n.name}`)) {
+      n.direction = 'up';
+      n.name = `${n.name}_down`;
+    }
+  }
+
+  const problems: DiscoveryProblem[] = [];
+  const byKey = new Map<string, string[]>();
+  for (const n of named) {
+    if (n.version === 0) {
+      problems.push({ files: [display(n.fileName)], problem: 'version 0 is reserved for "nothing applied"; start at 1.' });
+    }
+    const key = `${n.direction}:${n.version}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), n.fileName]);
+  }
+  for (const [key, files] of byKey) {
+    if (files.length > 1) {
+      const [direction, version] = key.split(':');
+      problems.push({
+        files: files.sort().map(display),
+        problem: `${files.length} ${direction} scripts share version ${version}; renumber all but one.`,
+      });
+    }
+  }
+  for (const n of named) {
+    if (n.direction === 'down' && !byKey.has(`up:${n.version}`)) {
+      problems.push({
+        files: [display(n.fileName)],
+        problem: `a down script with no up script of version ${n.version}; add the up script or remove this file.`,
+      });
+    }
+  }
+
+  const files = await mapConcurrent(named, READ_CONCURRENCY, async (n): Promise<MigrationFile | undefined> => {
+    const filePath = path.join(absolute, n.fileName);
+    let raw: string;
+    try {
+      raw = await readFile(filePath, 'utf8');
+    } catch (error) {
+      problems.push({ files: [display(n.fileName)], problem: `cannot be read: ${(error as Error).message}` });
+      return undefined;
+    }
+    const text = normalizeScript(raw);
+    return {
+      version: n.version,
+      name: n.name,
+      direction: n.direction,
+      path: filePath,
+      file: display(n.fileName),
+      text,
+      checksum: checksumOf(text),
+      noTransaction: hasLeadingDirective(text, NO_TRANSACTION_DIRECTIVE),
+    };
+  });
+
+  if (problems.length > 0) throw new MigrationDiscoveryError(directory, problems);
+
+  const byVersion = (a: MigrationFile, b: MigrationFile) => a.version - b.version;
+  const present = files.filter((f): f is MigrationFile => f !== undefined);
+  return {
+    up: present.filter((f) => f.direction === 'up').sort(byVersion),
+    down: present.filter((f) => f.direction === 'down').sort(byVersion),
+    ignored: ignored.sort(),
+  };
+}
+
+async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Duration, RecordId, type QueryResponse, type Surreal } from 'surrealdb';
+import { sleep } from './connection.js';
+import { MigrationLockError, type LockHolder } from './errors.js';
+import type { MigrationEvents } from './migration-events.js';
+import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
+
+/** The outcome of one attempt to take the lock. */
+export type LockAttempt =
+  | { acquired: true; tookOver: LockHolder | undefined }
+  | { acquired: false; holder: LockHolder | undefined };
+
+/**
+ * A lease on the record `<table>_lock:lock`.
+ *
+ * - Acquired by creating the record with its fixed id: while it exists, the create fails with
+ *   AlreadyExists (or, when two creates race, a write conflict). Both mean "held".
+ * - An expired lease is taken over only by a conditional update (`WHERE expires_at < time::now()`),
+ *   so two replicas cannot both take over the same expired lease.
+ * - Expiry is computed by the database's clock, so replicas with skewed clocks agree.
+ * - The holder renews it every third of the ttl and deletes it on release.
+ *
+ * The lock keeps replicas from doing the same work at the same time; correctness does not rest on
+ * it. A holder can outlive its lease (a paused process, a partition), so the history record's
+ * fixed id is the fence: a second apply of the same version fails its commit and is rolled back.
+ */
+export class MigrationLock {
+  readonly #db: Surreal;
+  readonly #id: RecordId;
+  readonly #ttl: Duration;
+  readonly #options: ResolvedMigrationsOptions['lock'];
+  readonly #logger: MigrationLogger;
+  readonly owner: LockHolder;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #lost = false;
+
+  constructor(db: Surreal, options: Pick<ResolvedMigrationsOptions, 'lockTable' | 'lock'>, logger: MigrationLogger) {
+    this.#db = db;
+    this.#id = new RecordId(options.lockTable, 'lock');
+    this.#ttl = new Duration(`${Math.ceil(options.lock.ttlMs)}ms`);
+    this.#options = options.lock;
+    this.#logger = logger;
+    this.owner = { host: hostname(), pid: process.pid, token: randomUUID() };
+  }
+
+  /** True when a renewal found the lease taken by another process. */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** One attempt: create the lease, or take over an expired one. */
+  async tryAcquire(): Promise<LockAttempt> {
+    const owner = { host: this.owner.host, pid: this.owner.pid, token: this.owner.token };
+    const [created] = await this.#db
+      .query('CREATE $id CONTENT { owner: $owner, acquired_at: time::now(), expires_at: time::now() + $ttl }', {
+        id: this.#id,
+        owner,
+        ttl: this.#ttl,
+      })
+      .responses();
+    if (created?.success) return this.#acquired(undefined);
+    if (created && !isHeldError(created)) throw created.error;
+
+    const [takenOver, current] = await this.#db
+      .query(
+        'UPDATE $id SET owner = $owner, acquired_at = time::now(), expires_at = time::now() + $ttl ' +
+          'WHERE expires_at < time::now() RETURN BEFORE; SELECT * FROM ONLY $id',
+        { id: this.#id, owner, ttl: this.#ttl },
+      )
+      .responses();
+    if (takenOver?.success) {
+      const before = (takenOver.result as Record<string, unknown>[])[0];
+      if (before) return this.#acquired(toHolder(before));
+    } else if (takenOver && !isHeldError(takenOver)) {
+      throw takenOver.error;
+    }
+    const holder = current?.success && current.result ? toHolder(current.result as Record<string, unknown>) : undefined;
+    return { acquired: false, holder };
+  }
+
+  /**
+   * Waits for the lock with backoff and jitter. Before every attempt, `stillNeeded` is asked
+   * whether there is still work to do (another replica may have done it): when it says no, the
+   * wait ends with `undefined` and the lock is not taken.
+   */
+  async acquire(stillNeeded: () => Promise<boolean>, events: MigrationEvents): Promise<LockAttempt | undefined> {
+    const started = Date.now();
+    let holder: LockHolder | undefined;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 && !(await stillNeeded())) return undefined;
+      const result = await this.tryAcquire();
+      if (result.acquired) {
+        events.emit('lockAcquired', { waitedMs: Date.now() - started, tookOver: result.tookOver });
+        return result;
+      }
+      if (attempt === 0) events.emit('lockWaiting', { holder: result.holder });
+      holder = result.holder ?? holder;
+      const waited = Date.now() - started;
+      if (waited >= this.#options.waitTimeoutMs) throw new MigrationLockError(holder, waited);
+      const base = Math.min(this.#options.retryMs * 2 ** Math.min(attempt, 3), this.#options.retryMs * 8);
+      const delay = Math.min(base * (0.5 + Math.random()), Math.max(1, this.#options.waitTimeoutMs - waited));
+      await sleep(delay);
+    }
+  }
+
+  /** Deletes the lease if this process still holds it, and stops renewing. */
+  async release(): Promise<void> {
+    this.#stopHeartbeat();
+    await this.#db.query('DELETE $id WHERE owner.token = $lockToken', { id: this.#id, lockToken: this.owner.token });
+  }
+
+  /** The current holder, if any (expired or not). */
+  async holder(): Promise<LockHolder | undefined> {
+    const [row] = await this.#db
+      .query('SELECT * FROM ONLY $id', { id: this.#id })
+      .responses();
+    if (!row?.success || !row.result) return undefined;
+    return toHolder(row.result as Record<string, unknown>);
+  }
+
+  /** Deletes the lease whoever holds it. Returns the holder it removed. */
+  async forceUnlock(): Promise<LockHolder | undefined> {
+    const [row] = await this.#db.query('DELETE $id RETURN BEFORE', { id: this.#id }).responses();
+    if (!row) return undefined;
+    if (!row.success) {
+      if (row.error.kind === 'NotFound') return undefined;
+      throw row.error;
+    }
+    const before = (row.result as Record<string, unknown>[] | undefined)?.[0];
+    return before ? toHolder(before) : undefined;
+  }
+
+  #acquired(tookOver: LockHolder | undefined): LockAttempt {
+    this.#lost = false;
+    this.#startHeartbeat();
+    if (tookOver) {
+      this.#logger.warn(
+        `Took over an expired migration lock from ${tookOver.host} pid ${tookOver.pid} (${tookOver.token})`,
+      );
+    }
+    return { acquired: true, tookOver };
+  }
+
+  #startHeartbeat(): void {
+    this.#stopHeartbeat();
+    this.#heartbeat = setInterval(() => void this.#renew(), Math.max(10, this.#options.ttlMs / 3));
+    // Renewal must never keep a finished process alive.
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  async #renew(): Promise<void> {
+    try {
+      const [renewed] = await this.#db
+        .query('UPDATE $id SET expires_at = time::now() + $ttl WHERE owner.token = $lockToken RETURN AFTER', {
+          id: this.#id,
+          ttl: this.#ttl,
+          lockToken: this.owner.token,
+        })
+        .responses();
+      if (renewed?.success && (renewed.result as unknown[]).length === 0 && !this.#lost) {
+        this.#lost = true;
+        this.#logger.warn(
+          'The migration lock lease was taken over by another process; the history record of each ' +
+            'version still guarantees that it is applied once.',
+        );
+      }
+    } catch (error) {
+      this.#logger.warn(`Could not renew the migration lock: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** AlreadyExists, or a write conflict between concurrent creates: both mean "held". */
+function isHeldError(response: QueryResponse): boolean {
+  if (response.success) return false;
+  return isConflictOrExists(response.error);
+}
+
+/** Whether a SurrealDB error is AlreadyExists or a transaction write conflict. */
+export function isConflictOrExists(error: unknown): boolean {
+  const e = error as { kind?: string; message?: string; isTransactionConflict?: boolean } | undefined;
+  if (!e) return false;
+  if (e.kind === 'AlreadyExists' || e.isTransactionConflict === true) return true;
+  return /already exists|conflict|can be retried|resource busy/i.test(e.message ?? '');
+}
+
+function toHolder(row: Record<string, unknown>): LockHolder {
+  const owner = (row.owner ?? {}) as Record<string, unknown>;
+  const date = (value: unknown) =>
+    value && typeof (value as { toDate?: unknown }).toDate === 'function'
+      ? (value as { toDate(): Date }).toDate()
+      : value
+        ? new Date(String(value))
+        : undefined;
+  return {
+    host: String(owner.host ?? 'unknown'),
+    pid: Number(owner.pid ?? 0),
+    token: String(owner.token ?? ''),
+    acquiredAt: date(row.acquired_at),
+    expiresAt: date(row.expires_at),
+  };
+}

@@ -1,0 +1,483 @@
+import type { Surreal } from 'surrealdb';
+import { openConnection, type MigrationConnection } from './connection.js';
+import {
+  MigrationArgumentError,
+  MigrationError,
+  PendingMigrationsError,
+  type ChecksumMismatch,
+  type LockHolder,
+  type MigrationDirection,
+} from './errors.js';
+import { HistoryStore, type FailedRecord } from './history-store.js';
+import { MigrationEvents } from './migration-events.js';
+import { discoverMigrations, type MigrationFile } from './migration-files.js';
+import { MigrationLock } from './migration-lock.js';
+import { findProblems, type MigrationState } from './migration-plan.js';
+import { MigrationRunner, type MigrationResult } from './migration-runner.js';
+import { resolveOptions, type MigrationsOptions, type ResolvedMigrationsOptions } from './options.js';
+import { surqlStatements } from './surql-splitter.js';
+
+/** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
+export interface MigrationStatus {
+  /** Highest applied version; 0 when none. */
+  currentVersion: number;
+  /** Highest discovered version. */
+  latestVersion: number;
+  applied: {
+    version: number;
+    name: string;
+    appliedAt: Date | undefined;
+    checksum?: string;
+    durationMs?: number;
+    /** true: file matches; false: file changed; null: no checksum stored (adopted history). */
+    verified: boolean | null;
+  }[];
+  pending: { version: number; name: string; file: string }[];
+  drifted: ChecksumMismatch[];
+  missing: { version: number; name: string | undefined }[];
+  failed: FailedRecord[];
+}
+
+/** Arguments of {@link MigrationManager.rollback}: give `to` or `steps`, or nothing for one step. */
+export interface RollbackOptions {
+  /** Leave this version applied and roll back everything above it; 0 rolls back everything. */
+  to?: number;
+  /** How many of the latest applied migrations to roll back. */
+  steps?: number;
+}
+
+/** What {@link MigrationManager.plan} would run. */
+export interface MigrationPlan {
+  direction: MigrationDirection;
+  migrations: { version: number; name: string; file: string; statements: number; noTransaction: boolean }[];
+}
+
+/** The outcome of {@link MigrationManager.dryRun}. */
+export interface DryRunReport {
+  /** Migrations that ran inside the cancelled transaction and succeeded. */
+  verified: { version: number; name: string; file: string }[];
+  /** No-transaction migrations (and those after them) that a dry run cannot execute. */
+  notVerifiable: { version: number; name: string; file: string }[];
+}
+
+/** Problems found by {@link MigrationManager.validate} that did not throw. */
+export interface ValidationReport {
+  warnings: string[];
+  pending: number;
+}
+
+/**
+ * The migrations of one folder against one database.
+ *
+ * Created with {@link MigrationManager.create}, which connects and reads the folder once;
+ * {@link MigrationManager.refresh} reads it again. In a Nest app, inject it.
+ *
+ * @example
+ * ```ts
+ * const manager = await MigrationManager.create({
+ *   url: 'surrealkv://data/app.db', namespace: 'app', database: 'app',
+ * });
+ * await manager.runMigrationUp();
+ * console.log(await manager.getCurrentVersion());
+ * await manager.close();
+ * ```
+ */
+export class MigrationManager {
+  readonly options: ResolvedMigrationsOptions;
+  /** Typed events: migrating, migrated, failed, rollingBack, rolledBack, lockWaiting, lockAcquired. */
+  readonly events: MigrationEvents;
+  /** Runs migrations one by one (`runOneUp`, `runOneDown`, `runAll`). */
+  readonly runner: MigrationRunner;
+  readonly #connection: MigrationConnection;
+  readonly #history: HistoryStore;
+  readonly #lock: MigrationLock;
+  #up: readonly MigrationFile[] = [];
+  #down: readonly MigrationFile[] = [];
+
+  /** Resolves the options, connects (with retries) and reads the folder. */
+  static async create(options: MigrationsOptions | ResolvedMigrationsOptions): Promise<MigrationManager> {
+    const resolved = 'lockTable' in options ? options : resolveOptions(options);
+    // Reading the folder first: a broken folder is reported without waiting for a database.
+    const discovered = await discoverMigrations(resolved.directory);
+    const connection = await openConnection(resolved, resolved.logger);
+    const manager = new MigrationManager(resolved, connection);
+    manager.#setFiles(discovered.up, discovered.down, discovered.ignored);
+    return manager;
+  }
+
+  private constructor(options: ResolvedMigrationsOptions, connection: MigrationConnection) {
+    this.options = options;
+    this.#connection = connection;
+    const logger = options.logger;
+    this.events = new MigrationEvents((error) =>
+      logger.warn(`A migration event listener threw: ${(error as Error).message}`),
+    );
+    this.events.subscribe(options.on);
+    this.events.subscribe({
+      migrated: (e) =>
+        logger.log(
+          e.byAnother
+            ? `Migration ${label(e)} was applied by another replica`
+            : `Applied migration ${label(e)} in ${e.durationMs} ms`,
+        ),
+      rolledBack: (e) => logger.log(`Rolled back migration ${label(e)} in ${e.durationMs} ms`),
+      failed: (e) => logger.error(e.error.message),
+      lockWaiting: (e) =>
+        logger.log(
+          `Waiting for the migration lock` + (e.holder ? ` held by ${e.holder.host} pid ${e.holder.pid}` : ''),
+        ),
+    });
+    this.#history = new HistoryStore(connection.db, options);
+    this.#lock = new MigrationLock(connection.db, options, logger);
+    this.runner = new MigrationRunner({
+      db: connection.db,
+      options,
+      history: this.#history,
+      lock: this.#lock,
+      events: this.events,
+      logger,
+      files: () => ({ up: this.#up, down: this.#down }),
+    });
+  }
+
+  /** The connection in use (the app's `client`, or the one this manager opened). */
+  get db(): Surreal {
+    return this.#connection.db;
+  }
+
+  /** Discovered up scripts, sorted by version. */
+  get upMigrations(): readonly MigrationFile[] {
+    return this.#up;
+  }
+
+  /** Discovered down scripts, sorted by version. */
+  get downMigrations(): readonly MigrationFile[] {
+    return this.#down;
+  }
+
+  /** Reads the migrations folder again. */
+  async refresh(): Promise<void> {
+    const discovered = await discoverMigrations(this.options.directory);
+    this.#setFiles(discovered.up, discovered.down, discovered.ignored);
+  }
+
+  /** Highest applied version; 0 when nothing is applied or the history table does not exist. */
+  async getCurrentVersion(): Promise<number> {
+    return (await this.#history.readVersions()).reduce((max, v) => Math.max(max, v), 0);
+  }
+
+  /** Highest discovered version; 0 when the folder is empty. */
+  getLatestVersion(): number {
+    return this.#up.at(-1)?.version ?? 0;
+  }
+
+  /** Whether any discovered migration is not applied. One query; no file I/O. */
+  async needsMigration(): Promise<boolean> {
+    const applied = new Set(await this.#history.readVersions());
+    return this.#up.some((m) => !applied.has(m.version));
+  }
+
+  /** Applies every pending migration in order (under the lock). */
+  runMigrationUp(): Promise<MigrationResult[]> {
+    return this.runner.runAll();
+  }
+
+  /**
+   * Applies pending migrations up to and including `version`.
+   */
+  migrateTo(version: number): Promise<MigrationResult[]> {
+    requireVersion(version, 'to');
+    return this.runner.migrateUp((state) => state.pending.filter((m) => m.version <= version));
+  }
+
+  /**
+   * Rolls back with the down scripts, newest first. With no argument, one step.
+   * Refuses before any change when a needed down script is missing.
+   */
+  rollback(options: RollbackOptions = {}): Promise<MigrationResult[]> {
+    const select = rollbackSelector(options);
+    return this.runner.migrateDown(select);
+  }
+
+  /** Applied, pending, drifted, missing and failed migrations. One query. */
+  async status(): Promise<MigrationStatus> {
+    const state = await this.runner.readState();
+    const files = new Map(this.#up.map((m) => [m.version, m]));
+    return {
+      currentVersion: state.currentVersion,
+      latestVersion: this.getLatestVersion(),
+      applied: state.applied.map((record) => {
+        const file = files.get(record.version);
+        return {
+          version: record.version,
+          name: record.name ?? file?.name ?? '',
+          appliedAt: record.appliedAt,
+          ...(record.checksum === undefined ? {} : { checksum: record.checksum }),
+          ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
+          verified: record.checksum === undefined || !file ? null : record.checksum === file.checksum,
+        };
+      }),
+      pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
+      drifted: state.drifted,
+      missing: state.missing.map(({ version, name }) => ({ version, name })),
+      failed: state.failed,
+    };
+  }
+
+  /**
+   * Checks the history against the folder: failed records, changed files, missing files, order
+   * and, when `requireCurrent` is set, pending migrations. Throws the first fatal problem.
+   */
+  async validate(options: { requireCurrent?: boolean } = {}): Promise<ValidationReport> {
+    const state = await this.runner.readState();
+    const { errors, warnings } = findProblems(state, this.options);
+    if (errors[0]) throw errors[0];
+    if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
+    return { warnings, pending: state.pending.length };
+  }
+
+  /** What `runMigrationUp()` (direction up) or `rollback()` (down) would run. Touches nothing. */
+  async plan(options: { direction?: MigrationDirection } & RollbackOptions = {}): Promise<MigrationPlan> {
+    const direction = options.direction ?? 'up';
+    const state = await this.runner.readState();
+    const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
+      version,
+      name,
+      file: m.file,
+      statements: surqlStatements(m.text).length,
+      noTransaction: m.noTransaction,
+    });
+    if (direction === 'up') {
+      const pending = options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
+      return { direction, migrations: pending.map((m) => describe(m)) };
+    }
+    const versions = rollbackSelector(options)(state);
+    const downs = new Map(this.#down.map((d) => [d.version, d]));
+    return {
+      direction,
+      migrations: versions.map((version) => {
+        const down = downs.get(version);
+        const name = state.applied.find((r) => r.version === version)?.name ?? '';
+        return down
+          ? describe(down, version, name || down.name)
+          : { version, name, file: '(missing down script)', statements: 0, noTransaction: false };
+      }),
+    };
+  }
+
+  /**
+   * Runs every pending migration, in order, inside one transaction that is then cancelled: each
+   * sees the ones before it, against the real schema and data, and the database is left as it was.
+   * Stops at the first no-transaction migration, which cannot be verified this way.
+   * Throws {@link MigrationError} for the first migration that fails.
+   */
+  async dryRun(): Promise<DryRunReport> {
+    const state = await this.runner.readState();
+    const firstNoTx = state.pending.findIndex((m) => m.noTransaction);
+    const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
+    const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
+    const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
+    if (runnable.length > 0) await dryRunInTransaction(this.db, runnable);
+    return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
+  }
+
+  /**
+   * Records every discovered version up to `version` as applied, without running it: adopts a
+   * database whose schema was created by hand. Returns the versions recorded.
+   */
+  async baseline(version: number): Promise<number[]> {
+    requireVersion(version, 'version');
+    const state = await this.runner.readState();
+    const toRecord = state.pending.filter((m) => m.version <= version);
+    await this.#history.recordApplied(
+      toRecord.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
+      'baseline',
+    );
+    return toRecord.map((m) => m.version);
+  }
+
+  /**
+   * Settles a migration that failed part-way outside a transaction, once an operator has fixed the
+   * database by hand: `'applied'` records it as applied; `'rolled-back'` records it as not applied.
+   */
+  async resolve(version: number, outcome: 'applied' | 'rolled-back'): Promise<void> {
+    requireVersion(version, 'version');
+    if (outcome !== 'applied' && outcome !== 'rolled-back') {
+      throw new MigrationArgumentError(`resolve: outcome must be 'applied' or 'rolled-back', got ${String(outcome)}.`);
+    }
+    const state = await this.runner.readState();
+    const failed = state.failed.find((f) => f.version === version);
+    if (!failed) {
+      throw new MigrationArgumentError(
+        `resolve: version ${version} has no failed record; failed versions: ${
+          state.failed.map((f) => f.version).join(', ') || 'none'
+        }.`,
+      );
+    }
+    if (outcome === 'applied') {
+      const file = this.#up.find((m) => m.version === version);
+      await this.#history.recordApplied(
+        [{ version, name: file?.name ?? failed.name, checksum: file?.checksum ?? failed.checksum ?? '' }],
+        'resolve',
+      );
+    } else {
+      await this.#history.deleteFailed(version);
+      if (state.applied.some((r) => r.version === version)) {
+        await this.db.query('DELETE $id', { id: this.#history.recordId(version) });
+      }
+    }
+  }
+
+  /**
+   * Stores the current checksum for applied rows that have none (adopted history); with
+   * `changed: true`, also for rows whose file changed. Returns the versions updated.
+   */
+  async repair(options: { changed?: boolean } = {}): Promise<number[]> {
+    const state = await this.runner.readState();
+    const files = new Map(this.#up.map((m) => [m.version, m]));
+    const versions = [
+      ...state.unverified.map((r) => r.version),
+      ...(options.changed ? state.drifted.map((d) => d.version) : []),
+    ];
+    const entries = versions.flatMap((version) => {
+      const file = files.get(version);
+      return file ? [{ version, checksum: file.checksum, name: file.name }] : [];
+    });
+    await this.#history.updateChecksums(entries);
+    return entries.map((e) => e.version).sort((a, b) => a - b);
+  }
+
+  /** The current lock holder, if any. */
+  lockHolder(): Promise<LockHolder | undefined> {
+    return this.#lock.holder();
+  }
+
+  /**
+   * Deletes the migration lock whoever holds it, and returns the holder it removed.
+   *
+   * Dangerous: if the holder is still migrating, another replica may start the same work. The
+   * history's fence still keeps each version from being applied twice, but a no-transaction
+   * migration can then run its statements twice. Use it only when the holder is known to be gone
+   * and you cannot wait `lock.ttlMs` for its lease to expire.
+   */
+  forceUnlock(): Promise<LockHolder | undefined> {
+    return this.#lock.forceUnlock();
+  }
+
+  /** What the module does at bootstrap, by `mode`. */
+  async bootstrap(): Promise<MigrationResult[]> {
+    switch (this.options.mode) {
+      case 'off':
+        return [];
+      case 'validate':
+        await this.validate({ requireCurrent: true });
+        return [];
+      case 'apply':
+        return this.runMigrationUp();
+    }
+  }
+
+  /** Lets a run in progress finish its current migration, then closes the connection if owned. */
+  async close(): Promise<void> {
+    await this.runner.stop();
+    await this.#connection.close();
+  }
+
+  #setFiles(up: readonly MigrationFile[], down: readonly MigrationFile[], ignored: readonly string[]): void {
+    this.#up = Object.freeze([...up]);
+    this.#down = Object.freeze([...down]);
+    if (ignored.length > 0) {
+      this.options.logger.warn(
+        `Ignored ${ignored.length} file(s) in ${this.options.directory} that are not migrations: ${ignored.join(', ')}`,
+      );
+    }
+  }
+}
+
+/** `3 create_users (migrations/0003_create_users.surql)` */
+function label(e: { version: number; name: string; file: string }): string {
+  return `${e.version}${e.name ? ` ${e.name}` : ''} (${e.file})`;
+}
+
+function requireVersion(version: number, field: string): void {
+  if (!Number.isSafeInteger(version) || version < 0) {
+    throw new MigrationArgumentError(`${field} must be a whole number >= 0, got ${String(version)}.`);
+  }
+}
+
+function rollbackSelector(options: RollbackOptions): (state: MigrationState) => number[] {
+  const { to, steps } = options;
+  if (to !== undefined && steps !== undefined) {
+    throw new MigrationArgumentError('rollback: give either `to` or `steps`, not both.');
+  }
+  if (to !== undefined) {
+    requireVersion(to, 'to');
+    return (state) => state.applied.filter((r) => r.version > to).map((r) => r.version);
+  }
+  const count = steps ?? 1;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new MigrationArgumentError(`rollback: steps must be a whole number >= 1, got ${String(steps)}.`);
+  }
+  return (state) => state.applied.slice(-count).map((r) => r.version);
+}
+
+async function dryRunInTransaction(db: Surreal, migrations: readonly MigrationFile[]): Promise<void> {
+  // One request: BEGIN, then each script separated by a line of its own, then CANCEL.
+  const parts: string[] = ['BEGIN TRANSACTION;'];
+  const ranges: { migration: MigrationFile; firstLine: number; lineCount: number; firstIndex: number; count: number }[] = [];
+  let line = 2;
+  let index = 0;
+  for (const migration of migrations) {
+    const statements = surqlStatements(migration.text);
+    const lineCount = migration.text.split('\n').length;
+    ranges.push({ migration, firstLine: line, lineCount, firstIndex: index, count: statements.length });
+    parts.push(`${migration.text}\n;`);
+    line += lineCount + 1;
+    index += statements.length;
+  }
+  parts.push('CANCEL TRANSACTION;');
+  const sql = parts.join('\n');
+  let responses;
+  try {
+    responses = await db.query(sql).responses();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = /-->\s*\[(\d+):(\d+)\]/.exec(message);
+    const l = at ? Number(at[1]) : -1;
+    const range = ranges.find((r) => l >= r.firstLine && l < r.firstLine + r.lineCount) ?? ranges[0]!;
+    throw new MigrationError({
+      version: range.migration.version,
+      name: range.migration.name,
+      file: range.migration.file,
+      direction: 'up',
+      line: at ? l - range.firstLine + 1 : undefined,
+      column: at ? Number(at[2]) : undefined,
+      reason: `dry run: ${message.split('\n')[0]}`,
+      cause: error,
+    });
+  }
+  const offset = responses.length > index ? 1 : 0;
+  const failedAt = responses.findIndex(
+    (r) =>
+      !r.success &&
+      !/not executed due to a (failed|cancelled) transaction/i.test(r.error.message) &&
+      !(r.error.kind === 'Query' && ['NotExecuted', 'Cancelled'].includes((r.error.details as { kind?: string } | undefined)?.kind ?? '')),
+  );
+  if (failedAt === -1) return;
+  const failed = responses[failedAt]!;
+  const statementIndex = failedAt - offset;
+  const range = ranges.find((r) => statementIndex >= r.firstIndex && statementIndex < r.firstIndex + r.count);
+  if (!range) throw (failed as { error: Error }).error;
+  const statement = surqlStatements(range.migration.text)[statementIndex - range.firstIndex];
+  throw new MigrationError({
+    version: range.migration.version,
+    name: range.migration.name,
+    file: range.migration.file,
+    direction: 'up',
+    statement: statement?.text,
+    line: statement?.line,
+    column: statement?.column,
+    reason: `dry run: ${(failed as { error: Error }).error.message}`,
+    cause: (failed as { error: Error }).error,
+  });
+}

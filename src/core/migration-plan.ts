@@ -1,0 +1,103 @@
+import {
+  ChecksumMismatchError,
+  FailedMigrationPendingError,
+  MissingMigrationFileError,
+  OutOfOrderMigrationError,
+  type ChecksumMismatch,
+} from './errors.js';
+import type { AppliedRecord, FailedRecord, HistorySnapshot } from './history-store.js';
+import type { MigrationFile } from './migration-files.js';
+import type { ResolvedMigrationsOptions } from './options.js';
+
+/** The discovered scripts compared with the history. Pure data; computing it touches nothing. */
+export interface MigrationState {
+  applied: AppliedRecord[];
+  failed: FailedRecord[];
+  /** Discovered up scripts not applied, by version. */
+  pending: MigrationFile[];
+  /** Highest applied version; 0 when nothing is applied. */
+  currentVersion: number;
+  /** Applied migrations whose file changed since. */
+  drifted: ChecksumMismatch[];
+  /** Applied rows with no stored checksum (adopted from Open Notebook), whose file exists. */
+  unverified: AppliedRecord[];
+  /** Applied rows with no file. */
+  missing: AppliedRecord[];
+  /** Pending scripts older than the newest applied version. */
+  outOfOrder: MigrationFile[];
+}
+
+/** Compares the folder with the history. */
+export function computeState(up: readonly MigrationFile[], history: HistorySnapshot): MigrationState {
+  const files = new Map(up.map((m) => [m.version, m]));
+  const appliedVersions = new Set(history.applied.map((r) => r.version));
+  const failedVersions = new Set(history.failed.map((r) => r.version));
+  const currentVersion = history.applied.reduce((max, r) => Math.max(max, r.version), 0);
+  const pending = up.filter((m) => !appliedVersions.has(m.version) && !failedVersions.has(m.version));
+  const drifted: ChecksumMismatch[] = [];
+  const unverified: AppliedRecord[] = [];
+  const missing: AppliedRecord[] = [];
+  for (const record of history.applied) {
+    const file = files.get(record.version);
+    if (!file) missing.push(record);
+    else if (record.checksum === undefined) unverified.push(record);
+    else if (record.checksum !== file.checksum) {
+      drifted.push({
+        version: record.version,
+        name: file.name,
+        file: file.file,
+        stored: record.checksum,
+        current: file.checksum,
+      });
+    }
+  }
+  return {
+    applied: history.applied,
+    failed: history.failed,
+    pending,
+    currentVersion,
+    drifted,
+    unverified,
+    missing,
+    outOfOrder: pending.filter((m) => m.version < currentVersion),
+  };
+}
+
+/** What is wrong with the state, as the errors the options make fatal, and the warnings. */
+export interface StateProblems {
+  errors: Error[];
+  warnings: string[];
+}
+
+/**
+ * Checks a state before migrating up (and in `validate`): failed records, drift, missing files and
+ * order. Which of them are fatal is decided by the options.
+ */
+export function findProblems(
+  state: MigrationState,
+  options: Pick<ResolvedMigrationsOptions, 'validateChecksums' | 'allowMissing' | 'allowOutOfOrder'>,
+): StateProblems {
+  const errors: Error[] = [];
+  const warnings: string[] = [];
+  if (state.failed.length > 0) errors.push(new FailedMigrationPendingError(state.failed));
+  if (state.drifted.length > 0) {
+    if (options.validateChecksums) errors.push(new ChecksumMismatchError(state.drifted));
+    else warnings.push(new ChecksumMismatchError(state.drifted).message);
+  }
+  if (state.missing.length > 0) {
+    const error = new MissingMigrationFileError(state.missing);
+    if (options.allowMissing) warnings.push(error.message);
+    else errors.push(error);
+  }
+  if (state.outOfOrder.length > 0 && !options.allowOutOfOrder) {
+    errors.push(new OutOfOrderMigrationError(state.outOfOrder, state.currentVersion));
+  }
+  if (state.unverified.length > 0) {
+    warnings.push(
+      `${state.unverified.length} applied migration(s) have no stored checksum (adopted history): ` +
+        `${state.unverified.map((r) => r.version).join(', ')}. Record them with manager.repair() ` +
+        `or \`surreal-migrate repair\`.`,
+    );
+  }
+  return { errors, warnings };
+}

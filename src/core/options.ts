@@ -1,0 +1,292 @@
+import type { Surreal } from 'surrealdb';
+import { MigrationOptionsError } from './errors.js';
+import type { MigrationEventHandlers } from './migration-events.js';
+
+/** Defaults, in one place. Every other module reads resolved options, never a default of its own. */
+export const DEFAULT_DIRECTORY = 'migrations';
+export const DEFAULT_TABLE = '_sbl_migrations';
+export const DEFAULT_MODE: MigrationMode = 'apply';
+export const DEFAULT_LOCK_TTL_MS = 30_000;
+export const DEFAULT_LOCK_WAIT_TIMEOUT_MS = 300_000;
+export const DEFAULT_LOCK_RETRY_MS = 250;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+export const DEFAULT_CONNECT_RETRIES = 3;
+export const DEFAULT_CONNECT_BACKOFF_MS = 500;
+export const DEFAULT_VALIDATE_CHECKSUMS = true;
+export const DEFAULT_ALLOW_MISSING = false;
+export const DEFAULT_ALLOW_OUT_OF_ORDER = false;
+
+/**
+ * What the module does at application bootstrap.
+ * - `'apply'`: apply every pending migration before the app listens.
+ * - `'validate'`: apply nothing; fail bootstrap if anything is pending, failed or drifted.
+ * - `'off'`: do nothing at bootstrap; the services are still provided.
+ */
+export type MigrationMode = 'apply' | 'validate' | 'off';
+
+/** Root or namespace credentials, sent only to remote URLs. */
+export interface MigrationAuth {
+  username: string;
+  password: string;
+  /** For namespace or database users. */
+  namespace?: string;
+  database?: string;
+}
+
+/** The migration lock (a lease record). Any subset may be given. */
+export interface MigrationLockOptions {
+  /**
+   * How long a lease lasts without renewal. The holder renews it every third of this.
+   * A crashed holder's lease is taken over once it has expired.
+   * @default DEFAULT_LOCK_TTL_MS (30 s)
+   */
+  ttlMs: number;
+  /**
+   * How long a replica waits for another replica's lock before it gives up with
+   * `MigrationLockError`.
+   * @default DEFAULT_LOCK_WAIT_TIMEOUT_MS (5 min)
+   */
+  waitTimeoutMs: number;
+  /**
+   * Base delay between attempts while waiting; backoff doubles it up to 8× with jitter.
+   * @default DEFAULT_LOCK_RETRY_MS (250 ms)
+   */
+  retryMs: number;
+}
+
+/**
+ * Connecting to the database. The default budget, 4 attempts of at most 3 s with 0.5 + 1 + 2 s
+ * between them, stays under 20 seconds.
+ */
+export interface MigrationConnectOptions {
+  /**
+   * Time allowed for one connection attempt.
+   * @default DEFAULT_CONNECT_TIMEOUT_MS (3 s)
+   */
+  timeoutMs: number;
+  /**
+   * Further attempts after the first one fails.
+   * @default DEFAULT_CONNECT_RETRIES (3)
+   */
+  retries: number;
+  /**
+   * Delay before the first retry; doubles for each further one.
+   * @default DEFAULT_CONNECT_BACKOFF_MS (500 ms)
+   */
+  backoffMs: number;
+}
+
+/** A logger; Nest's `Logger` fits. `false` silences the library. */
+export interface MigrationLogger {
+  log(message: string, ...optional: unknown[]): unknown;
+  warn(message: string, ...optional: unknown[]): unknown;
+  error(message: string, ...optional: unknown[]): unknown;
+}
+
+/**
+ * Options of the migrations core, the Nest module and the CLI alike.
+ *
+ * Give either `url` (with `namespace` and `database`) or `client`.
+ */
+export interface MigrationsOptions {
+  /**
+   * `mem://`, `surrealkv://path`, `rocksdb://path` (embedded, no server) or
+   * `ws(s)://host:port`, `http(s)://host:port` (a SurrealDB server).
+   */
+  url?: string;
+  namespace?: string;
+  database?: string;
+  /** Credentials for remote URLs. Embedded engines run without sign-in. */
+  auth?: MigrationAuth;
+  /**
+   * A `Surreal` instance the app has already connected (namespace and database selected).
+   * It is used as is and never closed by this library.
+   */
+  client?: Surreal;
+  /**
+   * The folder of migration scripts, relative to the working directory.
+   * @default DEFAULT_DIRECTORY ('migrations')
+   */
+  directory?: string;
+  /**
+   * The history table. The lock and failed-attempt tables take it as a prefix.
+   * @default DEFAULT_TABLE ('_sbl_migrations')
+   */
+  table?: string;
+  /** @default DEFAULT_MODE ('apply') */
+  mode?: MigrationMode;
+  lock?: Partial<MigrationLockOptions>;
+  connect?: Partial<MigrationConnectOptions>;
+  /**
+   * Refuse to start when an applied migration's file changed.
+   * @default DEFAULT_VALIDATE_CHECKSUMS (true)
+   */
+  validateChecksums?: boolean;
+  /**
+   * Only warn, instead of failing, when an applied migration has no file any more.
+   * @default DEFAULT_ALLOW_MISSING (false)
+   */
+  allowMissing?: boolean;
+  /**
+   * Apply pending migrations older than the newest applied one, instead of failing.
+   * @default DEFAULT_ALLOW_OUT_OF_ORDER (false)
+   */
+  allowOutOfOrder?: boolean;
+  /** Event callbacks, for metrics and the like. */
+  on?: Partial<MigrationEventHandlers>;
+  /**
+   * Where the library logs. The Nest module passes a Nest `Logger`; `false` is silent.
+   * @default console-free silent logger in the core, Nest `Logger('Migrations')` in the module
+   */
+  logger?: MigrationLogger | false;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedMigrationsOptions {
+  url: string | undefined;
+  namespace: string | undefined;
+  database: string | undefined;
+  auth: MigrationAuth | undefined;
+  client: Surreal | undefined;
+  directory: string;
+  table: string;
+  lockTable: string;
+  failedTable: string;
+  mode: MigrationMode;
+  lock: MigrationLockOptions;
+  connect: MigrationConnectOptions;
+  validateChecksums: boolean;
+  allowMissing: boolean;
+  allowOutOfOrder: boolean;
+  on: Partial<MigrationEventHandlers>;
+  logger: MigrationLogger;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const URL_SCHEME = /^(mem|surrealkv|surrealkv\+versioned|rocksdb|ws|wss|http|https):\/\//;
+const MODES: readonly MigrationMode[] = ['apply', 'validate', 'off'];
+
+const SILENT: MigrationLogger = { log() {}, warn() {}, error() {} };
+
+/**
+ * Applies the defaults and validates. Throws {@link MigrationOptionsError} naming the field.
+ */
+export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new MigrationOptionsError('options', 'expected an object with `url` or `client`.');
+  }
+  const { client, url } = options;
+  if (client && url) {
+    throw new MigrationOptionsError('url', 'give either `url` or `client`, not both.');
+  }
+  if (!client) {
+    if (typeof url !== 'string' || !url) {
+      throw new MigrationOptionsError(
+        'url',
+        'required unless `client` is given; for example `surrealkv://data/app.db` or `ws://localhost:8000`.',
+      );
+    }
+    if (!URL_SCHEME.test(url)) {
+      throw new MigrationOptionsError(
+        'url',
+        `unsupported scheme in "${redactUrl(url)}"; use mem://, surrealkv://, rocksdb://, ws(s):// or http(s)://.`,
+      );
+    }
+    requireName(options.namespace, 'namespace');
+    requireName(options.database, 'database');
+  }
+  if (options.auth !== undefined) {
+    if (typeof options.auth?.username !== 'string' || typeof options.auth.password !== 'string') {
+      throw new MigrationOptionsError('auth', 'expected `{ username, password }` as strings.');
+    }
+  }
+
+  const table = options.table ?? DEFAULT_TABLE;
+  if (typeof table !== 'string' || !IDENTIFIER.test(table)) {
+    throw new MigrationOptionsError(
+      'table',
+      `"${String(table)}" is not a plain identifier; use letters, digits and _ (not starting with a digit).`,
+    );
+  }
+  const mode = options.mode ?? DEFAULT_MODE;
+  if (!MODES.includes(mode)) {
+    throw new MigrationOptionsError('mode', `"${String(mode)}" is not one of ${MODES.join(', ')}.`);
+  }
+  const directory = options.directory ?? DEFAULT_DIRECTORY;
+  if (typeof directory !== 'string' || !directory) {
+    throw new MigrationOptionsError('directory', 'expected a folder path.');
+  }
+
+  const lock: MigrationLockOptions = {
+    ttlMs: positive(options.lock?.ttlMs, DEFAULT_LOCK_TTL_MS, 'lock.ttlMs'),
+    waitTimeoutMs: nonNegative(options.lock?.waitTimeoutMs, DEFAULT_LOCK_WAIT_TIMEOUT_MS, 'lock.waitTimeoutMs'),
+    retryMs: positive(options.lock?.retryMs, DEFAULT_LOCK_RETRY_MS, 'lock.retryMs'),
+  };
+  const connect: MigrationConnectOptions = {
+    timeoutMs: positive(options.connect?.timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connect.timeoutMs'),
+    retries: nonNegative(options.connect?.retries, DEFAULT_CONNECT_RETRIES, 'connect.retries'),
+    backoffMs: nonNegative(options.connect?.backoffMs, DEFAULT_CONNECT_BACKOFF_MS, 'connect.backoffMs'),
+  };
+
+  return {
+    url: client ? undefined : url,
+    namespace: options.namespace,
+    database: options.database,
+    auth: options.auth,
+    client,
+    directory,
+    table,
+    lockTable: `${table}_lock`,
+    failedTable: `${table}_failed`,
+    mode,
+    lock,
+    connect,
+    validateChecksums: flag(options.validateChecksums, DEFAULT_VALIDATE_CHECKSUMS, 'validateChecksums'),
+    allowMissing: flag(options.allowMissing, DEFAULT_ALLOW_MISSING, 'allowMissing'),
+    allowOutOfOrder: flag(options.allowOutOfOrder, DEFAULT_ALLOW_OUT_OF_ORDER, 'allowOutOfOrder'),
+    on: options.on ?? {},
+    logger: options.logger === false || options.logger === undefined ? SILENT : options.logger,
+  };
+}
+
+/** Hides user info and password-like query parameters, for logs and error messages. */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/^([a-z+]+:\/\/)[^/@]*@/i, '$1***@')
+    .replace(/([?&](?:pass|password|token)=)[^&]*/gi, '$1***');
+}
+
+/** Whether the URL names an embedded engine (no server, no sign-in). */
+export function isEmbeddedUrl(url: string): boolean {
+  return /^(mem|surrealkv|surrealkv\+versioned|rocksdb):\/\//.test(url);
+}
+
+function requireName(value: unknown, field: string): void {
+  if (typeof value !== 'string' || !value) {
+    throw new MigrationOptionsError(field, 'required with `url`; name the SurrealDB ' + field + '.');
+  }
+}
+
+function positive(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new MigrationOptionsError(field, `expected a positive number of milliseconds, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function nonNegative(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new MigrationOptionsError(field, `expected a number >= 0, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function flag(value: boolean | undefined, fallback: boolean, field: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new MigrationOptionsError(field, `expected true or false, got ${String(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,65 @@
+export { MigrationsModule } from './nest/migrations.module.js';
+export {
+  MIGRATIONS_OPTIONS,
+  type MigrationsModuleAsyncOptions,
+  type MigrationsModuleOptions,
+} from './nest/migrations.module-definition.js';
+export {
+  MigrationManager,
+  type DryRunReport,
+  type MigrationPlan,
+  type MigrationStatus,
+  type RollbackOptions,
+  type ValidationReport,
+} from './core/migration-manager.js';
+export { MigrationRunner, type MigrationResult } from './core/migration-runner.js';
+export {
+  MigrationEvents,
+  type MigrationEventHandlers,
+  type MigrationEventMap,
+  type MigrationEventName,
+} from './core/migration-events.js';
+export type { MigrationFile } from './core/migration-files.js';
+export type { AppliedRecord, FailedRecord } from './core/history-store.js';
+export {
+  DEFAULT_ALLOW_MISSING,
+  DEFAULT_ALLOW_OUT_OF_ORDER,
+  DEFAULT_CONNECT_BACKOFF_MS,
+  DEFAULT_CONNECT_RETRIES,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DIRECTORY,
+  DEFAULT_LOCK_RETRY_MS,
+  DEFAULT_LOCK_TTL_MS,
+  DEFAULT_LOCK_WAIT_TIMEOUT_MS,
+  DEFAULT_MODE,
+  DEFAULT_TABLE,
+  DEFAULT_VALIDATE_CHECKSUMS,
+  resolveOptions,
+  type MigrationAuth,
+  type MigrationConnectOptions,
+  type MigrationLockOptions,
+  type MigrationLogger,
+  type MigrationMode,
+  type MigrationsOptions,
+  type ResolvedMigrationsOptions,
+} from './core/options.js';
+export {
+  ChecksumMismatchError,
+  DatabaseUnreachableError,
+  FailedMigrationPendingError,
+  MigrationArgumentError,
+  MigrationDiscoveryError,
+  MigrationError,
+  MigrationLockError,
+  MigrationOptionsError,
+  MigrationsError,
+  MissingDownMigrationError,
+  MissingMigrationFileError,
+  OutOfOrderMigrationError,
+  PendingMigrationsError,
+  type ChecksumMismatch,
+  type DiscoveryProblem,
+  type LockHolder,
+  type MigrationDirection,
+  type MigrationsErrorCode,
+} from './core/errors.js';

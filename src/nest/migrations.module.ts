@@ -1,0 +1,60 @@
+import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { MigrationEvents } from '../core/migration-events.js';
+import { MigrationManager } from '../core/migration-manager.js';
+import { MigrationRunner } from '../core/migration-runner.js';
+import type { MigrationsOptions } from '../core/options.js';
+import { MigrationsBootstrap } from './migrations.bootstrap.js';
+import {
+  MIGRATIONS_OPTIONS,
+  MigrationsConfigurableModule,
+  type MigrationsModuleAsyncOptions,
+  type MigrationsModuleOptions,
+} from './migrations.module-definition.js';
+
+const providers: Provider[] = [
+  {
+    provide: MigrationManager,
+    useFactory: (options: MigrationsOptions) =>
+      MigrationManager.create({ ...options, logger: options.logger ?? new Logger('Migrations') }),
+    inject: [MIGRATIONS_OPTIONS],
+  },
+  { provide: MigrationRunner, useFactory: (manager: MigrationManager) => manager.runner, inject: [MigrationManager] },
+  { provide: MigrationEvents, useFactory: (manager: MigrationManager) => manager.events, inject: [MigrationManager] },
+  MigrationsBootstrap,
+];
+const exported = [MigrationManager, MigrationRunner, MigrationEvents];
+
+/**
+ * Keeps a SurrealDB schema in step with a folder of migration scripts, and provides
+ * `MigrationManager`, `MigrationRunner` and `MigrationEvents`.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     MigrationsModule.forRoot({
+ *       url: 'surrealkv://data/app.db', namespace: 'app', database: 'app',
+ *     }),
+ *   ],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({})
+export class MigrationsModule extends MigrationsConfigurableModule {
+  static override forRoot(options: MigrationsModuleOptions): DynamicModule {
+    return withProviders(super.forRoot(options));
+  }
+
+  static override forRootAsync(options: MigrationsModuleAsyncOptions): DynamicModule {
+    return withProviders(super.forRootAsync(options));
+  }
+}
+
+function withProviders(module: DynamicModule): DynamicModule {
+  return {
+    ...module,
+    providers: [...(module.providers ?? []), ...providers],
+    exports: [...(module.exports ?? []), ...exported],
+  };
+}

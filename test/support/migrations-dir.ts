@@ -1,0 +1,36 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** A temporary folder of migration scripts; `files` maps file names to their text. */
+export interface TempMigrations {
+  dir: string;
+  write(name: string, text: string): Promise<void>;
+  remove(name: string): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export async function tempMigrations(files: Record<string, string> = {}): Promise<TempMigrations> {
+  const root = await mkdtemp(path.join(tmpdir(), 'sbl-migrations-'));
+  const dir = path.join(root, 'migrations');
+  await mkdir(dir);
+  const write = (name: string, text: string) => writeFile(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) await write(name, text);
+  return {
+    dir,
+    write,
+    remove: (name) => rm(path.join(dir, name)),
+    dispose: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** A temporary folder, for surrealkv:// databases and the like. */
+export async function tempDir(prefix = 'sbl-'): Promise<{ dir: string; dispose(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Options for a private in-memory database. */
+export function memOptions(directory: string) {
+  return { url: 'mem://', namespace: 'test', database: 'test', directory } as const;
+}
