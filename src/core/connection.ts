@@ -32,14 +32,23 @@ export async function openConnection(
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const db = await createClient(embedded);
+    // The WebSocket engine reports a refused connection only as a 'disconnected' event; without
+    // this the attempt would wait for the whole timeout.
+    let unsubscribe: (() => void) | undefined;
+    const dropped = new Promise<never>((_, reject) => {
+      unsubscribe = db.subscribe('disconnected', () => reject(new Error('the connection was refused or closed')));
+    });
+    dropped.catch(() => {});
     try {
-      await withTimeout(db.connect(url, connectOptions(options, embedded)), timeoutMs, () =>
+      await withTimeout(Promise.race([db.connect(url, connectOptions(options, embedded)), dropped]), timeoutMs, () =>
         embedded
           ? `no answer within ${timeoutMs} ms; another process may hold this embedded database open (one process per path)`
           : `no answer within ${timeoutMs} ms`,
       );
+      unsubscribe?.();
       return { db, owned: true, close: () => db.close().then(() => undefined) };
     } catch (error) {
+      unsubscribe?.();
       lastError = error;
       void db.close().catch(() => {});
       if (attempt < attempts) {

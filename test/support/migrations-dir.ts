@@ -27,7 +27,8 @@ export async function tempMigrations(files: Record<string, string> = {}): Promis
 /** A temporary folder, for surrealkv:// databases and the like. */
 export async function tempDir(prefix = 'sbl-'): Promise<{ dir: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+  // The embedded engine may still flush files for a moment after close.
+  return { dir, dispose: () => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
 
 /** Options for a private in-memory database. */

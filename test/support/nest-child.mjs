@@ -1,0 +1,33 @@
+// A Nest app in a child process, for shutdown tests: applies migrations at bootstrap with
+// shutdown hooks enabled, then serves until a signal.
+// Usage: node nest-child.mjs <url> <migrationsDir>
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MigrationsModule } from '../../dist/index.js';
+
+const [url, directory] = process.argv.slice(2);
+const log = (message) => process.stdout.write(`${message}\n`);
+
+class AppModule {}
+Module({
+  imports: [
+    MigrationsModule.forRoot({
+      url,
+      namespace: 'test',
+      database: 'test',
+      directory,
+      logger: { log, warn: log, error: log },
+      on: { migrating: (e) => log(`MIGRATING ${e.version}`) },
+    }),
+  ],
+})(AppModule);
+
+const app = await NestFactory.create(AppModule, { logger: false });
+app.enableShutdownHooks();
+try {
+  await app.init();
+  log('READY');
+} catch (error) {
+  log(`FAILED ${error.message}`);
+  process.exit(1);
+}
