@@ -11,4 +11,7 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   testTimeout: 60000,
+  // After any DEFINE INDEX, the embedded engine keeps a native handle that outlives close(); without
+  // this, Jest would wait for it forever once every test has passed.
+  forceExit: true,
 };

@@ -27,6 +27,17 @@ export type MigrationEventHandlers = {
 
 type Listener<K extends MigrationEventName> = (event: MigrationEventMap[K]) => void;
 
+/** Every event name; the type makes the compiler flag an event missing here. */
+const EVENT_NAMES = {
+  migrating: true,
+  migrated: true,
+  failed: true,
+  rollingBack: true,
+  rolledBack: true,
+  lockWaiting: true,
+  lockAcquired: true,
+} satisfies Record<MigrationEventName, true>;
+
 /**
  * A small typed event emitter. A listener that throws is reported through `onListenerError`
  * and never breaks a migration.
@@ -44,11 +55,14 @@ export class MigrationEvents {
     return () => set.delete(listener as Listener<never>);
   }
 
-  /** Subscribes every handler of a handler object. */
+  /**
+   * Subscribes every handler of a handler object; a class instance's methods count, and are
+   * called with the object as `this`.
+   */
   subscribe(handlers: Partial<MigrationEventHandlers>): () => void {
-    const offs = (Object.keys(handlers) as MigrationEventName[]).flatMap((name) => {
-      const handler = handlers[name];
-      return handler ? [this.on(name, handler as Listener<typeof name>)] : [];
+    const offs = (Object.keys(EVENT_NAMES) as MigrationEventName[]).flatMap((name) => {
+      const handler = handlers[name] as Listener<typeof name> | undefined;
+      return typeof handler === 'function' ? [this.on(name, (event) => handler.call(handlers, event))] : [];
     });
     return () => offs.forEach((off) => off());
   }

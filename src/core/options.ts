@@ -195,6 +195,9 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
     requireName(options.namespace, 'namespace');
     requireName(options.database, 'database');
   }
+  if (options.logger !== undefined && options.logger !== false && typeof options.logger?.warn !== 'function') {
+    throw new MigrationOptionsError('logger', 'expected an object with log, warn and error methods (a Nest Logger fits), or false.');
+  }
   if (options.auth !== undefined) {
     if (typeof options.auth?.username !== 'string' || typeof options.auth.password !== 'string') {
       throw new MigrationOptionsError('auth', 'expected `{ username, password }` as strings.');
@@ -224,7 +227,7 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
   };
   const connect: MigrationConnectOptions = {
     timeoutMs: positive(options.connect?.timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connect.timeoutMs'),
-    retries: nonNegative(options.connect?.retries, DEFAULT_CONNECT_RETRIES, 'connect.retries'),
+    retries: wholeNumber(options.connect?.retries, DEFAULT_CONNECT_RETRIES, 'connect.retries'),
     backoffMs: nonNegative(options.connect?.backoffMs, DEFAULT_CONNECT_BACKOFF_MS, 'connect.backoffMs'),
   };
 
@@ -252,7 +255,8 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
 /** Hides user info and password-like query parameters, for logs and error messages. */
 export function redactUrl(url: string): string {
   return url
-    .replace(/^([a-z+]+:\/\/)[^/@]*@/i, '$1***@')
+    // Up to the last '@' before the path, as URL parsers read it: a password may contain '@'.
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@')
     .replace(/([?&](?:pass|password|token)=)[^&]*/gi, '$1***');
 }
 
@@ -279,6 +283,14 @@ function nonNegative(value: number | undefined, fallback: number, field: string)
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new MigrationOptionsError(field, `expected a number >= 0, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function wholeNumber(value: number | undefined, fallback: number, field: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new MigrationOptionsError(field, `expected a whole number >= 0, got ${String(value)}.`);
   }
   return value;
 }

@@ -1,0 +1,431 @@
+import { createHash } from 'node:crypto';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { MigrationDiscoveryError, MigrationsError } from '../../src/core/errors.js';
+import {
+  checksumOf,
+  discoverMigrations,
+  normalizeScript,
+  parseMigrationFileName,
+  type DiscoveredMigrations,
+} from '../../src/core/migration-files.js';
+import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Runs discovery and returns the error it throws (fails the test when it does not throw). */
+async function discoveryError(dir: string): Promise<MigrationDiscoveryError> {
+  const outcome = await discoverMigrations(dir).then(
+    (found) => found,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(MigrationDiscoveryError);
+  return outcome as MigrationDiscoveryError;
+}
+
+const summary = (found: DiscoveredMigrations) => ({
+  up: found.up.map((m) => [m.version, m.name]),
+  down: found.down.map((m) => [m.version, m.name]),
+});
+
+describe('parseMigrationFileName', () => {
+  it.each([
+    ['0001_create_users.surql', { version: 1, name: 'create_users', direction: 'up' }],
+    ['0001_create_users.down.surql', { version: 1, name: 'create_users', direction: 'down' }],
+    ['1.surrealql', { version: 1, name: '', direction: 'up' }],
+    ['1_down.surrealql', { version: 1, name: '', direction: 'down' }],
+    ['12.surql', { version: 12, name: '', direction: 'up' }],
+    ['0042_add_index.surrealql', { version: 42, name: 'add_index', direction: 'up' }],
+  ])('reads %s', (fileName, expected) => {
+    expect(parseMigrationFileName(fileName)).toMatchObject(expected);
+  });
+
+  it('leaves `<n>_<name>_down` for discovery to settle', () => {
+    expect(parseMigrationFileName('11_api_key_config_down.surrealql')).toEqual({
+      version: 11,
+      name: 'api_key_config',
+      direction: 'down',
+      namedDown: true,
+    });
+  });
+
+  it.each([
+    'README.md',
+    '.gitkeep',
+    'notes.surql',
+    '0001_x.sql',
+    'x_0001.surql',
+    '0001-x.surql',
+    '0001_a.b.surql',
+    '.surql',
+  ])('rejects %s', (fileName) => {
+    expect(parseMigrationFileName(fileName)).toBeUndefined();
+  });
+
+  it('rejects a version beyond the safe integer range', () => {
+    expect(parseMigrationFileName('99999999999999999999_x.surql')).toBeUndefined();
+  });
+});
+
+describe('normalizeScript and checksumOf', () => {
+  it('strips one leading BOM and turns CRLF and lone CR into LF', () => {
+    expect(normalizeScript('\uFEFFa;\r\nb;\rc;\n')).toBe('a;\nb;\nc;\n');
+  });
+
+  it('keeps a BOM that is not at the start', () => {
+    expect(normalizeScript('a;\uFEFF')).toBe('a;\uFEFF');
+  });
+
+  it('is the sha256 hex of the UTF-8 text', () => {
+    const text = "DEFINE TABLE café SCHEMAFULL; -- ünïcode\n";
+    expect(checksumOf(text)).toBe(sha256(text));
+    expect(checksumOf(text)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('discoverMigrations', () => {
+  let tmp: TempMigrations;
+
+  afterEach(async () => {
+    await tmp?.dispose();
+  });
+
+  describe('naming styles', () => {
+    it('pairs `0001_name.surql` with `0001_name.down.surql`', async () => {
+      tmp = await tempMigrations({
+        '0001_create_users.surql': 'DEFINE TABLE user;',
+        '0001_create_users.down.surql': 'REMOVE TABLE user;',
+        '0002_add_posts.surql': 'DEFINE TABLE post;',
+      });
+      const found = await discoverMigrations(tmp.dir);
+      expect(summary(found)).toEqual({
+        up: [
+          [1, 'create_users'],
+          [2, 'add_posts'],
+        ],
+        down: [[1, 'create_users']],
+      });
+      expect(found.up.every((m) => m.direction === 'up')).toBe(true);
+      expect(found.down.every((m) => m.direction === 'down')).toBe(true);
+    });
+
+    it("reads Open Notebook's `1.surrealql` and `1_down.surrealql`", async () => {
+      tmp = await tempMigrations({
+        '1.surrealql': 'DEFINE TABLE source;',
+        '1_down.surrealql': 'REMOVE TABLE source;',
+        '2.surrealql': 'DEFINE TABLE note;',
+        '2_down.surrealql': 'REMOVE TABLE note;',
+      });
+      const found = await discoverMigrations(tmp.dir);
+      expect(summary(found)).toEqual({
+        up: [
+          [1, ''],
+          [2, ''],
+        ],
+        down: [
+          [1, ''],
+          [2, ''],
+        ],
+      });
+      expect(found.down[0]?.text).toBe('REMOVE TABLE source;');
+    });
+
+    it("pairs Open Notebook's `11_api_key_config.surrealql` with `11_api_key_config_down.surrealql`", async () => {
+      tmp = await tempMigrations({
+        '10.surrealql': 'DEFINE TABLE a;',
+        '11_api_key_config.surrealql': 'DEFINE TABLE api_key;',
+        '11_api_key_config_down.surrealql': 'REMOVE TABLE api_key;',
+      });
+      const found = await discoverMigrations(tmp.dir);
+      expect(summary(found)).toEqual({
+        up: [
+          [10, ''],
+          [11, 'api_key_config'],
+        ],
+        down: [[11, 'api_key_config']],
+      });
+      expect(found.down[0]?.text).toBe('REMOVE TABLE api_key;');
+    });
+
+    it('keeps `0005_slow_down.surql` an up script named slow_down when no `0005_slow.surql` exists', async () => {
+      tmp = await tempMigrations({
+        '0004_a.surql': 'DEFINE TABLE a;',
+        '0005_slow_down.surql': 'DEFINE TABLE throttle;',
+      });
+      const found = await discoverMigrations(tmp.dir);
+      expect(summary(found)).toEqual({
+        up: [
+          [4, 'a'],
+          [5, 'slow_down'],
+        ],
+        down: [],
+      });
+    });
+
+    it('pairs `0005_slow_down.surql` (up) with its own `0005_slow_down.down.surql`', async () => {
+      tmp = await tempMigrations({
+        '0005_slow_down.surql': 'DEFINE TABLE throttle;',
+        '0005_slow_down.down.surql': 'REMOVE TABLE throttle;',
+      });
+      const found = await discoverMigrations(tmp.dir);
+      expect(summary(found)).toEqual({ up: [[5, 'slow_down']], down: [[5, 'slow_down']] });
+    });
+
+    it('accepts both .surql and .surrealql in one folder', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'A;', '0002_b.surrealql': 'B;' });
+      const found = await discoverMigrations(tmp.dir);
+      expect(found.up.map((m) => path.basename(m.path))).toEqual(['0001_a.surql', '0002_b.surrealql']);
+    });
+  });
+
+  describe('versions', () => {
+    it('sorts numerically (10 after 9), whatever the padding, and allows gaps', async () => {
+      tmp = await tempMigrations({
+        '10_ten.surql': '',
+        '9_nine.surql': '',
+        '0002_two.surql': '',
+        '100.surrealql': '',
+        '0010_ten.down.surql': '',
+        '2_down.surrealql': '',
+      });
+      const found = await discoverMigrations(tmp.dir);
+      expect(found.up.map((m) => m.version)).toEqual([2, 9, 10, 100]);
+      expect(found.down.map((m) => m.version)).toEqual([2, 10]);
+    });
+  });
+
+  describe('content', () => {
+    it('strips a UTF-8 BOM and accepts CRLF: the checksum equals the LF file', async () => {
+      const lf = '-- users\nDEFINE TABLE user SCHEMAFULL;\nDEFINE FIELD name ON user TYPE string;\n';
+      tmp = await tempMigrations({
+        '0001_lf.surql': lf,
+        '0002_bom_crlf.surql': `\uFEFF${lf.replace(/\n/g, '\r\n')}`,
+      });
+      const [plain, windows] = (await discoverMigrations(tmp.dir)).up;
+      expect(windows?.text).toBe(lf);
+      expect(windows?.checksum).toBe(plain?.checksum);
+      expect(plain?.checksum).toBe(sha256(lf));
+    });
+
+    it('takes the checksum of the text as read (a changed byte changes it)', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a;', '0002_b.surql': 'DEFINE TABLE b;' });
+      const [a, b] = (await discoverMigrations(tmp.dir)).up;
+      expect(a?.checksum).toBe(sha256('DEFINE TABLE a;'));
+      expect(b?.checksum).not.toBe(a?.checksum);
+    });
+
+    it('accepts an empty file and a comment-only file as no-op migrations', async () => {
+      tmp = await tempMigrations({
+        '0001_empty.surql': '',
+        '0002_comments.surql': '-- nothing to do yet\n/* really */\n',
+      });
+      const found = await discoverMigrations(tmp.dir);
+      expect(found.up.map((m) => [m.version, m.text])).toEqual([
+        [1, ''],
+        [2, '-- nothing to do yet\n/* really */\n'],
+      ]);
+      expect(found.up[0]?.checksum).toBe(sha256(''));
+    });
+
+    it('gives the absolute path and the path relative to the working directory', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+      const [m] = (await discoverMigrations(tmp.dir)).up;
+      expect(m?.path).toBe(path.join(tmp.dir, '0001_a.surql'));
+      expect(path.isAbsolute(m?.path ?? '')).toBe(true);
+      expect(m?.file).toBe(path.relative(process.cwd(), path.join(tmp.dir, '0001_a.surql')));
+    });
+
+    it('resolves a relative `directory` against the working directory', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+      const before = process.cwd();
+      process.chdir(path.dirname(tmp.dir));
+      try {
+        const [m] = (await discoverMigrations('migrations')).up;
+        expect(m?.file).toBe(path.join('migrations', '0001_a.surql'));
+        expect(m?.path).toBe(path.join(tmp.dir, '0001_a.surql'));
+      } finally {
+        process.chdir(before);
+      }
+    });
+  });
+
+  describe('no-transaction directive', () => {
+    it.each([
+      ['first line', '-- migrate:no-transaction\nDEFINE INDEX i ON t FIELDS a;'],
+      ['after other leading comments', '-- adds an index\n\n-- migrate:no-transaction\nDEFINE INDEX i ON t FIELDS a;'],
+      ['with a BOM and CRLF', '\uFEFF-- migrate:no-transaction\r\nDEFINE INDEX i ON t FIELDS a;\r\n'],
+    ])('is set when the directive is a leading comment (%s)', async (_case, text) => {
+      tmp = await tempMigrations({ '0001_a.surql': text });
+      expect((await discoverMigrations(tmp.dir)).up[0]?.noTransaction).toBe(true);
+    });
+
+    it.each([
+      ['absent', 'DEFINE TABLE t;'],
+      ['after the first statement', 'DEFINE TABLE t;\n-- migrate:no-transaction\n'],
+      ['a different directive', '-- migrate:no-transactions\nDEFINE TABLE t;'],
+    ])('is not set when %s', async (_case, text) => {
+      tmp = await tempMigrations({ '0001_a.surql': text });
+      expect((await discoverMigrations(tmp.dir)).up[0]?.noTransaction).toBe(false);
+    });
+
+    it('is read for down scripts too', async () => {
+      tmp = await tempMigrations({
+        '0001_a.surql': 'DEFINE TABLE t;',
+        '0001_a.down.surql': '-- migrate:no-transaction\nREMOVE TABLE t;',
+      });
+      const found = await discoverMigrations(tmp.dir);
+      expect([found.up[0]?.noTransaction, found.down[0]?.noTransaction]).toEqual([false, true]);
+    });
+  });
+
+  describe('other files', () => {
+    it('ignores non-migrations and reports them, sorted; skips folders', async () => {
+      tmp = await tempMigrations({
+        '0001_a.surql': 'A;',
+        'README.md': '# migrations',
+        '.gitkeep': '',
+        'notes.surql': '-- scratch',
+        '0001_x.sql': 'SELECT 1;',
+      });
+      await mkdir(path.join(tmp.dir, '0002_folder.surql'));
+      await mkdir(path.join(tmp.dir, 'archive'));
+      const found = await discoverMigrations(tmp.dir);
+      expect(found.up.map((m) => m.version)).toEqual([1]);
+      expect(found.down).toEqual([]);
+      expect(found.ignored).toEqual(['.gitkeep', '0001_x.sql', 'README.md', 'notes.surql']);
+    });
+
+    it('accepts an empty folder', async () => {
+      tmp = await tempMigrations();
+      expect(await discoverMigrations(tmp.dir)).toEqual({ up: [], down: [], ignored: [] });
+    });
+
+    it('reads a migration through a symlink', async () => {
+      tmp = await tempMigrations({ 'shared.txt': 'DEFINE TABLE shared;' });
+      await symlink(path.join(tmp.dir, 'shared.txt'), path.join(tmp.dir, '0001_shared.surql'));
+      const found = await discoverMigrations(tmp.dir);
+      expect(found.up.map((m) => [m.version, m.text])).toEqual([[1, 'DEFINE TABLE shared;']]);
+    });
+  });
+
+  describe('problems that stop start-up', () => {
+    it('rejects two up scripts with the same version, naming both files', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'A;', '1_b.surql': 'B;', '0002_c.surql': 'C;' });
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]?.files.map((f) => path.basename(f))).toEqual(['0001_a.surql', '1_b.surql']);
+      expect(error.message).toContain('0001_a.surql');
+      expect(error.message).toContain('1_b.surql');
+      expect(error.message).toMatch(/share version 1; renumber/);
+    });
+
+    it('rejects the same version in .surql and .surrealql', async () => {
+      tmp = await tempMigrations({ '0003_a.surql': 'A;', '0003_a.surrealql': 'A;' });
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems[0]?.files.map((f) => path.basename(f))).toEqual(['0003_a.surql', '0003_a.surrealql']);
+    });
+
+    it('rejects two down scripts with the same version', async () => {
+      tmp = await tempMigrations({
+        '0001_a.surql': 'A;',
+        '0001_a.down.surql': 'x;',
+        '1_down.surrealql': 'y;',
+      });
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]?.problem).toMatch(/2 down scripts share version 1/);
+    });
+
+    it('rejects a down script with no up script', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'A;', '0002_b.down.surql': 'B;' });
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]?.files.map((f) => path.basename(f))).toEqual(['0002_b.down.surql']);
+      expect(error.problems[0]?.problem).toMatch(
+        /down script with no up script of version 2; add the up script or remove/,
+      );
+    });
+
+    it('rejects an Open Notebook down script with no up script', async () => {
+      tmp = await tempMigrations({ '1.surrealql': 'A;', '2_down.surrealql': 'B;' });
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems[0]?.files.map((f) => path.basename(f))).toEqual(['2_down.surrealql']);
+    });
+
+    it('rejects version 0', async () => {
+      tmp = await tempMigrations({ '0000_init.surql': 'A;', '0001_a.surql': 'B;' });
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]?.files.map((f) => path.basename(f))).toEqual(['0000_init.surql']);
+      expect(error.problems[0]?.problem).toMatch(/version 0 is reserved.*start at 1/);
+    });
+
+    it('reports a file that cannot be read (a dangling symlink)', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+      await symlink(path.join(tmp.dir, 'gone.surql'), path.join(tmp.dir, '0003_x.surql'));
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]?.files).toEqual([path.relative(process.cwd(), path.join(tmp.dir, '0003_x.surql'))]);
+      expect(error.problems[0]?.problem).toMatch(/cannot be read: .*ENOENT/);
+    });
+
+    it('reports a file that cannot be read (a symlink to a folder)', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+      await mkdir(path.join(tmp.dir, 'sub'));
+      await symlink(path.join(tmp.dir, 'sub'), path.join(tmp.dir, '0002_b.surql'));
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems.map((p) => p.files.map((f) => path.basename(f)))).toEqual([['0002_b.surql']]);
+      expect(error.problems[0]?.problem).toMatch(/cannot be read/);
+    });
+
+    it('lists every problem at once, with the files relative to the working directory', async () => {
+      tmp = await tempMigrations({
+        '0000_zero.surql': 'Z;',
+        '0001_a.surql': 'A;',
+        '0001_b.surql': 'B;',
+        '0004_orphan.down.surql': 'O;',
+        '0005_ok.surql': 'K;',
+      });
+      await symlink(path.join(tmp.dir, 'missing-target'), path.join(tmp.dir, '0006_broken.surql'));
+      const error = await discoveryError(tmp.dir);
+      const rel = (name: string) => path.relative(process.cwd(), path.join(tmp.dir, name));
+      expect(error.problems.map((p) => p.files).sort()).toEqual(
+        [
+          [rel('0000_zero.surql')],
+          [rel('0001_a.surql'), rel('0001_b.surql')],
+          [rel('0004_orphan.down.surql')],
+          [rel('0006_broken.surql')],
+        ].sort(),
+      );
+      const named = ['0000_zero.surql', '0001_a.surql', '0001_b.surql', '0004_orphan.down.surql', '0006_broken.surql'];
+      for (const name of named) {
+        expect(error.message).toContain(rel(name));
+      }
+      expect(error.message).not.toContain('0005_ok.surql');
+      expect(error.directory).toBe(tmp.dir);
+      expect(error).toBeInstanceOf(MigrationsError);
+      expect(error.code).toBe('DISCOVERY_FAILED');
+    });
+
+    it('says that a missing folder does not exist and how to fix it', async () => {
+      tmp = await tempMigrations();
+      const missing = path.join(tmp.dir, 'nope');
+      const error = await discoveryError(missing);
+      expect(error.message).toContain(missing);
+      expect(error.message).toMatch(/does not exist/);
+      expect(error.message).toMatch(/create it or set `directory`/);
+      expect(error.problems[0]?.files).toEqual([path.relative(process.cwd(), missing)]);
+      expect((error.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    });
+
+    it('says when the folder is a file', async () => {
+      tmp = await tempMigrations();
+      const notAFolder = path.join(tmp.dir, 'file.txt');
+      await writeFile(notAFolder, 'x');
+      const error = await discoveryError(notAFolder);
+      expect(error.message).toMatch(/cannot read the folder/);
+      expect(error.message).not.toMatch(/does not exist/);
+    });
+  });
+});
