@@ -405,6 +405,7 @@ function requireVersion(version: number, field: string): void {
   }
 }
 
+/** The versions a rollback undoes, newest first. Validates the arguments at once. */
 function rollbackSelector(options: RollbackOptions): (state: MigrationState) => number[] {
   const { to, steps } = options;
   if (to !== undefined && steps !== undefined) {
@@ -412,13 +413,21 @@ function rollbackSelector(options: RollbackOptions): (state: MigrationState) => 
   }
   if (to !== undefined) {
     requireVersion(to, 'to');
-    return (state) => state.applied.filter((r) => r.version > to).map((r) => r.version);
+    return (state) =>
+      state.applied
+        .filter((r) => r.version > to)
+        .map((r) => r.version)
+        .reverse();
   }
   const count = steps ?? 1;
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new MigrationArgumentError(`rollback: steps must be a whole number >= 1, got ${String(steps)}.`);
   }
-  return (state) => state.applied.slice(-count).map((r) => r.version);
+  return (state) =>
+    state.applied
+      .slice(-count)
+      .map((r) => r.version)
+      .reverse();
 }
 
 async function dryRunInTransaction(db: Surreal, migrations: readonly MigrationFile[]): Promise<void> {
