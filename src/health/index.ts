@@ -1,0 +1,1 @@
+export { MigrationsHealthIndicator } from './migrations.health.js';

@@ -1,0 +1,5 @@
+export {
+  createMigratedDatabase,
+  type MigratedDatabase,
+  type MigratedDatabaseOptions,
+} from './migrated-database.js';
