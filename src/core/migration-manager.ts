@@ -277,7 +277,7 @@ export class MigrationManager {
     const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
     const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
     const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
-    if (runnable.length > 0) await dryRunInTransaction(this.db, runnable);
+    await this.runner.dryRun(runnable);
     return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
   }
 
@@ -428,65 +428,4 @@ function rollbackSelector(options: RollbackOptions): (state: MigrationState) => 
       .slice(-count)
       .map((r) => r.version)
       .reverse();
-}
-
-async function dryRunInTransaction(db: Surreal, migrations: readonly MigrationFile[]): Promise<void> {
-  // One request: BEGIN, then each script separated by a line of its own, then CANCEL.
-  const parts: string[] = ['BEGIN TRANSACTION;'];
-  const ranges: { migration: MigrationFile; firstLine: number; lineCount: number; firstIndex: number; count: number }[] = [];
-  let line = 2;
-  let index = 0;
-  for (const migration of migrations) {
-    const statements = surqlStatements(migration.text);
-    const lineCount = migration.text.split('\n').length;
-    ranges.push({ migration, firstLine: line, lineCount, firstIndex: index, count: statements.length });
-    parts.push(`${migration.text}\n;`);
-    line += lineCount + 1;
-    index += statements.length;
-  }
-  parts.push('CANCEL TRANSACTION;');
-  const sql = parts.join('\n');
-  let responses;
-  try {
-    responses = await db.query(sql).responses();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const at = /-->\s*\[(\d+):(\d+)\]/.exec(message);
-    const l = at ? Number(at[1]) : -1;
-    const range = ranges.find((r) => l >= r.firstLine && l < r.firstLine + r.lineCount) ?? ranges[0]!;
-    throw new MigrationError({
-      version: range.migration.version,
-      name: range.migration.name,
-      file: range.migration.file,
-      direction: 'up',
-      line: at ? l - range.firstLine + 1 : undefined,
-      column: at ? Number(at[2]) : undefined,
-      reason: `dry run: ${message.split('\n')[0]}`,
-      cause: error,
-    });
-  }
-  const offset = responses.length > index ? 1 : 0;
-  const failedAt = responses.findIndex(
-    (r) =>
-      !r.success &&
-      !/not executed due to a (failed|cancelled) transaction/i.test(r.error.message) &&
-      !(r.error.kind === 'Query' && ['NotExecuted', 'Cancelled'].includes((r.error.details as { kind?: string } | undefined)?.kind ?? '')),
-  );
-  if (failedAt === -1) return;
-  const failed = responses[failedAt]!;
-  const statementIndex = failedAt - offset;
-  const range = ranges.find((r) => statementIndex >= r.firstIndex && statementIndex < r.firstIndex + r.count);
-  if (!range) throw (failed as { error: Error }).error;
-  const statement = surqlStatements(range.migration.text)[statementIndex - range.firstIndex];
-  throw new MigrationError({
-    version: range.migration.version,
-    name: range.migration.name,
-    file: range.migration.file,
-    direction: 'up',
-    statement: statement?.text,
-    line: statement?.line,
-    column: statement?.column,
-    reason: `dry run: ${(failed as { error: Error }).error.message}`,
-    cause: (failed as { error: Error }).error,
-  });
 }

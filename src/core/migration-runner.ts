@@ -180,6 +180,43 @@ export class MigrationRunner {
     }
   }
 
+  /**
+   * Runs transactional migrations in order inside one transaction that is then cancelled, so each
+   * sees the ones before it and nothing is kept. Throws {@link MigrationError} for the first
+   * failure, located in its file.
+   * @internal
+   */
+  async dryRun(migrations: readonly MigrationFile[]): Promise<void> {
+    if (migrations.length === 0) return;
+    // Each script starts on a line of its own; `firstLine` is where, in the request.
+    const parts = ['BEGIN TRANSACTION;'];
+    const spans: { migration: MigrationFile; statements: SurqlStatement[]; firstLine: number; firstIndex: number }[] = [];
+    let line = 2;
+    let index = 0;
+    for (const migration of migrations) {
+      const statements = surqlStatements(migration.text);
+      refuseTransactionStatements(migration, 'up', statements);
+      spans.push({ migration, statements, firstLine: line, firstIndex: index });
+      parts.push(`${migration.text}\n;`);
+      line += migration.text.split('\n').length + 1;
+      index += statements.length;
+    }
+    parts.push('CANCEL TRANSACTION;');
+    let responses: QueryResponse[];
+    try {
+      responses = await this.#ctx.db.query(parts.join('\n')).responses();
+    } catch (error) {
+      const at = errorLocation(error);
+      const span = [...spans].reverse().find((s) => at && at.line >= s.firstLine) ?? spans[0]!;
+      throw requestError(span.migration, 'up', span.migration.version, error, span.firstLine - 1);
+    }
+    const failure = locateFailure(responses, index, true);
+    if (!failure) return;
+    const span = [...spans].reverse().find((s) => failure.index >= s.firstIndex);
+    if (!span) throw failure.error;
+    throw statementError(span.migration, 'up', span.migration.version, failure.error, span.statements[failure.index - span.firstIndex]);
+  }
+
   /** Runs `work` holding the lock; `undefined` from the wait means another replica did it all. */
   async #exclusive(
     stillNeeded: () => Promise<boolean>,
@@ -282,18 +319,7 @@ export class MigrationRunner {
         if (await this.#appliedByAnother(version)) return true;
         if (isConflictOrExists(failure.error) && failure.index !== innerCount - 1 && attempt < CONFLICT_RETRIES) continue;
       }
-      const statement = failure.index >= 1 && failure.index <= statements.length ? statements[failure.index - 1] : undefined;
-      throw new MigrationError({
-        version,
-        name: script.name,
-        file: script.file,
-        direction,
-        statement: statement?.text,
-        line: statement?.line,
-        column: statement?.column,
-        reason: failure.error.message,
-        cause: failure.error,
-      });
+      throw statementError(script, direction, version, failure.error, statements[failure.index - 1]);
     }
   }
 
@@ -368,8 +394,16 @@ export class MigrationRunner {
   }
 }
 
-/** Where the run failed: `index` counts the request's statements after BEGIN (0 is our LET). */
-function locateFailure(responses: QueryResponse[], innerCount: number): { index: number; error: Error } | undefined {
+/**
+ * Where the run failed: `index` counts the request's statements after BEGIN. When no statement
+ * carries a real error but some were not executed (a failed commit), the first of those is
+ * returned, unless `cancelled` says the request ends with CANCEL, where that is the success case.
+ */
+function locateFailure(
+  responses: QueryResponse[],
+  innerCount: number,
+  cancelled = false,
+): { index: number; error: Error } | undefined {
   // SurrealDB 3 answers BEGIN (and COMMIT); SurrealDB 2 does not.
   const offset = responses.length > innerCount ? 1 : 0;
   let fallback: { index: number; error: Error } | undefined;
@@ -379,7 +413,7 @@ function locateFailure(responses: QueryResponse[], innerCount: number): { index:
     if (!isNotExecuted(response.error)) return located;
     fallback ??= located;
   }
-  return fallback;
+  return cancelled ? undefined : fallback;
 }
 
 /** "not executed due to a failed/cancelled transaction": a consequence, never the cause. */
@@ -403,12 +437,11 @@ function requestError(
   statement?: SurqlStatement,
 ): MigrationError {
   const message = error instanceof Error ? error.message : String(error);
-  const at = /-->\s*\[(\d+):(\d+)\]/.exec(message);
+  const at = errorLocation(error);
   let line: number | undefined;
   let column: number | undefined;
   if (at) {
-    const l = Number(at[1]);
-    const c = Number(at[2]);
+    const { line: l, column: c } = at;
     if (statement) {
       line = statement.line + l - 1;
       column = l === 1 ? statement.column + c - 1 : c;
@@ -429,6 +462,33 @@ function requestError(
     reason: message.split('\n')[0] ?? message,
     cause: error,
   });
+}
+
+/** A failing statement's error, located at the statement's start in the file. */
+function statementError(
+  script: MigrationFile,
+  direction: MigrationDirection,
+  version: number,
+  error: Error,
+  statement: SurqlStatement | undefined,
+): MigrationError {
+  return new MigrationError({
+    version,
+    name: script.name,
+    file: script.file,
+    direction,
+    statement: statement?.text,
+    line: statement?.line,
+    column: statement?.column,
+    reason: error.message,
+    cause: error,
+  });
+}
+
+/** The `--> [line:column]` of a SurrealDB parse error, in the request's coordinates. */
+function errorLocation(error: unknown): { line: number; column: number } | undefined {
+  const at = /-->\s*\[(\d+):(\d+)\]/.exec(error instanceof Error ? error.message : String(error));
+  return at ? { line: Number(at[1]), column: Number(at[2]) } : undefined;
 }
 
 function statementAtLine(text: string, line: number): SurqlStatement | undefined {
