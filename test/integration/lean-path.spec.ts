@@ -1,0 +1,57 @@
+import { Surreal } from 'surrealdb';
+import { MigrationManager } from '../../src/index.js';
+import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+
+/** The same client, counting the requests (round trips) sent through `query`. */
+function counting(db: Surreal): { client: Surreal; count(): number; reset(): void } {
+  let requests = 0;
+  const client = new Proxy(db, {
+    get(target, property, receiver) {
+      if (property === 'query') {
+        return (...args: Parameters<Surreal['query']>) => {
+          requests++;
+          return target.query(...args);
+        };
+      }
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { client, count: () => requests, reset: () => (requests = 0) };
+}
+
+describe('the lean path (round trips, counted)', () => {
+  let folder: TempMigrations;
+  let db: Surreal;
+  beforeEach(async () => {
+    const { createNodeEngines } = await import('@surrealdb/node');
+    db = new Surreal({ engines: createNodeEngines() });
+    await db.connect('mem://', { namespace: 't', database: 't' });
+    const files: Record<string, string> = {};
+    for (let v = 1; v <= 20; v++) files[`${String(v).padStart(4, '0')}_m${v}.surql`] = `DEFINE TABLE t${v} SCHEMALESS;\nCREATE t${v}:1 SET v = ${v};`;
+    folder = await tempMigrations(files);
+  });
+  afterEach(async () => {
+    await db.close();
+    await folder.dispose();
+  });
+
+  it('applies N migrations in N requests plus a fixed overhead, and boots a current schema in one', async () => {
+    const counter = counting(db);
+    const manager = await MigrationManager.create({ client: counter.client, directory: folder.dir, logger: false });
+    expect(counter.count()).toBe(0);
+
+    await manager.bootstrap();
+    // read history, define the tables, take the lock, read again, 20 migrations, release.
+    expect(counter.count()).toBe(1 + 1 + 1 + 1 + 20 + 1);
+
+    counter.reset();
+    const restarted = await MigrationManager.create({ client: counter.client, directory: folder.dir, logger: false });
+    expect(await restarted.bootstrap()).toEqual([]);
+    expect(counter.count()).toBe(1);
+
+    counter.reset();
+    expect(await restarted.needsMigration()).toBe(false);
+    expect(counter.count()).toBe(1);
+  });
+});
