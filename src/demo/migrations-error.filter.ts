@@ -1,0 +1,40 @@
+import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { MigrationsError, type MigrationsErrorCode } from '../index.js';
+
+interface HttpResponse {
+  status(code: number): { json(body: unknown): unknown };
+}
+
+/** The HTTP status for each library error code. */
+const STATUS: Record<MigrationsErrorCode, HttpStatus> = {
+  INVALID_ARGUMENT: HttpStatus.BAD_REQUEST,
+  INVALID_OPTIONS: HttpStatus.BAD_REQUEST,
+  // The request is fine; the state of the migrations (or another replica) is in the way.
+  MISSING_DOWN: HttpStatus.CONFLICT,
+  CHECKSUM_MISMATCH: HttpStatus.CONFLICT,
+  MISSING_FILE: HttpStatus.CONFLICT,
+  OUT_OF_ORDER: HttpStatus.CONFLICT,
+  FAILED_MIGRATION_PENDING: HttpStatus.CONFLICT,
+  PENDING_MIGRATIONS: HttpStatus.CONFLICT,
+  LOCK_TIMEOUT: HttpStatus.CONFLICT,
+  DISCOVERY_FAILED: HttpStatus.INTERNAL_SERVER_ERROR,
+  MIGRATION_FAILED: HttpStatus.INTERNAL_SERVER_ERROR,
+  DATABASE_UNREACHABLE: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/**
+ * Answers a library error with its status, stable `code` and message, e.g.
+ * `400 { statusCode: 400, code: 'INVALID_ARGUMENT', message: 'rollback: give either ...' }`.
+ * The routes it guards are behind the admin token, so the messages (file, line) are shown as is.
+ */
+@Catch(MigrationsError)
+export class MigrationsErrorFilter implements ExceptionFilter<MigrationsError> {
+  catch(error: MigrationsError, host: ArgumentsHost): void {
+    const statusCode = STATUS[error.code] ?? HttpStatus.INTERNAL_SERVER_ERROR;
+    host
+      .switchToHttp()
+      .getResponse<HttpResponse>()
+      .status(statusCode)
+      .json({ statusCode, code: error.code, message: error.message });
+  }
+}

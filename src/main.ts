@@ -1,0 +1,24 @@
+import { Logger, type INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './demo/app.module.js';
+import { portFromConfig } from './demo/demo.config.js';
+
+/*
+ * The demo app. The migrations run in the bootstrap hook, inside `app.listen()`: when one fails,
+ * listen rejects before the port opens, and the process exits with status 1.
+ */
+const logger = new Logger('Demo');
+let app: INestApplication | undefined;
+try {
+  // abortOnError: false makes Nest reject instead of exiting on its own, so the catch below decides.
+  app = await NestFactory.create(AppModule, { abortOnError: false });
+  // useProcessExit: exit 0 after a clean shutdown; the embedded engine would keep the process alive.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  await app.listen(portFromConfig(app.get(ConfigService)));
+  logger.log(`Listening on ${await app.getUrl()}`);
+} catch (error) {
+  process.stderr.write(`Demo failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  await app?.close().catch(() => undefined);
+  process.exit(1);
+}
