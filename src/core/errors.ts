@@ -189,9 +189,7 @@ export class ChecksumMismatchError extends MigrationsError {
   constructor(readonly mismatches: readonly ChecksumMismatch[]) {
     super(
       `Applied migration(s) changed on disk:\n` +
-        mismatches
-          .map((m) => `  - ${m.version} ${m.file}: applied ${m.stored}, now ${m.current}`)
-          .join('\n') +
+        mismatches.map((m) => `  - ${m.version} ${m.file}: applied ${m.stored}, now ${m.current}`).join('\n') +
         `\n  Restore the applied text and add a new migration for the change. If the edit is ` +
         `harmless (comments, formatting), accept it with manager.repair({ changed: true }) or ` +
         `\`surreal-migrate repair --changed\`.`,
@@ -245,10 +243,7 @@ export class FailedMigrationPendingError extends MigrationsError {
     super(
       `Migration(s) failed part-way outside a transaction and need an operator:\n` +
         failed
-          .map(
-            (f) =>
-              `  - ${f.version} ${f.file}: ${f.statementsApplied} statement(s) applied, then: ${f.error}`,
-          )
+          .map((f) => `  - ${f.version} ${f.file}: ${f.statementsApplied} statement(s) applied, then: ${f.error}`)
           .join('\n') +
         `\n  Fix the database by hand, then call manager.resolve(version, 'applied') if the ` +
         `migration is now complete, or manager.resolve(version, 'rolled-back') if its effects are ` +

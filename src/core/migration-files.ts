@@ -142,7 +142,10 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
   const byKey = new Map<string, string[]>();
   for (const n of named) {
     if (n.version === 0) {
-      problems.push({ files: [display(n.fileName)], problem: 'version 0 is reserved for "nothing applied"; start at 1.' });
+      problems.push({
+        files: [display(n.fileName)],
+        problem: 'version 0 is reserved for "nothing applied"; start at 1.',
+      });
     }
     const key = `${n.direction}:${n.version}`;
     byKey.set(key, [...(byKey.get(key) ?? []), n.fileName]);

@@ -8,8 +8,7 @@ import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
 
 /** The outcome of one attempt to take the lock. */
 export type LockAttempt =
-  | { acquired: true; tookOver: LockHolder | undefined }
-  | { acquired: false; holder: LockHolder | undefined };
+  { acquired: true; tookOver: LockHolder | undefined } | { acquired: false; holder: LockHolder | undefined };
 
 /**
  * A lease on the record `<table>_lock:lock`.
@@ -112,9 +111,7 @@ export class MigrationLock {
 
   /** The current holder, if any (expired or not). */
   async holder(): Promise<LockHolder | undefined> {
-    const [row] = await this.#db
-      .query('SELECT * FROM ONLY $id', { id: this.#id })
-      .responses();
+    const [row] = await this.#db.query('SELECT * FROM ONLY $id', { id: this.#id }).responses();
     if (!row?.success || !row.result) return undefined;
     return toHolder(row.result as Record<string, unknown>);
   }

@@ -2,7 +2,6 @@ import type { Surreal } from 'surrealdb';
 import { openConnection, type MigrationConnection } from './connection.js';
 import {
   MigrationArgumentError,
-  MigrationError,
   PendingMigrationsError,
   type ChecksumMismatch,
   type LockHolder,
@@ -269,7 +268,7 @@ export class MigrationManager {
    * Runs every pending migration, in order, inside one transaction that is then cancelled: each
    * sees the ones before it, against the real schema and data, and the database is left as it was.
    * Stops at the first no-transaction migration, which cannot be verified this way.
-   * Throws {@link MigrationError} for the first migration that fails.
+   * Throws `MigrationError` for the first migration that fails.
    */
   async dryRun(): Promise<DryRunReport> {
     const state = await this.runner.readState();

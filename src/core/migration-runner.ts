@@ -190,7 +190,8 @@ export class MigrationRunner {
     if (migrations.length === 0) return;
     // Each script starts on a line of its own; `firstLine` is where, in the request.
     const parts = ['BEGIN TRANSACTION;'];
-    const spans: { migration: MigrationFile; statements: SurqlStatement[]; firstLine: number; firstIndex: number }[] = [];
+    const spans: { migration: MigrationFile; statements: SurqlStatement[]; firstLine: number; firstIndex: number }[] =
+      [];
     let line = 2;
     let index = 0;
     for (const migration of migrations) {
@@ -214,7 +215,13 @@ export class MigrationRunner {
     if (!failure) return;
     const span = [...spans].reverse().find((s) => failure.index >= s.firstIndex);
     if (!span) throw failure.error;
-    throw statementError(span.migration, 'up', span.migration.version, failure.error, span.statements[failure.index - span.firstIndex]);
+    throw statementError(
+      span.migration,
+      'up',
+      span.migration.version,
+      failure.error,
+      span.statements[failure.index - span.firstIndex],
+    );
   }
 
   /** Runs `work` holding the lock; `undefined` from the wait means another replica did it all. */
@@ -229,9 +236,11 @@ export class MigrationRunner {
     try {
       return await work();
     } finally {
-      await lock.release().catch((error: unknown) =>
-        this.#ctx.logger.warn(`Could not release the migration lock: ${(error as Error).message}`),
-      );
+      await lock
+        .release()
+        .catch((error: unknown) =>
+          this.#ctx.logger.warn(`Could not release the migration lock: ${(error as Error).message}`),
+        );
     }
   }
 
@@ -317,7 +326,8 @@ export class MigrationRunner {
         // its commit and keeps nothing. Read the history to tell "applied by another" from a
         // real failure.
         if (await this.#appliedByAnother(version)) return true;
-        if (isConflictOrExists(failure.error) && failure.index !== innerCount - 1 && attempt < CONFLICT_RETRIES) continue;
+        if (isConflictOrExists(failure.error) && failure.index !== innerCount - 1 && attempt < CONFLICT_RETRIES)
+          continue;
       }
       throw statementError(script, direction, version, failure.error, statements[failure.index - 1]);
     }

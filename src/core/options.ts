@@ -196,7 +196,10 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
     requireName(options.database, 'database');
   }
   if (options.logger !== undefined && options.logger !== false && typeof options.logger?.warn !== 'function') {
-    throw new MigrationOptionsError('logger', 'expected an object with log, warn and error methods (a Nest Logger fits), or false.');
+    throw new MigrationOptionsError(
+      'logger',
+      'expected an object with log, warn and error methods (a Nest Logger fits), or false.',
+    );
   }
   if (options.auth !== undefined) {
     if (typeof options.auth?.username !== 'string' || typeof options.auth.password !== 'string') {
@@ -254,10 +257,12 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
 
 /** Hides user info and password-like query parameters, for logs and error messages. */
 export function redactUrl(url: string): string {
-  return url
-    // Up to the last '@' before the path, as URL parsers read it: a password may contain '@'.
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@')
-    .replace(/([?&](?:pass|password|token)=)[^&]*/gi, '$1***');
+  return (
+    url
+      // Up to the last '@' before the path, as URL parsers read it: a password may contain '@'.
+      .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@')
+      .replace(/([?&](?:pass|password|token)=)[^&]*/gi, '$1***')
+  );
 }
 
 /** Whether the URL names an embedded engine (no server, no sign-in). */

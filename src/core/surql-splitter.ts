@@ -192,11 +192,7 @@ function endOfRegex(src: string, i: number): number {
 }
 
 /** Whether the word `src[start, end)` is a keyword after which a value (and thus a regex) is expected. */
-function isRegexPrecedingKeyword(
-  src: string,
-  start: number,
-  end: number,
-): boolean {
+function isRegexPrecedingKeyword(src: string, start: number, end: number): boolean {
   const before = start > 0 ? src.charCodeAt(start - 1) : -1;
   // `$and`, `a.or`, `t:where` are names, not keywords.
   if (before === DOLLAR || before === DOT || before === COLON) return false;
@@ -210,13 +206,7 @@ function leadingKeyword(text: string): string {
   let end = 1;
   while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
   const next = text.charCodeAt(end);
-  if (
-    next === COLON ||
-    next === SQUOTE ||
-    next === DQUOTE ||
-    next === BACKTICK ||
-    next === LANGLE
-  ) {
+  if (next === COLON || next === SQUOTE || next === DQUOTE || next === BACKTICK || next === LANGLE) {
     return '';
   }
   return text.slice(0, end).toUpperCase();
@@ -349,9 +339,7 @@ export function splitSurql(source: string): SurqlStatement[] {
         break;
       case SLASH: {
         const valueExpected =
-          prev === PREV_OPERATOR ||
-          (prev === PREV_WORD &&
-            isRegexPrecedingKeyword(source, wordStart, wordEnd));
+          prev === PREV_OPERATOR || (prev === PREV_WORD && isRegexPrecedingKeyword(source, wordStart, wordEnd));
         const end = valueExpected ? endOfRegex(source, i + 1) : -1;
         if (end >= 0) {
           i = end;
@@ -387,10 +375,7 @@ export function surqlStatements(source: string): SurqlStatement[] {
  * comments are skipped but not inspected; scanning stops at the first
  * character that is neither whitespace nor comment (including a `;`).
  */
-export function hasLeadingDirective(
-  source: string,
-  directive: string,
-): boolean {
+export function hasLeadingDirective(source: string, directive: string): boolean {
   let wanted = directive.trim();
   wanted = wanted.slice(lineCommentMarker(wanted, 0)).trim().toLowerCase();
   if (wanted === '') return false;

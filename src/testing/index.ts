@@ -1,5 +1,1 @@
-export {
-  createMigratedDatabase,
-  type MigratedDatabase,
-  type MigratedDatabaseOptions,
-} from './migrated-database.js';
+export { createMigratedDatabase, type MigratedDatabase, type MigratedDatabaseOptions } from './migrated-database.js';

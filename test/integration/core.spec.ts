@@ -1,4 +1,9 @@
-import { MigrationError, MigrationManager, MissingDownMigrationError, MigrationArgumentError } from '../../src/index.js';
+import {
+  MigrationError,
+  MigrationManager,
+  MissingDownMigrationError,
+  MigrationArgumentError,
+} from '../../src/index.js';
 import { memOptions, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
 async function tables(manager: MigrationManager): Promise<string[]> {
@@ -40,7 +45,14 @@ describe('MigrationManager on the embedded engine', () => {
     expect(applied.map((r) => r.version)).toEqual([1, 2, 3]);
     expect(await manager.getCurrentVersion()).toBe(3);
     expect(await manager.needsMigration()).toBe(false);
-    expect(await tables(manager)).toEqual(['_sbl_migrations', '_sbl_migrations_failed', '_sbl_migrations_lock', 'post', 'tag', 'user']);
+    expect(await tables(manager)).toEqual([
+      '_sbl_migrations',
+      '_sbl_migrations_failed',
+      '_sbl_migrations_lock',
+      'post',
+      'tag',
+      'user',
+    ]);
     const rows = await historyRows(manager);
     expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
     expect(rows[0]).toMatchObject({ name: 'users', checksum: manager.upMigrations[0]!.checksum });
@@ -49,7 +61,12 @@ describe('MigrationManager on the embedded engine', () => {
     const rolledBack = await manager.rollback({ to: 1 });
     expect(rolledBack.map((r) => r.version)).toEqual([3, 2]);
     expect(await manager.getCurrentVersion()).toBe(1);
-    expect(await tables(manager)).toEqual(['_sbl_migrations', '_sbl_migrations_failed', '_sbl_migrations_lock', 'user']);
+    expect(await tables(manager)).toEqual([
+      '_sbl_migrations',
+      '_sbl_migrations_failed',
+      '_sbl_migrations_lock',
+      'user',
+    ]);
     const status = await manager.status();
     expect(status.currentVersion).toBe(1);
     expect(status.pending.map((p) => p.version)).toEqual([2, 3]);
@@ -138,9 +155,9 @@ describe('MigrationManager on the embedded engine', () => {
     manager = await MigrationManager.create(memOptions(folder.dir));
     // What Open Notebook leaves behind: its schema and rows with only version and applied_at.
     await manager.db.query(
-      "DEFINE TABLE source SCHEMAFULL; DEFINE TABLE note SCHEMAFULL; " +
-        "UPSERT _sbl_migrations:1 SET version = 1, applied_at = time::now(); " +
-        "UPSERT _sbl_migrations:2 SET version = 2, applied_at = time::now();",
+      'DEFINE TABLE source SCHEMAFULL; DEFINE TABLE note SCHEMAFULL; ' +
+        'UPSERT _sbl_migrations:1 SET version = 1, applied_at = time::now(); ' +
+        'UPSERT _sbl_migrations:2 SET version = 2, applied_at = time::now();',
     );
     expect(await manager.getCurrentVersion()).toBe(2);
     const applied = await manager.runMigrationUp();

@@ -21,7 +21,15 @@ describe('events', () => {
       constructor(@Inject(MigrationEvents) private readonly events: MigrationEvents) {}
       onModuleInit() {
         // Subscribed before onApplicationBootstrap, so it sees the bootstrap's own migrations.
-        const names: MigrationEventName[] = ['migrating', 'migrated', 'failed', 'rollingBack', 'rolledBack', 'lockWaiting', 'lockAcquired'];
+        const names: MigrationEventName[] = [
+          'migrating',
+          'migrated',
+          'failed',
+          'rollingBack',
+          'rolledBack',
+          'lockWaiting',
+          'lockAcquired',
+        ];
         for (const name of names) {
           this.events.on(name, (e) => seen.push('version' in e ? `${name}:${e.version}` : name));
         }
@@ -31,7 +39,11 @@ describe('events', () => {
     @Module({
       imports: [
         MigrationsModule.forRoot({
-          url: 'mem://', namespace: 't', database: 't', directory: folder.dir, logger: false,
+          url: 'mem://',
+          namespace: 't',
+          database: 't',
+          directory: folder.dir,
+          logger: false,
           lock: { retryMs: 10 },
           on: { migrated: (e) => callbacks.push(`migrated:${e.version}:${typeof e.durationMs}`) },
         }),
@@ -40,7 +52,9 @@ describe('events', () => {
     })
     class AppModule {}
 
-    const app = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication({ logger: false });
+    const app = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication({
+      logger: false,
+    });
     try {
       await app.init();
       expect(seen).toEqual(['lockAcquired', 'migrating:1', 'migrated:1', 'migrating:2', 'migrated:2']);

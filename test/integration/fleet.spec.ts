@@ -92,7 +92,10 @@ describe('fleet safety', () => {
         codes: [0, 0, 0, 0, 0, 0],
         errors: [],
       });
-      const results = children.map((c) => JSON.parse(c.stdout().trim().split('\n').at(-1)!) as { applied: { version: number; byAnother: boolean }[] });
+      const results = children.map(
+        (c) =>
+          JSON.parse(c.stdout().trim().split('\n').at(-1)!) as { applied: { version: number; byAnother: boolean }[] },
+      );
       const appliedHere = results.flatMap((r) => r.applied.filter((a) => !a.byAnother).map((a) => a.version)).sort();
       expect(appliedHere).toEqual([1, 2, 3, 4, 5]);
 
@@ -195,7 +198,11 @@ describe('fleet safety', () => {
     const holder = startNode(nestChild, [url, folder.dir]);
     try {
       await holder.waitFor('READY');
-      const second = startNode(fleetChild, [url, folder.dir, JSON.stringify({ connect: { timeoutMs: 800, retries: 1, backoffMs: 10 } })]);
+      const second = startNode(fleetChild, [
+        url,
+        folder.dir,
+        JSON.stringify({ connect: { timeoutMs: 800, retries: 1, backoffMs: 10 } }),
+      ]);
       expect(await second.exited).toBe(1);
       const report = JSON.parse(second.stdout().trim().split('\n').at(-1)!) as { code: string; message: string };
       expect(report.code).toBe('DATABASE_UNREACHABLE');
@@ -208,12 +215,17 @@ describe('fleet safety', () => {
   });
 
   describe('the lock', () => {
-    const planted = "CREATE _sbl_migrations_lock:lock CONTENT { owner: { host: 'other-host', pid: 4242, token: 'tok-1' }, acquired_at: time::now(), expires_at: time::now() + 1h }";
+    const planted =
+      "CREATE _sbl_migrations_lock:lock CONTENT { owner: { host: 'other-host', pid: 4242, token: 'tok-1' }, acquired_at: time::now(), expires_at: time::now() + 1h }";
 
     it('times out waiting for a live holder, naming it; forceUnlock frees it', async () => {
       folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
       const manager = await MigrationManager.create({
-        url: 'mem://', namespace: 'test', database: 'test', directory: folder.dir, logger: false,
+        url: 'mem://',
+        namespace: 'test',
+        database: 'test',
+        directory: folder.dir,
+        logger: false,
         lock: { waitTimeoutMs: 300, retryMs: 20 },
       });
       try {
@@ -237,7 +249,11 @@ describe('fleet safety', () => {
     it('is not taken when nothing is pending: a current app boots while another process holds it', async () => {
       folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
       const manager = await MigrationManager.create({
-        url: 'mem://', namespace: 'test', database: 'test', directory: folder.dir, logger: false,
+        url: 'mem://',
+        namespace: 'test',
+        database: 'test',
+        directory: folder.dir,
+        logger: false,
         lock: { waitTimeoutMs: 100 },
       });
       try {
@@ -258,7 +274,9 @@ describe('fleet safety', () => {
       const takeovers: unknown[] = [];
       const create = () =>
         MigrationManager.create({
-          client: db, directory: folder.dir, logger: false,
+          client: db,
+          directory: folder.dir,
+          logger: false,
           lock: { ttlMs: 300, retryMs: 20 },
           on: { lockAcquired: (e) => e.tookOver && takeovers.push(e.tookOver) },
         });

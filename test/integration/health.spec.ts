@@ -13,7 +13,13 @@ describe('MigrationsHealthIndicator', () => {
     @Module({
       imports: [
         TerminusModule,
-        MigrationsModule.forRoot({ url: 'mem://', namespace: 't', database: 't', directory: folder.dir, logger: false }),
+        MigrationsModule.forRoot({
+          url: 'mem://',
+          namespace: 't',
+          database: 't',
+          directory: folder.dir,
+          logger: false,
+        }),
       ],
       providers: [MigrationsHealthIndicator],
     })
@@ -32,7 +38,15 @@ describe('MigrationsHealthIndicator', () => {
     const { app, indicator, manager } = await start();
     try {
       expect(await indicator.isHealthy('migrations')).toEqual({
-        migrations: { status: 'up', currentVersion: 1, latestVersion: 1, pending: 0, failed: [], drifted: [], lock: null },
+        migrations: {
+          status: 'up',
+          currentVersion: 1,
+          latestVersion: 1,
+          pending: 0,
+          failed: [],
+          drifted: [],
+          lock: null,
+        },
       });
       await manager.rollback();
       await manager.db.query(
@@ -54,15 +68,26 @@ describe('MigrationsHealthIndicator', () => {
     folder = await tempMigrations({
       '0001_a.surql': '-- migrate:no-transaction\nDEFINE TABLE a SCHEMALESS;\nTHROW "half";',
     });
-    const manager = await MigrationManager.create({ url: 'mem://', namespace: 't', database: 't', directory: folder.dir, logger: false });
+    const manager = await MigrationManager.create({
+      url: 'mem://',
+      namespace: 't',
+      database: 't',
+      directory: folder.dir,
+      logger: false,
+    });
     // In mode 'off' the app starts despite the failed record; readiness must still say down.
     await expect(manager.runMigrationUp()).rejects.toThrow(/half/);
     @Module({
-      imports: [TerminusModule, MigrationsModule.forRoot({ client: manager.db, directory: folder.dir, mode: 'off', logger: false })],
+      imports: [
+        TerminusModule,
+        MigrationsModule.forRoot({ client: manager.db, directory: folder.dir, mode: 'off', logger: false }),
+      ],
       providers: [MigrationsHealthIndicator],
     })
     class HealthModule {}
-    const app = (await Test.createTestingModule({ imports: [HealthModule] }).compile()).createNestApplication({ logger: false });
+    const app = (await Test.createTestingModule({ imports: [HealthModule] }).compile()).createNestApplication({
+      logger: false,
+    });
     try {
       await app.init();
       const result = await app.get(MigrationsHealthIndicator).isHealthy('migrations');

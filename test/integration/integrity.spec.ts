@@ -23,7 +23,9 @@ describe('integrity', () => {
   const managers: MigrationManager[] = [];
   const open = async (extra: Partial<MigrationsOptions> = {}, db?: MigrationManager) => {
     const manager = await MigrationManager.create(
-      db ? { client: db.db, directory: folder.dir, logger: false, ...extra } : { ...memOptions(folder.dir), logger: false, ...extra },
+      db
+        ? { client: db.db, directory: folder.dir, logger: false, ...extra }
+        : { ...memOptions(folder.dir), logger: false, ...extra },
     );
     managers.push(manager);
     return manager;
@@ -90,12 +92,16 @@ describe('integrity', () => {
     folder = await tempMigrations({ '1.surrealql': 'DEFINE TABLE a SCHEMALESS;' });
     const warnings: string[] = [];
     const manager = await open({ logger: { log() {}, warn: (m: string) => warnings.push(m), error() {} } });
-    await manager.db.query('DEFINE TABLE a SCHEMALESS; CREATE _sbl_migrations:1 SET version = 1, applied_at = time::now();');
+    await manager.db.query(
+      'DEFINE TABLE a SCHEMALESS; CREATE _sbl_migrations:1 SET version = 1, applied_at = time::now();',
+    );
     await manager.bootstrap();
     expect(warnings.join('\n')).toMatch(/no stored checksum/);
     expect((await manager.status()).applied[0]!.verified).toBeNull();
     expect(await manager.repair()).toEqual([1]);
-    const [row] = await manager.db.query<[{ checksum: string; applied_at: unknown }[]]>('SELECT * FROM _sbl_migrations');
+    const [row] = await manager.db.query<[{ checksum: string; applied_at: unknown }[]]>(
+      'SELECT * FROM _sbl_migrations',
+    );
     expect(row[0]!.checksum).toBe(manager.upMigrations[0]!.checksum);
     expect(row[0]!.applied_at).toBeDefined();
     expect((await manager.status()).applied[0]!.verified).toBe(true);
@@ -149,7 +155,8 @@ describe('integrity', () => {
 
     it('apply a FULLTEXT index over existing rows with an analyzer defined in the same file', async () => {
       folder = await tempMigrations({
-        '0001_notes.surql': "DEFINE TABLE note SCHEMALESS;\nCREATE note:1 SET body = 'Hello World';\nCREATE note:2 SET body = 'other words';",
+        '0001_notes.surql':
+          "DEFINE TABLE note SCHEMALESS;\nCREATE note:1 SET body = 'Hello World';\nCREATE note:2 SET body = 'other words';",
         '0002_search.surql': `-- Full-text search over notes.\n-- migrate:no-transaction\n${analyzerAndIndex}`,
       });
       const manager = await open();
@@ -159,7 +166,10 @@ describe('integrity', () => {
       await folder.write('0002_search.surql', analyzerAndIndex);
       await manager.refresh();
       await expect(manager.runMigrationUp()).rejects.toBeInstanceOf(MigrationError);
-      await folder.write('0002_search.surql', `-- Full-text search over notes.\n-- migrate:no-transaction\n${analyzerAndIndex}`);
+      await folder.write(
+        '0002_search.surql',
+        `-- Full-text search over notes.\n-- migrate:no-transaction\n${analyzerAndIndex}`,
+      );
       await manager.refresh();
       expect((await manager.runMigrationUp()).map((r) => r.version)).toEqual([2]);
       const [hits] = await manager.db.query<[{ id: unknown }[]]>("SELECT id FROM note WHERE body @@ 'hello'");
@@ -188,7 +198,12 @@ describe('integrity', () => {
       expect(await manager.getCurrentVersion()).toBe(1);
       const [failedRows] = await manager.db.query<[Record<string, unknown>[]]>('SELECT * FROM _sbl_migrations_failed');
       expect(failedRows).toEqual([
-        expect.objectContaining({ version: 2, statements_applied: 2, statement_count: 5, error: expect.stringMatching(/statement three fails/) }),
+        expect.objectContaining({
+          version: 2,
+          statements_applied: 2,
+          statement_count: 5,
+          error: expect.stringMatching(/statement three fails/),
+        }),
       ]);
 
       // Start-up refuses, in 'apply' and 'validate' alike.
@@ -225,7 +240,9 @@ describe('integrity', () => {
   });
 
   it('refuses BEGIN/COMMIT inside a script, naming the line', async () => {
-    folder = await tempMigrations({ '0001_tx.surql': 'DEFINE TABLE a SCHEMALESS;\nBEGIN TRANSACTION;\nDEFINE TABLE b;\nCOMMIT;' });
+    folder = await tempMigrations({
+      '0001_tx.surql': 'DEFINE TABLE a SCHEMALESS;\nBEGIN TRANSACTION;\nDEFINE TABLE b;\nCOMMIT;',
+    });
     const manager = await open();
     const error = (await manager.runMigrationUp().catch((e: unknown) => e)) as MigrationError;
     expect(error).toBeInstanceOf(MigrationError);
@@ -266,9 +283,15 @@ describe('integrity', () => {
       });
       const manager = await open();
       await manager.runMigrationUp();
-      await folder.write('0002_b.surql', 'DEFINE TABLE b SCHEMAFULL;\nDEFINE FIELD n ON b TYPE int;\nCREATE b:1 SET n = 1;');
+      await folder.write(
+        '0002_b.surql',
+        'DEFINE TABLE b SCHEMAFULL;\nDEFINE FIELD n ON b TYPE int;\nCREATE b:1 SET n = 1;',
+      );
       // 0003 depends on 0002: it only passes if it sees 0002's effects.
-      await folder.write('0003_c.surql', 'UPDATE b:1 SET n = 2;\nIF (SELECT VALUE n FROM ONLY b:1) != 2 { THROW "did not see 0002" };');
+      await folder.write(
+        '0003_c.surql',
+        'UPDATE b:1 SET n = 2;\nIF (SELECT VALUE n FROM ONLY b:1) != 2 { THROW "did not see 0002" };',
+      );
       await folder.write('0004_d.surql', '-- migrate:no-transaction\nDEFINE TABLE d SCHEMALESS;');
       await manager.refresh();
       const before = await info(manager);

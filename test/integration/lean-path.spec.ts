@@ -28,7 +28,9 @@ describe('the lean path (round trips, counted)', () => {
     db = new Surreal({ engines: createNodeEngines() });
     await db.connect('mem://', { namespace: 't', database: 't' });
     const files: Record<string, string> = {};
-    for (let v = 1; v <= 20; v++) files[`${String(v).padStart(4, '0')}_m${v}.surql`] = `DEFINE TABLE t${v} SCHEMALESS;\nCREATE t${v}:1 SET v = ${v};`;
+    for (let v = 1; v <= 20; v++)
+      files[`${String(v).padStart(4, '0')}_m${v}.surql`] =
+        `DEFINE TABLE t${v} SCHEMALESS;\nCREATE t${v}:1 SET v = ${v};`;
     folder = await tempMigrations(files);
   });
   afterEach(async () => {

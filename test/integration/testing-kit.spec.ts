@@ -50,7 +50,12 @@ describe('testing kit: createMigratedDatabase', () => {
     @Module({
       imports: [
         // The production wiring: a real server the tests must never touch.
-        MigrationsModule.forRoot({ url: 'ws://127.0.0.1:1', namespace: 'prod', database: 'prod', directory: folder.dir }),
+        MigrationsModule.forRoot({
+          url: 'ws://127.0.0.1:1',
+          namespace: 'prod',
+          database: 'prod',
+          directory: folder.dir,
+        }),
       ],
       controllers: [ItemsController],
       providers: [{ provide: SURREAL, useValue: undefined }],

@@ -18,7 +18,11 @@ export interface Child {
 }
 
 /** Starts `node <script> ...args`. */
-export function startNode(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+export function startNode(
+  script: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Child {
   const child = spawn(process.execPath, [script, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },

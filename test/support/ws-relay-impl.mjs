@@ -74,7 +74,8 @@ function isMusl() {
  * @param {ArrayBuffer | ArrayBufferView} bytes
  */
 function toLocalBytes(bytes) {
-  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (ArrayBuffer.isView(bytes))
+    return new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   return new Uint8Array(bytes.slice(0));
 }
 
@@ -107,8 +108,13 @@ function isPlainObject(value) {
 function isEngineError(decoded) {
   if (!isPlainObject(decoded)) return false;
   const keys = Object.keys(decoded);
-  return keys.length === 1 && keys[0] === 'error' && isPlainObject(decoded.error)
-    && typeof decoded.error.code === 'number' && typeof decoded.error.message === 'string';
+  return (
+    keys.length === 1 &&
+    keys[0] === 'error' &&
+    isPlainObject(decoded.error) &&
+    typeof decoded.error.code === 'number' &&
+    typeof decoded.error.message === 'string'
+  );
 }
 
 function rpcError(code, kind, message) {
@@ -128,8 +134,14 @@ function makeDummyToken(auth) {
 function isRootCredentials(auth) {
   if (!isPlainObject(auth)) return false;
   const lower = Object.keys(auth).map((key) => key.toLowerCase());
-  return lower.includes('user') && lower.includes('pass')
-    && !lower.some((key) => key === 'ns' || key === 'db' || key === 'ac' || key === 'namespace' || key === 'database' || key === 'access');
+  return (
+    lower.includes('user') &&
+    lower.includes('pass') &&
+    !lower.some(
+      (key) =>
+        key === 'ns' || key === 'db' || key === 'ac' || key === 'namespace' || key === 'database' || key === 'access',
+    )
+  );
 }
 
 const key = (uuid) => String(uuid);
@@ -193,8 +205,9 @@ export async function startWsRelay(options) {
       try {
         const payload = codec.decode(toLocalBytes(bytes));
         // KILLED notifications carry no session: fall back to the connection that started the query.
-        const owner = (payload?.session !== undefined ? sessionOwners.get(key(payload.session)) : undefined)
-          ?? liveOwner(payload?.id);
+        const owner =
+          (payload?.session !== undefined ? sessionOwners.get(key(payload.session)) : undefined) ??
+          liveOwner(payload?.id);
         if (payload?.action === 'KILLED') owner?.conn.lives.delete(key(payload.id));
         if (!owner || owner.conn.socket.readyState !== owner.conn.socket.OPEN) continue;
         const message = { ...payload };
@@ -217,7 +230,12 @@ export async function startWsRelay(options) {
   }
 
   async function rootUsersExist() {
-    const { decoded } = await call({ id: 'relay-info', method: 'query', params: ['INFO FOR ROOT'], session: adminSession });
+    const { decoded } = await call({
+      id: 'relay-info',
+      method: 'query',
+      params: ['INFO FOR ROOT'],
+      session: adminSession,
+    });
     const users = Array.isArray(decoded) ? decoded[0]?.result?.users : undefined;
     return isPlainObject(users) ? Object.keys(users).length > 0 : true;
   }
@@ -392,7 +410,10 @@ export async function startWsRelay(options) {
           if (!isPlainObject(request) || typeof request.method !== 'string') throw new Error('invalid request');
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
-          return errorFrame(isPlainObject(request) ? request.id : undefined, rpcError(-32700, 'Serialization', `Parse error: ${message}`));
+          return errorFrame(
+            isPlainObject(request) ? request.id : undefined,
+            rpcError(-32700, 'Serialization', `Parse error: ${message}`),
+          );
         }
         try {
           await conn.ready;

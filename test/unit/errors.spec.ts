@@ -50,10 +50,7 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
       { files: ['migrations/0001_a.surql', 'migrations/1_b.surql'], problem: 'renumber all but one.' },
     ]),
     'DISCOVERY_FAILED',
-    [
-      'Cannot load migrations from migrations',
-      'migrations/0001_a.surql, migrations/1_b.surql: renumber all but one.',
-    ],
+    ['Cannot load migrations from migrations', 'migrations/0001_a.surql, migrations/1_b.surql: renumber all but one.'],
   ],
   [
     'MigrationError',
@@ -88,7 +85,10 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
   ],
   [
     'MissingMigrationFileError',
-    new MissingMigrationFileError([{ version: 6, name: 'gone' }, { version: 7, name: undefined }]),
+    new MissingMigrationFileError([
+      { version: 6, name: 'gone' },
+      { version: 7, name: undefined },
+    ]),
     'MISSING_FILE',
     ['6 (gone), 7.', 'Restore the file(s)', 'allowMissing: true'],
   ],

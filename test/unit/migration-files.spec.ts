@@ -78,7 +78,7 @@ describe('normalizeScript and checksumOf', () => {
   });
 
   it('is the sha256 hex of the UTF-8 text', () => {
-    const text = "DEFINE TABLE café SCHEMAFULL; -- ünïcode\n";
+    const text = 'DEFINE TABLE café SCHEMAFULL; -- ünïcode\n';
     expect(checksumOf(text)).toBe(sha256(text));
     expect(checksumOf(text)).toMatch(/^[0-9a-f]{64}$/);
   });

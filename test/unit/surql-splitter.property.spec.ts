@@ -18,9 +18,7 @@ const LEXER_TOKENS = [
 const anyInput = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.string({
-    unit: fc
-      .integer({ min: 0, max: 0xffff })
-      .map((c) => String.fromCharCode(c)),
+    unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
     maxLength: 200,
   }),
   fc.string({ unit: fc.constantFrom(...LEXER_TOKENS), maxLength: 200 }),
@@ -59,41 +57,25 @@ function contentOf(units: string[], escapes: string[] = []) {
   return fc.string({ unit, maxLength: 12 });
 }
 
-const without = (...excluded: string[]) =>
-  COMMON.filter((u) => !excluded.includes(u));
+const without = (...excluded: string[]) => COMMON.filter((u) => !excluded.includes(u));
 
 const ws = fc.constantFrom(' ', '  ', '\n', '\r\n', '\t', ' \n  ', '\n\n');
 
 const quoted = fc
-  .tuple(
-    fc.constantFrom('', 'r', 'd', 'u', 's', 'b'),
-    fc.constantFrom("'", '"'),
-  )
+  .tuple(fc.constantFrom('', 'r', 'd', 'u', 's', 'b'), fc.constantFrom("'", '"'))
   .chain(([prefix, q]) =>
-    contentOf(without(q), ['\\' + q, '\\\\', '\\;', '\\n', '\\\n']).map(
-      (body) => `${prefix}${q}${body}${q}`,
-    ),
+    contentOf(without(q), ['\\' + q, '\\\\', '\\;', '\\n', '\\\n']).map((body) => `${prefix}${q}${body}${q}`),
   );
 
-const backtickIdent = contentOf(without('`'), ['\\`', '\\\\']).map(
-  (body) => `\`${body}\``,
-);
+const backtickIdent = contentOf(without('`'), ['\\`', '\\\\']).map((body) => `\`${body}\``);
 
-const angleIdent = contentOf(without('⟩'), ['\\⟩', '\\\\']).map(
-  (body) => `⟨${body}⟩`,
-);
+const angleIdent = contentOf(without('⟩'), ['\\⟩', '\\\\']).map((body) => `⟨${body}⟩`);
 
 const lineComment = fc
-  .tuple(
-    fc.constantFrom('--', '#', '//'),
-    contentOf(without('\n', '\r\n'), ['\\']),
-    fc.constantFrom('\n', '\r\n'),
-  )
+  .tuple(fc.constantFrom('--', '#', '//'), contentOf(without('\n', '\r\n'), ['\\']), fc.constantFrom('\n', '\r\n'))
   .map(([marker, body, eol]) => marker + body + eol);
 
-const blockComment = contentOf(without('*', '*/', '/*')).map(
-  (body) => `/*${body}*/`,
-);
+const blockComment = contentOf(without('*', '*/', '/*')).map((body) => `/*${body}*/`);
 
 // prettier-ignore
 const REGEX_UNITS = [
@@ -136,9 +118,7 @@ const operator = fc.constantFrom(...OPERATORS);
 
 /** Joins pieces, each pair separated by whitespace. */
 function spaced(pieces: Array<[string, string]>): string {
-  return pieces
-    .map(([p, sep], i) => (i < pieces.length - 1 ? p + sep : p))
-    .join('');
+  return pieces.map(([p, sep], i) => (i < pieces.length - 1 ? p + sep : p)).join('');
 }
 
 const { piece, block } = fc.letrec<{ piece: string; block: string }>((tie) => ({
@@ -164,30 +144,20 @@ const { piece, block } = fc.letrec<{ piece: string; block: string }>((tie) => ({
       ws,
       ws,
     )
-    .map(
-      ([[open, close], stmts, w1, w2]) =>
-        open + w1 + stmts.map(spaced).join(';' + w1) + w2 + close,
-    ),
+    .map(([[open, close], stmts, w1, w2]) => open + w1 + stmts.map(spaced).join(';' + w1) + w2 + close),
 }));
 
 /** A statement: never starts with whitespace or a comment. */
 const statement = fc
-  .tuple(
-    fc.oneof(word, quoted, backtickIdent, angleIdent, block),
-    fc.array(fc.tuple(ws, piece), { maxLength: 6 }),
-  )
+  .tuple(fc.oneof(word, quoted, backtickIdent, angleIdent, block), fc.array(fc.tuple(ws, piece), { maxLength: 6 }))
   .map(([first, rest]) => ({
     text: first + rest.map(([w, p]) => w + p).join(''),
     keyword: /^[A-Za-z_]\w*$/.test(first) ? first.toUpperCase() : '',
   }));
 
 const triviaUnit = fc.oneof(ws, lineComment, blockComment);
-const trivia = fc
-  .array(fc.oneof(triviaUnit, fc.constant(';')), { maxLength: 4 })
-  .map((parts) => parts.join(''));
-const triviaWithoutSemicolon = fc
-  .array(triviaUnit, { maxLength: 3 })
-  .map((parts) => parts.join(''));
+const trivia = fc.array(fc.oneof(triviaUnit, fc.constant(';')), { maxLength: 4 }).map((parts) => parts.join(''));
+const triviaWithoutSemicolon = fc.array(triviaUnit, { maxLength: 3 }).map((parts) => parts.join(''));
 
 interface Expected {
   text: string;
@@ -241,9 +211,7 @@ describe('splitSurql properties', () => {
         const chunks = splitSurql(source);
         expect(chunks.map((c) => c.raw).join('')).toBe(source);
         expect(chunks.every((c) => c.raw.length > 0)).toBe(true);
-        expect(chunks.slice(0, -1).every((c) => c.raw.endsWith(';'))).toBe(
-          true,
-        );
+        expect(chunks.slice(0, -1).every((c) => c.raw.endsWith(';'))).toBe(true);
       }),
       { numRuns: 500 },
     );
@@ -256,15 +224,9 @@ describe('splitSurql properties', () => {
         expect(chunks.map((c) => c.raw).join('')).toBe(source);
         const stmts = surqlStatements(source);
         expect(stmts.map((s) => s.text)).toEqual(expected.map((e) => e.text));
-        expect(stmts.map((s) => s.offset)).toEqual(
-          expected.map((e) => e.offset),
-        );
-        expect(stmts.map((s) => [s.line, s.column])).toEqual(
-          expected.map((e) => lineColumnAt(source, e.offset)),
-        );
-        expect(stmts.map((s) => s.keyword)).toEqual(
-          expected.map((e) => e.keyword),
-        );
+        expect(stmts.map((s) => s.offset)).toEqual(expected.map((e) => e.offset));
+        expect(stmts.map((s) => [s.line, s.column])).toEqual(expected.map((e) => lineColumnAt(source, e.offset)));
+        expect(stmts.map((s) => s.keyword)).toEqual(expected.map((e) => e.keyword));
       }),
       { numRuns: 400 },
     );
@@ -277,12 +239,8 @@ describe('splitSurql properties', () => {
         const crlf = lf.replace(/\n/g, '\r\n');
         const a = surqlStatements(lf);
         const b = surqlStatements(crlf);
-        expect(b.map((s) => s.text.replace(/\r\n/g, '\n'))).toEqual(
-          a.map((s) => s.text),
-        );
-        expect(b.map((s) => [s.line, s.column])).toEqual(
-          a.map((s) => [s.line, s.column]),
-        );
+        expect(b.map((s) => s.text.replace(/\r\n/g, '\n'))).toEqual(a.map((s) => s.text));
+        expect(b.map((s) => [s.line, s.column])).toEqual(a.map((s) => [s.line, s.column]));
       }),
       { numRuns: 200 },
     );
@@ -299,26 +257,18 @@ describe('splitSurql properties', () => {
           let chunkStart = 0;
           for (const chunk of splitSurql(source)) {
             expect(source.slice(chunkStart).startsWith(chunk.raw)).toBe(true);
-            expect(source.slice(chunk.offset).startsWith(chunk.text)).toBe(
-              true,
-            );
-            expect([chunk.line, chunk.column]).toEqual(
-              lineColumnAt(source, chunk.offset),
-            );
+            expect(source.slice(chunk.offset).startsWith(chunk.text)).toBe(true);
+            expect([chunk.line, chunk.column]).toEqual(lineColumnAt(source, chunk.offset));
             expect(chunk.empty).toBe(chunk.text === '');
             if (chunk.empty) {
               expect(chunk.offset).toBe(chunkStart);
               expect(chunk.keyword).toBe('');
             } else {
               expect(chunk.offset).toBeGreaterThanOrEqual(chunkStart);
-              expect(chunk.offset + chunk.text.length).toBeLessThanOrEqual(
-                chunkStart + chunk.raw.length,
-              );
+              expect(chunk.offset + chunk.text.length).toBeLessThanOrEqual(chunkStart + chunk.raw.length);
               expect(ASCII_WS.test(chunk.text)).toBe(false);
               expect(ASCII_WS.test(chunk.text.slice(-1))).toBe(false);
-              expect(chunk.text.toUpperCase().startsWith(chunk.keyword)).toBe(
-                true,
-              );
+              expect(chunk.text.toUpperCase().startsWith(chunk.keyword)).toBe(true);
             }
             chunkStart += chunk.raw.length;
           }

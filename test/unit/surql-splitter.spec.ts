@@ -19,10 +19,7 @@ function positions(source: string): Array<[number, number]> {
 }
 
 function fixture(name: string): string {
-  return readFileSync(
-    new URL(`../fixtures/splitter/${name}`, import.meta.url),
-    'utf8',
-  );
+  return readFileSync(new URL(`../fixtures/splitter/${name}`, import.meta.url), 'utf8');
 }
 
 describe('splitSurql', () => {
@@ -65,16 +62,8 @@ describe('splitSurql', () => {
     it('splits on top-level semicolons and keeps a last statement without ;', () => {
       const src = 'SELECT 1;\n  SELECT 2 ;\nRETURN 3';
       const chunks = splitSurql(src);
-      expect(chunks.map((c) => c.raw)).toEqual([
-        'SELECT 1;',
-        '\n  SELECT 2 ;',
-        '\nRETURN 3',
-      ]);
-      expect(chunks.map((c) => c.text)).toEqual([
-        'SELECT 1',
-        'SELECT 2',
-        'RETURN 3',
-      ]);
+      expect(chunks.map((c) => c.raw)).toEqual(['SELECT 1;', '\n  SELECT 2 ;', '\nRETURN 3']);
+      expect(chunks.map((c) => c.text)).toEqual(['SELECT 1', 'SELECT 2', 'RETURN 3']);
       expect(chunks.map((c) => [c.offset, c.line, c.column])).toEqual([
         [0, 1, 1],
         [12, 2, 3],
@@ -114,8 +103,7 @@ describe('splitSurql', () => {
     });
 
     it('strips leading comments from text but keeps inner and trailing ones', () => {
-      const src =
-        '-- lead; in\n/* block; */ SELECT * /* inner; */ FROM t -- tail; x\n;';
+      const src = '-- lead; in\n/* block; */ SELECT * /* inner; */ FROM t -- tail; x\n;';
       const [stmt] = surqlStatements(src);
       expect(stmt?.text).toBe('SELECT * /* inner; */ FROM t -- tail; x');
       expect(stmt?.line).toBe(2);
@@ -125,46 +113,24 @@ describe('splitSurql', () => {
 
   describe('strings', () => {
     it.each<[string, string, string[]]>([
-      [
-        'single and double quotes',
-        `RETURN 'a;b'; RETURN "c;d"`,
-        [`RETURN 'a;b'`, `RETURN "c;d"`],
-      ],
+      ['single and double quotes', `RETURN 'a;b'; RETURN "c;d"`, [`RETURN 'a;b'`, `RETURN "c;d"`]],
       [
         'escaped quotes',
         String.raw`RETURN 'it\'s; ok'; RETURN "say \"hi;\" \\"; RETURN 3`,
-        [
-          String.raw`RETURN 'it\'s; ok'`,
-          String.raw`RETURN "say \"hi;\" \\"`,
-          'RETURN 3',
-        ],
+        [String.raw`RETURN 'it\'s; ok'`, String.raw`RETURN "say \"hi;\" \\"`, 'RETURN 3'],
       ],
-      [
-        'other quote inside',
-        `RETURN "it's; fine"; RETURN 'a "b;" c'`,
-        [`RETURN "it's; fine"`, `RETURN 'a "b;" c'`],
-      ],
+      ['other quote inside', `RETURN "it's; fine"; RETURN 'a "b;" c'`, [`RETURN "it's; fine"`, `RETURN 'a "b;" c'`]],
       [
         'prefixed strings',
         `RETURN r"a:⟨x;y⟩"; RETURN d'2024-01-01;'; RETURN u"0190;"; RETURN s'x;'; RETURN b"ff;"`,
-        [
-          `RETURN r"a:⟨x;y⟩"`,
-          `RETURN d'2024-01-01;'`,
-          `RETURN u"0190;"`,
-          `RETURN s'x;'`,
-          `RETURN b"ff;"`,
-        ],
+        [`RETURN r"a:⟨x;y⟩"`, `RETURN d'2024-01-01;'`, `RETURN u"0190;"`, `RETURN s'x;'`, `RETURN b"ff;"`],
       ],
       [
         'comment markers inside strings',
         `RETURN '-- no; # no; // no; /* no;'; RETURN 2`,
         [`RETURN '-- no; # no; // no; /* no;'`, 'RETURN 2'],
       ],
-      [
-        'multi-line strings',
-        'RETURN "one;\ntwo;\nthree";\nRETURN 2',
-        ['RETURN "one;\ntwo;\nthree"', 'RETURN 2'],
-      ],
+      ['multi-line strings', 'RETURN "one;\ntwo;\nthree";\nRETURN 2', ['RETURN "one;\ntwo;\nthree"', 'RETURN 2']],
     ])('%s', (_name, src, expected) => {
       expect(texts(src)).toEqual(expected);
     });
@@ -187,11 +153,7 @@ describe('splitSurql', () => {
         'RETURN person:`a;b`; SELECT `x;y` FROM t; RETURN 3',
         ['RETURN person:`a;b`', 'SELECT `x;y` FROM t', 'RETURN 3'],
       ],
-      [
-        'backtick identifier with escapes',
-        'RETURN `a\\`;b`; RETURN 2',
-        ['RETURN `a\\`;b`', 'RETURN 2'],
-      ],
+      ['backtick identifier with escapes', 'RETURN `a\\`;b`; RETURN 2', ['RETURN `a\\`;b`', 'RETURN 2']],
     ])('%s', (_name, src, expected) => {
       expect(texts(src)).toEqual(expected);
     });
@@ -200,37 +162,13 @@ describe('splitSurql', () => {
   describe('comments', () => {
     it.each<[string, string, string[]]>([
       ['-- comments', 'RETURN 1; -- x; y\nRETURN 2', ['RETURN 1', 'RETURN 2']],
-      [
-        '# comments',
-        'RETURN 1 # x; y\n; RETURN 2',
-        ['RETURN 1 # x; y', 'RETURN 2'],
-      ],
+      ['# comments', 'RETURN 1 # x; y\n; RETURN 2', ['RETURN 1 # x; y', 'RETURN 2']],
       ['// comments', 'RETURN 1; // x; y\nRETURN 2', ['RETURN 1', 'RETURN 2']],
-      [
-        'block comments',
-        'RETURN 1 /* a;\n b; */; /* c; */ RETURN 2',
-        ['RETURN 1 /* a;\n b; */', 'RETURN 2'],
-      ],
-      [
-        'block comments do not nest',
-        'RETURN /* a /* b; */ 1; RETURN 2',
-        ['RETURN /* a /* b; */ 1', 'RETURN 2'],
-      ],
-      [
-        '-- right after a number (5--3 is 5 then a comment)',
-        'RETURN 5--3;\n;RETURN 2',
-        ['RETURN 5--3;', 'RETURN 2'],
-      ],
-      [
-        'a lone \\r ends a line comment',
-        'RETURN 1 -- c\r; RETURN 2',
-        ['RETURN 1 -- c', 'RETURN 2'],
-      ],
-      [
-        'U+2028 ends a line comment',
-        'RETURN 1 # c\u2028; RETURN 2',
-        ['RETURN 1 # c\u2028', 'RETURN 2'],
-      ],
+      ['block comments', 'RETURN 1 /* a;\n b; */; /* c; */ RETURN 2', ['RETURN 1 /* a;\n b; */', 'RETURN 2']],
+      ['block comments do not nest', 'RETURN /* a /* b; */ 1; RETURN 2', ['RETURN /* a /* b; */ 1', 'RETURN 2']],
+      ['-- right after a number (5--3 is 5 then a comment)', 'RETURN 5--3;\n;RETURN 2', ['RETURN 5--3;', 'RETURN 2']],
+      ['a lone \\r ends a line comment', 'RETURN 1 -- c\r; RETURN 2', ['RETURN 1 -- c', 'RETURN 2']],
+      ['U+2028 ends a line comment', 'RETURN 1 # c\u2028; RETURN 2', ['RETURN 1 # c\u2028', 'RETURN 2']],
     ])('%s', (_name, src, expected) => {
       expect(texts(src)).toEqual(expected);
     });
@@ -241,16 +179,9 @@ describe('splitSurql', () => {
       [
         'graph arrows are not comments',
         'SELECT ->knows->person, <-knows<-person, <->likes<->person FROM a; RETURN 2',
-        [
-          'SELECT ->knows->person, <-knows<-person, <->likes<->person FROM a',
-          'RETURN 2',
-        ],
+        ['SELECT ->knows->person, <-knows<-person, <->likes<->person FROM a', 'RETURN 2'],
       ],
-      [
-        'subtraction and negation',
-        'RETURN 5 - -3; RETURN 1-2',
-        ['RETURN 5 - -3', 'RETURN 1-2'],
-      ],
+      ['subtraction and negation', 'RETURN 5 - -3; RETURN 1-2', ['RETURN 5 - -3', 'RETURN 1-2']],
       [
         'division',
         'RETURN 10 / 2 / 5; RETURN $x /2; RETURN 3/ 1',
@@ -261,11 +192,7 @@ describe('splitSurql', () => {
         'LET $and = 6; RETURN $and /2; RETURN a.return / 3; RETURN 1',
         ['LET $and = 6', 'RETURN $and /2', 'RETURN a.return / 3', 'RETURN 1'],
       ],
-      [
-        'division next to a block comment',
-        'RETURN 8 /* x; */ / 2; RETURN 9',
-        ['RETURN 8 /* x; */ / 2', 'RETURN 9'],
-      ],
+      ['division next to a block comment', 'RETURN 8 /* x; */ / 2; RETURN 9', ['RETURN 8 /* x; */ / 2', 'RETURN 9']],
       [
         'regex literals in value position',
         `RETURN 'a;b' = /a;b/; RETURN string::matches('x;', /x;/); RETURN [1] CONTAINS /a;/; RETURN (/a;/ = 'a;'); RETURN /\\/;/; RETURN 6`,
@@ -278,11 +205,7 @@ describe('splitSurql', () => {
           'RETURN 6',
         ],
       ],
-      [
-        'an unclosed regex on its line is a division',
-        'RETURN 1 = / 2;\nRETURN 3 /',
-        ['RETURN 1 = / 2', 'RETURN 3 /'],
-      ],
+      ['an unclosed regex on its line is a division', 'RETURN 1 = / 2;\nRETURN 3 /', ['RETURN 1 = / 2', 'RETURN 3 /']],
       [
         'casts and comparisons',
         'RETURN <string> 1 < 2 > 0; RETURN <future> { 1; 2 }',
@@ -295,33 +218,20 @@ describe('splitSurql', () => {
 
   describe('blocks', () => {
     it('DEFINE FUNCTION with inner statements', () => {
-      const fn =
-        'DEFINE FUNCTION fn::x($a: int) {\n  LET $b = $a;\n  RETURN $b * 2;\n}';
-      expect(texts(`${fn};\nRETURN fn::x(2);`)).toEqual([
-        fn,
-        'RETURN fn::x(2)',
-      ]);
+      const fn = 'DEFINE FUNCTION fn::x($a: int) {\n  LET $b = $a;\n  RETURN $b * 2;\n}';
+      expect(texts(`${fn};\nRETURN fn::x(2);`)).toEqual([fn, 'RETURN fn::x(2)']);
     });
 
     it('DEFINE EVENT … THEN { … }', () => {
       const ev =
         "DEFINE EVENT e ON user WHEN $event = 'CREATE' THEN {\n  CREATE log SET at = time::now();\n  UPDATE stats SET n += 1;\n}";
-      expect(texts(`${ev};\nDEFINE TABLE log;`)).toEqual([
-        ev,
-        'DEFINE TABLE log',
-      ]);
+      expect(texts(`${ev};\nDEFINE TABLE log;`)).toEqual([ev, 'DEFINE TABLE log']);
     });
 
     it('FOR and IF / ELSE IF / ELSE blocks', () => {
-      const forStmt =
-        'FOR $x IN [1, 2; 3] {\n  LET $y = $x;\n  CREATE t SET v = $y;\n}';
-      const ifStmt =
-        'IF $a { RETURN 1; } ELSE IF $b { RETURN 2; } ELSE { THROW "no;"; }';
-      expect(texts(`${forStmt};\n${ifStmt};\nRETURN 3`)).toEqual([
-        forStmt,
-        ifStmt,
-        'RETURN 3',
-      ]);
+      const forStmt = 'FOR $x IN [1, 2; 3] {\n  LET $y = $x;\n  CREATE t SET v = $y;\n}';
+      const ifStmt = 'IF $a { RETURN 1; } ELSE IF $b { RETURN 2; } ELSE { THROW "no;"; }';
+      expect(texts(`${forStmt};\n${ifStmt};\nRETURN 3`)).toEqual([forStmt, ifStmt, 'RETURN 3']);
     });
 
     it('nested objects, arrays, subqueries and closures', () => {
@@ -336,11 +246,7 @@ describe('splitSurql', () => {
     });
 
     it('ignores a stray closer at depth 0', () => {
-      expect(texts('RETURN 1); RETURN 2}; RETURN [3]')).toEqual([
-        'RETURN 1)',
-        'RETURN 2}',
-        'RETURN [3]',
-      ]);
+      expect(texts('RETURN 1); RETURN 2}; RETURN [3]')).toEqual(['RETURN 1)', 'RETURN 2}', 'RETURN [3]']);
     });
   });
 
@@ -382,8 +288,7 @@ describe('splitSurql', () => {
     });
 
     it('handles CRLF line endings', () => {
-      const src =
-        'RETURN 1;\r\n  RETURN "a\r\nb";\r\n\r\n-- c\r\n\tRETURN 3\r\n;\r\n';
+      const src = 'RETURN 1;\r\n  RETURN "a\r\nb";\r\n\r\n-- c\r\n\tRETURN 3\r\n;\r\n';
       const chunks = splitSurql(src);
       expect(chunks.map((c) => c.raw).join('')).toBe(src);
       const stmts = chunks.filter((c) => !c.empty);
@@ -414,9 +319,7 @@ describe('splitSurql', () => {
         ['RETURN 1', 1, 1, 2],
         ['RETURN 2', 11, 2, 1],
       ]);
-      expect(splitSurql('\uFEFF')).toMatchObject([
-        { raw: '\uFEFF', empty: true },
-      ]);
+      expect(splitSurql('\uFEFF')).toMatchObject([{ raw: '\uFEFF', empty: true }]);
     });
 
     it('locates empty chunks at their start', () => {
@@ -470,11 +373,7 @@ describe('splitSurql', () => {
         [4, 8, 10, 11, 12, 17, 27],
         ['DEFINE', 'DEFINE', 'DEFINE', 'DEFINE', 'DEFINE', 'DEFINE', 'DEFINE'],
       ],
-      [
-        '002_functions.surql',
-        [4, 15, 23, 24, 25, 26],
-        ['DEFINE', 'DEFINE', 'DEFINE', 'DEFINE', 'LET', 'RETURN'],
-      ],
+      ['002_functions.surql', [4, 15, 23, 24, 25, 26], ['DEFINE', 'DEFINE', 'DEFINE', 'DEFINE', 'LET', 'RETURN']],
       [
         '003_seed.surql',
         [1, 3, 8, 11, 12, 13, 15],
@@ -504,9 +403,7 @@ describe('splitSurql', () => {
       const stmts = chunks.filter((c) => !c.empty);
       expect(stmts.map((s) => s.line)).toEqual(lines);
       expect(stmts.map((s) => s.column)).toEqual(lines.map(() => 1));
-      expect(stmts.map((s) => s.text.replace(/\r\n/g, '\n'))).toEqual(
-        surqlStatements(lf).map((s) => s.text),
-      );
+      expect(stmts.map((s) => s.text.replace(/\r\n/g, '\n'))).toEqual(surqlStatements(lf).map((s) => s.text));
     });
 
     it('keeps the inner statements of the DEFINE EVENT together', () => {
@@ -516,18 +413,8 @@ describe('splitSurql', () => {
     });
 
     it('reads the directive of 002_functions.surql', () => {
-      expect(
-        hasLeadingDirective(
-          fixture('002_functions.surql'),
-          'migrate:no-transaction',
-        ),
-      ).toBe(true);
-      expect(
-        hasLeadingDirective(
-          fixture('001_users.surql'),
-          'migrate:no-transaction',
-        ),
-      ).toBe(false);
+      expect(hasLeadingDirective(fixture('002_functions.surql'), 'migrate:no-transaction')).toBe(true);
+      expect(hasLeadingDirective(fixture('001_users.surql'), 'migrate:no-transaction')).toBe(false);
     });
   });
 });
@@ -541,10 +428,7 @@ describe('hasLeadingDirective', () => {
     ['# marker', '#migrate:no-transaction\n'],
     ['// marker', '  //   migrate:no-transaction   \nRETURN 1'],
     ['case-insensitive', '-- MIGRATE:No-Transaction'],
-    [
-      'after other comments',
-      '-- Adds an index.\n/* long;\n text */\n# migrate:no-transaction\nRETURN 1',
-    ],
+    ['after other comments', '-- Adds an index.\n/* long;\n text */\n# migrate:no-transaction\nRETURN 1'],
     ['CRLF', '-- header\r\n-- migrate:no-transaction\r\nRETURN 1;'],
     ['after a BOM', '\uFEFF-- migrate:no-transaction\nRETURN 1'],
   ])('finds it: %s', (_name, src) => {
