@@ -1,5 +1,6 @@
 import { RecordId, Table, type QueryResponse, type Surreal } from 'surrealdb';
 import type { ResolvedMigrationsOptions } from './options.js';
+import { isConflictOrExists } from './surreal-errors.js';
 
 /** One row of the history table. Open Notebook's rows have only `version` and `appliedAt`. */
 export interface AppliedRecord {
@@ -96,7 +97,11 @@ export class HistoryStore {
   /** Defines the bookkeeping tables, once per process, before the first write. */
   async ensureDefined(): Promise<void> {
     if (this.#defined) return;
-    await this.#db.query(this.#ddl);
+    const responses = await this.#db.query(this.#ddl).responses();
+    for (const response of responses) {
+      // Replicas starting together define the same tables at once; the loser's conflict is fine.
+      if (!response.success && !isConflictOrExists(response.error)) throw response.error;
+    }
     this.#defined = true;
   }
 

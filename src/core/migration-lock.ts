@@ -5,6 +5,7 @@ import { sleep } from './connection.js';
 import { MigrationLockError, type LockHolder } from './errors.js';
 import type { MigrationEvents } from './migration-events.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
+import { isConflictOrExists } from './surreal-errors.js';
 
 /** The outcome of one attempt to take the lock. */
 export type LockAttempt =
@@ -177,14 +178,6 @@ export class MigrationLock {
 function isHeldError(response: QueryResponse): boolean {
   if (response.success) return false;
   return isConflictOrExists(response.error);
-}
-
-/** Whether a SurrealDB error is AlreadyExists or a transaction write conflict. */
-export function isConflictOrExists(error: unknown): boolean {
-  const e = error as { kind?: string; message?: string; isTransactionConflict?: boolean } | undefined;
-  if (!e) return false;
-  if (e.kind === 'AlreadyExists' || e.isTransactionConflict === true) return true;
-  return /already exists|conflict|can be retried|resource busy/i.test(e.message ?? '');
 }
 
 function toHolder(row: Record<string, unknown>): LockHolder {

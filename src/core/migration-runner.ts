@@ -3,9 +3,10 @@ import { MigrationError, MissingDownMigrationError, type MigrationDirection } fr
 import type { HistoryStore } from './history-store.js';
 import type { MigrationEvents } from './migration-events.js';
 import type { MigrationFile } from './migration-files.js';
-import { isConflictOrExists, type MigrationLock } from './migration-lock.js';
+import type { MigrationLock } from './migration-lock.js';
 import { computeState, findProblems, type MigrationState } from './migration-plan.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
+import { errorLocation, isConflictOrExists, isNotExecuted } from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
 
 /** One migration run up or down. */
@@ -426,13 +427,6 @@ function locateFailure(
   return cancelled ? undefined : fallback;
 }
 
-/** "not executed due to a failed/cancelled transaction": a consequence, never the cause. */
-function isNotExecuted(error: unknown): boolean {
-  const e = error as { kind?: string; details?: { kind?: string }; message?: string };
-  if (e.kind === 'Query' && (e.details?.kind === 'NotExecuted' || e.details?.kind === 'Cancelled')) return true;
-  return /not executed due to a (failed|cancelled) transaction/i.test(e.message ?? '');
-}
-
 /**
  * An error that rejected the whole request: a parse error (located in the file: the request's
  * line minus `prefixLines`, or relative to `statement` for a single statement), or a transport
@@ -493,12 +487,6 @@ function statementError(
     reason: error.message,
     cause: error,
   });
-}
-
-/** The `--> [line:column]` of a SurrealDB parse error, in the request's coordinates. */
-function errorLocation(error: unknown): { line: number; column: number } | undefined {
-  const at = /-->\s*\[(\d+):(\d+)\]/.exec(error instanceof Error ? error.message : String(error));
-  return at ? { line: Number(at[1]), column: Number(at[2]) } : undefined;
 }
 
 function statementAtLine(text: string, line: number): SurqlStatement | undefined {

@@ -1,23 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
-import { MigrationsModule } from '../index.js';
-import { AdminController } from './admin.controller.js';
-import { migrationsOptionsFromConfig } from './demo.config.js';
-import { HealthController } from './health.controller.js';
+import { ConfigModule } from '@nestjs/config';
+import { DemoModule } from './demo.module.js';
 
-/**
- * The demo app: configuration from the environment and `.env`, the migrations applied before the
- * port opens, a liveness route and the admin routes.
- */
+/** The demo app: {@link DemoModule} configured from the environment and `.env`. */
 @Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true }),
-    MigrationsModule.forRootAsync({
-      imports: [ConfigModule],
-      inject: [ConfigService],
-      useFactory: migrationsOptionsFromConfig,
-    }),
-  ],
-  controllers: [HealthController, AdminController],
+  imports: [ConfigModule.forRoot({ isGlobal: true }), DemoModule],
 })
 export class AppModule {}

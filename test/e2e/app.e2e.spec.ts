@@ -1,74 +1,95 @@
+import { cp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AdminController } from '../../src/demo/admin.controller.js';
-import { HealthController } from '../../src/demo/health.controller.js';
-import { MigrationError, MigrationManager, MigrationsModule, type MigrationStatus } from '../../src/index.js';
-import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { DemoModule } from '../../src/demo/demo.module.js';
+import {
+  MIGRATIONS_OPTIONS,
+  MigrationError,
+  MigrationManager,
+  type MigrationStatus,
+  type MigrationsOptions,
+} from '../../src/index.js';
+import { createMigratedDatabase, type MigratedDatabase } from '../../src/testing/index.js';
+import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
 /*
- * The demo's controllers, guard and error filter in a Nest app on a private in-memory engine.
- * The fixture mirrors the demo's migrations without their indexes: an embedded engine that has
- * seen DEFINE INDEX keeps the Jest process alive. The real demo migrations run in
+ * The demo's module (controllers, guard, error filter, terminus readiness) in a Nest app, each test
+ * on its own private in-memory database from the testing kit. Only the configuration source differs
+ * from the real app: AppModule reads the environment and .env, these tests give their own settings.
+ * The fixture folder mirrors the demo's migrations without their indexes: an embedded engine that
+ * has seen DEFINE INDEX keeps the Jest process alive. The real demo migrations run in
  * listen.e2e.spec.ts, in child processes.
  */
-const FIXTURE: Record<string, string> = {
-  '0001_create_users.surql':
-    'DEFINE TABLE user SCHEMAFULL;\n' +
-    'DEFINE FIELD email ON user TYPE string ASSERT string::is_email($value);\n' +
-    'DEFINE FIELD name ON user TYPE string;\n',
-  '0001_create_users.down.surql': 'REMOVE TABLE user;\n',
-  '0002_create_posts.surql':
-    'DEFINE TABLE post SCHEMAFULL;\n' +
-    'DEFINE FIELD author ON post TYPE record<user>;\n' +
-    'DEFINE FIELD title ON post TYPE string;\n',
-  '0002_create_posts.down.surql': 'REMOVE TABLE post;\n',
-  '0003_add_user_display_name.surql':
-    "DEFINE FIELD display_name ON user TYPE string DEFAULT string::split(email, '@')[0];\n" +
-    'UPDATE user SET display_name = name WHERE display_name IS NONE;\n',
-  '0003_add_user_display_name.down.surql':
-    'REMOVE FIELD display_name ON user;\nUPDATE user UNSET display_name;\n',
-};
+const FIXTURE = fileURLToPath(new URL('./fixtures/demo-migrations', import.meta.url));
 
 const TOKEN = 'e2e-admin-token';
 
+const BROKEN: Record<string, string> = {
+  '0001_ok.surql': 'DEFINE TABLE ok SCHEMALESS;\n',
+  '0002_broken.surql':
+    '-- a typed table\nDEFINE TABLE gauge SCHEMAFULL;\nDEFINE FIELD level ON gauge TYPE int;\nCREATE gauge:1 SET level = "high";\n',
+};
+
 describe('demo app (in process)', () => {
-  let folder: TempMigrations | undefined;
+  let testDb: MigratedDatabase | undefined;
   let app: INestApplication | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
 
   afterEach(async () => {
+    // The app first: its manager shares the kit's client, which dispose() closes.
     await app?.close();
     app = undefined;
-    await folder?.dispose();
-    folder = undefined;
+    await testDb?.dispose();
+    testDb = undefined;
+    for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
-  /** A Nest app with the demo's controllers over `files`; `adminToken: null` leaves it unset. */
-  async function createApp(files: Record<string, string>, adminToken: string | null = TOKEN) {
-    folder = await tempMigrations(files);
-    const moduleRef = await Test.createTestingModule({
+  /** The demo module with the test's settings; `adminToken: null` leaves ADMIN_TOKEN unset. */
+  function demoTestingModule(adminToken: string | null) {
+    return Test.createTestingModule({
       imports: [
         ConfigModule.forRoot({
           isGlobal: true,
           ignoreEnvFile: true,
-          // The developer's own ADMIN_TOKEN must not leak into the test.
+          // The developer's own ADMIN_TOKEN and SURREAL_* must not leak into the test.
           skipProcessEnv: true,
           load: [() => (adminToken === null ? {} : { ADMIN_TOKEN: adminToken })],
         }),
-        MigrationsModule.forRoot({
-          url: 'mem://',
-          namespace: 'e2e',
-          database: 'e2e',
-          directory: folder.dir,
-          logger: false,
-        }),
+        DemoModule,
       ],
-      controllers: [HealthController, AdminController],
-    }).compile();
+    });
+  }
+
+  /** The demo app over a database the kit migrated from `directory`. */
+  async function createApp(directory = FIXTURE, adminToken: string | null = TOKEN) {
+    testDb = await createMigratedDatabase({ directory });
+    const moduleRef = await demoTestingModule(adminToken)
+      .overrideProvider(MIGRATIONS_OPTIONS)
+      .useValue(testDb.moduleOptions)
+      .compile();
     app = moduleRef.createNestApplication({ logger: false });
     return app;
+  }
+
+  /** A copy of the fixture folder without `file`. */
+  async function fixtureWithout(file: string): Promise<string> {
+    const copy = await tempDir('sbl-e2e-fixture-');
+    cleanups.push(copy.dispose);
+    const dir = path.join(copy.dir, 'migrations');
+    await cp(FIXTURE, dir, { recursive: true });
+    await rm(path.join(dir, file));
+    return dir;
+  }
+
+  async function brokenFolder(): Promise<TempMigrations> {
+    const folder = await tempMigrations(BROKEN);
+    cleanups.push(folder.dispose);
+    return folder;
   }
 
   async function tables(nest: INestApplication): Promise<string[]> {
@@ -77,11 +98,16 @@ describe('demo app (in process)', () => {
   }
 
   it('has the schema in place before the first request', async () => {
-    const nest = await createApp(FIXTURE);
+    const nest = await createApp();
     await nest.init();
 
+    expect(testDb!.applied.map((a) => a.version)).toEqual([1, 2, 3]);
+    // The app runs on the kit's database, not on one of its own.
+    expect(nest.get(MigrationManager).db).toBe(testDb!.db);
     expect(await tables(nest)).toEqual(expect.arrayContaining(['user', 'post', '_sbl_migrations']));
-    const [info] = await nest.get(MigrationManager).db.query<[{ fields: Record<string, string> }]>('INFO FOR TABLE user');
+    const [info] = await nest
+      .get(MigrationManager)
+      .db.query<[{ fields: Record<string, string> }]>('INFO FOR TABLE user');
     expect(Object.keys(info.fields)).toContain('display_name');
 
     const res = await request(nest.getHttpServer())
@@ -99,41 +125,102 @@ describe('demo app (in process)', () => {
     ]);
   });
 
-  it('answers GET /health with 200 and no token', async () => {
-    const nest = await createApp(FIXTURE);
-    await nest.init();
-    const res = await request(nest.getHttpServer()).get('/health').expect(200);
-    expect(res.body).toEqual({ status: 'ok' });
+  describe('health', () => {
+    it('answers GET /health with 200 and no token', async () => {
+      const nest = await createApp();
+      await nest.init();
+      const res = await request(nest.getHttpServer()).get('/health').expect(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
+
+    it('answers GET /health/ready with 200 and the migrations indicator up once started', async () => {
+      const nest = await createApp();
+      await nest.init();
+
+      const res = await request(nest.getHttpServer()).get('/health/ready').expect(200);
+
+      expect(res.body).toMatchObject({
+        status: 'ok',
+        info: {
+          migrations: { status: 'up', currentVersion: 3, latestVersion: 3, pending: 0, failed: [], lock: null },
+        },
+        error: {},
+      });
+    });
+
+    it('is not ready after an admin rollback, while liveness stays 200', async () => {
+      const nest = await createApp();
+      await nest.init();
+      const server = nest.getHttpServer();
+      await request(server).get('/health/ready').expect(200);
+
+      const rollback = await request(server)
+        .post('/admin/migrations/rollback')
+        .set('Authorization', `Bearer ${TOKEN}`)
+        .send({ steps: 1 })
+        .expect(200);
+      expect((rollback.body as MigrationStatus).currentVersion).toBe(2);
+
+      const ready = await request(server).get('/health/ready').expect(503);
+      expect(ready.body).toMatchObject({
+        status: 'error',
+        error: { migrations: { status: 'down', currentVersion: 2, latestVersion: 3, pending: 1 } },
+      });
+      expect(ready.body.info).toEqual({});
+      const live = await request(server).get('/health').expect(200);
+      expect(live.body).toEqual({ status: 'ok' });
+    });
   });
 
-  it('never opens the port when a migration fails, and names the file and line', async () => {
-    const nest = await createApp({
-      '0001_ok.surql': 'DEFINE TABLE ok SCHEMALESS;\n',
-      '0002_broken.surql':
-        '-- a typed table\nDEFINE TABLE gauge SCHEMAFULL;\nDEFINE FIELD level ON gauge TYPE int;\nCREATE gauge:1 SET level = "high";\n',
+  describe('a failing migration', () => {
+    it('makes the testing kit reject, naming the file and line', async () => {
+      const folder = await brokenFolder();
+
+      const error = await createMigratedDatabase({ directory: folder.dir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect(error).toBeInstanceOf(MigrationError);
+      expect(error).toMatchObject({ version: 2, migrationName: 'broken', direction: 'up', line: 4 });
+      expect((error as MigrationError).message).toContain('0002_broken.surql:4');
     });
-    const port = await freePort();
 
-    const error = await nest.listen(port, '127.0.0.1').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    it('never lets the app open its port, and names the file and line', async () => {
+      const folder = await brokenFolder();
+      // The demo's own mode: apply at bootstrap, on a fresh private database.
+      const options: MigrationsOptions = {
+        url: 'mem://',
+        namespace: 'e2e',
+        database: 'e2e',
+        directory: folder.dir,
+        logger: false,
+      };
+      const moduleRef = await demoTestingModule(TOKEN).overrideProvider(MIGRATIONS_OPTIONS).useValue(options).compile();
+      const nest = (app = moduleRef.createNestApplication({ logger: false }));
+      const port = await freePort();
 
-    expect(error).toBeInstanceOf(MigrationError);
-    const failure = error as MigrationError;
-    expect(failure).toMatchObject({ version: 2, migrationName: 'broken', direction: 'up', line: 4 });
-    expect(failure.file).toMatch(/0002_broken\.surql$/);
-    expect(failure.message).toContain('0002_broken.surql:4');
-    expect((nest.getHttpServer() as { listening: boolean }).listening).toBe(false);
-    expect(await acceptsConnections(port)).toBe(false);
-    // The failed migration left nothing behind; the one before it stays applied.
-    expect(await tables(nest)).not.toContain('gauge');
-    expect(await nest.get(MigrationManager).getCurrentVersion()).toBe(1);
+      const error = await nest.listen(port, '127.0.0.1').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      expect(error).toBeInstanceOf(MigrationError);
+      const failure = error as MigrationError;
+      expect(failure).toMatchObject({ version: 2, migrationName: 'broken', direction: 'up', line: 4 });
+      expect(failure.file).toMatch(/0002_broken\.surql$/);
+      expect(failure.message).toContain('0002_broken.surql:4');
+      expect((nest.getHttpServer() as { listening: boolean }).listening).toBe(false);
+      expect(await acceptsConnections(port)).toBe(false);
+      // The failed migration left nothing behind; the one before it stays applied.
+      expect(await tables(nest)).not.toContain('gauge');
+      expect(await nest.get(MigrationManager).getCurrentVersion()).toBe(1);
+    });
   });
 
   describe('POST /admin/migrations/rollback', () => {
     it('refuses a request without a token, or with a wrong one, with 401 and rolls nothing back', async () => {
-      const nest = await createApp(FIXTURE);
+      const nest = await createApp();
       await nest.init();
       const server = nest.getHttpServer();
 
@@ -163,7 +250,7 @@ describe('demo app (in process)', () => {
     });
 
     it('rolls back with the right token and answers with the new status', async () => {
-      const nest = await createApp(FIXTURE);
+      const nest = await createApp();
       await nest.init();
       const server = nest.getHttpServer();
       const admin = (body: object | undefined) => {
@@ -174,7 +261,9 @@ describe('demo app (in process)', () => {
       // No body: one step.
       const oneStep = await admin(undefined).expect(200);
       expect((oneStep.body as MigrationStatus).currentVersion).toBe(2);
-      const [info] = await nest.get(MigrationManager).db.query<[{ fields: Record<string, string> }]>('INFO FOR TABLE user');
+      const [info] = await nest
+        .get(MigrationManager)
+        .db.query<[{ fields: Record<string, string> }]>('INFO FOR TABLE user');
       expect(Object.keys(info.fields)).not.toContain('display_name');
 
       const res = await admin({ steps: 1 }).expect(200);
@@ -191,7 +280,7 @@ describe('demo app (in process)', () => {
     });
 
     it('answers bad bodies with 400 and the reason, and rolls nothing back', async () => {
-      const nest = await createApp(FIXTURE);
+      const nest = await createApp();
       await nest.init();
       const post = (body: string | object) =>
         request(nest.getHttpServer())
@@ -201,11 +290,20 @@ describe('demo app (in process)', () => {
           .send(typeof body === 'string' ? body : JSON.stringify(body));
 
       const both = await post({ to: 1, steps: 1 }).expect(400);
-      expect(both.body).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/either `to` or `steps`/) });
+      expect(both.body).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/either `to` or `steps`/),
+      });
       const negative = await post({ to: -1 }).expect(400);
-      expect(negative.body).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/to must be a whole number/) });
+      expect(negative.body).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/to must be a whole number/),
+      });
       const fraction = await post({ steps: 1.5 }).expect(400);
-      expect(fraction.body).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/steps must be a whole number/) });
+      expect(fraction.body).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/steps must be a whole number/),
+      });
       const zero = await post({ steps: 0 }).expect(400);
       expect(zero.body).toMatchObject({ code: 'INVALID_ARGUMENT' });
       const text = await post({ steps: '1' }).expect(400);
@@ -219,8 +317,7 @@ describe('demo app (in process)', () => {
     });
 
     it('answers 409 when a down script is missing, and rolls nothing back', async () => {
-      const { '0001_create_users.down.surql': _missing, ...withoutFirstDown } = FIXTURE;
-      const nest = await createApp(withoutFirstDown);
+      const nest = await createApp(await fixtureWithout('0001_create_users.down.surql'));
       await nest.init();
 
       const res = await request(nest.getHttpServer())
@@ -229,7 +326,10 @@ describe('demo app (in process)', () => {
         .send({ to: 0 })
         .expect(409);
 
-      expect(res.body).toMatchObject({ code: 'MISSING_DOWN', message: expect.stringContaining('0001_create_users.down.surql') });
+      expect(res.body).toMatchObject({
+        code: 'MISSING_DOWN',
+        message: expect.stringContaining('0001_create_users.down.surql'),
+      });
       expect(await nest.get(MigrationManager).getCurrentVersion()).toBe(3);
       expect(await tables(nest)).toEqual(expect.arrayContaining(['user', 'post']));
     });

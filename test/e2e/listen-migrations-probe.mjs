@@ -15,7 +15,9 @@ const db = manager.db;
 async function schema() {
   const [info] = await db.query('INFO FOR DB');
   const tables = {};
-  for (const name of Object.keys(info.tables).filter((t) => !t.startsWith('_sbl_')).sort()) {
+  for (const name of Object.keys(info.tables)
+    .filter((t) => !t.startsWith('_sbl_'))
+    .sort()) {
     const [table] = await db.query(`INFO FOR TABLE ${name}`);
     tables[name] = { definition: info.tables[name], ...table };
   }

@@ -47,7 +47,8 @@ beforeAll(async () => {
         outDir: path.join(build.dir, 'dist'),
         declaration: false,
       },
-      files: [path.join(ROOT, 'src/main.ts'), path.join(ROOT, 'src/index.ts')],
+      // The demo imports the readiness indicator from src/health; listed so it is built either way.
+      files: [path.join(ROOT, 'src/main.ts'), path.join(ROOT, 'src/index.ts'), path.join(ROOT, 'src/health/index.ts')],
       include: [],
     }),
   );
@@ -160,7 +161,9 @@ describe('the demo as a process', () => {
     await symlink(path.join(ROOT, 'migrations'), path.join(dir, 'migrations'), 'dir');
   }
 
-  async function adminStatus(url: string): Promise<{ currentVersion: number; applied: { version: number; appliedAt: string }[] }> {
+  async function adminStatus(
+    url: string,
+  ): Promise<{ currentVersion: number; applied: { version: number; appliedAt: string }[] }> {
     const res = await fetch(`${url}/admin/migrations`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     return (await res.json()) as { currentVersion: number; applied: { version: number; appliedAt: string }[] };
@@ -195,12 +198,14 @@ describe('the demo as a process', () => {
 
     const { stdout, stderr } = demo.output();
     expect(code).toBe(1);
-    expect(stderr).toContain('Demo failed to start: Migration 2 (broken, up) failed at broken-migrations/0002_broken.surql:4');
+    expect(stderr).toContain(
+      'Demo failed to start: Migration 2 (broken, up) failed at broken-migrations/0002_broken.surql:4',
+    );
     expect(stdout).not.toContain('Listening on');
     expect(opened).toBe(false);
   });
 
-  it('starts, serves /health and the admin status, and exits 0 on SIGTERM and SIGINT; state persists', async () => {
+  it('starts, serves /health, /health/ready and the admin status, and exits 0 on SIGTERM and SIGINT; state persists', async () => {
     await linkDemoMigrations(work.dir);
     const port = await freePort();
     const settings = {
@@ -216,6 +221,12 @@ describe('the demo as a process', () => {
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      info: { migrations: { status: 'up', currentVersion: 3, latestVersion: 3, pending: 0 } },
+    });
     expect((await fetch(`${url}/admin/migrations`)).status).toBe(401);
     const status = await adminStatus(url);
     expect(status.currentVersion).toBe(3);
