@@ -376,8 +376,8 @@ export class MigrationRunner {
           reason,
           cause: failure,
         },
-        `This file runs outside a transaction: statements 1-${index} of ${statements.length} were applied ` +
-          `and remain. Fix the database by hand, then call manager.resolve(${script.version}, 'applied' | ` +
+        `This file runs outside a transaction: ${appliedSoFar(index, statements.length)}. Fix the ` +
+          `database by hand, then call manager.resolve(${script.version}, 'applied' | ` +
           `'rolled-back') (CLI: surreal-migrate resolve ${script.version} --applied|--rolled-back).`,
       );
     }
@@ -522,6 +522,12 @@ function refuseTransactionStatements(
       : 'Remove it: each migration already runs in its own transaction, with its history record. ' +
           'For statements that cannot run in a transaction, add a leading `-- migrate:no-transaction` line.',
   );
+}
+
+function appliedSoFar(applied: number, total: number): string {
+  if (applied === 0) return `no statement of ${total} was applied`;
+  if (applied === 1) return `statement 1 of ${total} was applied and remains`;
+  return `statements 1-${applied} of ${total} were applied and remain`;
 }
 
 function expectedDownFile(directory: string, version: number, name: string, up: readonly MigrationFile[]): string {

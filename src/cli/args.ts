@@ -1,0 +1,347 @@
+import { parseArgs } from 'node:util';
+import type { MigrationsOptions } from '../core/options.js';
+import { CliUsageError } from './cli-errors.js';
+
+/** One command, with its own arguments checked. */
+export type CliCommand =
+  | { name: 'help' }
+  | { name: 'status'; check: boolean }
+  | { name: 'up'; to?: number }
+  | { name: 'down'; to?: number; steps?: number }
+  | { name: 'plan'; down: boolean; to?: number; steps?: number }
+  | { name: 'dry-run' }
+  | { name: 'validate'; requireCurrent: boolean }
+  | { name: 'baseline'; version: number }
+  | { name: 'resolve'; version: number; outcome: 'applied' | 'rolled-back' }
+  | { name: 'repair'; changed: boolean }
+  | { name: 'unlock' }
+  | { name: 'create'; migrationName: string };
+
+export type CliCommandName = CliCommand['name'];
+
+/** Connection and folder flags, as given (not yet merged with the environment). */
+export interface ConnectionFlags {
+  url?: string;
+  ns?: string;
+  db?: string;
+  user?: string;
+  pass?: string;
+  dir?: string;
+  table?: string;
+  connectTimeout?: number;
+  connectRetries?: number;
+}
+
+/** The parsed command line. */
+export interface CliArgs {
+  command: CliCommand;
+  json: boolean;
+  verbose: boolean;
+  connection: ConnectionFlags;
+}
+
+const OPTIONS = {
+  url: { type: 'string' },
+  ns: { type: 'string' },
+  db: { type: 'string' },
+  user: { type: 'string' },
+  pass: { type: 'string' },
+  dir: { type: 'string' },
+  table: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'connect-retries': { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  check: { type: 'boolean' },
+  to: { type: 'string' },
+  steps: { type: 'string' },
+  down: { type: 'boolean' },
+  'require-current': { type: 'boolean' },
+  applied: { type: 'boolean' },
+  'rolled-back': { type: 'boolean' },
+  changed: { type: 'boolean' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+const GLOBAL_OPTIONS: readonly OptionName[] = [
+  'url',
+  'ns',
+  'db',
+  'user',
+  'pass',
+  'dir',
+  'table',
+  'connect-timeout',
+  'connect-retries',
+  'json',
+  'verbose',
+  'help',
+];
+
+/** The options each command accepts besides the global ones. */
+const COMMAND_OPTIONS: Record<Exclude<CliCommandName, 'help'>, readonly OptionName[]> = {
+  status: ['check'],
+  up: ['to'],
+  down: ['to', 'steps'],
+  plan: ['down', 'to', 'steps'],
+  'dry-run': [],
+  validate: ['require-current'],
+  baseline: [],
+  resolve: ['applied', 'rolled-back'],
+  repair: ['changed'],
+  unlock: [],
+  create: [],
+};
+
+const COMMANDS = Object.keys(COMMAND_OPTIONS) as Exclude<CliCommandName, 'help'>[];
+
+/** The usage text printed by `--help`. */
+export const USAGE = `Usage: surreal-migrate <command> [options]
+
+Commands:
+  status [--check]                  applied, pending, changed, missing and failed migrations;
+                                    --check exits 4 when anything is pending, failed, changed or missing
+  up [--to <version>]               apply pending migrations (up to and including <version>)
+  down [--to <version> | --steps <n>]
+                                    roll back with the down scripts (default: one step;
+                                    --to 0 rolls back everything)
+  plan [--to <version>]             what \`up\` would run; with --down [--to | --steps], what \`down\` would
+  dry-run                           run the pending migrations in a transaction that is then cancelled
+  validate [--require-current]      check the history against the folder (and that nothing is pending)
+  baseline <version>                record every migration up to <version> as applied, without running it
+  resolve <version> --applied | --rolled-back
+                                    settle a no-transaction migration that failed part-way
+  repair [--changed]                store checksums for applied rows that have none
+                                    (--changed: also accept edited files)
+  unlock                            delete the migration lock, whoever holds it
+  create <name>                     write the next version's up and down scripts (no database needed)
+
+Options:
+  --url <url>                 SurrealDB URL: surrealkv://path, rocksdb://path, mem://, ws(s)://, http(s)://
+                              (env SURREAL_URL)
+  --ns <namespace>            (env SURREAL_NAMESPACE)
+  --db <database>             (env SURREAL_DATABASE)
+  --user <name>               (env SURREAL_USER; remote URLs only)
+  --pass <password>           (env SURREAL_PASSWORD; remote URLs only)
+  --dir <folder>              migrations folder (default: migrations)
+  --table <name>              history table (default: _sbl_migrations)
+  --connect-timeout <ms>      time allowed per connection attempt
+  --connect-retries <n>       further connection attempts after the first
+  --json                      print exactly one JSON document on stdout
+  --verbose                   also log the library's progress messages to stderr
+  -h, --help                  print this help
+
+A .env file in the working directory is read; variables already set win.
+
+Exit codes: 0 ok, 1 a migration or a check failed, 2 usage error,
+            3 database unreachable, 4 status --check found something to do,
+            130/143 stopped by SIGINT/SIGTERM after the current migration.
+`;
+
+/** Whether `--json` appears on the command line, for reporting errors found while parsing it. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The command named on the command line, if it is one, even when the rest does not parse. */
+export function commandName(argv: readonly string[]): CliCommandName | undefined {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: false,
+    });
+    if (values.help === true || positionals[0] === 'help') return 'help';
+    const name = positionals[0];
+    return name !== undefined && (COMMANDS as string[]).includes(name) ? (name as CliCommandName) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses and checks the command line. Throws {@link CliUsageError}. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliUsageError((error as Error).message.split('\n')[0]!);
+  }
+  const { values, positionals } = parsed;
+  const json = values.json === true;
+  const verbose = values.verbose === true;
+  const connection: ConnectionFlags = {
+    url: values.url,
+    ns: values.ns,
+    db: values.db,
+    user: values.user,
+    pass: values.pass,
+    dir: values.dir,
+    table: values.table,
+    connectTimeout: optionalNumber(values['connect-timeout'], '--connect-timeout'),
+    connectRetries: optionalNumber(values['connect-retries'], '--connect-retries'),
+  };
+
+  const [name, ...rest] = positionals;
+  if (values.help || name === 'help') return { command: { name: 'help' }, json, verbose, connection };
+  if (name === undefined) throw new CliUsageError('missing command.');
+  if (!(COMMANDS as string[]).includes(name)) {
+    throw new CliUsageError(`unknown command "${name}"; expected one of ${COMMANDS.join(', ')}.`);
+  }
+  const commandName = name as Exclude<CliCommandName, 'help'>;
+  const allowed = new Set<OptionName>([...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[commandName]]);
+  for (const option of Object.keys(values) as OptionName[]) {
+    if (values[option] !== undefined && !allowed.has(option)) {
+      throw new CliUsageError(`option --${option} does not apply to \`${commandName}\`.`);
+    }
+  }
+
+  const positional = (what: string): string => {
+    const value = rest.shift();
+    if (value === undefined) throw new CliUsageError(`\`${commandName}\` needs ${what}.`);
+    return value;
+  };
+  const command = buildCommand(commandName, values, positional);
+  if (rest.length > 0) throw new CliUsageError(`unexpected argument "${rest[0]}" for \`${commandName}\`.`);
+  return { command, json, verbose, connection };
+}
+
+type Values = Partial<Record<OptionName, string | boolean>>;
+
+function buildCommand(
+  name: Exclude<CliCommandName, 'help'>,
+  values: Values,
+  positional: (what: string) => string,
+): CliCommand {
+  const to = optionalNumber(values.to as string | undefined, '--to');
+  const steps = optionalNumber(values.steps as string | undefined, '--steps');
+  switch (name) {
+    case 'status':
+      return { name, check: values.check === true };
+    case 'up':
+      return { name, ...defined({ to }) };
+    case 'down':
+      exclusive(to, steps);
+      return { name, ...defined({ to, steps }) };
+    case 'plan':
+      if (steps !== undefined && !values.down) throw new CliUsageError('--steps applies to `plan --down` only.');
+      exclusive(to, steps);
+      return { name, down: values.down === true, ...defined({ to, steps }) };
+    case 'dry-run':
+    case 'unlock':
+      return { name };
+    case 'validate':
+      return { name, requireCurrent: values['require-current'] === true };
+    case 'baseline':
+      return { name, version: toNumber(positional('a <version>'), 'version') };
+    case 'resolve': {
+      const version = toNumber(positional('a <version>'), 'version');
+      if (values.applied === values['rolled-back']) {
+        throw new CliUsageError('`resolve` needs exactly one of --applied or --rolled-back.');
+      }
+      return { name, version, outcome: values.applied ? 'applied' : 'rolled-back' };
+    }
+    case 'repair':
+      return { name, changed: values.changed === true };
+    case 'create':
+      return { name, migrationName: positional('a migration <name>') };
+  }
+}
+
+function exclusive(to: number | undefined, steps: number | undefined): void {
+  if (to !== undefined && steps !== undefined) throw new CliUsageError('give either --to or --steps, not both.');
+}
+
+/** `{ to, steps }` without the undefined ones. */
+function defined(values: { to?: number | undefined; steps?: number | undefined }): { to?: number; steps?: number } {
+  return {
+    ...(values.to === undefined ? {} : { to: values.to }),
+    ...(values.steps === undefined ? {} : { steps: values.steps }),
+  };
+}
+
+function optionalNumber(value: string | undefined, what: string): number | undefined {
+  return value === undefined ? undefined : toNumber(value, what);
+}
+
+function toNumber(value: string, what: string): number {
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number)) throw new CliUsageError(`${what} must be a whole number >= 0, got "${value}".`);
+  return number;
+}
+
+/** Environment variables read for defaults. */
+export const ENV = {
+  url: 'SURREAL_URL',
+  namespace: 'SURREAL_NAMESPACE',
+  database: 'SURREAL_DATABASE',
+  user: 'SURREAL_USER',
+  password: 'SURREAL_PASSWORD',
+} as const;
+
+/** Manager options from the flags and the environment, and the secrets output must never show. */
+export interface ResolvedConnection {
+  options: MigrationsOptions;
+  secrets: string[];
+}
+
+/**
+ * Merges flags over the environment. Credentials written in the URL (`ws://user:pass@host`) are
+ * moved out of it into `auth`, so that the URL can be shown and the SDK signs in with them.
+ */
+export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ResolvedConnection {
+  const pick = (flag: string | undefined, key: string) => flag ?? (env[key] || undefined);
+  let url = pick(flags.url, ENV.url);
+  let user = pick(flags.user, ENV.user);
+  let password = pick(flags.pass, ENV.password);
+  const secrets: string[] = [];
+  if (url) {
+    const inUrl = splitCredentials(url);
+    url = inUrl.url;
+    if (inUrl.password !== undefined) secrets.push(inUrl.password, inUrl.rawPassword ?? '');
+    user ??= inUrl.user;
+    password ??= inUrl.password;
+  }
+  if (password !== undefined) secrets.push(password);
+  if ((user === undefined) !== (password === undefined)) {
+    throw new CliUsageError(
+      user === undefined
+        ? `a password was given without a user; set --user or ${ENV.user}.`
+        : `a user was given without a password; set --pass or ${ENV.password}.`,
+    );
+  }
+  const options: MigrationsOptions = {
+    url,
+    namespace: pick(flags.ns, ENV.namespace),
+    database: pick(flags.db, ENV.database),
+  };
+  if (user !== undefined && password !== undefined) options.auth = { username: user, password };
+  if (flags.dir !== undefined) options.directory = flags.dir;
+  if (flags.table !== undefined) options.table = flags.table;
+  const connect: MigrationsOptions['connect'] = {};
+  if (flags.connectTimeout !== undefined) connect.timeoutMs = flags.connectTimeout;
+  if (flags.connectRetries !== undefined) connect.retries = flags.connectRetries;
+  if (Object.keys(connect).length > 0) options.connect = connect;
+  return { options, secrets: [...new Set(secrets)].filter((s) => s.length > 0) };
+}
+
+function splitCredentials(url: string): { url: string; user?: string; password?: string; rawPassword?: string } {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@(.*)$/i.exec(url);
+  if (!match) return { url };
+  const [, scheme, userInfo, rest] = match as unknown as [string, string, string, string];
+  const colon = userInfo.indexOf(':');
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  if (colon === -1) return { url: scheme + rest, user: decode(userInfo) };
+  const raw = userInfo.slice(colon + 1);
+  return { url: scheme + rest, user: decode(userInfo.slice(0, colon)), password: decode(raw), rawPassword: raw };
+}

@@ -1,0 +1,442 @@
+import { DatabaseUnreachableError, MigrationArgumentError, MigrationOptionsError } from '../core/errors.js';
+import { MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
+import type { MigrationResult } from '../core/migration-runner.js';
+import { DEFAULT_DIRECTORY, redactUrl } from '../core/options.js';
+import {
+  commandName,
+  connectionOptions,
+  parseCliArgs,
+  USAGE,
+  wantsJson,
+  type CliArgs,
+  type CliCommand,
+} from './args.js';
+import { CliUsageError } from './cli-errors.js';
+import { createMigration } from './create.js';
+import { CliOutput, errorDocument, formatDuration, type CliStream, type Mark } from './output.js';
+
+/** Exit codes of `surreal-migrate`. */
+export const EXIT = {
+  ok: 0,
+  /** A migration, a validation or another operation failed. */
+  failed: 1,
+  /** Unknown command or option, missing or malformed argument, invalid option value. */
+  usage: 2,
+  /** The database could not be reached within the connect budget. */
+  unreachable: 3,
+  /** `status --check` found pending, failed, changed or missing migrations. */
+  check: 4,
+  /** Stopped by SIGINT after the current migration (128 + 2). */
+  interrupted: 130,
+  /** Stopped by SIGTERM after the current migration (128 + 15). */
+  terminated: 143,
+} as const;
+
+/** Where the CLI writes and what environment it reads. */
+export interface CliIo {
+  stdout: CliStream;
+  stderr: CliStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The exit code for an error thrown while running a command. */
+export function exitCodeFor(error: unknown): number {
+  if (
+    error instanceof CliUsageError ||
+    error instanceof MigrationOptionsError ||
+    error instanceof MigrationArgumentError
+  ) {
+    return EXIT.usage;
+  }
+  if (error instanceof DatabaseUnreachableError) return EXIT.unreachable;
+  return EXIT.failed;
+}
+
+/** Where the CLI user sets each option the core may reject. */
+const OPTION_SOURCES: Record<string, string> = {
+  url: '--url or SURREAL_URL',
+  namespace: '--ns or SURREAL_NAMESPACE',
+  database: '--db or SURREAL_DATABASE',
+  auth: '--user/--pass or SURREAL_USER/SURREAL_PASSWORD',
+  directory: '--dir',
+  table: '--table',
+  'connect.timeoutMs': '--connect-timeout',
+  'connect.retries': '--connect-retries',
+};
+
+function hintFor(error: unknown): string | undefined {
+  if (error instanceof CliUsageError) return 'Run `surreal-migrate --help` for usage.';
+  if (error instanceof MigrationOptionsError && OPTION_SOURCES[error.field]) {
+    return `On the command line, set it with ${OPTION_SOURCES[error.field]}.`;
+  }
+  return undefined;
+}
+
+interface Outcome {
+  exitCode: number;
+  document: Record<string, unknown>;
+}
+
+/**
+ * Runs one `surreal-migrate` command line and resolves with its exit code once everything it
+ * printed is flushed. It never calls `process.exit`; the entry point does.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let out = new CliOutput({ ...io, json: wantsJson(argv), verbose: false });
+  let command: string | undefined = commandName(argv);
+  // Filled as a command makes progress, so that a failure still reports what was done.
+  const progress: Record<string, unknown> = {};
+  let exitCode: number;
+  let document: Record<string, unknown>;
+  try {
+    const args = parseCliArgs(argv);
+    out = new CliOutput({ ...io, json: args.json, verbose: args.verbose });
+    command = args.command.name;
+    const outcome = await execute(args, io.env, out, progress);
+    exitCode = outcome.exitCode;
+    document = { ok: exitCode === EXIT.ok, command, ...outcome.document };
+  } catch (error) {
+    exitCode = exitCodeFor(error);
+    out.error(error);
+    const hint = hintFor(error);
+    if (hint && !out.json) out.note(hint);
+    document = {
+      ok: false,
+      ...(command ? { command } : {}),
+      ...progress,
+      error: { ...errorDocument(error), ...(hint ? { hint } : {}) },
+    };
+  }
+  await new Promise<void>((resolve) => out.finish(document, resolve));
+  return exitCode;
+}
+
+async function execute(
+  args: CliArgs,
+  env: NodeJS.ProcessEnv,
+  out: CliOutput,
+  progress: Record<string, unknown>,
+): Promise<Outcome> {
+  const { command } = args;
+  if (command.name === 'help') {
+    out.print(USAGE.trimEnd());
+    return { exitCode: EXIT.ok, document: { usage: USAGE } };
+  }
+  if (command.name === 'create') {
+    const created = await createMigration(args.connection.dir ?? DEFAULT_DIRECTORY, command.migrationName);
+    out.print(`Created migration ${created.version} (${created.name}):`);
+    for (const file of created.files) out.print(`  ${file}`);
+    return { exitCode: EXIT.ok, document: { ...created } };
+  }
+
+  const { options, secrets } = connectionOptions(args.connection, env);
+  out.addSecrets(secrets);
+  const manager = await MigrationManager.create({ ...options, logger: out.logger() });
+  // Ctrl+C or SIGTERM during a run: let the current migration commit or roll back, apply no more,
+  // release the lock, then exit 130/143. A second signal exits at once (the server rolls back an
+  // unfinished transaction; the lease expires by itself).
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(signalExitCode(signal));
+    interrupted = signal;
+    out.warn(`${signal}: stopping after the current migration (again to exit at once)`);
+    void manager.runner.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await runCommand(manager, command, out, progress);
+    return interrupted ? { ...outcome, exitCode: signalExitCode(interrupted) } : outcome;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await manager.close().catch((error: unknown) => out.warn(`Could not close the connection: ${String(error)}`));
+  }
+}
+
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+}
+
+async function runCommand(
+  manager: MigrationManager,
+  command: Exclude<CliCommand, { name: 'help' | 'create' }>,
+  out: CliOutput,
+  progress: Record<string, unknown>,
+): Promise<Outcome> {
+  switch (command.name) {
+    case 'status':
+      return status(manager, command.check, out);
+
+    case 'up': {
+      const applied: MigrationResult[] = [];
+      progress.applied = applied;
+      reportProgress(manager, out, applied);
+      const results = command.to === undefined ? await manager.runMigrationUp() : await manager.migrateTo(command.to);
+      const currentVersion = await manager.getCurrentVersion();
+      out.print(
+        results.length === 0
+          ? `Nothing to apply; current version ${currentVersion}.`
+          : `Applied ${results.length} migration(s); current version ${currentVersion}.`,
+      );
+      return ok({ applied: results, currentVersion });
+    }
+
+    case 'down': {
+      const rolledBack: MigrationResult[] = [];
+      progress.rolledBack = rolledBack;
+      reportProgress(manager, out, rolledBack);
+      const results = await manager.rollback(rollbackOptions(command));
+      const currentVersion = await manager.getCurrentVersion();
+      out.print(
+        results.length === 0
+          ? `Nothing to roll back; current version ${currentVersion}.`
+          : `Rolled back ${results.length} migration(s); current version ${currentVersion}.`,
+      );
+      return ok({ rolledBack: results, currentVersion });
+    }
+
+    case 'plan': {
+      const plan = await manager.plan({ direction: command.down ? 'down' : 'up', ...rollbackOptions(command) });
+      const downs = new Set(manager.downMigrations.map((d) => d.version));
+      const verb = plan.direction === 'up' ? 'apply' : 'roll back';
+      out.print(
+        plan.migrations.length === 0
+          ? `Nothing to ${verb}.`
+          : `Would ${verb} ${plan.migrations.length} migration(s), in this order:`,
+      );
+      printRows(
+        out,
+        plan.migrations.map((m) => {
+          const missingDown = plan.direction === 'down' && !downs.has(m.version);
+          const details = missingDown
+            ? 'no down script: the rollback would refuse to start'
+            : `${m.file} (${m.statements} statement(s)${m.noTransaction ? ', no transaction' : ''})`;
+          return { ...(missingDown ? { mark: 'missing' as const } : {}), version: m.version, name: m.name, details };
+        }),
+      );
+      return ok({ ...plan });
+    }
+
+    case 'dry-run': {
+      const report = await manager.dryRun();
+      const all = [...report.verified, ...report.notVerifiable];
+      if (all.length === 0) out.print('Nothing pending to verify.');
+      printRows(out, [
+        ...report.verified.map((m) => ({ mark: 'ok' as const, version: m.version, name: m.name, details: m.file })),
+        ...report.notVerifiable.map((m) => ({
+          mark: 'skipped' as const,
+          version: m.version,
+          name: m.name,
+          details: `${m.file} (not verifiable: runs outside a transaction)`,
+        })),
+      ]);
+      if (all.length > 0) {
+        out.print(
+          `Dry run: ${report.verified.length} migration(s) ran and were rolled back` +
+            (report.notVerifiable.length ? `, ${report.notVerifiable.length} not verifiable.` : '.'),
+        );
+      }
+      return ok({ ...report });
+    }
+
+    case 'validate': {
+      const report = await manager.validate({ requireCurrent: command.requireCurrent });
+      for (const warning of report.warnings) out.warn(warning);
+      out.print(`Valid: the history matches ${manager.options.directory}; ${report.pending} migration(s) pending.`);
+      return ok({ ...report });
+    }
+
+    case 'baseline': {
+      const recorded = await manager.baseline(command.version);
+      out.print(
+        recorded.length === 0
+          ? `Nothing to record: no pending migration at or below ${command.version}.`
+          : `Recorded ${recorded.length} migration(s) as applied without running them: ${recorded.join(', ')}.`,
+      );
+      return ok({ recorded });
+    }
+
+    case 'resolve': {
+      await manager.resolve(command.version, command.outcome);
+      out.print(
+        command.outcome === 'applied'
+          ? `Migration ${command.version} is recorded as applied.`
+          : `Migration ${command.version} is recorded as not applied; it is pending again.`,
+      );
+      return ok({ version: command.version, outcome: command.outcome });
+    }
+
+    case 'repair': {
+      const updated = await manager.repair({ changed: command.changed });
+      out.print(
+        updated.length === 0
+          ? 'Nothing to repair.'
+          : `Stored the current checksum of ${updated.length} migration(s): ${updated.join(', ')}.`,
+      );
+      return ok({ updated });
+    }
+
+    case 'unlock': {
+      const removed = await manager.forceUnlock();
+      out.print(
+        removed
+          ? `Removed the migration lock held by ${removed.host} pid ${removed.pid} (token ${removed.token})` +
+              (removed.expiresAt ? `, due to expire at ${removed.expiresAt.toISOString()}.` : '.')
+          : 'No migration lock was held.',
+      );
+      return ok({ removed: removed ?? null });
+    }
+  }
+}
+
+async function status(manager: MigrationManager, check: boolean, out: CliOutput): Promise<Outcome> {
+  const state = await manager.status();
+  const lock = await manager.lockHolder();
+  const { url, namespace, database, directory, table } = manager.options;
+  const target = { url: url === undefined ? undefined : redactUrl(url), namespace, database, directory, table };
+
+  out.print(`${out.bold('Database')}    ${target.url} (namespace ${namespace}, database ${database})`);
+  out.print(
+    `${out.bold('Migrations')}  ${directory}: current version ${state.currentVersion}, latest ${state.latestVersion}`,
+  );
+  if (lock) {
+    out.print(
+      `${out.bold('Lock')}        held by ${lock.host} pid ${lock.pid}` +
+        (lock.expiresAt ? ` until ${lock.expiresAt.toISOString()}` : ''),
+    );
+  }
+  printStatusRows(state, out);
+
+  const counts = {
+    pending: state.pending.length,
+    failed: state.failed.length,
+    drifted: state.drifted.length,
+    missing: state.missing.length,
+  };
+  const summary =
+    `${state.applied.length} applied, ${counts.pending} pending, ${counts.failed} failed, ` +
+    `${counts.drifted} changed, ${counts.missing} missing`;
+  out.print('');
+  out.print(summary);
+  const document = { target, ...state, lock: lock ?? null };
+  if (check && Object.values(counts).some((n) => n > 0)) {
+    const message = `status --check: ${summary}.`;
+    out.note(message);
+    return { exitCode: EXIT.check, document: { ...document, error: { code: 'CHECK_FAILED', message, ...counts } } };
+  }
+  return ok(document);
+}
+
+function printStatusRows(state: MigrationStatus, out: CliOutput): void {
+  const missing = new Set(state.missing.map((m) => m.version));
+  const rows: Row[] = [];
+  for (const a of state.applied) {
+    const mark: Mark = missing.has(a.version)
+      ? 'missing'
+      : a.verified === false
+        ? 'changed'
+        : a.verified === null
+          ? 'unverified'
+          : 'applied';
+    const details = [
+      a.appliedAt ? `applied ${a.appliedAt.toISOString()}` : 'applied',
+      a.durationMs === undefined ? '' : `in ${formatDuration(a.durationMs)}`,
+      mark === 'missing' ? '(its file is missing)' : '',
+      mark === 'changed' ? '(its file changed since)' : '',
+      mark === 'unverified' ? '(no checksum stored; `repair` records one)' : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    rows.push({ mark, version: a.version, name: a.name, details });
+  }
+  for (const p of state.pending) rows.push({ mark: 'pending', version: p.version, name: p.name, details: p.file });
+  for (const f of state.failed) {
+    const details =
+      `${f.file}: ${f.statementsApplied}/${f.statementCount} statement(s) applied, then: ${f.error} ` +
+      `(fix the database, then \`resolve ${f.version} --applied|--rolled-back\`)`;
+    rows.push({ mark: 'failed', version: f.version, name: f.name, details });
+  }
+  if (rows.length === 0) return;
+  out.print('');
+  printRows(
+    out,
+    rows.sort((a, b) => a.version - b.version),
+  );
+}
+
+/** Prints each migration as it completes, with its duration, and collects the results. */
+function reportProgress(manager: MigrationManager, out: CliOutput, done: MigrationResult[]): void {
+  const columns = columnsOf(manager.upMigrations, true);
+  const print = (mark: Mark, e: { version: number; name: string }, details: string) =>
+    out.print(formatRow(out, { mark, version: e.version, name: e.name, details }, columns));
+  manager.events.subscribe({
+    migrated: (e) => {
+      done.push({ ...e, direction: 'up' });
+      print(
+        'applied',
+        e,
+        e.byAnother ? `${e.file} (applied by another process)` : `${e.file} in ${formatDuration(e.durationMs)}`,
+      );
+    },
+    rolledBack: (e) => {
+      done.push({ ...e, direction: 'down', byAnother: false });
+      print('rolled back', e, `${e.file} in ${formatDuration(e.durationMs)}`);
+    },
+    failed: (e) => print('failed', e, e.file),
+    lockWaiting: (e) =>
+      out.note(
+        'Waiting for the migration lock' +
+          (e.holder ? `, held by ${e.holder.host} pid ${e.holder.pid}` : '') +
+          ' (`surreal-migrate unlock` removes it if that process is gone)...',
+      ),
+  });
+}
+
+/** One line of a migration list: marker, version, name, details. */
+interface Row {
+  mark?: Mark;
+  version: number;
+  name: string;
+  details: string;
+}
+
+interface Columns {
+  version: number;
+  name: number;
+  marked: boolean;
+}
+
+function columnsOf(items: readonly { version: number; name: string; mark?: Mark }[], marked = false): Columns {
+  return {
+    marked: marked || items.some((i) => i.mark !== undefined),
+    version: Math.max(1, ...items.map((i) => String(i.version).length)),
+    name: Math.max(1, ...items.map((i) => displayName(i.name).length)),
+  };
+}
+
+function printRows(out: CliOutput, rows: readonly Row[]): void {
+  const columns = columnsOf(rows);
+  for (const r of rows) out.print(formatRow(out, r, columns));
+}
+
+function formatRow(out: CliOutput, row: Row, columns: Columns): string {
+  const mark = row.mark ? `${out.mark(row.mark)}  ` : columns.marked ? `${out.blankMark()}  ` : '  ';
+  const version = String(row.version).padStart(columns.version);
+  return `${mark}${version}  ${displayName(row.name).padEnd(columns.name)}  ${out.dim(row.details)}`;
+}
+
+function displayName(name: string): string {
+  return name || '(unnamed)';
+}
+
+function rollbackOptions(command: { to?: number; steps?: number }): { to?: number; steps?: number } {
+  return {
+    ...(command.to === undefined ? {} : { to: command.to }),
+    ...(command.steps === undefined ? {} : { steps: command.steps }),
+  };
+}
+
+function ok(document: Record<string, unknown>): Outcome {
+  return { exitCode: EXIT.ok, document };
+}

@@ -1,0 +1,148 @@
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseMigrationFileName } from '../core/migration-files.js';
+import { CliError, CliUsageError } from './cli-errors.js';
+
+/** How a folder names its migrations; `create` follows it. */
+export interface FolderStyle {
+  /** Digits of the version prefix, zero-padded (the widest existing prefix). */
+  width: number;
+  /** `.surql` or `.surrealql`, as the newest up script has it. */
+  extension: string;
+  /** `0010_add_widgets.surql` (true) or Open Notebook's `24.surrealql` (false). */
+  named: boolean;
+  /** `0010_x.down.surql` ('dot') or `24_down.surrealql` ('underscore'). */
+  down: 'dot' | 'underscore';
+}
+
+/** The style of an empty folder. */
+export const DEFAULT_STYLE: FolderStyle = { width: 4, extension: '.surql', named: true, down: 'dot' };
+
+/** The files `create` writes. */
+export interface NewMigration {
+  version: number;
+  /** The normalized name, e.g. `add_widgets`. */
+  name: string;
+  up: { fileName: string; text: string };
+  down: { fileName: string; text: string };
+}
+
+/** The outcome of {@link createMigration}. */
+export interface CreatedMigration {
+  version: number;
+  name: string;
+  /** Up then down, relative to the working directory. */
+  files: [string, string];
+}
+
+/**
+ * Turns `Add widgets` or `add-widgets` into `add_widgets`. Refuses names that would leave the
+ * folder, that hold characters other than letters, digits, `_`, `-` and spaces, or that would read
+ * as a down script.
+ */
+export function normalizeMigrationName(input: string): string {
+  const trimmed = input.trim();
+  if (!trimmed) throw new CliUsageError('`create` needs a non-empty migration name.');
+  if (/[/\\]/.test(trimmed) || trimmed.includes('..') || path.isAbsolute(trimmed)) {
+    throw new CliUsageError(
+      `migration name "${input}" would leave the migrations folder; give a plain name such as add_widgets.`,
+    );
+  }
+  const name = trimmed
+    .replace(/[\s-]+/g, '_')
+    .toLowerCase()
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
+  if (!/^[a-z0-9_]+$/.test(name)) {
+    throw new CliUsageError(
+      `migration name "${input}" may contain only letters, digits, _, - and spaces; for example add_widgets.`,
+    );
+  }
+  if (name === 'down' || name.endsWith('_down')) {
+    throw new CliUsageError(`migration name "${input}" would read as a down script; choose another name.`);
+  }
+  return name;
+}
+
+/** The naming style of a folder's migrations and the next free version. */
+export function folderStyle(fileNames: readonly string[]): { style: FolderStyle; nextVersion: number } {
+  const parsed = fileNames.flatMap((fileName) => {
+    const p = parseMigrationFileName(fileName);
+    return p ? [{ ...p, fileName, digits: /^\d+/.exec(fileName)![0].length }] : [];
+  });
+  if (parsed.length === 0) return { style: DEFAULT_STYLE, nextVersion: 1 };
+
+  // `11_x_down.surrealql` is a down script only next to `11_x.surrealql` (as discovery decides).
+  const upKeys = new Set(parsed.filter((p) => p.direction === 'up').map((p) => `${p.version}_${p.name}`));
+  for (const p of parsed) {
+    if (p.namedDown && !upKeys.has(`${p.version}_${p.name}`)) p.direction = 'up';
+  }
+  const ups = parsed.filter((p) => p.direction === 'up').sort((a, b) => a.version - b.version);
+  const downs = parsed.filter((p) => p.direction === 'down').sort((a, b) => a.version - b.version);
+  const model = ups.at(-1);
+  const width = Math.max(...parsed.map((p) => p.digits));
+  const nextVersion = Math.max(...parsed.map((p) => p.version)) + 1;
+  if (!model) return { style: { ...DEFAULT_STYLE, width }, nextVersion };
+
+  const extension = /\.(surql|surrealql)$/i.exec(model.fileName)![0];
+  const named = model.name !== '';
+  const downModel = downs.find((d) => d.version === model.version) ?? downs.at(-1);
+  const down: FolderStyle['down'] = downModel
+    ? /\.down\.(surql|surrealql)$/i.test(downModel.fileName)
+      ? 'dot'
+      : 'underscore'
+    : named
+      ? 'dot'
+      : 'underscore';
+  return { style: { width, extension, named, down }, nextVersion };
+}
+
+/** The file names and starting text of a new migration in a folder's style. */
+export function newMigration(style: FolderStyle, version: number, name: string): NewMigration {
+  const prefix = String(version).padStart(style.width, '0');
+  const stem = style.named ? `${prefix}_${name}` : prefix;
+  const downStem = style.down === 'dot' ? `${stem}.down` : `${stem}_down`;
+  const title = `-- ${version}: ${name.replace(/_/g, ' ')}`;
+  return {
+    version,
+    name,
+    up: { fileName: `${stem}${style.extension}`, text: `${title}\n` },
+    down: { fileName: `${downStem}${style.extension}`, text: `${title} (rollback)\n` },
+  };
+}
+
+/**
+ * Writes the next version's up and down scripts into `directory` (created if missing), in the
+ * folder's naming style. Never overwrites a file.
+ */
+export async function createMigration(directory: string, input: string): Promise<CreatedMigration> {
+  const name = normalizeMigrationName(input);
+  const absolute = path.resolve(directory);
+  await mkdir(absolute, { recursive: true });
+  const entries = await readdir(absolute, { withFileTypes: true });
+  const fileNames = entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
+  const { style, nextVersion } = folderStyle(fileNames);
+  const migration = newMigration(style, nextVersion, name);
+  const upPath = path.join(absolute, migration.up.fileName);
+  const downPath = path.join(absolute, migration.down.fileName);
+  await writeNew(upPath, migration.up.text);
+  try {
+    await writeNew(downPath, migration.down.text);
+  } catch (error) {
+    await rm(upPath, { force: true });
+    throw error;
+  }
+  const display = (p: string) => path.relative(process.cwd(), p) || p;
+  return { version: nextVersion, name, files: [display(upPath), display(downPath)] };
+}
+
+async function writeNew(filePath: string, text: string): Promise<void> {
+  try {
+    await writeFile(filePath, text, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new CliError('FILE_EXISTS', `${filePath} already exists; nothing was written.`, { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,176 @@
+import { MigrationsError } from '../core/errors.js';
+import type { MigrationLogger } from '../core/options.js';
+import { CliError, CliUsageError } from './cli-errors.js';
+
+/** The part of a stream the CLI writes to (process.stdout, or a test double). */
+export interface CliStream {
+  write(chunk: string, callback?: (error?: Error | null) => void): boolean;
+  isTTY?: boolean;
+}
+
+/** Row markers: a word always, a colored symbol in front of it on a terminal. */
+export type Mark =
+  'applied' | 'rolled back' | 'pending' | 'changed' | 'missing' | 'failed' | 'unverified' | 'ok' | 'skipped';
+
+const MARKS: Record<Mark, { symbol: string; color: Color }> = {
+  applied: { symbol: '✔', color: 'green' },
+  'rolled back': { symbol: '↩', color: 'green' },
+  ok: { symbol: '✔', color: 'green' },
+  pending: { symbol: '•', color: 'yellow' },
+  unverified: { symbol: '?', color: 'yellow' },
+  skipped: { symbol: '-', color: 'yellow' },
+  changed: { symbol: '!', color: 'red' },
+  missing: { symbol: '✘', color: 'red' },
+  failed: { symbol: '✘', color: 'red' },
+};
+const MARK_WIDTH = Math.max(...Object.keys(MARKS).map((m) => m.length));
+
+type Color = 'green' | 'yellow' | 'red' | 'dim' | 'bold';
+const SGR: Record<Color, [number, number]> = {
+  green: [32, 39],
+  yellow: [33, 39],
+  red: [31, 39],
+  dim: [2, 22],
+  bold: [1, 22],
+};
+
+/**
+ * Everything the CLI prints goes through here: in `--json` mode stdout receives exactly one JSON
+ * document and everything else goes to stderr; on a terminal (without `NO_COLOR`) rows get colors
+ * and symbols. Known secrets are masked in every line written.
+ */
+export class CliOutput {
+  readonly json: boolean;
+  readonly #stdout: CliStream;
+  readonly #stderr: CliStream;
+  readonly #color: boolean;
+  readonly #errColor: boolean;
+  readonly #verbose: boolean;
+  #secrets: string[] = [];
+
+  constructor(options: {
+    stdout: CliStream;
+    stderr: CliStream;
+    env: NodeJS.ProcessEnv;
+    json: boolean;
+    verbose: boolean;
+  }) {
+    this.json = options.json;
+    this.#stdout = options.stdout;
+    this.#stderr = options.stderr;
+    this.#verbose = options.verbose;
+    const noColor = Boolean(options.env.NO_COLOR);
+    this.#color = !noColor && options.stdout.isTTY === true;
+    this.#errColor = !noColor && options.stderr.isTTY === true;
+  }
+
+  /** Values (passwords) masked as `***` wherever they would be printed. */
+  addSecrets(secrets: readonly string[]): void {
+    this.#secrets = [...this.#secrets, ...secrets].sort((a, b) => b.length - a.length);
+  }
+
+  /** A line of human output on stdout; nothing in `--json` mode. */
+  print(line = ''): void {
+    if (!this.json) this.#stdout.write(`${this.#mask(line)}\n`);
+  }
+
+  /** A message for the operator on stderr, in both modes. */
+  note(line: string): void {
+    this.#stderr.write(`${this.#mask(line)}\n`);
+  }
+
+  warn(message: string): void {
+    this.note(`${this.#paint(this.#errColor, 'yellow', 'warning:')} ${message}`);
+  }
+
+  /** Writes the JSON document (in `--json` mode) and calls back once it is flushed. */
+  finish(document: object, done: () => void): void {
+    if (!this.json) {
+      this.#stdout.write('', () => done());
+      return;
+    }
+    this.#stdout.write(`${this.#mask(JSON.stringify(document, jsonValue, 2))}\n`, () => done());
+  }
+
+  /** Reports a failure on stderr (human mode); the JSON document carries it otherwise. */
+  error(error: unknown): void {
+    if (this.json) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.note(`${this.#paint(this.#errColor, 'red', 'error:')} ${message}`);
+  }
+
+  /** `✔ applied` on a terminal, `applied` padded to a column otherwise. */
+  mark(mark: Mark): string {
+    if (!this.#color) return mark.padEnd(MARK_WIDTH);
+    const { symbol, color } = MARKS[mark];
+    return this.#paint(true, color, `${symbol} ${mark.padEnd(MARK_WIDTH)}`);
+  }
+
+  /** Blank space as wide as {@link mark}, for unmarked rows in a marked list. */
+  blankMark(): string {
+    return ' '.repeat(MARK_WIDTH + (this.#color ? 2 : 0));
+  }
+
+  dim(text: string): string {
+    return this.#paint(this.#color, 'dim', text);
+  }
+
+  bold(text: string): string {
+    return this.#paint(this.#color, 'bold', text);
+  }
+
+  /**
+   * The logger handed to the manager: warnings always reach stderr, progress and error messages
+   * only with `--verbose` (the CLI prints each migration and the final error itself).
+   */
+  logger(): MigrationLogger {
+    return {
+      log: (message) => {
+        if (this.#verbose) this.note(message);
+      },
+      warn: (message) => this.warn(message),
+      error: (message) => {
+        if (this.#verbose) this.note(message);
+      },
+    };
+  }
+
+  #paint(enabled: boolean, color: Color, text: string): string {
+    if (!enabled) return text;
+    const [open, close] = SGR[color];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  }
+
+  #mask(text: string): string {
+    let result = text;
+    for (const secret of this.#secrets) result = result.split(secret).join('***');
+    return result;
+  }
+}
+
+/** The `error` member of a failed command's JSON document: code, message and the error's context. */
+export function errorDocument(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { code: 'UNEXPECTED_ERROR', message: String(error) };
+  const code =
+    error instanceof MigrationsError || error instanceof CliUsageError || error instanceof CliError
+      ? error.code
+      : 'UNEXPECTED_ERROR';
+  const context: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key !== 'name' && key !== 'code' && key !== 'stack' && key !== 'cause' && value !== undefined) {
+      context[key] = value;
+    }
+  }
+  const cause = error.cause instanceof Error ? { cause: error.cause.message } : {};
+  return { code, message: error.message, ...context, ...cause };
+}
+
+/** Milliseconds for people: `12 ms`, `3.4 s`. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function jsonValue(this: unknown, _key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  return value;
+}

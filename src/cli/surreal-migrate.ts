@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { runCli } from './cli.js';
+
+// Variables already set in the environment win over the file (loadEnvFile never overrides).
+const envFile = path.resolve('.env');
+if (existsSync(envFile)) {
+  try {
+    process.loadEnvFile(envFile);
+  } catch (error) {
+    process.stderr.write(`warning: could not read ${envFile}: ${(error as Error).message}\n`);
+  }
+}
+
+// `surreal-migrate up | head -1`: a reader that goes away early must not stop a migration half-way;
+// the command runs to its end and the rest of its output is dropped.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', () => {});
+}
+
+let code: number;
+try {
+  code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+} catch (error) {
+  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  code = 1;
+}
+process.exitCode = code;
+// The embedded engine keeps handles open after DEFINE INDEX, so the process would not end by itself;
+// exit explicitly, once stdout and stderr are flushed.
+await flush(process.stdout);
+await flush(process.stderr);
+process.exit(code);
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || !stream.writable) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}

@@ -1,0 +1,216 @@
+import { commandName, connectionOptions, parseCliArgs, wantsJson } from '../../src/cli/args.js';
+import { CliUsageError } from '../../src/cli/cli-errors.js';
+import { exitCodeFor } from '../../src/cli/cli.js';
+import { errorDocument } from '../../src/cli/output.js';
+import {
+  ChecksumMismatchError,
+  DatabaseUnreachableError,
+  MigrationArgumentError,
+  MigrationError,
+  MigrationOptionsError,
+} from '../../src/index.js';
+
+function usageError(argv: string[]): string {
+  try {
+    parseCliArgs(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliUsageError);
+    return (error as Error).message;
+  }
+  throw new Error(`expected a usage error for ${argv.join(' ')}`);
+}
+
+describe('parseCliArgs', () => {
+  it('reads each command with its own options, before or after the command name', () => {
+    expect(parseCliArgs(['status', '--check']).command).toEqual({ name: 'status', check: true });
+    expect(parseCliArgs(['--check', 'status']).command).toEqual({ name: 'status', check: true });
+    expect(parseCliArgs(['up']).command).toEqual({ name: 'up' });
+    expect(parseCliArgs(['up', '--to', '7']).command).toEqual({ name: 'up', to: 7 });
+    expect(parseCliArgs(['down']).command).toEqual({ name: 'down' });
+    expect(parseCliArgs(['down', '--to=0']).command).toEqual({ name: 'down', to: 0 });
+    expect(parseCliArgs(['down', '--steps', '2']).command).toEqual({ name: 'down', steps: 2 });
+    expect(parseCliArgs(['plan']).command).toEqual({ name: 'plan', down: false });
+    expect(parseCliArgs(['plan', '--down', '--steps', '3']).command).toEqual({ name: 'plan', down: true, steps: 3 });
+    expect(parseCliArgs(['dry-run']).command).toEqual({ name: 'dry-run' });
+    expect(parseCliArgs(['validate', '--require-current']).command).toEqual({ name: 'validate', requireCurrent: true });
+    expect(parseCliArgs(['baseline', '12']).command).toEqual({ name: 'baseline', version: 12 });
+    expect(parseCliArgs(['resolve', '4', '--applied']).command).toEqual({
+      name: 'resolve',
+      version: 4,
+      outcome: 'applied',
+    });
+    expect(parseCliArgs(['resolve', '4', '--rolled-back']).command).toEqual({
+      name: 'resolve',
+      version: 4,
+      outcome: 'rolled-back',
+    });
+    expect(parseCliArgs(['repair', '--changed']).command).toEqual({ name: 'repair', changed: true });
+    expect(parseCliArgs(['unlock']).command).toEqual({ name: 'unlock' });
+    expect(parseCliArgs(['create', 'add widgets']).command).toEqual({ name: 'create', migrationName: 'add widgets' });
+    expect(parseCliArgs(['--help']).command).toEqual({ name: 'help' });
+    expect(parseCliArgs(['up', '-h']).command).toEqual({ name: 'help' });
+  });
+
+  it('reads the global options', () => {
+    const args = parseCliArgs([
+      'status',
+      '--json',
+      '--verbose',
+      '--url',
+      'ws://db:8000',
+      '--ns',
+      'n',
+      '--db',
+      'd',
+      '--user',
+      'u',
+      '--pass',
+      'p',
+      '--dir',
+      'db/migrations',
+      '--table',
+      'history',
+      '--connect-timeout',
+      '1500',
+      '--connect-retries',
+      '0',
+    ]);
+    expect(args.json).toBe(true);
+    expect(args.verbose).toBe(true);
+    expect(args.connection).toEqual({
+      url: 'ws://db:8000',
+      ns: 'n',
+      db: 'd',
+      user: 'u',
+      pass: 'p',
+      dir: 'db/migrations',
+      table: 'history',
+      connectTimeout: 1500,
+      connectRetries: 0,
+    });
+  });
+
+  it('refuses what cannot be run as written', () => {
+    expect(usageError([])).toMatch(/missing command/);
+    expect(usageError(['frobnicate'])).toMatch(/unknown command "frobnicate"/);
+    expect(usageError(['status', '--bogus'])).toMatch(/Unknown option '--bogus'/);
+    expect(usageError(['up', '--to'])).toMatch(/--to/);
+    expect(usageError(['up', '--to', 'abc'])).toMatch(/--to must be a whole number/);
+    expect(usageError(['up', '--to=-1'])).toMatch(/--to must be a whole number/);
+    expect(usageError(['up', '--to', '1.5'])).toMatch(/--to must be a whole number/);
+    expect(usageError(['up', '--steps', '1'])).toMatch(/--steps does not apply to `up`/);
+    expect(usageError(['status', '--to', '1'])).toMatch(/--to does not apply to `status`/);
+    expect(usageError(['down', '--to', '1', '--steps', '1'])).toMatch(/either --to or --steps/);
+    expect(usageError(['plan', '--steps', '1'])).toMatch(/plan --down/);
+    expect(usageError(['baseline'])).toMatch(/`baseline` needs a <version>/);
+    expect(usageError(['baseline', 'v2'])).toMatch(/version must be a whole number/);
+    expect(usageError(['resolve', '3'])).toMatch(/exactly one of --applied or --rolled-back/);
+    expect(usageError(['resolve', '3', '--applied', '--rolled-back'])).toMatch(/exactly one/);
+    expect(usageError(['create'])).toMatch(/`create` needs a migration <name>/);
+    expect(usageError(['up', 'extra'])).toMatch(/unexpected argument "extra"/);
+    expect(usageError(['status', '--connect-retries', 'many'])).toMatch(/--connect-retries must be a whole number/);
+  });
+
+  it('sees --json and the command before parsing, so that a usage error can be reported as JSON', () => {
+    expect(wantsJson(['frobnicate', '--json'])).toBe(true);
+    expect(wantsJson(['create', '--', '--json'])).toBe(false);
+    expect(wantsJson(['status'])).toBe(false);
+    expect(commandName(['down', '--to', '1', '--steps', '1'])).toBe('down');
+    expect(commandName(['--bogus', 'status'])).toBe('status');
+    expect(commandName(['frobnicate'])).toBeUndefined();
+    expect(commandName(['-h'])).toBe('help');
+    expect(commandName([])).toBeUndefined();
+  });
+});
+
+describe('connectionOptions', () => {
+  const env = {
+    SURREAL_URL: 'surrealkv://data/app.db',
+    SURREAL_NAMESPACE: 'env-ns',
+    SURREAL_DATABASE: 'env-db',
+  };
+
+  it('takes flags over the environment and passes connect options through', () => {
+    expect(connectionOptions({}, env).options).toEqual({
+      url: 'surrealkv://data/app.db',
+      namespace: 'env-ns',
+      database: 'env-db',
+    });
+    const { options } = connectionOptions(
+      { url: 'mem://', ns: 'n', dir: 'm', table: 't', connectTimeout: 10, connectRetries: 0 },
+      env,
+    );
+    expect(options).toEqual({
+      url: 'mem://',
+      namespace: 'n',
+      database: 'env-db',
+      directory: 'm',
+      table: 't',
+      connect: { timeoutMs: 10, retries: 0 },
+    });
+  });
+
+  it('moves credentials out of the URL and lists every password as a secret', () => {
+    const fromUrl = connectionOptions({ url: 'wss://admin:p%40ss@db.example.com:8000/rpc' }, {});
+    expect(fromUrl.options.url).toBe('wss://db.example.com:8000/rpc');
+    expect(fromUrl.options.auth).toEqual({ username: 'admin', password: 'p@ss' });
+    expect(fromUrl.secrets).toEqual(expect.arrayContaining(['p@ss', 'p%40ss']));
+
+    const rawAt = connectionOptions({ url: 'ws://root:se@cret@host:8000' }, {});
+    expect(rawAt.options.url).toBe('ws://host:8000');
+    expect(rawAt.options.auth).toEqual({ username: 'root', password: 'se@cret' });
+
+    const fromEnv = connectionOptions({}, { ...env, SURREAL_USER: 'root', SURREAL_PASSWORD: 'from-env' });
+    expect(fromEnv.options.auth).toEqual({ username: 'root', password: 'from-env' });
+    expect(fromEnv.secrets).toEqual(['from-env']);
+
+    const flagWins = connectionOptions(
+      { user: 'ops', pass: 'flag-pass' },
+      { ...env, SURREAL_USER: 'root', SURREAL_PASSWORD: 'x' },
+    );
+    expect(flagWins.options.auth).toEqual({ username: 'ops', password: 'flag-pass' });
+  });
+
+  it('refuses a user without a password and the reverse', () => {
+    expect(() => connectionOptions({ user: 'root' }, env)).toThrow(CliUsageError);
+    expect(() => connectionOptions({}, { ...env, SURREAL_PASSWORD: 'secret' })).toThrow(/without a user/);
+  });
+});
+
+describe('exit codes and JSON errors', () => {
+  it('maps each kind of error to its exit code', () => {
+    expect(exitCodeFor(new CliUsageError('x'))).toBe(2);
+    expect(exitCodeFor(new MigrationOptionsError('url', 'x'))).toBe(2);
+    expect(exitCodeFor(new MigrationArgumentError('x'))).toBe(2);
+    expect(exitCodeFor(new DatabaseUnreachableError('ws://h', 1, new Error('refused')))).toBe(3);
+    expect(exitCodeFor(new ChecksumMismatchError([]))).toBe(1);
+    expect(exitCodeFor(new Error('anything else'))).toBe(1);
+  });
+
+  it('carries the code, the message and the context of the error', () => {
+    const error = new MigrationError({
+      version: 2,
+      name: 'broken',
+      file: 'migrations/0002_broken.surql',
+      direction: 'up',
+      line: 5,
+      column: 1,
+      reason: 'boom',
+      cause: new Error('engine says boom'),
+    });
+    expect(errorDocument(error)).toEqual({
+      code: 'MIGRATION_FAILED',
+      message: error.message,
+      version: 2,
+      migrationName: 'broken',
+      file: 'migrations/0002_broken.surql',
+      direction: 'up',
+      line: 5,
+      column: 1,
+      reason: 'boom',
+      cause: 'engine says boom',
+    });
+    expect(errorDocument(new CliUsageError('bad'))).toEqual({ code: 'USAGE', message: 'bad' });
+    expect(errorDocument(new TypeError('oops'))).toEqual({ code: 'UNEXPECTED_ERROR', message: 'oops' });
+  });
+});
