@@ -9,7 +9,7 @@ import {
   MigrationsModule,
   PendingMigrationsError,
 } from '../../src/index.js';
-import { startNode, supportDir } from '../support/child.js';
+import { startNode, supportDir, type Child } from '../support/child.js';
 import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
@@ -33,6 +33,19 @@ async function effectCounts(db: Surreal): Promise<Record<number, number>> {
 async function lockRecord(db: Surreal): Promise<unknown[]> {
   const [rows] = await db.query<[unknown[]]>('SELECT * FROM _sbl_migrations_lock');
   return rows;
+}
+
+/** A second client of the relay's database, to look at the outcome. */
+async function connectWs(relay: WsRelay): Promise<Surreal> {
+  const { default: WebSocketImpl } = await import('ws');
+  const db = new Surreal({ websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
+  await db.connect(relay.url, { namespace: 'test', database: 'test', reconnect: false });
+  return db;
+}
+
+/** The JSON report that fleet-child.mjs prints last. */
+function report<T>(child: Child): T {
+  return JSON.parse(child.stdout().trim().split('\n').at(-1)!) as T;
 }
 
 async function connectMem(): Promise<Surreal> {
@@ -92,15 +105,11 @@ describe('fleet safety', () => {
         codes: [0, 0, 0, 0, 0, 0],
         errors: [],
       });
-      const results = children.map(
-        (c) =>
-          JSON.parse(c.stdout().trim().split('\n').at(-1)!) as { applied: { version: number; byAnother: boolean }[] },
-      );
+      const results = children.map((c) => report<{ applied: { version: number; byAnother: boolean }[] }>(c));
       const appliedHere = results.flatMap((r) => r.applied.filter((a) => !a.byAnother).map((a) => a.version)).sort();
       expect(appliedHere).toEqual([1, 2, 3, 4, 5]);
 
-      const db = new Surreal({ websocketImpl: (await import('ws')).default as unknown as typeof WebSocket });
-      await db.connect(relay.url, { namespace: 'test', database: 'test', reconnect: false });
+      const db = await connectWs(relay);
       try {
         expect(await effectCounts(db)).toEqual({ 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 });
         expect(await lockRecord(db)).toEqual([]);
@@ -134,21 +143,20 @@ describe('fleet safety', () => {
       expect(second.stderr()).toMatch(/Took over an expired migration lock/);
       // The dead holder's commit of 0002 landed first; the fence made this replica's attempt
       // fail and roll back, and it carried on.
-      const report = JSON.parse(second.stdout().trim().split('\n').at(-1)!) as {
-        applied: { version: number; byAnother: boolean }[];
-      };
-      expect(report.applied.map((a) => [a.version, a.byAnother])).toEqual([
+      expect(
+        report<{ applied: { version: number; byAnother: boolean }[] }>(second).applied.map((a) => [
+          a.version,
+          a.byAnother,
+        ]),
+      ).toEqual([
         [2, true],
         [3, false],
         [4, false],
         [5, false],
       ]);
 
-      const db = new Surreal({ websocketImpl: (await import('ws')).default as unknown as typeof WebSocket });
-      await db.connect(relay.url, { namespace: 'test', database: 'test', reconnect: false });
+      const db = await connectWs(relay);
       try {
-        // Let the dead holder's request finish on the server, whatever its outcome.
-        await new Promise((resolve) => setTimeout(resolve, 3000));
         expect(await effectCounts(db)).toEqual({ 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 });
         const [versions] = await db.query<[number[]]>('SELECT VALUE version FROM _sbl_migrations ORDER BY version');
         expect(versions).toEqual([1, 2, 3, 4, 5]);
@@ -204,9 +212,9 @@ describe('fleet safety', () => {
         JSON.stringify({ connect: { timeoutMs: 800, retries: 1, backoffMs: 10 } }),
       ]);
       expect(await second.exited).toBe(1);
-      const report = JSON.parse(second.stdout().trim().split('\n').at(-1)!) as { code: string; message: string };
-      expect(report.code).toBe('DATABASE_UNREACHABLE');
-      expect(report.message).toMatch(/another process may hold this embedded database open/);
+      const failure = report<{ code: string; message: string }>(second);
+      expect(failure.code).toBe('DATABASE_UNREACHABLE');
+      expect(failure.message).toMatch(/another process may hold this embedded database open/);
     } finally {
       holder.kill('SIGTERM');
       await holder.exited;
