@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Duration, RecordId, type QueryResponse, type Surreal } from 'surrealdb';
+import { Duration, RecordId, Table, type QueryResponse, type Surreal } from 'surrealdb';
 import { sleep } from './connection.js';
 import { MigrationLockError, type LockHolder } from './errors.js';
 import type { MigrationEvents } from './migration-events.js';
@@ -49,26 +49,23 @@ export class MigrationLock {
     return this.#lost;
   }
 
-  /** One attempt: create the lease, or take over an expired one. */
+  /**
+   * One attempt, one request: create the lease; failing that, take over an expired one; and read
+   * the holder. The conditional update cannot match a lease that was just created (its expiry is
+   * in the future), so the three statements need no transaction.
+   */
   async tryAcquire(): Promise<LockAttempt> {
-    const owner = { host: this.owner.host, pid: this.owner.pid, token: this.owner.token };
-    const [created] = await this.#db
-      .query('CREATE $id CONTENT { owner: $owner, acquired_at: time::now(), expires_at: time::now() + $ttl }', {
-        id: this.#id,
-        owner,
-        ttl: this.#ttl,
-      })
+    const [created, takenOver, current] = await this.#db
+      .query(
+        'CREATE $id CONTENT { owner: $owner, acquired_at: time::now(), expires_at: time::now() + $ttl }; ' +
+          'UPDATE $id SET owner = $owner, acquired_at = time::now(), expires_at = time::now() + $ttl ' +
+          'WHERE expires_at < time::now() RETURN BEFORE; ' +
+          'SELECT * FROM ONLY $id',
+        { id: this.#id, owner: this.#ownerRecord(), ttl: this.#ttl },
+      )
       .responses();
     if (created?.success) return this.#acquired(undefined);
     if (created && !isHeldError(created)) throw created.error;
-
-    const [takenOver, current] = await this.#db
-      .query(
-        'UPDATE $id SET owner = $owner, acquired_at = time::now(), expires_at = time::now() + $ttl ' +
-          'WHERE expires_at < time::now() RETURN BEFORE; SELECT * FROM ONLY $id',
-        { id: this.#id, owner, ttl: this.#ttl },
-      )
-      .responses();
     if (takenOver?.success) {
       const before = (takenOver.result as Record<string, unknown>[])[0];
       if (before) return this.#acquired(toHolder(before));
@@ -80,27 +77,44 @@ export class MigrationLock {
   }
 
   /**
-   * Waits for the lock with backoff and jitter. Before every attempt, `stillNeeded` is asked
-   * whether there is still work to do (another replica may have done it): when it says no, the
-   * wait ends with `undefined` and the lock is not taken.
+   * Waits for the lock. Before every further attempt, `remaining` says how much work is left
+   * (another replica may be doing it): at 0 the wait ends with `undefined` and the lock is not
+   * taken. While that number keeps falling the holder is making progress, so polling stays at
+   * `retryMs`; otherwise it backs off (up to 8×, with jitter). Where the engine supports live
+   * queries, a change to the lease (its release, above all) wakes the waiter at once.
    */
-  async acquire(stillNeeded: () => Promise<boolean>, events: MigrationEvents): Promise<LockAttempt | undefined> {
+  async acquire(remaining: () => Promise<number>, events: MigrationEvents): Promise<LockAttempt | undefined> {
     const started = Date.now();
     let holder: LockHolder | undefined;
-    for (let attempt = 0; ; attempt++) {
-      if (attempt > 0 && !(await stillNeeded())) return undefined;
-      const result = await this.tryAcquire();
-      if (result.acquired) {
-        events.emit('lockAcquired', { waitedMs: Date.now() - started, tookOver: result.tookOver });
-        return result;
+    let watcher: LockWatcher | undefined;
+    let backoff = 0;
+    let lastRemaining = Number.POSITIVE_INFINITY;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 0) {
+          const left = await remaining();
+          if (left === 0) return undefined;
+          if (left < lastRemaining) backoff = 0;
+          lastRemaining = left;
+        }
+        const result = await this.tryAcquire();
+        if (result.acquired) {
+          events.emit('lockAcquired', { waitedMs: Date.now() - started, tookOver: result.tookOver });
+          return result;
+        }
+        if (attempt === 0) {
+          events.emit('lockWaiting', { holder: result.holder });
+          watcher = await this.#watch();
+        }
+        holder = result.holder ?? holder;
+        const waited = Date.now() - started;
+        if (waited >= this.#options.waitTimeoutMs) throw new MigrationLockError(holder, waited);
+        const base = this.#options.retryMs * 2 ** Math.min(backoff++, 3);
+        const delay = Math.min(base * (0.5 + Math.random()), Math.max(1, this.#options.waitTimeoutMs - waited));
+        await (watcher ? watcher.sleep(delay) : sleep(delay));
       }
-      if (attempt === 0) events.emit('lockWaiting', { holder: result.holder });
-      holder = result.holder ?? holder;
-      const waited = Date.now() - started;
-      if (waited >= this.#options.waitTimeoutMs) throw new MigrationLockError(holder, waited);
-      const base = Math.min(this.#options.retryMs * 2 ** Math.min(attempt, 3), this.#options.retryMs * 8);
-      const delay = Math.min(base * (0.5 + Math.random()), Math.max(1, this.#options.waitTimeoutMs - waited));
-      await sleep(delay);
+    } finally {
+      await watcher?.close();
     }
   }
 
@@ -127,6 +141,47 @@ export class MigrationLock {
     }
     const before = (row.result as Record<string, unknown>[] | undefined)?.[0];
     return before ? toHolder(before) : undefined;
+  }
+
+  #ownerRecord() {
+    return { host: this.owner.host, pid: this.owner.pid, token: this.owner.token };
+  }
+
+  /**
+   * A live query on the lock table, so that a waiter wakes when the lease changes. Only an
+   * optimization: engines without live queries (http) and any failure fall back to polling.
+   */
+  async #watch(): Promise<LockWatcher | undefined> {
+    let wake: (() => void) | undefined;
+    const starting = this.#db.live(new Table(this.#id.table.name));
+    try {
+      const live = await withDeadline(starting, WATCH_SETUP_MS).catch((error: unknown) => {
+        // A subscription that starts after the deadline must not outlive this wait.
+        void Promise.resolve(starting)
+          .then((late) => late.kill())
+          .catch(() => {});
+        throw error;
+      });
+      const unsubscribe = live.subscribe(() => wake?.());
+      return {
+        sleep: (ms) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(done, ms);
+            function done() {
+              clearTimeout(timer);
+              wake = undefined;
+              resolve();
+            }
+            wake = done;
+          }),
+        close: async () => {
+          unsubscribe();
+          await live.kill().catch(() => {});
+        },
+      };
+    } catch {
+      return undefined;
+    }
   }
 
   #acquired(tookOver: LockHolder | undefined): LockAttempt {
@@ -172,6 +227,25 @@ export class MigrationLock {
       this.#logger.warn(`Could not renew the migration lock: ${(error as Error).message}`);
     }
   }
+}
+
+/** How long a waiter gives the live query to start before it relies on polling alone. */
+const WATCH_SETUP_MS = 1_000;
+
+interface LockWatcher {
+  /** Resolves after `ms`, or as soon as the lease changes. */
+  sleep(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function withDeadline<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.resolve(promise),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** AlreadyExists, or a write conflict between concurrent creates: both mean "held". */

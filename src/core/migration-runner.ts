@@ -99,7 +99,7 @@ export class MigrationRunner {
       this.#check(state, true);
       if (select(state).length === 0) return [];
       return this.#exclusive(
-        async () => select(await this.readState()).length > 0,
+        async () => select(await this.#readVersionsState()).length,
         async () => {
           const current = await this.readState();
           this.#check(current, false);
@@ -124,7 +124,7 @@ export class MigrationRunner {
       const state = await this.readState();
       if (this.#downPlan(state, select(state)).length === 0) return [];
       return this.#exclusive(
-        async () => select(await this.readState()).length > 0,
+        async () => select(await this.#readVersionsState()).length,
         async () => {
           const current = await this.readState();
           const results: MigrationResult[] = [];
@@ -225,14 +225,32 @@ export class MigrationRunner {
     );
   }
 
+  /**
+   * The state from the applied versions alone (the smallest query): enough for a waiting replica
+   * to see how much work is left. The full state is read once the lock is held.
+   */
+  async #readVersionsState(): Promise<MigrationState> {
+    const versions = await this.#ctx.history.readVersions();
+    const applied = versions
+      .sort((a, b) => a - b)
+      .map((version) => ({
+        version,
+        name: undefined,
+        checksum: undefined,
+        appliedAt: undefined,
+        durationMs: undefined,
+      }));
+    return computeState(this.#ctx.files().up, { applied, failed: [] });
+  }
+
   /** Runs `work` holding the lock; `undefined` from the wait means another replica did it all. */
   async #exclusive(
-    stillNeeded: () => Promise<boolean>,
+    remaining: () => Promise<number>,
     work: () => Promise<MigrationResult[]>,
   ): Promise<MigrationResult[]> {
     const { lock, history, events } = this.#ctx;
     await history.ensureDefined();
-    const acquired = await lock.acquire(stillNeeded, events);
+    const acquired = await lock.acquire(remaining, events);
     if (!acquired) return [];
     try {
       return await work();

@@ -303,6 +303,36 @@ describe('fleet safety', () => {
         await db.close();
       }
     });
+    it('wakes a waiting replica when the lease is released, long before its next poll', async () => {
+      folder = await tempMigrations({
+        '0001_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 300ms;\nCREATE effect SET m = 1;',
+      });
+      const db = await connectMem();
+      const waits: number[] = [];
+      const create = (retryMs: number) =>
+        MigrationManager.create({
+          client: db,
+          directory: folder.dir,
+          logger: false,
+          lock: { retryMs, waitTimeoutMs: 600_000 },
+          on: { lockWaiting: () => waits.push(retryMs) },
+        });
+      const [holder, waiter] = await Promise.all([create(10), create(60_000)]);
+      try {
+        const first = holder.runMigrationUp();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        // With a 60 s poll interval, only the live query on the lease can end this wait within
+        // the test's timeout.
+        const [, waited] = await Promise.all([first, waiter.runMigrationUp()]);
+        expect(waits).toEqual([60_000]);
+        expect(waited).toEqual([]);
+        expect(await effectCounts(db)).toEqual({ 1: 1 });
+      } finally {
+        await holder.close();
+        await waiter.close();
+        await db.close();
+      }
+    }, 20_000);
   });
 
   describe("mode 'validate'", () => {

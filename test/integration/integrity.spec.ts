@@ -335,4 +335,15 @@ describe('integrity', () => {
     expect((await manager.runMigrationUp()).map((r) => r.version)).toEqual([3]);
     expect(await manager.baseline(3)).toEqual([]);
   });
+
+  it('baseline records more versions than one write transaction holds', async () => {
+    const files: Record<string, string> = {};
+    for (let v = 1; v <= 1201; v++) files[`${v}.surql`] = '';
+    folder = await tempMigrations(files);
+    const manager = await open();
+    expect(await manager.baseline(1201)).toHaveLength(1201);
+    const [count] = await manager.db.query<[number]>('RETURN count(SELECT VALUE version FROM _sbl_migrations)');
+    expect(count).toBe(1201);
+    expect(await manager.needsMigration()).toBe(false);
+  });
 });
