@@ -18,6 +18,8 @@ let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
+  // After any DEFINE INDEX the embedded engine may never finish closing; do not hang on it.
+  setTimeout(() => process.exit(0), 2000).unref();
   relay.close().then(
     () => process.exit(0),
     (err) => {
