@@ -181,6 +181,17 @@ describe('MigrationManager on the embedded engine', () => {
     expect((await historyRows(manager)).map((r) => r.version)).toEqual([1, 2]);
   });
 
+  it('ignores other files in the folder with one warning naming them', async () => {
+    folder = await tempMigrations({ '1.surql': '', 'README.md': '# notes', 'seed.json': '{}' });
+    const warnings: string[] = [];
+    manager = await MigrationManager.create({
+      ...memOptions(folder.dir),
+      logger: { log() {}, warn: (m: string) => warnings.push(m), error() {} },
+    });
+    expect(manager.upMigrations.map((m) => m.version)).toEqual([1]);
+    expect(warnings).toEqual([expect.stringMatching(/Ignored 2 file\(s\).*README\.md, seed\.json/)]);
+  });
+
   it('refuses rollback({ to, steps }) together', async () => {
     folder = await tempMigrations({ '1.surql': '' });
     manager = await MigrationManager.create(memOptions(folder.dir));
