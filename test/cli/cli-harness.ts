@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { MigrationManager } from '../../src/index.js';
 import { repoRoot } from '../support/child.js';
+import { removeTempFolder } from '../support/migrations-dir.js';
 
 /** The built bin; `npm test` builds it first (pretest). */
 export const CLI = path.join(repoRoot, 'dist', 'cli', 'surreal-migrate.js');
@@ -123,7 +124,7 @@ export async function cliProject(files: Record<string, string> = {}): Promise<Cl
         const [info] = await db.query<[{ tables: Record<string, string> }]>('INFO FOR DB');
         return Object.keys(info.tables).sort();
       }),
-    dispose: () => rm(root, { recursive: true, force: true }),
+    dispose: () => removeTempFolder(root),
   };
 }
 

@@ -20,15 +20,22 @@ export async function tempMigrations(files: Record<string, string> = {}): Promis
     dir,
     write,
     remove: (name) => rm(path.join(dir, name)),
-    dispose: () => rm(root, { recursive: true, force: true }),
+    dispose: () => removeTempFolder(root),
   };
+}
+
+/**
+ * Removes a temporary folder. An embedded engine (in this process or a child that just exited)
+ * may still flush files into it for a moment, so a folder that is "not empty" is tried again.
+ */
+export function removeTempFolder(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 /** A temporary folder, for surrealkv:// databases and the like. */
 export async function tempDir(prefix = 'sbl-'): Promise<{ dir: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  // The embedded engine may still flush files for a moment after close.
-  return { dir, dispose: () => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
+  return { dir, dispose: () => removeTempFolder(dir) };
 }
 
 /** Options for a private in-memory database. */
