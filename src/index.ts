@@ -53,6 +53,7 @@ export {
   MigrationLockError,
   MigrationOptionsError,
   MigrationsError,
+  MigrationsStoppedError,
   MissingDownMigrationError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,

@@ -1,4 +1,9 @@
-import { DatabaseUnreachableError, MigrationArgumentError, MigrationOptionsError } from '../core/errors.js';
+import {
+  DatabaseUnreachableError,
+  MigrationArgumentError,
+  MigrationOptionsError,
+  MigrationsStoppedError,
+} from '../core/errors.js';
 import { MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import { DEFAULT_DIRECTORY, redactUrl } from '../core/options.js';
@@ -147,6 +152,12 @@ async function execute(
   try {
     const outcome = await runCommand(manager, command, out, progress);
     return interrupted ? { ...outcome, exitCode: signalExitCode(interrupted) } : outcome;
+  } catch (error) {
+    if (interrupted && error instanceof MigrationsStoppedError) {
+      out.print(`Stopped by ${interrupted}; ${error.remaining ?? 'some'} migration(s) left for the next run.`);
+      return { exitCode: signalExitCode(interrupted), document: { stopped: interrupted, remaining: error.remaining } };
+    }
+    throw error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -243,7 +254,7 @@ async function runCommand(
     case 'validate': {
       const report = await manager.validate({ requireCurrent: command.requireCurrent });
       for (const warning of report.warnings) out.warn(warning);
-      out.print(`Valid: the history matches ${manager.options.directory}; ${report.pending} migration(s) pending.`);
+      out.print(`Valid: the history matches ${manager.settings.directory}; ${report.pending} migration(s) pending.`);
       return ok({ ...report });
     }
 
@@ -293,7 +304,7 @@ async function runCommand(
 async function status(manager: MigrationManager, check: boolean, out: CliOutput): Promise<Outcome> {
   const state = await manager.status();
   const lock = await manager.lockHolder();
-  const { url, namespace, database, directory, table } = manager.options;
+  const { url, namespace, database, directory, table } = manager.settings;
   const target = { url: url === undefined ? undefined : redactUrl(url), namespace, database, directory, table };
 
   out.print(`${out.bold('Database')}    ${target.url} (namespace ${namespace}, database ${database})`);

@@ -1,5 +1,6 @@
 import { Surreal, createRemoteEngines, type ConnectOptions, type Engines } from 'surrealdb';
 import { DatabaseUnreachableError } from './errors.js';
+import { sleep, withTimeout } from './timing.js';
 import { isEmbeddedUrl, redactUrl, type MigrationLogger, type ResolvedMigrationsOptions } from './options.js';
 
 /** A database connection and whether this library owns (and so closes) it. */
@@ -97,21 +98,4 @@ function connectOptions(options: ResolvedMigrationsOptions, embedded: boolean): 
           : { username, password };
   }
   return result;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

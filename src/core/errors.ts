@@ -16,6 +16,7 @@ export type MigrationsErrorCode =
   | 'OUT_OF_ORDER'
   | 'FAILED_MIGRATION_PENDING'
   | 'LOCK_TIMEOUT'
+  | 'STOPPED'
   | 'DATABASE_UNREACHABLE';
 
 /** Up or down. */
@@ -261,21 +262,47 @@ export interface LockHolder {
   expiresAt?: Date | undefined;
 }
 
-/** The migration lock stayed held by another process for longer than `lock.waitTimeoutMs`. */
+/**
+ * The migration lock stayed held by another process for longer than `lock.waitTimeoutMs`, or this
+ * process lost its lease to another one while migrating (`lost`).
+ */
 export class MigrationLockError extends MigrationsError {
   readonly code = 'LOCK_TIMEOUT';
+  /** True when this process held the lock and another took it over (its lease had expired). */
+  readonly lost: boolean;
 
   constructor(
     readonly holder: LockHolder | undefined,
     readonly waitedMs: number,
+    options: { lost?: boolean; detail?: string } = {},
   ) {
     super(
-      `Timed out after ${waitedMs} ms waiting for the migration lock` +
-        (holder
-          ? `, held by ${holder.host} pid ${holder.pid} (${holder.token}) until ${holder.expiresAt?.toISOString() ?? 'unknown'}`
-          : '') +
-        `. If that process is gone the lease expires by itself; otherwise wait for it, raise ` +
-        `lock.waitTimeoutMs, or, when you are sure no migration runs, call manager.forceUnlock().`,
+      options.lost
+        ? `This process lost the migration lock ${options.detail ?? ''}: its lease expired (a pause longer than ` +
+            `lock.ttlMs?) and another process took it over and now runs the migrations. Nothing more was ` +
+            `applied here. Start again; if pauses are expected, raise lock.ttlMs.`
+        : `Timed out after ${waitedMs} ms waiting for the migration lock` +
+            (holder
+              ? `, held by ${holder.host} pid ${holder.pid} (${holder.token}) until ${holder.expiresAt?.toISOString() ?? 'unknown'}`
+              : '') +
+            `. If that process is gone the lease expires by itself; otherwise wait for it, raise ` +
+            `lock.waitTimeoutMs, or, when you are sure no migration runs, call manager.forceUnlock().`,
+    );
+    this.lost = options.lost ?? false;
+  }
+}
+
+/** A run was stopped (application shutdown, `close()`) with migrations still to do. */
+export class MigrationsStoppedError extends MigrationsError {
+  readonly code = 'STOPPED';
+
+  constructor(
+    /** Migrations left undone, when known. */
+    readonly remaining: number | undefined,
+  ) {
+    super(
+      `Stopped (shutdown or close()) with ${remaining ?? 'some'} migration(s) still to run; a migration in ` +
+        `progress was let finish, and the lock was released. The next start applies the rest.`,
     );
   }
 }

@@ -134,7 +134,8 @@ export class HistoryStore {
 
   /** The statement that deletes a history row inside a rollback's transaction. */
   deleteStatement(version: number): { sql: string; vars: Record<string, unknown> } {
-    return { sql: 'DELETE $__sbl_id', vars: { __sbl_id: this.recordId(version) } };
+    // RETURN BEFORE: the runner checks the answer to know the request reached this statement.
+    return { sql: 'DELETE $__sbl_id RETURN BEFORE', vars: { __sbl_id: this.recordId(version) } };
   }
 
   /**
@@ -195,9 +196,12 @@ export class HistoryStore {
     );
   }
 
-  /** Deletes a failed record (resolve as rolled back). */
-  async deleteFailed(version: number): Promise<void> {
-    await this.#db.query('DELETE $id', { id: this.failedRecordId(version) });
+  /** Resolve as rolled back: the version is not applied, and its failed record is gone. Atomic. */
+  async recordRolledBack(version: number): Promise<void> {
+    await this.#db.query('BEGIN TRANSACTION; DELETE $id; DELETE $failed; COMMIT TRANSACTION;', {
+      id: this.recordId(version),
+      failed: this.failedRecordId(version),
+    });
   }
 }
 
@@ -209,7 +213,8 @@ function rowsOrEmpty<T>(response: QueryResponse | undefined): T[] {
   throw response.error;
 }
 
-function toDate(value: unknown): Date | undefined {
+/** A SurrealDB datetime (the SDK's DateTime), a Date or an ISO string, as a Date. */
+export function toDate(value: unknown): Date | undefined {
   if (value === undefined || value === null) return undefined;
   if (value instanceof Date) return value;
   if (typeof (value as { toDate?: unknown }).toDate === 'function') return (value as { toDate(): Date }).toDate();

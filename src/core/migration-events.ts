@@ -22,10 +22,11 @@ export type MigrationEventName = keyof MigrationEventMap;
 
 /** One callback per event; all optional. */
 export type MigrationEventHandlers = {
-  [K in MigrationEventName]: (event: MigrationEventMap[K]) => void;
+  // Any return is ignored, except that a rejected promise is reported like a throw.
+  [K in MigrationEventName]: (event: MigrationEventMap[K]) => unknown;
 };
 
-type Listener<K extends MigrationEventName> = (event: MigrationEventMap[K]) => void;
+type Listener<K extends MigrationEventName> = (event: MigrationEventMap[K]) => unknown;
 
 /** Every event name; the type makes the compiler flag an event missing here. */
 const EVENT_NAMES = {
@@ -39,8 +40,8 @@ const EVENT_NAMES = {
 } satisfies Record<MigrationEventName, true>;
 
 /**
- * A small typed event emitter. A listener that throws is reported through `onListenerError`
- * and never breaks a migration.
+ * A small typed event emitter. A listener that throws, or returns a promise that rejects, is
+ * reported through `onListenerError` and never breaks a migration.
  */
 export class MigrationEvents {
   readonly #listeners = new Map<MigrationEventName, Set<Listener<never>>>();
@@ -70,7 +71,9 @@ export class MigrationEvents {
   emit<K extends MigrationEventName>(event: K, payload: MigrationEventMap[K]): void {
     for (const listener of this.#listeners.get(event) ?? []) {
       try {
-        (listener as Listener<K>)(payload);
+        const returned = (listener as Listener<K>)(payload) as unknown;
+        // An async listener that rejects must not become an unhandled rejection mid-run.
+        if (returned instanceof Promise) returned.catch((error: unknown) => this.onListenerError(error));
       } catch (error) {
         this.onListenerError(error);
       }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Duration, RecordId, Table, type QueryResponse, type Surreal } from 'surrealdb';
-import { sleep } from './connection.js';
 import { MigrationLockError, type LockHolder } from './errors.js';
+import { toDate } from './history-store.js';
 import type { MigrationEvents } from './migration-events.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
 import { isConflictOrExists } from './surreal-errors.js';
+import { Waker, withTimeout } from './timing.js';
 
 /** The outcome of one attempt to take the lock. */
 export type LockAttempt =
@@ -33,7 +34,10 @@ export class MigrationLock {
   readonly #logger: MigrationLogger;
   readonly owner: LockHolder;
   #heartbeat: NodeJS.Timeout | undefined;
+  #renewing: Promise<void> = Promise.resolve();
   #lost = false;
+  #interrupted = false;
+  #waker: Waker | undefined;
 
   constructor(db: Surreal, options: Pick<ResolvedMigrationsOptions, 'lockTable' | 'lock'>, logger: MigrationLogger) {
     this.#db = db;
@@ -86,11 +90,13 @@ export class MigrationLock {
   async acquire(remaining: () => Promise<number>, events: MigrationEvents): Promise<LockAttempt | undefined> {
     const started = Date.now();
     let holder: LockHolder | undefined;
-    let watcher: LockWatcher | undefined;
+    let unwatch: (() => Promise<void>) | undefined;
     let backoff = 0;
     let lastRemaining = Number.POSITIVE_INFINITY;
+    const waker = (this.#waker = new Waker());
     try {
       for (let attempt = 0; ; attempt++) {
+        if (this.#interrupted) return undefined;
         if (attempt > 0) {
           const left = await remaining();
           if (left === 0) return undefined;
@@ -104,23 +110,31 @@ export class MigrationLock {
         }
         if (attempt === 0) {
           events.emit('lockWaiting', { holder: result.holder });
-          watcher = await this.#watch();
+          unwatch = await this.#watch(waker);
         }
         holder = result.holder ?? holder;
         const waited = Date.now() - started;
         if (waited >= this.#options.waitTimeoutMs) throw new MigrationLockError(holder, waited);
         const base = this.#options.retryMs * 2 ** Math.min(backoff++, 3);
-        const delay = Math.min(base * (0.5 + Math.random()), Math.max(1, this.#options.waitTimeoutMs - waited));
-        await (watcher ? watcher.sleep(delay) : sleep(delay));
+        await waker.sleep(Math.min(base * (0.5 + Math.random()), Math.max(1, this.#options.waitTimeoutMs - waited)));
       }
     } finally {
-      await watcher?.close();
+      this.#waker = undefined;
+      await unwatch?.();
     }
+  }
+
+  /** Ends a wait in progress (and any later one) with `undefined`: the process is shutting down. */
+  interruptWait(): void {
+    this.#interrupted = true;
+    this.#waker?.wake();
   }
 
   /** Deletes the lease if this process still holds it, and stops renewing. */
   async release(): Promise<void> {
     this.#stopHeartbeat();
+    // A renewal already sent would otherwise land after the delete and read as a lost lease.
+    await this.#renewing;
     await this.#db.query('DELETE $id WHERE owner.token = $lockToken', { id: this.#id, lockToken: this.owner.token });
   }
 
@@ -148,38 +162,24 @@ export class MigrationLock {
   }
 
   /**
-   * A live query on the lock table, so that a waiter wakes when the lease changes. Only an
-   * optimization: engines without live queries (http) and any failure fall back to polling.
+   * A live query on the lock table, so that a waiter wakes when the lease changes (its release,
+   * above all). Only an optimization: engines without live queries (http) and any failure fall
+   * back to polling. Returns the function that ends it.
    */
-  async #watch(): Promise<LockWatcher | undefined> {
-    let wake: (() => void) | undefined;
+  async #watch(waker: Waker): Promise<(() => Promise<void>) | undefined> {
     const starting = this.#db.live(new Table(this.#id.table.name));
     try {
-      const live = await withDeadline(starting, WATCH_SETUP_MS).catch((error: unknown) => {
-        // A subscription that starts after the deadline must not outlive this wait.
-        void Promise.resolve(starting)
-          .then((late) => late.kill())
-          .catch(() => {});
-        throw error;
-      });
-      const unsubscribe = live.subscribe(() => wake?.());
-      return {
-        sleep: (ms) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(done, ms);
-            function done() {
-              clearTimeout(timer);
-              wake = undefined;
-              resolve();
-            }
-            wake = done;
-          }),
-        close: async () => {
-          unsubscribe();
-          await live.kill().catch(() => {});
-        },
+      const live = await withTimeout(starting, WATCH_SETUP_MS, () => 'the live query did not start');
+      const unsubscribe = live.subscribe(() => waker.wake());
+      return async () => {
+        unsubscribe();
+        await live.kill().catch(() => {});
       };
     } catch {
+      // A subscription that starts after the deadline must not outlive this wait.
+      void Promise.resolve(starting)
+        .then((late) => late.kill())
+        .catch(() => {});
       return undefined;
     }
   }
@@ -197,7 +197,9 @@ export class MigrationLock {
 
   #startHeartbeat(): void {
     this.#stopHeartbeat();
-    this.#heartbeat = setInterval(() => void this.#renew(), Math.max(10, this.#options.ttlMs / 3));
+    this.#heartbeat = setInterval(() => {
+      this.#renewing = this.#renew();
+    }, Math.max(10, this.#options.ttlMs / 3));
     // Renewal must never keep a finished process alive.
     this.#heartbeat.unref();
   }
@@ -232,22 +234,6 @@ export class MigrationLock {
 /** How long a waiter gives the live query to start before it relies on polling alone. */
 const WATCH_SETUP_MS = 1_000;
 
-interface LockWatcher {
-  /** Resolves after `ms`, or as soon as the lease changes. */
-  sleep(ms: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-function withDeadline<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    Promise.resolve(promise),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 /** AlreadyExists, or a write conflict between concurrent creates: both mean "held". */
 function isHeldError(response: QueryResponse): boolean {
   if (response.success) return false;
@@ -256,17 +242,11 @@ function isHeldError(response: QueryResponse): boolean {
 
 function toHolder(row: Record<string, unknown>): LockHolder {
   const owner = (row.owner ?? {}) as Record<string, unknown>;
-  const date = (value: unknown) =>
-    value && typeof (value as { toDate?: unknown }).toDate === 'function'
-      ? (value as { toDate(): Date }).toDate()
-      : value
-        ? new Date(String(value))
-        : undefined;
   return {
     host: String(owner.host ?? 'unknown'),
     pid: Number(owner.pid ?? 0),
     token: String(owner.token ?? ''),
-    acquiredAt: date(row.acquired_at),
-    expiresAt: date(row.expires_at),
+    acquiredAt: toDate(row.acquired_at),
+    expiresAt: toDate(row.expires_at),
   };
 }

@@ -13,7 +13,13 @@ import { discoverMigrations, type MigrationFile } from './migration-files.js';
 import { MigrationLock } from './migration-lock.js';
 import { findProblems, type MigrationState } from './migration-plan.js';
 import { MigrationRunner, type MigrationResult } from './migration-runner.js';
-import { resolveOptions, type MigrationsOptions, type ResolvedMigrationsOptions } from './options.js';
+import {
+  redactUrl,
+  resolveOptions,
+  type MigrationMode,
+  type MigrationsOptions,
+  type ResolvedMigrationsOptions,
+} from './options.js';
 import { surqlStatements } from './surql-splitter.js';
 
 /** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
@@ -34,7 +40,20 @@ export interface MigrationStatus {
   pending: { version: number; name: string; file: string }[];
   drifted: ChecksumMismatch[];
   missing: { version: number; name: string | undefined }[];
+  /** Applied versions above the newest file: applied by a newer release of the app. */
+  future: { version: number; name: string | undefined }[];
   failed: FailedRecord[];
+}
+
+/** {@link MigrationManager.settings}: the resolved options that are safe to show. */
+export interface MigrationSettings {
+  /** The URL with any credentials redacted; undefined when the app passed a `client`. */
+  url: string | undefined;
+  namespace: string | undefined;
+  database: string | undefined;
+  directory: string;
+  table: string;
+  mode: MigrationMode;
 }
 
 /** Arguments of {@link MigrationManager.rollback}: give `to` or `steps`, or nothing for one step. */
@@ -82,7 +101,7 @@ export interface ValidationReport {
  * ```
  */
 export class MigrationManager {
-  readonly options: ResolvedMigrationsOptions;
+  readonly #options: ResolvedMigrationsOptions;
   /** Typed events: migrating, migrated, failed, rollingBack, rolledBack, lockWaiting, lockAcquired. */
   readonly events: MigrationEvents;
   /** Runs migrations one by one (`runOneUp`, `runOneDown`, `runAll`). */
@@ -94,8 +113,8 @@ export class MigrationManager {
   #down: readonly MigrationFile[] = [];
 
   /** Resolves the options, connects (with retries) and reads the folder. */
-  static async create(options: MigrationsOptions | ResolvedMigrationsOptions): Promise<MigrationManager> {
-    const resolved = 'lockTable' in options ? options : resolveOptions(options);
+  static async create(options: MigrationsOptions): Promise<MigrationManager> {
+    const resolved = resolveOptions(options);
     // Reading the folder first: a broken folder is reported without waiting for a database.
     const discovered = await discoverMigrations(resolved.directory);
     const connection = await openConnection(resolved, resolved.logger);
@@ -105,7 +124,7 @@ export class MigrationManager {
   }
 
   private constructor(options: ResolvedMigrationsOptions, connection: MigrationConnection) {
-    this.options = options;
+    this.#options = options;
     this.#connection = connection;
     const logger = options.logger;
     this.events = new MigrationEvents((error) =>
@@ -139,6 +158,12 @@ export class MigrationManager {
     });
   }
 
+  /** Where this manager works, without credentials: safe to log or serve. */
+  get settings(): MigrationSettings {
+    const { url, namespace, database, directory, table, mode } = this.#options;
+    return { url: url === undefined ? undefined : redactUrl(url), namespace, database, directory, table, mode };
+  }
+
   /** The connection in use (the app's `client`, or the one this manager opened). */
   get db(): Surreal {
     return this.#connection.db;
@@ -156,7 +181,7 @@ export class MigrationManager {
 
   /** Reads the migrations folder again. */
   async refresh(): Promise<void> {
-    const discovered = await discoverMigrations(this.options.directory);
+    const discovered = await discoverMigrations(this.#options.directory);
     this.#setFiles(discovered.up, discovered.down, discovered.ignored);
   }
 
@@ -184,7 +209,7 @@ export class MigrationManager {
   /**
    * Applies pending migrations up to and including `version`.
    */
-  migrateTo(version: number): Promise<MigrationResult[]> {
+  async migrateTo(version: number): Promise<MigrationResult[]> {
     requireVersion(version, 'to');
     return this.runner.migrateUp((state) => state.pending.filter((m) => m.version <= version));
   }
@@ -193,8 +218,8 @@ export class MigrationManager {
    * Rolls back with the down scripts, newest first. With no argument, one step.
    * Refuses before any change when a needed down script is missing.
    */
-  rollback(options: RollbackOptions = {}): Promise<MigrationResult[]> {
-    const select = rollbackSelector(options);
+  async rollback(options: RollbackOptions | null = {}): Promise<MigrationResult[]> {
+    const select = rollbackSelector(options ?? {});
     return this.runner.migrateDown(select);
   }
 
@@ -219,6 +244,7 @@ export class MigrationManager {
       pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
       drifted: state.drifted,
       missing: state.missing.map(({ version, name }) => ({ version, name })),
+      future: state.future.map(({ version, name }) => ({ version, name })),
       failed: state.failed,
     };
   }
@@ -229,7 +255,7 @@ export class MigrationManager {
    */
   async validate(options: { requireCurrent?: boolean } = {}): Promise<ValidationReport> {
     const state = await this.runner.readState();
-    const { errors, warnings } = findProblems(state, this.options);
+    const { errors, warnings } = findProblems(state, this.#options);
     if (errors[0]) throw errors[0];
     if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
     return { warnings, pending: state.pending.length };
@@ -286,13 +312,15 @@ export class MigrationManager {
    */
   async baseline(version: number): Promise<number[]> {
     requireVersion(version, 'version');
-    const state = await this.runner.readState();
-    const toRecord = state.pending.filter((m) => m.version <= version);
-    await this.#history.recordApplied(
-      toRecord.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
-      'baseline',
-    );
-    return toRecord.map((m) => m.version);
+    return this.runner.exclusive(async () => {
+      const state = await this.runner.readState();
+      const toRecord = state.pending.filter((m) => m.version <= version);
+      await this.#history.recordApplied(
+        toRecord.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
+        'baseline',
+      );
+      return toRecord.map((m) => m.version);
+    });
   }
 
   /**
@@ -304,27 +332,26 @@ export class MigrationManager {
     if (outcome !== 'applied' && outcome !== 'rolled-back') {
       throw new MigrationArgumentError(`resolve: outcome must be 'applied' or 'rolled-back', got ${String(outcome)}.`);
     }
-    const state = await this.runner.readState();
-    const failed = state.failed.find((f) => f.version === version);
-    if (!failed) {
-      throw new MigrationArgumentError(
-        `resolve: version ${version} has no failed record; failed versions: ${
-          state.failed.map((f) => f.version).join(', ') || 'none'
-        }.`,
-      );
-    }
-    if (outcome === 'applied') {
-      const file = this.#up.find((m) => m.version === version);
-      await this.#history.recordApplied(
-        [{ version, name: file?.name ?? failed.name, checksum: file?.checksum ?? failed.checksum ?? '' }],
-        'resolve',
-      );
-    } else {
-      await this.#history.deleteFailed(version);
-      if (state.applied.some((r) => r.version === version)) {
-        await this.db.query('DELETE $id', { id: this.#history.recordId(version) });
+    await this.runner.exclusive(async () => {
+      const state = await this.runner.readState();
+      const failed = state.failed.find((f) => f.version === version);
+      if (!failed) {
+        throw new MigrationArgumentError(
+          `resolve: version ${version} has no failed record; failed versions: ${
+            state.failed.map((f) => f.version).join(', ') || 'none'
+          }.`,
+        );
       }
-    }
+      if (outcome === 'applied') {
+        const file = this.#up.find((m) => m.version === version);
+        await this.#history.recordApplied(
+          [{ version, name: file?.name ?? failed.name, checksum: file?.checksum ?? failed.checksum ?? '' }],
+          'resolve',
+        );
+      } else {
+        await this.#history.recordRolledBack(version);
+      }
+    });
   }
 
   /**
@@ -342,7 +369,7 @@ export class MigrationManager {
       const file = files.get(version);
       return file ? [{ version, checksum: file.checksum, name: file.name }] : [];
     });
-    await this.#history.updateChecksums(entries);
+    await this.runner.exclusive(() => this.#history.updateChecksums(entries));
     return entries.map((e) => e.version).sort((a, b) => a - b);
   }
 
@@ -365,7 +392,7 @@ export class MigrationManager {
 
   /** What the module does at bootstrap, by `mode`. */
   async bootstrap(): Promise<MigrationResult[]> {
-    switch (this.options.mode) {
+    switch (this.#options.mode) {
       case 'off':
         return [];
       case 'validate':
@@ -386,8 +413,8 @@ export class MigrationManager {
     this.#up = Object.freeze([...up]);
     this.#down = Object.freeze([...down]);
     if (ignored.length > 0) {
-      this.options.logger.warn(
-        `Ignored ${ignored.length} file(s) in ${this.options.directory} that are not migrations: ${ignored.join(', ')}`,
+      this.#options.logger.warn(
+        `Ignored ${ignored.length} file(s) in ${this.#options.directory} that are not migrations: ${ignored.join(', ')}`,
       );
     }
   }

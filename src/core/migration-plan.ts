@@ -21,8 +21,13 @@ export interface MigrationState {
   drifted: ChecksumMismatch[];
   /** Applied rows with no stored checksum (adopted from Open Notebook), whose file exists. */
   unverified: AppliedRecord[];
-  /** Applied rows with no file. */
+  /** Applied rows with no file, below the newest discovered version. */
   missing: AppliedRecord[];
+  /**
+   * Applied rows above the newest discovered version: applied by a newer release of the app (an
+   * older replica restarting during a rolling deploy, or a rolled-back app). Only a warning.
+   */
+  future: AppliedRecord[];
   /** Pending scripts older than the newest applied version. */
   outOfOrder: MigrationFile[];
 }
@@ -37,9 +42,11 @@ export function computeState(up: readonly MigrationFile[], history: HistorySnaps
   const drifted: ChecksumMismatch[] = [];
   const unverified: AppliedRecord[] = [];
   const missing: AppliedRecord[] = [];
+  const future: AppliedRecord[] = [];
+  const latest = up.reduce((max, m) => Math.max(max, m.version), 0);
   for (const record of history.applied) {
     const file = files.get(record.version);
-    if (!file) missing.push(record);
+    if (!file) (record.version > latest ? future : missing).push(record);
     else if (record.checksum === undefined) unverified.push(record);
     else if (record.checksum !== file.checksum) {
       drifted.push({
@@ -59,6 +66,7 @@ export function computeState(up: readonly MigrationFile[], history: HistorySnaps
     drifted,
     unverified,
     missing,
+    future,
     outOfOrder: pending.filter((m) => m.version < currentVersion),
   };
 }
@@ -91,6 +99,13 @@ export function findProblems(
   }
   if (state.outOfOrder.length > 0 && !options.allowOutOfOrder) {
     errors.push(new OutOfOrderMigrationError(state.outOfOrder, state.currentVersion));
+  }
+  if (state.future.length > 0) {
+    warnings.push(
+      `The database has migration(s) newer than this app's folder: ${state.future
+        .map((r) => r.version)
+        .join(', ')}. A newer release applied them; this one runs against that schema.`,
+    );
   }
   if (state.unverified.length > 0) {
     warnings.push(

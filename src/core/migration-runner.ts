@@ -1,12 +1,18 @@
 import type { QueryResponse, Surreal } from 'surrealdb';
-import { MigrationError, MissingDownMigrationError, type MigrationDirection } from './errors.js';
+import {
+  MigrationError,
+  MigrationLockError,
+  MigrationsStoppedError,
+  MissingDownMigrationError,
+  type MigrationDirection,
+} from './errors.js';
 import type { HistoryStore } from './history-store.js';
 import type { MigrationEvents } from './migration-events.js';
 import type { MigrationFile } from './migration-files.js';
 import type { MigrationLock } from './migration-lock.js';
 import { computeState, findProblems, type MigrationState } from './migration-plan.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
-import { errorLocation, isConflictOrExists, isNotExecuted } from './surreal-errors.js';
+import { errorLocation, isConflictOrExists, isNotExecuted, isRetryableConflict } from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
 
 /** One migration run up or down. */
@@ -81,10 +87,13 @@ export class MigrationRunner {
 
   /**
    * Asks a run in progress to stop after the current migration, and waits until it has (its
-   * transaction committed or rolled back, the lock released).
+   * transaction committed or rolled back, the lock released). A run waiting for the lock stops
+   * waiting. The stopped run rejects with `MigrationsStoppedError` if work was left; from then on
+   * the runner starts no further migration.
    */
   async stop(): Promise<void> {
     this.#stopRequested = true;
+    this.#ctx.lock.interruptWait();
     await this.#active.catch(() => {});
   }
 
@@ -103,13 +112,16 @@ export class MigrationRunner {
         async () => {
           const current = await this.readState();
           this.#check(current, false);
+          const selected = select(current);
           const results: MigrationResult[] = [];
-          for (const migration of select(current)) {
-            if (this.#stopRequested) break;
+          for (const migration of selected) {
+            this.#ensureRunning(selected.length - results.length);
+            this.#ensureLeaseHeld(migration);
             results.push(await this.applyUp(migration));
           }
           return results;
         },
+        [],
       );
     });
   }
@@ -127,13 +139,16 @@ export class MigrationRunner {
         async () => select(await this.#readVersionsState()).length,
         async () => {
           const current = await this.readState();
+          const steps = this.#downPlan(current, select(current));
           const results: MigrationResult[] = [];
-          for (const step of this.#downPlan(current, select(current))) {
-            if (this.#stopRequested) break;
+          for (const step of steps) {
+            this.#ensureRunning(steps.length - results.length);
+            this.#ensureLeaseHeld(step.down);
             results.push(await this.applyDown(step.version, step.name, step.down));
           }
           return results;
         },
+        [],
       );
     });
   }
@@ -182,6 +197,21 @@ export class MigrationRunner {
   }
 
   /**
+   * Runs `work` holding the lock, waiting for it as migrations do: for operator commands
+   * (baseline, resolve, repair) that write the history.
+   * @internal
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const stopped = Symbol('stopped');
+    return this.#track(async () => {
+      const result = await this.#exclusive<T | typeof stopped>(async () => 1, work, stopped);
+      // Only a stop ends the wait of a command that always has work to do.
+      if (result === stopped) throw new MigrationsStoppedError(1);
+      return result;
+    });
+  }
+
+  /**
    * Runs transactional migrations in order inside one transaction that is then cancelled, so each
    * sees the ones before it and nothing is kept. Throws {@link MigrationError} for the first
    * failure, located in its file.
@@ -197,7 +227,7 @@ export class MigrationRunner {
     let index = 0;
     for (const migration of migrations) {
       const statements = surqlStatements(migration.text);
-      refuseTransactionStatements(migration, 'up', statements);
+      refuseStatements(migration, 'up', statements);
       spans.push({ migration, statements, firstLine: line, firstIndex: index });
       parts.push(`${migration.text}\n;`);
       line += migration.text.split('\n').length + 1;
@@ -213,7 +243,26 @@ export class MigrationRunner {
       throw requestError(span.migration, 'up', span.migration.version, error, span.firstLine - 1);
     }
     const failure = locateFailure(responses, index, true);
-    if (!failure) return;
+    if (!failure) {
+      const expected = index + ((await this.#serverAnswersTransactions()) ? 2 : 0);
+      if (responses.length >= expected) return;
+      // A RETURN in a block ended the request: what followed it was never verified.
+      const ran = responses.length - (expected - index);
+      const span = [...spans].reverse().find((s) => ran >= s.firstIndex) ?? spans[0]!;
+      const statement = span.statements[ran - span.firstIndex - 1];
+      throw new MigrationError({
+        version: span.migration.version,
+        name: span.migration.name,
+        file: span.migration.file,
+        direction: 'up',
+        statement: statement?.text,
+        line: statement?.line,
+        column: statement?.column,
+        reason:
+          'the dry run ended early here: a RETURN outside a function or a (subquery) ends the whole request, ' +
+          'so the statements after it were never run',
+      });
+    }
     const span = [...spans].reverse().find((s) => failure.index >= s.firstIndex);
     if (!span) throw failure.error;
     throw statementError(
@@ -244,14 +293,15 @@ export class MigrationRunner {
   }
 
   /** Runs `work` holding the lock; `undefined` from the wait means another replica did it all. */
-  async #exclusive(
-    remaining: () => Promise<number>,
-    work: () => Promise<MigrationResult[]>,
-  ): Promise<MigrationResult[]> {
+  async #exclusive<T>(remaining: () => Promise<number>, work: () => Promise<T>, nothingToDo: T): Promise<T> {
     const { lock, history, events } = this.#ctx;
     await history.ensureDefined();
     const acquired = await lock.acquire(remaining, events);
-    if (!acquired) return [];
+    if (!acquired) {
+      // The wait ended: another replica did the work, or a stop interrupted it.
+      if (this.#stopRequested) this.#ensureRunning(await remaining());
+      return nothingToDo;
+    }
     try {
       return await work();
     } finally {
@@ -264,8 +314,12 @@ export class MigrationRunner {
   }
 
   #track<T>(run: () => Promise<T>): Promise<T> {
-    this.#stopRequested = false;
-    const promise = this.#active.catch(() => {}).then(run);
+    const promise = this.#active
+      .catch(() => {})
+      .then(() => {
+        this.#ensureRunning(undefined);
+        return run();
+      });
     this.#active = promise;
     return promise;
   }
@@ -319,7 +373,7 @@ export class MigrationRunner {
   async #runTransactional(script: MigrationFile, direction: MigrationDirection, version: number): Promise<boolean> {
     const { db, history } = this.#ctx;
     const statements = surqlStatements(script.text);
-    refuseTransactionStatements(script, direction, statements);
+    refuseStatements(script, direction, statements);
     const bookkeeping =
       direction === 'up'
         ? history.recordStatement({ version, name: script.name, checksum: script.checksum })
@@ -332,24 +386,78 @@ export class MigrationRunner {
       try {
         responses = await db.query(sql, bookkeeping.vars).responses();
       } catch (error) {
-        if (direction === 'up' && isConflictOrExists(error)) {
-          if (await this.#appliedByAnother(version)) return true;
-          if (attempt < CONFLICT_RETRIES) continue;
-        }
-        throw requestError(script, direction, version, error, 1);
+        if (errorLocation(error)) throw requestError(script, direction, version, error, 1);
+        // No answer (a dropped connection, a conflict reported for the whole request): the
+        // transaction may or may not have committed. The history says which.
+        const applied = await this.#isApplied(version).catch(() => undefined);
+        if (applied !== undefined && applied === (direction === 'up')) return direction === 'up';
+        if (applied !== undefined && isRetryableConflict(error) && attempt < CONFLICT_RETRIES) continue;
+        throw requestError(
+          script,
+          direction,
+          version,
+          error,
+          1,
+          undefined,
+          applied === undefined
+            ? `The request got no answer, and the history could not be read: check \`surreal-migrate status\` before running it again.`
+            : undefined,
+        );
       }
       const failure = locateFailure(responses, innerCount);
-      if (!failure) return false;
+      if (!failure) {
+        if (bookkeepingAnswered(responses, innerCount, version)) return false;
+        // The request ended before its history statement: a RETURN at the top level of a block
+        // ends the whole request, and SurrealDB then commits what ran before it.
+        return this.#recordPartial(script, direction, statements, responses, innerCount);
+      }
       if (direction === 'up' && (failure.index === innerCount - 1 || isConflictOrExists(failure.error))) {
         // The history record's fixed id is the fence: a second apply of the same version fails
         // its commit and keeps nothing. Read the history to tell "applied by another" from a
         // real failure.
-        if (await this.#appliedByAnother(version)) return true;
-        if (isConflictOrExists(failure.error) && failure.index !== innerCount - 1 && attempt < CONFLICT_RETRIES)
+        if (await this.#isApplied(version)) return true;
+        if (isRetryableConflict(failure.error) && failure.index !== innerCount - 1 && attempt < CONFLICT_RETRIES) {
           continue;
+        }
       }
       throw statementError(script, direction, version, failure.error, statements[failure.index - 1]);
     }
+  }
+
+  /**
+   * The request ended early and committed part of the script without its bookkeeping: record it
+   * as failed, so start-up refuses until an operator resolves it, and say so.
+   */
+  async #recordPartial(
+    script: MigrationFile,
+    direction: MigrationDirection,
+    statements: readonly SurqlStatement[],
+    responses: readonly QueryResponse[],
+    innerCount: number,
+  ): Promise<never> {
+    // Answered: BEGIN and COMMIT (SurrealDB 3 only), our LET, and the script's statements up to the
+    // one that ended the request. The count is short, so it cannot tell the server's version.
+    const answersTransaction = await this.#serverAnswersTransactions();
+    const ran = Math.max(0, Math.min(statements.length, responses.length - (answersTransaction ? 2 : 0) - 1));
+    const last = statements[ran - 1];
+    const reason =
+      'the request ended early, before its history statement: a RETURN outside a function or a ' +
+      '(subquery) ends the whole request, and SurrealDB commits the statements before it';
+    await this.#recordFailed(script, direction, ran, statements.length, reason);
+    throw new MigrationError(
+      {
+        version: script.version,
+        name: script.name,
+        file: script.file,
+        direction,
+        statement: last?.text,
+        line: last?.line,
+        column: last?.column,
+        reason,
+      },
+      `SurrealDB committed what ran: ${appliedSoFar(ran, statements.length)}. Remove the RETURN, fix the ` +
+        `database by hand, then call manager.resolve(${script.version}, 'applied' | 'rolled-back').`,
+    );
   }
 
   /**
@@ -359,9 +467,10 @@ export class MigrationRunner {
   async #runStatementByStatement(script: MigrationFile, direction: MigrationDirection): Promise<boolean> {
     const { db, history } = this.#ctx;
     const statements = surqlStatements(script.text);
-    refuseTransactionStatements(script, direction, statements);
+    refuseStatements(script, direction, statements);
     const started = Date.now();
     for (const [index, statement] of statements.entries()) {
+      this.#ensureLeaseHeld(script);
       let failure: Error | undefined;
       let located: MigrationError | undefined;
       try {
@@ -373,15 +482,7 @@ export class MigrationRunner {
       }
       if (!failure) continue;
       const reason = located?.reason ?? failure.message;
-      await history.recordFailed({
-        version: script.version,
-        name: script.name,
-        file: script.file,
-        checksum: script.checksum,
-        statementsApplied: index,
-        statementCount: statements.length,
-        error: `${direction}: ${reason}`,
-      });
+      await this.#recordFailed(script, direction, index, statements.length, reason);
       throw new MigrationError(
         {
           version: script.version,
@@ -403,22 +504,76 @@ export class MigrationRunner {
       direction === 'up'
         ? history.recordStatement({ version: script.version, name: script.name, checksum: script.checksum })
         : history.deleteStatement(script.version);
-    const [response] = await db
-      .query(`LET $__sbl_started = $__sbl_began; ${bookkeeping.sql}`, {
-        ...bookkeeping.vars,
-        __sbl_began: new Date(started),
-      })
-      .responses(1);
-    if (response && !response.success) {
-      if (direction === 'up' && isConflictOrExists(response.error) && (await this.#appliedByAnother(script.version))) {
-        return true;
-      }
-      throw response.error;
+    let failure: Error | undefined;
+    try {
+      const [response] = await db
+        .query(`LET $__sbl_started = $__sbl_began; ${bookkeeping.sql}`, {
+          ...bookkeeping.vars,
+          __sbl_began: new Date(started),
+        })
+        .responses(1);
+      if (response && !response.success) failure = response.error;
+    } catch (error) {
+      failure = error as Error;
     }
-    return false;
+    if (!failure) return false;
+    if (direction === 'up' && isConflictOrExists(failure) && (await this.#isApplied(script.version))) return true;
+    // Every statement ran, but the history does not say so: the operator must settle it.
+    const reason = `every statement ran, but the history could not be updated: ${failure.message}`;
+    await this.#recordFailed(script, direction, statements.length, statements.length, reason);
+    throw new MigrationError(
+      { version: script.version, name: script.name, file: script.file, direction, reason, cause: failure },
+      `Check the database, then call manager.resolve(${script.version}, 'applied' | 'rolled-back').`,
+    );
   }
 
-  async #appliedByAnother(version: number): Promise<boolean> {
+  /** Records a failed attempt; a failure to record it must not hide the migration's own error. */
+  async #recordFailed(
+    script: MigrationFile,
+    direction: MigrationDirection,
+    statementsApplied: number,
+    statementCount: number,
+    reason: string,
+  ): Promise<void> {
+    try {
+      await this.#ctx.history.recordFailed({
+        version: script.version,
+        name: script.name,
+        file: script.file,
+        checksum: script.checksum,
+        statementsApplied,
+        statementCount,
+        error: `${direction}: ${reason}`,
+      });
+    } catch (error) {
+      this.#ctx.logger.error(
+        `Could not record the failed attempt of migration ${script.version} in the history: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** After `stop()`, no further migration starts. */
+  #ensureRunning(remaining: number | undefined): void {
+    if (this.#stopRequested && remaining !== 0) throw new MigrationsStoppedError(remaining);
+  }
+
+  /** A holder whose lease was taken over must stop: another process now runs the migrations. */
+  #ensureLeaseHeld(migration: Pick<MigrationFile, 'version' | 'file'>): void {
+    if (this.#ctx.lock.lost) {
+      throw new MigrationLockError(undefined, 0, {
+        lost: true,
+        detail: `before migration ${migration.version} (${migration.file})`,
+      });
+    }
+  }
+
+  /** SurrealDB 3 answers BEGIN and COMMIT with a response of their own; 2 does not. */
+  async #serverAnswersTransactions(): Promise<boolean> {
+    const { version } = await this.#ctx.db.version();
+    return Number(/(\d+)\./.exec(version)?.[1] ?? 3) >= 3;
+  }
+
+  async #isApplied(version: number): Promise<boolean> {
     return (await this.#ctx.history.readVersions()).includes(version);
   }
 }
@@ -457,6 +612,7 @@ function requestError(
   error: unknown,
   prefixLines: number,
   statement?: SurqlStatement,
+  hint?: string,
 ): MigrationError {
   const message = error instanceof Error ? error.message : String(error);
   const at = errorLocation(error);
@@ -467,23 +623,29 @@ function requestError(
     if (statement) {
       line = statement.line + l - 1;
       column = l === 1 ? statement.column + c - 1 : c;
-    } else if (l - prefixLines >= 1 && l - prefixLines <= script.text.split('\n').length) {
-      line = l - prefixLines;
-      column = c;
+    } else if (l - prefixLines >= 1) {
+      // An error found at the end of the script (a statement left unfinished) is reported on the
+      // request's own line after it: clamp it to the file's last line.
+      const lastLine = script.text.split('\n').length;
+      line = Math.min(l - prefixLines, lastLine);
+      column = l - prefixLines > lastLine ? undefined : c;
     }
   }
   const statementAt = statement ?? (line === undefined ? undefined : statementAtLine(script.text, line));
-  return new MigrationError({
-    version,
-    name: script.name,
-    file: script.file,
-    direction,
-    statement: statementAt?.text,
-    line,
-    column,
-    reason: message.split('\n')[0] ?? message,
-    cause: error,
-  });
+  return new MigrationError(
+    {
+      version,
+      name: script.name,
+      file: script.file,
+      direction,
+      statement: statementAt?.text,
+      line,
+      column,
+      reason: message.split('\n')[0] ?? message,
+      cause: error,
+    },
+    hint,
+  );
 }
 
 /** A failing statement's error, located at the statement's start in the file. */
@@ -516,30 +678,75 @@ function statementAtLine(text: string, line: number): SurqlStatement | undefined
   return found;
 }
 
-/** The runner owns the transaction; a script that opens or ends one would break atomicity. */
-function refuseTransactionStatements(
+/**
+ * Statements a migration must not contain, refused with their line before anything runs:
+ * - BEGIN, COMMIT, CANCEL: the runner owns the transaction;
+ * - USE: the history record would land in another namespace or database;
+ * - RETURN at the top level: it ends the whole request, and SurrealDB commits what ran before it,
+ *   without the history record;
+ * - LET in a no-transaction file: each statement is its own request, so the variable would be
+ *   gone by the next one.
+ */
+function refuseStatements(
   script: MigrationFile,
   direction: MigrationDirection,
   statements: readonly SurqlStatement[],
 ): void {
-  const bad = statements.find((s) => s.keyword === 'BEGIN' || s.keyword === 'COMMIT' || s.keyword === 'CANCEL');
-  if (!bad) return;
-  throw new MigrationError(
-    {
-      version: script.version,
-      name: script.name,
-      file: script.file,
-      direction,
-      statement: bad.text,
-      line: bad.line,
-      column: bad.column,
-      reason: `${bad.keyword} is not allowed in a migration script`,
-    },
-    script.noTransaction
-      ? 'Remove it: a no-transaction file runs each statement on its own.'
-      : 'Remove it: each migration already runs in its own transaction, with its history record. ' +
-          'For statements that cannot run in a transaction, add a leading `-- migrate:no-transaction` line.',
-  );
+  for (const statement of statements) {
+    const hint = refusal(statement.keyword, script.noTransaction);
+    if (!hint) continue;
+    throw new MigrationError(
+      {
+        version: script.version,
+        name: script.name,
+        file: script.file,
+        direction,
+        statement: statement.text,
+        line: statement.line,
+        column: statement.column,
+        reason: `${statement.keyword} is not allowed in a ${script.noTransaction ? 'no-transaction ' : ''}migration script`,
+      },
+      hint,
+    );
+  }
+}
+
+function refusal(keyword: string, noTransaction: boolean): string | undefined {
+  switch (keyword) {
+    case 'BEGIN':
+    case 'COMMIT':
+    case 'CANCEL':
+      return noTransaction
+        ? 'Remove it: a no-transaction file runs each statement on its own.'
+        : 'Remove it: each migration already runs in its own transaction, with its history record. ' +
+            'For statements that cannot run in a transaction, add a leading `-- migrate:no-transaction` line.';
+    case 'USE':
+      return 'Remove it: a migration runs in the namespace and database the migrations are configured for.';
+    case 'RETURN':
+      return (
+        'Remove it: a RETURN at the top level ends the whole request, and SurrealDB would commit the ' +
+        'statements before it without the history record. RETURN inside DEFINE FUNCTION or a (subquery) is fine.'
+      );
+    case 'LET':
+      return noTransaction
+        ? 'A no-transaction file runs each statement as its own request, so a variable does not reach the ' +
+            'next statement. Inline the value, or move the statements that need it into a transactional migration.'
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Whether the request reached its bookkeeping statement: its answer holds the history row (the
+ * created one, or the deleted one). Without it, the request ended early.
+ */
+function bookkeepingAnswered(responses: readonly QueryResponse[], innerCount: number, version: number): boolean {
+  const offset = responses.length > innerCount ? 1 : 0;
+  const answer = responses[offset + innerCount - 1];
+  if (!answer?.success) return false;
+  const rows = Array.isArray(answer.result) ? (answer.result as { version?: unknown }[]) : [];
+  return rows.some((row) => Number(row?.version) === version);
 }
 
 function appliedSoFar(applied: number, total: number): string {

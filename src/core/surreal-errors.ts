@@ -18,6 +18,17 @@ export function isConflictOrExists(error: unknown): boolean {
   return /already exists|conflict|can be retried|resource busy/i.test(e.message ?? '');
 }
 
+/**
+ * A transaction conflict, which SurrealDB says can be retried. Unlike {@link isConflictOrExists}
+ * it excludes AlreadyExists: a script's own duplicate record is a real failure.
+ */
+export function isRetryableConflict(error: unknown): boolean {
+  const e = error as SurrealErrorShape | undefined;
+  if (!e) return false;
+  if (e.isTransactionConflict === true) return true;
+  return /write conflict|transaction conflict|can be retried/i.test(e.message ?? '');
+}
+
 /** "not executed due to a failed/cancelled transaction": a consequence, never the cause. */
 export function isNotExecuted(error: unknown): boolean {
   const e = error as SurrealErrorShape | undefined;

@@ -195,7 +195,7 @@ describe('MigrationManager on the embedded engine', () => {
   it('refuses rollback({ to, steps }) together', async () => {
     folder = await tempMigrations({ '1.surql': '' });
     manager = await MigrationManager.create(memOptions(folder.dir));
-    expect(() => manager!.rollback({ to: 0, steps: 1 })).toThrow(MigrationArgumentError);
+    await expect(manager.rollback({ to: 0, steps: 1 })).rejects.toThrow(MigrationArgumentError);
   });
 
   it('runner: runOneUp, runOneDown, runAll', async () => {

@@ -29,5 +29,6 @@ try {
   log('READY');
 } catch (error) {
   log(`FAILED ${error.message}`);
-  process.exit(1);
+  // Stopped by the shutdown hooks: Nest ends the process with the signal itself.
+  if (error.code !== 'STOPPED') process.exit(1);
 }

@@ -8,6 +8,7 @@ import {
   MigrationLockError,
   MigrationOptionsError,
   MigrationsError,
+  MigrationsStoppedError,
   MissingDownMigrationError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
@@ -32,6 +33,12 @@ const failure: MigrationFailureContext = {
 
 /** One instance of every error class, with its code and the phrases its message must contain. */
 const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
+  [
+    'MigrationsStoppedError',
+    new MigrationsStoppedError(2),
+    'STOPPED',
+    ['2 migration(s) still to run', 'The next start applies the rest'],
+  ],
   [
     'MigrationOptionsError',
     new MigrationOptionsError('lock.ttlMs', 'expected a positive number.'),

@@ -77,7 +77,7 @@ describe('computeState', () => {
     // Two rows, two files: a count comparison would say "up to date".
     const state = computeState(files(1, 2), history([applied(1), applied(7)]));
     expect(versions(state.pending)).toEqual([2]);
-    expect(versions(state.missing)).toEqual([7]);
+    expect(versions(state.future)).toEqual([7]);
     expect(state.currentVersion).toBe(7);
   });
 
@@ -112,10 +112,19 @@ describe('computeState', () => {
   it('reports an applied row with no file as missing, not drifted or unverified', () => {
     const gone = applied(2);
     const goneAdopted = adoptedRow(3);
-    const state = computeState(files(1), history([applied(1), gone, goneAdopted]));
+    const state = computeState(files(1, 4), history([applied(1), gone, goneAdopted]));
     expect(state.missing).toEqual([gone, goneAdopted]);
     expect(state.drifted).toEqual([]);
     expect(state.unverified).toEqual([]);
+  });
+
+  it('reports applied rows above the newest file as future, not missing', () => {
+    const state = computeState(files(1, 2), history([applied(1), applied(2), applied(3)]));
+    expect(versions(state.future)).toEqual([3]);
+    expect(state.missing).toEqual([]);
+    const { errors, warnings } = findProblems(state, strict);
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/newer than this app's folder: 3/)]);
   });
 
   it('does not count a failed migration as pending', () => {
@@ -158,7 +167,7 @@ describe('findProblems', () => {
   });
 
   it('makes a missing file an error unless allowMissing', () => {
-    const state = computeState(files(1), history([applied(1), applied(2)]));
+    const state = computeState(files(1, 3), history([applied(1), applied(2), applied(3)]));
     const strictResult = findProblems(state, strict);
     expect(strictResult.errors.map((e) => e.constructor)).toEqual([MissingMigrationFileError]);
     expect(strictResult.warnings).toEqual([]);
