@@ -33,11 +33,17 @@ export async function openConnection(
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const db = await createClient(embedded);
-    // The WebSocket engine reports a refused connection only as a 'disconnected' event; without
-    // this the attempt would wait for the whole timeout.
-    let unsubscribe: (() => void) | undefined;
+    // The WebSocket engine reports a refused connection only as events ('error', then
+    // 'disconnected'); without them the attempt would wait for the whole timeout.
+    let cause: Error | undefined;
+    const unsubscribe: (() => void)[] = [];
     const dropped = new Promise<never>((_, reject) => {
-      unsubscribe = db.subscribe('disconnected', () => reject(new Error('the connection was refused or closed')));
+      unsubscribe.push(db.subscribe('error', (error) => (cause = error)));
+      unsubscribe.push(
+        db.subscribe('disconnected', () =>
+          reject(new Error(`the connection was refused or closed${cause ? `: ${cause.message}` : ''}`)),
+        ),
+      );
     });
     dropped.catch(() => {});
     try {
@@ -46,12 +52,15 @@ export async function openConnection(
           ? `no answer within ${timeoutMs} ms; another process may hold this embedded database open (one process per path)`
           : `no answer within ${timeoutMs} ms`,
       );
-      unsubscribe?.();
+      unsubscribe.forEach((off) => off());
       return { db, owned: true, close: () => db.close().then(() => undefined) };
     } catch (error) {
-      unsubscribe?.();
+      unsubscribe.forEach((off) => off());
       lastError = error;
-      void db.close().catch(() => {});
+      // Closed before the next attempt: an embedded path admits one connection at a time.
+      await withTimeout(db.close(), CLOSE_TIMEOUT_MS, () => 'close timed out').catch(() => {});
+      // The server answered and said no: waiting will not change its mind.
+      if (isRefusal(error)) throw new DatabaseUnreachableError(redactUrl(url), attempt, error);
       if (attempt < attempts) {
         const delay = backoffMs * 2 ** (attempt - 1);
         logger.warn(
@@ -64,6 +73,18 @@ export async function openConnection(
     }
   }
   throw new DatabaseUnreachableError(redactUrl(url), attempts, lastError);
+}
+
+/** How long a failed attempt's client may take to close before the next attempt. */
+const CLOSE_TIMEOUT_MS = 1_000;
+
+/** Wrong credentials, or a server version the SDK does not support: retrying cannot help. */
+function isRefusal(error: unknown): boolean {
+  const e = error as { kind?: string; name?: string; message?: string } | undefined;
+  if (e?.kind === 'NotAllowed' || e?.name === 'UnsupportedVersionError') return true;
+  return /authentication|credentials|signin|not allowed|unsupported version|version .* not supported/i.test(
+    e?.message ?? '',
+  );
 }
 
 async function createClient(embedded: boolean): Promise<Surreal> {

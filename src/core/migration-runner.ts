@@ -80,7 +80,10 @@ export class MigrationRunner {
     return result;
   }
 
-  /** The discovered files compared with the history, read with one query. */
+  /**
+   * The discovered files compared with the history, read with one query.
+   * @internal
+   */
   async readState(): Promise<MigrationState> {
     return computeState(this.#ctx.files().up, await this.#ctx.history.read());
   }
@@ -409,7 +412,7 @@ export class MigrationRunner {
         if (bookkeepingAnswered(responses, innerCount, version)) return false;
         // The request ended before its history statement: a RETURN at the top level of a block
         // ends the whole request, and SurrealDB then commits what ran before it.
-        return this.#recordPartial(script, direction, statements, responses, innerCount);
+        return this.#recordPartial(script, direction, statements, responses);
       }
       if (direction === 'up' && (failure.index === innerCount - 1 || isConflictOrExists(failure.error))) {
         // The history record's fixed id is the fence: a second apply of the same version fails
@@ -433,7 +436,6 @@ export class MigrationRunner {
     direction: MigrationDirection,
     statements: readonly SurqlStatement[],
     responses: readonly QueryResponse[],
-    innerCount: number,
   ): Promise<never> {
     // Answered: BEGIN and COMMIT (SurrealDB 3 only), our LET, and the script's statements up to the
     // one that ended the request. The count is short, so it cannot tell the server's version.

@@ -37,7 +37,7 @@ export interface MigrationAuth {
 export interface MigrationLockOptions {
   /**
    * How long a lease lasts without renewal. The holder renews it every third of this.
-   * A crashed holder's lease is taken over once it has expired.
+   * A crashed holder's lease is taken over once it has expired. At least 100 ms.
    * @default DEFAULT_LOCK_TTL_MS (30 s)
    */
   ttlMs: number;
@@ -163,6 +163,26 @@ export interface ResolvedMigrationsOptions {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MIN_LOCK_TTL_MS = 100;
+const OPTION_KEYS: readonly string[] = [
+  'url',
+  'namespace',
+  'database',
+  'auth',
+  'client',
+  'directory',
+  'table',
+  'mode',
+  'lock',
+  'connect',
+  'validateChecksums',
+  'allowMissing',
+  'allowOutOfOrder',
+  'on',
+  'logger',
+  // The Nest module's extra; harmless here.
+  'isGlobal',
+];
 const URL_SCHEME = /^(mem|surrealkv|surrealkv\+versioned|rocksdb|ws|wss|http|https):\/\//;
 const MODES: readonly MigrationMode[] = ['apply', 'validate', 'off'];
 
@@ -174,6 +194,12 @@ const SILENT: MigrationLogger = { log() {}, warn() {}, error() {} };
 export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOptions {
   if (options === null || typeof options !== 'object') {
     throw new MigrationOptionsError('options', 'expected an object with `url` or `client`.');
+  }
+  unknownKeys(options, OPTION_KEYS, '');
+  unknownKeys(options.lock ?? {}, ['ttlMs', 'waitTimeoutMs', 'retryMs'], 'lock.');
+  unknownKeys(options.connect ?? {}, ['timeoutMs', 'retries', 'backoffMs'], 'connect.');
+  for (const [name, handler] of Object.entries(options.on ?? {})) {
+    if (typeof handler !== 'function') throw new MigrationOptionsError(`on.${name}`, 'expected a function.');
   }
   const { client, url } = options;
   if (client && url) {
@@ -228,6 +254,10 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
     waitTimeoutMs: nonNegative(options.lock?.waitTimeoutMs, DEFAULT_LOCK_WAIT_TIMEOUT_MS, 'lock.waitTimeoutMs'),
     retryMs: positive(options.lock?.retryMs, DEFAULT_LOCK_RETRY_MS, 'lock.retryMs'),
   };
+  if (lock.ttlMs < MIN_LOCK_TTL_MS) {
+    // Renewed every third of it: a shorter lease would expire between renewals under any load.
+    throw new MigrationOptionsError('lock.ttlMs', `must be at least ${MIN_LOCK_TTL_MS} ms, got ${lock.ttlMs}.`);
+  }
   const connect: MigrationConnectOptions = {
     timeoutMs: positive(options.connect?.timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connect.timeoutMs'),
     retries: wholeNumber(options.connect?.retries, DEFAULT_CONNECT_RETRIES, 'connect.retries'),
@@ -268,6 +298,15 @@ export function redactUrl(url: string): string {
 /** Whether the URL names an embedded engine (no server, no sign-in). */
 export function isEmbeddedUrl(url: string): boolean {
   return /^(mem|surrealkv|surrealkv\+versioned|rocksdb):\/\//.test(url);
+}
+
+/** A misspelt option (`directry`, `lock: { ttl }`) would otherwise be ignored without a word. */
+function unknownKeys(value: object, known: readonly string[], prefix: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new MigrationOptionsError(`${prefix}${key}`, `unknown option; the options are ${known.join(', ')}.`);
+    }
+  }
 }
 
 function requireName(value: unknown, field: string): void {

@@ -367,6 +367,32 @@ describe('fleet safety', () => {
     });
   });
 
+  it('does not retry credentials the server refused', async () => {
+    folder = await tempMigrations({ '0001_a.surql': '' });
+    const relay = await startWsRelay({ path: 'mem://' });
+    try {
+      const admin = await connectWs(relay);
+      await admin.query("DEFINE USER deployer ON ROOT PASSWORD 'right-one' ROLES OWNER");
+      await admin.close();
+      const warnings: string[] = [];
+      const error = await MigrationManager.create({
+        url: relay.url,
+        namespace: 'test',
+        database: 'test',
+        auth: { username: 'deployer', password: 'wrong-one' },
+        directory: folder.dir,
+        connect: { retries: 3, backoffMs: 10 },
+        logger: { log() {}, warn: (m: string) => warnings.push(m), error() {} },
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatabaseUnreachableError);
+      expect((error as DatabaseUnreachableError).attempts).toBe(1);
+      expect(warnings).toEqual([]);
+      expect((error as Error).message).not.toContain('wrong-one');
+    } finally {
+      await relay.close();
+    }
+  });
+
   it('gives up on an unreachable database after bounded retries, with a clear error', async () => {
     folder = await tempMigrations({ '0001_a.surql': '' });
     const warnings: string[] = [];

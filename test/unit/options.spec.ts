@@ -280,3 +280,19 @@ describe('isEmbeddedUrl', () => {
     expect(isEmbeddedUrl(url)).toBe(embedded);
   });
 });
+
+describe('resolveOptions: misspelt and unsafe options', () => {
+  it.each([
+    [{ ...base, directry: 'db' }, 'directry'],
+    [{ ...base, lock: { ttl: 1000 } }, 'lock.ttl'],
+    [{ ...base, connect: { timeout: 1000 } }, 'connect.timeout'],
+    [{ ...base, on: { migrated: 'log' } }, 'on.migrated'],
+    [{ ...base, lock: { ttlMs: 10 } }, 'lock.ttlMs'],
+  ])('refuses %j, naming %s', (options, field) => {
+    expect(optionsError(options).field).toBe(field);
+  });
+
+  it('accepts the Nest module extra isGlobal', () => {
+    expect(resolveOptions({ ...base, isGlobal: true } as never).table).toBe('_sbl_migrations');
+  });
+});
