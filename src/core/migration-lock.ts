@@ -197,9 +197,12 @@ export class MigrationLock {
 
   #startHeartbeat(): void {
     this.#stopHeartbeat();
-    this.#heartbeat = setInterval(() => {
-      this.#renewing = this.#renew();
-    }, Math.max(10, this.#options.ttlMs / 3));
+    this.#heartbeat = setInterval(
+      () => {
+        this.#renewing = this.#renew();
+      },
+      Math.max(10, this.#options.ttlMs / 3),
+    );
     // Renewal must never keep a finished process alive.
     this.#heartbeat.unref();
   }
