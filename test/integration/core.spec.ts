@@ -113,6 +113,15 @@ describe('MigrationManager on the embedded engine', () => {
     expect(await tables(manager)).not.toContain('a');
   });
 
+  it('places a parse error at the end of the file on its last line', async () => {
+    folder = await tempMigrations({ '0001_cut.surql': 'DEFINE TABLE a SCHEMALESS;\nSELECT * FROM' });
+    manager = await MigrationManager.create(memOptions(folder.dir));
+    const e = (await manager.runMigrationUp().catch((x: unknown) => x)) as MigrationError;
+    expect(e).toBeInstanceOf(MigrationError);
+    expect(e.line).toBe(2);
+    expect(e.message).toMatch(/0001_cut\.surql:2/);
+  });
+
   it('refuses a rollback with a missing down script before changing anything', async () => {
     folder = await tempMigrations({
       '1.surrealql': 'DEFINE TABLE a SCHEMALESS;',
