@@ -2,6 +2,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './demo/app.module.js';
+import { MigrationsStoppedError } from './index.js';
 import { portFromConfig } from './demo/demo.config.js';
 
 /*
@@ -18,7 +19,11 @@ try {
   await app.listen(portFromConfig(app.get(ConfigService)));
   logger.log(`Listening on ${await app.getUrl()}`);
 } catch (error) {
-  process.stderr.write(`Demo failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  // A SIGTERM during the migrations stops them after the current one: a shutdown, not a failure.
+  const stopped = error instanceof MigrationsStoppedError;
+  process.stderr.write(
+    `Demo ${stopped ? 'stopped before it started' : 'failed to start'}: ${String(error instanceof Error ? error.message : error)}\n`,
+  );
   await app?.close().catch(() => undefined);
-  process.exit(1);
+  process.exit(stopped ? 0 : 1);
 }
