@@ -66,7 +66,11 @@ export class CliOutput {
 
   /** Values (passwords) masked as `***` wherever they would be printed. */
   addSecrets(secrets: readonly string[]): void {
-    this.#secrets = [...this.#secrets, ...secrets].sort((a, b) => b.length - a.length);
+    // Also as JSON spells them: a password with a quote or a backslash is escaped in --json output.
+    const spellings = secrets
+      .filter((secret) => secret !== '')
+      .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
+    this.#secrets = [...new Set([...this.#secrets, ...spellings])].sort((a, b) => b.length - a.length);
   }
 
   /** A line of human output on stdout; nothing in `--json` mode. */

@@ -85,6 +85,14 @@ describe('CliOutput', () => {
     expect(json.stdout.text).not.toContain('hunter2pw');
   });
 
+  it('masks a secret with a quote or a backslash in JSON output too', () => {
+    const json = output({ json: true });
+    json.out.addSecrets(['pa"ss\\word']);
+    json.out.finish({ ok: false, error: { message: 'sign-in failed with pa"ss\\word' } }, () => {});
+    expect(json.stdout.text).not.toMatch(/pa|word/);
+    expect(JSON.parse(json.stdout.text).error.message).toBe('sign-in failed with ***');
+  });
+
   it('formats durations for people', () => {
     expect(formatDuration(0)).toBe('0 ms');
     expect(formatDuration(999)).toBe('999 ms');
