@@ -5,6 +5,7 @@ import {
   MigrationsStoppedError,
   MissingDownMigrationError,
   type MigrationDirection,
+  type MigrationFailureContext,
 } from './errors.js';
 import type { HistoryStore } from './history-store.js';
 import type { MigrationEvents } from './migration-events.js';
@@ -243,7 +244,7 @@ export class MigrationRunner {
     } catch (error) {
       const at = errorLocation(error);
       const span = [...spans].reverse().find((s) => at && at.line >= s.firstLine) ?? spans[0]!;
-      throw requestError(span.migration, 'up', span.migration.version, error, span.firstLine - 1);
+      throw requestError(span.migration, 'up', error, span.firstLine - 1);
     }
     const failure = locateFailure(responses, index, true);
     if (!failure) {
@@ -253,11 +254,7 @@ export class MigrationRunner {
       const ran = responses.length - (expected - index);
       const span = [...spans].reverse().find((s) => ran >= s.firstIndex) ?? spans[0]!;
       const statement = span.statements[ran - span.firstIndex - 1];
-      throw new MigrationError({
-        version: span.migration.version,
-        name: span.migration.name,
-        file: span.migration.file,
-        direction: 'up',
+      throw scriptError(span.migration, 'up', {
         statement: statement?.text,
         line: statement?.line,
         column: statement?.column,
@@ -268,13 +265,7 @@ export class MigrationRunner {
     }
     const span = [...spans].reverse().find((s) => failure.index >= s.firstIndex);
     if (!span) throw failure.error;
-    throw statementError(
-      span.migration,
-      'up',
-      span.migration.version,
-      failure.error,
-      span.statements[failure.index - span.firstIndex],
-    );
+    throw statementError(span.migration, 'up', failure.error, span.statements[failure.index - span.firstIndex]);
   }
 
   /**
@@ -389,7 +380,7 @@ export class MigrationRunner {
       try {
         responses = await db.query(sql, bookkeeping.vars).responses();
       } catch (error) {
-        if (errorLocation(error)) throw requestError(script, direction, version, error, 1);
+        if (errorLocation(error)) throw requestError(script, direction, error, 1);
         // No answer (a dropped connection, a conflict reported for the whole request): the
         // transaction may or may not have committed. The history says which.
         const applied = await this.#isApplied(version).catch(() => undefined);
@@ -398,7 +389,6 @@ export class MigrationRunner {
         throw requestError(
           script,
           direction,
-          version,
           error,
           1,
           undefined,
@@ -423,7 +413,7 @@ export class MigrationRunner {
           continue;
         }
       }
-      throw statementError(script, direction, version, failure.error, statements[failure.index - 1]);
+      throw statementError(script, direction, failure.error, statements[failure.index - 1]);
     }
   }
 
@@ -446,12 +436,10 @@ export class MigrationRunner {
       'the request ended early, before its history statement: a RETURN outside a function or a ' +
       '(subquery) ends the whole request, and SurrealDB commits the statements before it';
     await this.#recordFailed(script, direction, ran, statements.length, reason);
-    throw new MigrationError(
+    throw scriptError(
+      script,
+      direction,
       {
-        version: script.version,
-        name: script.name,
-        file: script.file,
-        direction,
         statement: last?.text,
         line: last?.line,
         column: last?.column,
@@ -479,18 +467,16 @@ export class MigrationRunner {
         const [response] = await db.query(statement.text).responses();
         if (response && !response.success) failure = response.error;
       } catch (error) {
-        located = requestError(script, direction, script.version, error, 0, statement);
+        located = requestError(script, direction, error, 0, statement);
         failure = error as Error;
       }
       if (!failure) continue;
       const reason = located?.reason ?? failure.message;
       await this.#recordFailed(script, direction, index, statements.length, reason);
-      throw new MigrationError(
+      throw scriptError(
+        script,
+        direction,
         {
-          version: script.version,
-          name: script.name,
-          file: script.file,
-          direction,
           statement: statement.text,
           line: located?.line ?? statement.line,
           column: located?.column ?? statement.column,
@@ -523,8 +509,10 @@ export class MigrationRunner {
     // Every statement ran, but the history does not say so: the operator must settle it.
     const reason = `every statement ran, but the history could not be updated: ${failure.message}`;
     await this.#recordFailed(script, direction, statements.length, statements.length, reason);
-    throw new MigrationError(
-      { version: script.version, name: script.name, file: script.file, direction, reason, cause: failure },
+    throw scriptError(
+      script,
+      direction,
+      { reason, cause: failure },
       `Check the database, then call manager.resolve(${script.version}, 'applied' | 'rolled-back').`,
     );
   }
@@ -610,7 +598,6 @@ function locateFailure(
 function requestError(
   script: MigrationFile,
   direction: MigrationDirection,
-  version: number,
   error: unknown,
   prefixLines: number,
   statement?: SurqlStatement,
@@ -634,12 +621,10 @@ function requestError(
     }
   }
   const statementAt = statement ?? (line === undefined ? undefined : statementAtLine(script.text, line));
-  return new MigrationError(
+  return scriptError(
+    script,
+    direction,
     {
-      version,
-      name: script.name,
-      file: script.file,
-      direction,
       statement: statementAt?.text,
       line,
       column,
@@ -650,19 +635,27 @@ function requestError(
   );
 }
 
+/** A MigrationError about `script`; the version, name and file come from it. */
+function scriptError(
+  script: MigrationFile,
+  direction: MigrationDirection,
+  details: Omit<MigrationFailureContext, 'version' | 'name' | 'file' | 'direction'>,
+  hint?: string,
+): MigrationError {
+  return new MigrationError(
+    { version: script.version, name: script.name, file: script.file, direction, ...details },
+    hint,
+  );
+}
+
 /** A failing statement's error, located at the statement's start in the file. */
 function statementError(
   script: MigrationFile,
   direction: MigrationDirection,
-  version: number,
   error: Error,
   statement: SurqlStatement | undefined,
 ): MigrationError {
-  return new MigrationError({
-    version,
-    name: script.name,
-    file: script.file,
-    direction,
+  return scriptError(script, direction, {
     statement: statement?.text,
     line: statement?.line,
     column: statement?.column,
@@ -697,12 +690,10 @@ function refuseStatements(
   for (const statement of statements) {
     const hint = refusal(statement.keyword, script.noTransaction);
     if (!hint) continue;
-    throw new MigrationError(
+    throw scriptError(
+      script,
+      direction,
       {
-        version: script.version,
-        name: script.name,
-        file: script.file,
-        direction,
         statement: statement.text,
         line: statement.line,
         column: statement.column,
