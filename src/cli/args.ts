@@ -30,6 +30,8 @@ export interface ConnectionFlags {
   table?: string;
   connectTimeout?: number;
   connectRetries?: number;
+  connectBackoff?: number;
+  lockTimeout?: number;
 }
 
 /** The parsed command line. */
@@ -50,6 +52,8 @@ const OPTIONS = {
   table: { type: 'string' },
   'connect-timeout': { type: 'string' },
   'connect-retries': { type: 'string' },
+  'connect-backoff': { type: 'string' },
+  'lock-timeout': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -75,6 +79,8 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   'table',
   'connect-timeout',
   'connect-retries',
+  'connect-backoff',
+  'lock-timeout',
   'json',
   'verbose',
   'help',
@@ -129,6 +135,8 @@ Options:
   --table <name>              history table (default: _sbl_migrations)
   --connect-timeout <ms>      time allowed per connection attempt
   --connect-retries <n>       further connection attempts after the first
+  --connect-backoff <ms>      delay before the first retry, doubled for each further one
+  --lock-timeout <ms>         how long to wait for another process's migration lock
   --json                      print exactly one JSON document on stdout
   --verbose                   also log the library's progress messages to stderr
   -h, --help                  print this help
@@ -184,6 +192,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     table: values.table,
     connectTimeout: optionalNumber(values['connect-timeout'], '--connect-timeout'),
     connectRetries: optionalNumber(values['connect-retries'], '--connect-retries'),
+    connectBackoff: optionalNumber(values['connect-backoff'], '--connect-backoff'),
+    lockTimeout: optionalNumber(values['lock-timeout'], '--lock-timeout'),
   };
 
   const [name, ...rest] = positionals;
@@ -325,7 +335,9 @@ export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   const connect: MigrationsOptions['connect'] = {};
   if (flags.connectTimeout !== undefined) connect.timeoutMs = flags.connectTimeout;
   if (flags.connectRetries !== undefined) connect.retries = flags.connectRetries;
+  if (flags.connectBackoff !== undefined) connect.backoffMs = flags.connectBackoff;
   if (Object.keys(connect).length > 0) options.connect = connect;
+  if (flags.lockTimeout !== undefined) options.lock = { waitTimeoutMs: flags.lockTimeout };
   return { options, secrets: [...new Set(secrets)].filter((s) => s.length > 0) };
 }
 

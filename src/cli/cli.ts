@@ -67,6 +67,8 @@ const OPTION_SOURCES: Record<string, string> = {
   table: '--table',
   'connect.timeoutMs': '--connect-timeout',
   'connect.retries': '--connect-retries',
+  'connect.backoffMs': '--connect-backoff',
+  'lock.waitTimeoutMs': '--lock-timeout',
 };
 
 function hintFor(error: unknown): string | undefined {

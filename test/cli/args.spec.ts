@@ -137,7 +137,16 @@ describe('connectionOptions', () => {
       database: 'env-db',
     });
     const { options } = connectionOptions(
-      { url: 'mem://', ns: 'n', dir: 'm', table: 't', connectTimeout: 10, connectRetries: 0 },
+      {
+        url: 'mem://',
+        ns: 'n',
+        dir: 'm',
+        table: 't',
+        connectTimeout: 10,
+        connectRetries: 0,
+        connectBackoff: 5,
+        lockTimeout: 1000,
+      },
       env,
     );
     expect(options).toEqual({
@@ -146,7 +155,8 @@ describe('connectionOptions', () => {
       database: 'env-db',
       directory: 'm',
       table: 't',
-      connect: { timeoutMs: 10, retries: 0 },
+      connect: { timeoutMs: 10, retries: 0, backoffMs: 5 },
+      lock: { waitTimeoutMs: 1000 },
     });
   });
 
