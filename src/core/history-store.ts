@@ -1,6 +1,7 @@
 import { RecordId, Table, type QueryResponse, type Surreal } from 'surrealdb';
-import type { ResolvedMigrationsOptions } from './options.js';
-import { isConflictOrExists } from './surreal-errors.js';
+import { DatabaseUnreachableError } from './errors.js';
+import { redactUrl, type ResolvedMigrationsOptions } from './options.js';
+import { isConflictOrExists, isConnectionError } from './surreal-errors.js';
 
 /** Rows written per transaction by baseline, resolve and repair. */
 const WRITE_BATCH = 500;
@@ -51,10 +52,12 @@ export class HistoryStore {
   readonly #history: Table;
   readonly #failed: Table;
   readonly #ddl: string;
+  readonly #where: string;
   #defined = false;
 
-  constructor(db: Surreal, options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable'>) {
+  constructor(db: Surreal, options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable' | 'url'>) {
     this.#db = db;
+    this.#where = options.url === undefined ? 'the database of the given client' : redactUrl(options.url);
     this.#history = new Table(options.table);
     this.#failed = new Table(options.failedTable);
     this.#ddl = [options.table, options.failedTable, options.lockTable]
@@ -75,7 +78,8 @@ export class HistoryStore {
   async readVersions(): Promise<number[]> {
     const [response] = await this.#db
       .query('SELECT VALUE version FROM $history', { history: this.#history })
-      .responses();
+      .responses()
+      .catch((error: unknown) => this.#unreachable(error));
     return rowsOrEmpty<unknown>(response).map(Number);
   }
 
@@ -91,7 +95,8 @@ export class HistoryStore {
           failed: this.#failed,
         },
       )
-      .responses();
+      .responses()
+      .catch((error: unknown) => this.#unreachable(error));
     return {
       applied: rowsOrEmpty<Record<string, unknown>>(history)
         .map(toAppliedRecord)
@@ -100,6 +105,12 @@ export class HistoryStore {
         .map(toFailedRecord)
         .sort((a, b) => a.version - b.version),
     };
+  }
+
+  /** A lost connection, as this library's error; anything else as it came. */
+  #unreachable(error: unknown): never {
+    if (isConnectionError(error)) throw new DatabaseUnreachableError(this.#where, 1, error);
+    throw error;
   }
 
   /** Defines the bookkeeping tables, once per process, before the first write. */

@@ -1,4 +1,22 @@
 /** How SurrealDB's errors are told apart. One place, since v2 and v3 word them differently. */
+import {
+  CallTerminatedError,
+  ConnectionUnavailableError,
+  HttpConnectionError,
+  ReconnectExhaustionError,
+  UnexpectedConnectionError,
+} from 'surrealdb';
+
+/** The SDK lost (or never had) its connection: the request did not get an answer. */
+export function isConnectionError(error: unknown): boolean {
+  return (
+    error instanceof ConnectionUnavailableError ||
+    error instanceof CallTerminatedError ||
+    error instanceof UnexpectedConnectionError ||
+    error instanceof HttpConnectionError ||
+    error instanceof ReconnectExhaustionError
+  );
+}
 
 interface SurrealErrorShape {
   kind?: string;

@@ -1,5 +1,6 @@
 import { type Surreal } from 'surrealdb';
 import {
+  DatabaseUnreachableError,
   FailedMigrationPendingError,
   MigrationError,
   MigrationLockError,
@@ -151,6 +152,15 @@ describe('hazards', () => {
     expect((error as MigrationsStoppedError).remaining).toBe(1);
     await expect(manager.runMigrationUp()).rejects.toBeInstanceOf(MigrationsStoppedError);
   }, 20_000);
+
+  it('reports a lost connection as DatabaseUnreachableError, not a raw SDK error', async () => {
+    folder = await tempMigrations({ '0001_a.surql': '' });
+    const manager = await open();
+    await manager.db.close();
+    const error = await manager.status().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseUnreachableError);
+    expect((error as Error).message).toMatch(/Cannot reach SurrealDB at mem:\/\//);
+  });
 
   it('a holder whose lease was taken over stops before its next migration', async () => {
     folder = await tempMigrations({
