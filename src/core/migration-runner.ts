@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { QueryResponse, Surreal } from 'surrealdb';
 import {
   MigrationError,
@@ -342,7 +343,7 @@ export class MigrationRunner {
         missing.map((s) => ({
           version: s.version,
           name: s.name,
-          expectedFile: expectedDownFile(this.#ctx.options.directory, s.version, s.name, up),
+          expectedFile: expectedDownFile(this.#ctx.options.directory, s.version, up),
         })),
       );
     }
@@ -748,12 +749,12 @@ function appliedSoFar(applied: number, total: number): string {
   return `statements 1-${applied} of ${total} were applied and remain`;
 }
 
-function expectedDownFile(directory: string, version: number, name: string, up: readonly MigrationFile[]): string {
+/** The down script a rollback would need, named in its up script's style. */
+function expectedDownFile(directory: string, version: number, up: readonly MigrationFile[]): string {
   const upFile = up.find((u) => u.version === version);
-  if (!upFile) return `${directory}/${version}_down.surql`;
-  const base = upFile.path.split(/[\\/]/).pop() ?? '';
-  const ext = base.endsWith('.surrealql') ? 'surrealql' : 'surql';
-  const stem = base.slice(0, -(ext.length + 1));
-  const display = upFile.file.slice(0, upFile.file.length - base.length);
-  return /^\d+$/.test(stem) ? `${display}${stem}_down.${ext}` : `${display}${stem}.down.${ext}`;
+  if (!upFile) return path.join(directory, `${version}_down.surql`);
+  const ext = path.extname(upFile.file);
+  const stem = path.basename(upFile.file, ext);
+  // Open Notebook's `1.surrealql` pairs with `1_down.surrealql`; named files with `<name>.down.surql`.
+  return path.join(path.dirname(upFile.file), /^\d+$/.test(stem) ? `${stem}_down${ext}` : `${stem}.down${ext}`);
 }

@@ -30,10 +30,15 @@ async function effectCounts(db: Surreal): Promise<Record<number, number>> {
   return Object.fromEntries(rows.map((r) => [r.m, r.n]));
 }
 
-async function lockRecord(db: Surreal): Promise<unknown[]> {
-  const [rows] = await db.query<[unknown[]]>('SELECT * FROM _sbl_migrations_lock');
-  return rows;
+/** What a run left behind: each migration's effects, the applied versions, and the lock record. */
+async function outcome(db: Surreal): Promise<{ effects: Record<number, number>; versions: number[]; lock: unknown[] }> {
+  const [versions, lock] = await db.query<[number[], unknown[]]>(
+    'SELECT VALUE version FROM _sbl_migrations ORDER BY version; SELECT * FROM _sbl_migrations_lock',
+  );
+  return { effects: await effectCounts(db), versions, lock };
 }
+
+const allFive = { effects: { 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 }, versions: [1, 2, 3, 4, 5], lock: [] };
 
 /** A second client of the relay's database, to look at the outcome. */
 async function connectWs(relay: WsRelay): Promise<Surreal> {
@@ -81,10 +86,7 @@ describe('fleet safety', () => {
       }
       await Promise.all(apps.map((app) => app.init()));
 
-      expect(await effectCounts(db)).toEqual({ 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 });
-      const [versions] = await db.query<[number[]]>('SELECT VALUE version FROM _sbl_migrations ORDER BY version');
-      expect(versions).toEqual([1, 2, 3, 4, 5]);
-      expect(await lockRecord(db)).toEqual([]);
+      expect(await outcome(db)).toEqual(allFive);
       expect(acquired.length).toBeGreaterThanOrEqual(1);
       for (const app of apps) expect(await app.get(MigrationManager).needsMigration()).toBe(false);
     } finally {
@@ -111,8 +113,7 @@ describe('fleet safety', () => {
 
       const db = await connectWs(relay);
       try {
-        expect(await effectCounts(db)).toEqual({ 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 });
-        expect(await lockRecord(db)).toEqual([]);
+        expect(await outcome(db)).toEqual(allFive);
       } finally {
         await db.close();
       }
@@ -157,10 +158,7 @@ describe('fleet safety', () => {
 
       const db = await connectWs(relay);
       try {
-        expect(await effectCounts(db)).toEqual({ 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 });
-        const [versions] = await db.query<[number[]]>('SELECT VALUE version FROM _sbl_migrations ORDER BY version');
-        expect(versions).toEqual([1, 2, 3, 4, 5]);
-        expect(await lockRecord(db)).toEqual([]);
+        expect(await outcome(db)).toEqual(allFive);
       } finally {
         await db.close();
       }
@@ -187,10 +185,7 @@ describe('fleet safety', () => {
       const db = new Surreal({ engines: createNodeEngines() });
       await db.connect(url, { namespace: 'test', database: 'test' });
       try {
-        expect(await effectCounts(db)).toEqual({ 1: 1, 2: 1 });
-        const [versions] = await db.query<[number[]]>('SELECT VALUE version FROM _sbl_migrations ORDER BY version');
-        expect(versions).toEqual([1, 2]);
-        expect(await lockRecord(db)).toEqual([]);
+        expect(await outcome(db)).toEqual({ effects: { 1: 1, 2: 1 }, versions: [1, 2], lock: [] });
       } finally {
         await db.close();
       }
