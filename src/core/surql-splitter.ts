@@ -1,368 +1,528 @@
 /**
- * A small, dependency-free SurrealQL statement splitter.
+ * Cuts a SurrealQL script into statements at its top-level `;`, on the tokens of
+ * {@link SurqlLexer}, which follows SurrealDB's own lexer. Linear in the input; never throws.
  *
- * It performs a single linear pass over the source (char-code comparisons
- * only) and cuts it at every top-level `;`, i.e. a `;` that is not inside a
- * string, an escaped identifier, a comment, a regex literal or a `{}`/`()`/`[]`
- * block. It never throws: an unterminated string, comment or block simply runs
- * to the end of the input and the server reports the parse error.
+ * Besides the cut, one pass follows just enough of the grammar to tell what the runner must know
+ * before it sends anything:
+ * - whether a `/` is a regex or a division (a regex only where a value is expected, so
+ *   `VALUE /a;b/` is a regex and `half = outside / 2` a division);
+ * - where a statement starts, at the top level and inside blocks, and with which keyword;
+ * - which RETURNs would end the whole request (see {@link SurqlHazard});
+ * - which `DEFINE INDEX … CONCURRENTLY` statements build an index in the background.
  *
- * Lexical rules (checked against the embedded SurrealDB engine):
- * - strings `'…'` / `"…"` with backslash escapes; prefixed strings such as
- *   `r"…"`, `d'…'`, `u"…"`, `s'…'`, `b"…"` are a word followed by a string;
- * - identifiers in backticks `` `…` `` and in `⟨…⟩` (U+27E8 / U+27E9), both
- *   with backslash escapes, so `person:⟨a;b⟩` and ``person:`a;b` `` stay whole;
- * - line comments `-- …`, `# …` and `// …` (`--` always starts a comment,
- *   even in `5--3`) ending at `\n`, `\r`, U+0085, U+2028 or U+2029, and
- *   non-nested block comments `/* … *\/`;
- * - regex literals `/…/`: a `/` in operand position (after an operator, an
- *   opening bracket, a `,`, or a keyword such as `RETURN`, `WHERE`, `AND`,
- *   `CONTAINS`) starts a regex when a closing unescaped `/` follows on the same
- *   line; anywhere else `/` is a division. (The engine also accepts regexes
- *   spanning lines; those are not recognised here, to keep a misread division
- *   from swallowing statements.)
- * - `{`, `(`, `[` and `}`, `)`, `]` are counted as one nesting depth (a stray
- *   closer at depth 0 is ignored); only a `;` at depth 0 splits.
+ * The engine stays the judge of what the text means: the runner reads its answers by their place
+ * counted from the end, and this split only names statements in messages.
  */
+import {
+  SurqlLexer,
+  endOfBlockComment,
+  endOfLineComment,
+  identifierText,
+  isSurqlWhitespace,
+  isWordChar,
+  lineCommentMarker,
+  type SurqlToken,
+} from './surql-lexer.js';
+
+/** A statement keyword found where it changes how the request runs, with its place in the source. */
+export interface SurqlHazard {
+  /**
+   * `RETURN`: a RETURN that ends the whole request. SurrealDB then commits the transaction with
+   * what ran before it. That is any RETURN reached by the request's own control flow: at the top
+   * level, in a LET, RETURN, THROW, IF or FOR (condition, range and body), in a SELECT's FROM, and
+   * in any block, `( … )` or array among those. A RETURN inside a function body, a closure, a
+   * DEFINE, or a per-record clause of a data statement (SET, WHERE, a projection, a target) only
+   * ends that body.
+   *
+   * `BEGIN`, `COMMIT`, `CANCEL`, `USE`: such a statement at the start of any statement, at the top
+   * level or inside a block.
+   */
+  keyword: 'RETURN' | 'BEGIN' | 'COMMIT' | 'CANCEL' | 'USE';
+  offset: number;
+  line: number;
+  column: number;
+}
+
+/** A `DEFINE INDEX … CONCURRENTLY` statement: its index builds after the statement returns. */
+export interface ConcurrentIndex {
+  name: string;
+  table: string;
+}
 
 /** One chunk of a SurrealQL script, as returned by {@link splitSurql}. */
 export interface SurqlStatement {
   /**
-   * Raw source slice of this chunk, from the end of the previous chunk up to
-   * and including its terminating `;` (or to the end of input). Joining every
-   * chunk's `raw` in order gives back the input exactly.
+   * Raw source slice of this chunk, from the end of the previous chunk up to and including its
+   * terminating `;` (or to the end of input). Joining every chunk's `raw` in order gives back the
+   * input exactly.
    */
   raw: string;
   /**
-   * The statement itself: the code from its first significant character up
-   * to (excluding) the terminating `;`, with trailing whitespace trimmed.
-   * Leading comments/whitespace are not part of it, but comments inside (and
-   * trailing comments before the `;`) are kept. `''` for a chunk that holds
-   * only whitespace/comments.
+   * The statement itself: from its first token up to (excluding) the terminating `;`, with
+   * trailing whitespace trimmed. Leading comments and whitespace are not part of it. `''` for a
+   * chunk that holds only whitespace and comments.
    */
   text: string;
   /** 0-based offset of `text`'s first character in the input (or of the chunk start if empty). */
   offset: number;
-  /** 1-based line where `text` starts (lines are split on `\n` only). */
+  /** 1-based line where `text` starts (lines are split on `\n` only, as SurrealDB counts them). */
   line: number;
-  /**
-   * 1-based column where `text` starts, counted in UTF-16 code units (like
-   * JavaScript string indices, so an astral character counts as 2). A `\r`
-   * before `\n` ends the line and is never counted.
-   */
+  /** 1-based column where `text` starts, in UTF-16 code units; a `\r` before `\n` is not counted. */
   column: number;
   /** `true` when the chunk holds no statement (only whitespace and comments). */
   empty: boolean;
   /**
-   * Upper-cased first keyword of the statement (e.g. `'DEFINE'`, `'BEGIN'`,
-   * `'COMMIT'`, `'SELECT'`, `'LET'`, `'IF'`, `'FOR'`): the leading run of
-   * `[A-Za-z0-9_]` when the statement starts with an ASCII letter or `_`.
-   * `''` when empty, when the statement does not start with a word (`$a = 1`,
-   * `(SELECT …)`, `{ … }`), or when that word is directly followed by `:` or a
-   * quote, i.e. it is really a record id / function path / prefixed string
-   * (`person:1`, `fn::x()`, `r"a:1"`).
+   * Upper-cased first keyword (`'DEFINE'`, `'BEGIN'`, `'LET'`, …): the statement's first token when
+   * it is a word that is not a record id, a function path, an object key or a string prefix
+   * (`person:1`, `fn::x()`, `r"a:1"`). `''` otherwise.
    */
   keyword: string;
+  /** Keywords in it that change how the whole request runs, in source order. */
+  hazards: SurqlHazard[];
+  /** Set when the statement is `DEFINE INDEX … CONCURRENTLY`. */
+  concurrentIndex: ConcurrentIndex | undefined;
 }
 
-const TAB = 9;
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const DQUOTE = 34; // "
-const HASH = 35; // #
-const DOLLAR = 36; // $
-const SQUOTE = 39; // '
-const LPAREN = 40; // (
-const RPAREN = 41; // )
-const STAR = 42; // *
-const MINUS = 45; // -
-const DOT = 46; // .
-const SLASH = 47; // /
-const COLON = 58; // :
-const SEMI = 59; // ;
-const LBRACKET = 91; // [
-const BACKSLASH = 92; // \
-const RBRACKET = 93; // ]
-const BACKTICK = 96; // `
-const LBRACE = 123; // {
-const RBRACE = 125; // }
-const NEL = 0x85;
-const LANGLE = 0x27e8; // ⟨
-const RANGLE = 0x27e9; // ⟩
-const LINE_SEP = 0x2028;
-const PARA_SEP = 0x2029;
-const BOM = 0xfeff;
-
-/**
- * Whitespace as SurrealDB sees it (ASCII space, \t, \n, \v, \f, \r), plus a
- * byte-order mark so that a BOM at the very start is not taken for code.
- */
-function isWhitespace(c: number): boolean {
-  return c === SPACE || (c >= TAB && c <= CR) || c === BOM;
+/** What the next token may be, to tell a regex from a division and a keyword from a name. */
+const enum Expect {
+  /** After an operand: an operator or a clause keyword follows, so `/` divides. */
+  Operator,
+  /** Where an operand starts: a `/` is a regex, and a word is a name unless it starts an expression. */
+  Value,
+  /** Right after a keyword that the grammar eats: a value, or one of a few modifiers (`SELECT VALUE`). */
+  Clause,
 }
 
-function isLineTerminator(c: number): boolean {
-  return c === LF || c === CR || c === NEL || c === LINE_SEP || c === PARA_SEP;
-}
-
-function isWordStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-}
-
-function isWordChar(c: number): boolean {
-  return isWordStart(c) || (c >= 48 && c <= 57);
-}
-
-/** Words after which a `/` begins a regex literal rather than a division. */
-const REGEX_PRECEDING_KEYWORDS: ReadonlySet<string> = new Set([
-  'RETURN',
-  'WHERE',
-  'AND',
-  'OR',
-  'NOT',
-  'IS',
-  'THEN',
-  'ELSE',
+/** Words that start an expression where an operand is expected; any other word there is a name. */
+const EXPRESSION_STARTS: ReadonlySet<string> = new Set([
+  'FUNCTION',
   'IF',
-  'WHEN',
-  'ASSERT',
+  'SELECT',
+  'CREATE',
+  'EXPLAIN',
+  'UPDATE',
+  'UPSERT',
+  'DELETE',
+  'RELATE',
+  'INSERT',
+  'DEFINE',
+  'REMOVE',
+  'REBUILD',
+  'ALTER',
+  'INFO',
+  'FOR',
+  'LET',
+  'RETURN',
   'THROW',
-  'CONTAINS',
-  'CONTAINSALL',
-  'CONTAINSANY',
-  'CONTAINSNONE',
-  'CONTAINSNOT',
-  'INSIDE',
-  'ALLINSIDE',
-  'ANYINSIDE',
-  'NONEINSIDE',
-  'NOTINSIDE',
-  'OUTSIDE',
-  'INTERSECTS',
+  'SLEEP',
 ]);
 
-/** Length of the line-comment marker at `i` (`--`, `//` → 2, `#` → 1), else 0. */
-function lineCommentMarker(src: string, i: number): number {
-  const c = src.charCodeAt(i);
-  if (c === HASH) return 1;
-  if (c === MINUS || c === SLASH) return src.charCodeAt(i + 1) === c ? 2 : 0;
-  return 0;
+/** Words that start a statement only at the top level; inside a block they are names. */
+const TOP_LEVEL_STATEMENTS: ReadonlySet<string> = new Set([
+  'BEGIN',
+  'CANCEL',
+  'COMMIT',
+  'KILL',
+  'LIVE',
+  'OPTION',
+  'USE',
+  'ACCESS',
+  'SHOW',
+]);
+
+/** Statements that store or inspect rather than run: a RETURN in them ends only their own body. */
+const DEFINING_STATEMENTS: ReadonlySet<string> = new Set([
+  'DEFINE',
+  'REMOVE',
+  'ALTER',
+  'INFO',
+  'REBUILD',
+  'SLEEP',
+  ...TOP_LEVEL_STATEMENTS,
+]);
+
+/** Data statements whose every clause catches a RETURN. A SELECT catches it only in its projection. */
+const CATCHING_DATA_STATEMENTS: ReadonlySet<string> = new Set([
+  'CREATE',
+  'UPDATE',
+  'UPSERT',
+  'DELETE',
+  'RELATE',
+  'INSERT',
+]);
+
+/** SELECT clauses after which a RETURN is caught again (LIMIT and START fail the transaction instead). */
+const SELECT_CATCHING_CLAUSES: ReadonlySet<string> = new Set([
+  'SPLIT',
+  'GROUP',
+  'ORDER',
+  'LIMIT',
+  'START',
+  'FETCH',
+  'TIMEOUT',
+  'PARALLEL',
+  'TEMPFILES',
+  'EXPLAIN',
+]);
+
+const HAZARD_STATEMENTS: ReadonlySet<string> = new Set(['BEGIN', 'COMMIT', 'CANCEL', 'USE']);
+
+/** What closes a frame. */
+const CLOSE_PAREN = 41;
+const CLOSE_BRACKET = 93;
+const CLOSE_BRACE = 125;
+const TOP = -1;
+/** A closure's body: it ends at a `,`, a `;` or its parent's closer. */
+const CLOSURE = -2;
+/** A statement inside an expression (`LET $x = SELECT …`): it ends at a `;` or its parent's closer. */
+const INLINE = -3;
+
+/** One level of nesting: the top level, a bracket, a closure's body or an inline statement. */
+interface Frame {
+  closer: number;
+  /** A RETURN here ends the request, unless the statement under way catches it. */
+  propagates: boolean;
+  /** Inside the value of a top-level LET, where SELECT catches a RETURN. */
+  letValue: boolean;
+  /** The next token starts a statement. */
+  atStart: boolean;
+  /** Keyword of the statement under way in this frame ('' for an expression). */
+  statement: string;
+  /** Whether that statement, in its current clause, passes a RETURN on. */
+  passes: boolean;
+  /** `< … >` depth of a `TYPE` being read; -1 when none. */
+  typeDepth: number;
+  /** Closure parameters `| … |` being read. */
+  closureParams: boolean;
+  /** The parameters of `function(…)`, whose JavaScript body follows the `)`. */
+  javaScript: boolean;
 }
 
-/** Index of the line terminator ending a line comment whose body starts at `i` (or the input length). */
-function endOfLineComment(src: string, i: number): number {
-  const n = src.length;
-  while (i < n && !isLineTerminator(src.charCodeAt(i))) i++;
-  return i;
+function frame(closer: number, parent: Frame | undefined): Frame {
+  return {
+    closer,
+    propagates: parent ? parent.propagates && parent.passes : true,
+    letValue: parent ? parent.letValue : false,
+    atStart: true,
+    statement: '',
+    passes: true,
+    typeDepth: -1,
+    closureParams: false,
+    javaScript: false,
+  };
 }
 
-/** Index just past the `*\/` closing a block comment whose body starts at `i` (or the input length). */
-function endOfBlockComment(src: string, i: number): number {
-  const end = src.indexOf('*/', i);
-  return end < 0 ? src.length : end + 2;
+/** Starts the statement `word` in `f`; `top` when `f` is the top level of the script. */
+function startStatement(f: Frame, word: string, top: boolean): void {
+  f.atStart = false;
+  f.statement = word;
+  if (DEFINING_STATEMENTS.has(word) || CATCHING_DATA_STATEMENTS.has(word)) f.passes = false;
+  // A SELECT passes a RETURN on from its FROM and WHERE, not from its projection; inside a
+  // top-level LET's value it is evaluated where every RETURN is caught.
+  else if (word === 'SELECT') f.passes = false;
+  // A LET's value passes a RETURN on only at the top level; inside a block it takes its value.
+  else if (word === 'LET') {
+    f.passes = top;
+    if (top) f.letValue = true;
+  } else f.passes = true;
 }
-
-/** Index just past the `close` char ending a backslash-escaped literal whose body starts at `i`. */
-function endOfQuoted(src: string, i: number, close: number): number {
-  const n = src.length;
-  while (i < n) {
-    const c = src.charCodeAt(i);
-    if (c === BACKSLASH) i += 2;
-    else if (c === close) return i + 1;
-    else i++;
-  }
-  return n;
-}
-
-/** Index just past a regex literal whose body starts at `i`, or -1 if it is not closed on this line. */
-function endOfRegex(src: string, i: number): number {
-  const n = src.length;
-  while (i < n) {
-    const c = src.charCodeAt(i);
-    if (c === SLASH) return i + 1;
-    if (c === LF || c === CR) return -1;
-    if (c === BACKSLASH) {
-      const next = src.charCodeAt(i + 1);
-      if (next === LF || next === CR) return -1;
-      i += 2;
-    } else i++;
-  }
-  return -1;
-}
-
-/** Whether the word `src[start, end)` is a keyword after which a value (and thus a regex) is expected. */
-function isRegexPrecedingKeyword(src: string, start: number, end: number): boolean {
-  const before = start > 0 ? src.charCodeAt(start - 1) : -1;
-  // `$and`, `a.or`, `t:where` are names, not keywords.
-  if (before === DOLLAR || before === DOT || before === COLON) return false;
-  const len = end - start;
-  if (len < 2 || len > 12) return false;
-  return REGEX_PRECEDING_KEYWORDS.has(src.slice(start, end).toUpperCase());
-}
-
-function leadingKeyword(text: string): string {
-  if (!isWordStart(text.charCodeAt(0))) return '';
-  let end = 1;
-  while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
-  const next = text.charCodeAt(end);
-  if (next === COLON || next === SQUOTE || next === DQUOTE || next === BACKTICK || next === LANGLE) {
-    return '';
-  }
-  return text.slice(0, end).toUpperCase();
-}
-
-/** What the previous significant token was, to tell a regex `/` from a division. */
-const PREV_OPERATOR = 0; // start, operator, opening bracket, `,`, `;` …: a value is expected
-const PREV_OPERAND = 1; // literal, name, closing bracket: an operator is expected
-const PREV_WORD = 2; // bare word: a keyword (value expected) or a name (operator expected)
 
 /**
  * Splits a SurrealQL script into chunks at top-level `;`.
  *
- * Every part of the input belongs to exactly one chunk, so joining the chunks'
- * `raw` in order gives back the input. A chunk ends with its `;`; the last
- * chunk runs to the end of input (it is omitted when the input ends right
- * after a `;`). Chunks holding only whitespace/comments — including `;;` and
- * trailing comments — are returned with `empty: true`. An empty input yields
- * `[]`. Never throws.
+ * Every part of the input belongs to exactly one chunk, so joining the chunks' `raw` in order
+ * gives back the input. A chunk ends with its `;`; the last chunk runs to the end of input (it is
+ * omitted when the input ends right after a `;`). Chunks holding only whitespace and comments,
+ * including `;;` and trailing comments, are returned with `empty: true`. An empty input yields
+ * `[]`.
  */
 export function splitSurql(source: string): SurqlStatement[] {
-  const n = source.length;
   const chunks: SurqlStatement[] = [];
-
-  // Incremental line/column locator; offsets are requested in increasing order.
-  let locLine = 1;
-  let locLineStart = 0;
-  let nextNewline = source.indexOf('\n');
-  const locate = (offset: number): void => {
-    while (nextNewline >= 0 && nextNewline < offset) {
-      locLine++;
-      locLineStart = nextNewline + 1;
-      nextNewline = source.indexOf('\n', locLineStart);
-    }
-  };
+  const locate = locator(source);
+  const lexer = new SurqlLexer(source);
 
   let chunkStart = 0;
   let textStart = -1;
-  let depth = 0;
-  let prev = PREV_OPERATOR;
-  let wordStart = 0;
-  let wordEnd = 0;
+  let keyword = '';
+  let hazards: SurqlHazard[] = [];
+  // The statement's own top-level tokens, to recognise DEFINE INDEX … CONCURRENTLY.
+  let head: SurqlToken[] = [];
+  let concurrently = false;
+
+  const stack: Frame[] = [frame(TOP, undefined)];
+  const top = (): Frame => stack[stack.length - 1]!;
+  let expect: Expect = Expect.Value;
+  let prev: SurqlToken | undefined;
+  let prevWord = '';
+  /** The last word was `function`: a `(` now opens the parameters of a JavaScript function. */
+  let javaScriptNext = false;
 
   const pushChunk = (textEnd: number, chunkEnd: number): void => {
-    let text = '';
-    let offset = chunkStart;
-    if (textStart >= 0) {
-      let end = textEnd;
-      while (end > textStart && isWhitespace(source.charCodeAt(end - 1))) end--;
-      text = source.slice(textStart, end);
-      offset = textStart;
-    }
-    locate(offset);
+    const offset = textStart >= 0 ? textStart : chunkStart;
+    let end = textEnd;
+    while (end > offset && isSurqlWhitespace(source.charCodeAt(end - 1))) end--;
+    const text = textStart >= 0 ? source.slice(textStart, end) : '';
+    const { line, column } = locate(offset);
     chunks.push({
       raw: source.slice(chunkStart, chunkEnd),
       text,
       offset,
-      line: locLine,
-      column: offset - locLineStart + 1,
+      line,
+      column,
       empty: text === '',
-      keyword: leadingKeyword(text),
+      keyword,
+      hazards,
+      concurrentIndex: concurrently ? concurrentIndex(source, head) : undefined,
     });
     chunkStart = chunkEnd;
     textStart = -1;
+    keyword = '';
+    hazards = [];
+    head = [];
+    concurrently = false;
   };
 
-  let i = 0;
-  while (i < n) {
-    const c = source.charCodeAt(i);
-    if (isWhitespace(c)) {
-      i++;
-      continue;
+  for (;;) {
+    const token = lexer.next(expect !== Expect.Operator);
+    if (!token) break;
+    const c = source.charCodeAt(token.start);
+    // A closure's body and an inline statement end where their parent's expression ends.
+    for (let f = top(); ; f = top()) {
+      const ends = token.kind === 'semi' || token.kind === 'close' || (c === 44 && f.closer === CLOSURE);
+      if ((f.closer === CLOSURE || f.closer === INLINE) && ends) stack.pop();
+      else break;
     }
 
-    const marker = lineCommentMarker(source, i);
-    if (marker > 0) {
-      i = endOfLineComment(source, i + marker);
+    if (token.kind === 'semi' && stack.length === 1) {
+      pushChunk(token.start, token.end);
+      stack[0] = frame(TOP, undefined);
+      expect = Expect.Value;
+      prev = undefined;
+      prevWord = '';
       continue;
     }
-    if (c === SLASH && source.charCodeAt(i + 1) === STAR) {
-      i = endOfBlockComment(source, i + 2);
-      continue;
-    }
+    if (textStart < 0) textStart = token.start;
+    const level = stack.length === 1;
+    if (level) head.push(token);
+    const current = top();
+    const opensJavaScript = javaScriptNext && token.kind === 'open' && c === 40;
+    javaScriptNext = false;
+    let word = '';
 
-    if (c === SEMI && depth === 0) {
-      pushChunk(i, i + 1);
-      prev = PREV_OPERATOR;
-      i++;
-      continue;
-    }
-
-    if (textStart < 0) textStart = i;
-
-    if (isWordChar(c)) {
-      const start = i;
-      i++;
-      while (i < n && isWordChar(source.charCodeAt(i))) i++;
-      if (isWordStart(c)) {
-        prev = PREV_WORD;
-        wordStart = start;
-        wordEnd = i;
-      } else {
-        prev = PREV_OPERAND; // a number or duration
-      }
-      continue;
-    }
-
-    switch (c) {
-      case SQUOTE:
-      case DQUOTE:
-      case BACKTICK:
-        i = endOfQuoted(source, i + 1, c);
-        prev = PREV_OPERAND;
-        continue;
-      case LANGLE:
-        i = endOfQuoted(source, i + 1, RANGLE);
-        prev = PREV_OPERAND;
-        continue;
-      case LBRACE:
-      case LPAREN:
-      case LBRACKET:
-        depth++;
-        prev = PREV_OPERATOR;
-        break;
-      case RBRACE:
-      case RPAREN:
-      case RBRACKET:
-        if (depth > 0) depth--;
-        prev = PREV_OPERAND;
-        break;
-      case SLASH: {
-        const valueExpected =
-          prev === PREV_OPERATOR || (prev === PREV_WORD && isRegexPrecedingKeyword(source, wordStart, wordEnd));
-        const end = valueExpected ? endOfRegex(source, i + 1) : -1;
-        if (end >= 0) {
-          i = end;
-          prev = PREV_OPERAND;
-          continue;
+    switch (token.kind) {
+      case 'word': {
+        word = source.slice(token.start, token.end).toUpperCase();
+        const name = isName(source, prev, lexer.position);
+        const keywordHere = !name && (expect !== Expect.Operator || current.typeDepth >= 0);
+        if (current.atStart) {
+          const topLevel = level && TOP_LEVEL_STATEMENTS.has(word);
+          const starts = keywordHere && (topLevel || EXPRESSION_STARTS.has(word));
+          startStatement(current, starts ? word : '', level);
+          if (level) keyword = name ? '' : word;
+          if (topLevel && !name && HAZARD_STATEMENTS.has(word)) {
+            hazards.push({ keyword: word as SurqlHazard['keyword'], offset: token.start, ...locate(token.start) });
+          }
+        } else if (keywordHere && expect !== Expect.Operator && current.typeDepth < 0 && inlineStatement(word)) {
+          // `LET $x = SELECT …`, `RETURN CREATE …`: a statement inside an expression.
+          const inline = frame(INLINE, current);
+          startStatement(inline, word, false);
+          stack.push(inline);
+        } else if (!name && expect === Expect.Operator && current.statement === 'SELECT' && !current.letValue) {
+          if (word === 'FROM' || word === 'WHERE') current.passes = current.propagates;
+          else if (SELECT_CATCHING_CLAUSES.has(word)) current.passes = false;
         }
-        prev = PREV_OPERATOR; // division
+        const inner = top();
+        if (!name && word === 'RETURN' && inner.propagates && inner.passes && !(prev && isDot(source, prev))) {
+          hazards.push({ keyword: 'RETURN', offset: token.start, ...locate(token.start) });
+        }
+        if (level && !name && word === 'CONCURRENTLY') concurrently = true;
+        if (!name && word === 'FUNCTION' && expect !== Expect.Operator) javaScriptNext = true;
+
+        if (current.typeDepth === 0 && expect === Expect.Operator) {
+          // A word after a complete type is the next clause.
+          current.typeDepth = -1;
+          expect = Expect.Clause;
+        } else if (current.typeDepth >= 0) {
+          expect = Expect.Operator;
+        } else if (!name && word === 'TYPE' && expect !== Expect.Value) {
+          current.typeDepth = 0;
+          expect = Expect.Value;
+        } else if (name) {
+          expect = Expect.Operator;
+        } else if (expect === Expect.Operator) {
+          // After an operand, a word is an infix keyword or a clause: a value may follow.
+          expect = Expect.Clause;
+        } else if (EXPRESSION_STARTS.has(word) || (inner.statement === word && TOP_LEVEL_STATEMENTS.has(word))) {
+          expect = Expect.Clause;
+        } else if (expect === Expect.Clause && ((word === 'VALUE' && prevWord === 'SELECT') || word === 'ONLY')) {
+          expect = Expect.Clause;
+        } else {
+          expect = Expect.Operator;
+        }
         break;
       }
+      case 'open': {
+        current.atStart = false;
+        const opened = frame(c === 40 ? CLOSE_PAREN : c === 91 ? CLOSE_BRACKET : CLOSE_BRACE, current);
+        opened.javaScript = opensJavaScript;
+        stack.push(opened);
+        expect = Expect.Value;
+        break;
+      }
+      case 'close': {
+        current.atStart = false;
+        if (stack.length > 1) stack.pop();
+        expect = Expect.Operator;
+        if (current.javaScript) {
+          // `function(…)` is followed by its JavaScript body, read raw.
+          const body = lexer.javaScriptBody();
+          if (body && stack.length === 1) head.push(body);
+        }
+        break;
+      }
+      case 'punct':
+        current.atStart = false;
+        expect = punctuation(source, token, current, stack, lexer, expect, level ? head : undefined);
+        break;
+      case 'semi':
+        // The end of a statement inside a block or subquery.
+        Object.assign(current, { atStart: true, statement: '', passes: true, typeDepth: -1 });
+        expect = Expect.Value;
+        break;
       default:
-        // ASCII punctuation is an operator; anything else (non-ASCII) is taken as part of a name.
-        prev = c < 128 ? PREV_OPERATOR : PREV_OPERAND;
+        // strings, identifiers, numbers, regexes and JavaScript bodies are operands.
+        if (current.atStart) startStatement(current, '', level);
+        expect = Expect.Operator;
     }
-    i++;
+    prev = token;
+    prevWord = word;
   }
 
-  if (chunkStart < n) pushChunk(n, n);
+  if (chunkStart < source.length) pushChunk(source.length, source.length);
   return chunks;
+}
+
+/** Statements that change how RETURN travels when they appear inside an expression. */
+function inlineStatement(word: string): boolean {
+  return (
+    EXPRESSION_STARTS.has(word) &&
+    (word === 'SELECT' || DEFINING_STATEMENTS.has(word) || CATCHING_DATA_STATEMENTS.has(word))
+  );
+}
+
+/** What follows a punctuation token; opens closures and reads `$name` and type brackets. */
+function punctuation(
+  source: string,
+  token: SurqlToken,
+  current: Frame,
+  stack: Frame[],
+  lexer: SurqlLexer,
+  expect: Expect,
+  head: SurqlToken[] | undefined,
+): Expect {
+  const c = source.charCodeAt(token.start);
+  if (current.typeDepth >= 0) {
+    if (c === 60) current.typeDepth++;
+    else if (c === 62 && current.typeDepth > 0) {
+      current.typeDepth--;
+      return Expect.Operator;
+    } else if (c !== 124 && !(c === 44 && current.typeDepth > 0)) current.typeDepth = -1;
+    if (current.typeDepth >= 0) return Expect.Value;
+  }
+  if (c === 124) {
+    // `|`: a closure's parameters where a value is expected, and their end after them.
+    if (current.closureParams) {
+      current.closureParams = false;
+      stack.push({ ...frame(CLOSURE, current), propagates: false, atStart: false });
+      return Expect.Value;
+    }
+    if (expect !== Expect.Operator) {
+      if (source.charCodeAt(token.end) === 124) {
+        // `||` where a value is expected: a closure without parameters.
+        lexer.next(false);
+        stack.push({ ...frame(CLOSURE, current), propagates: false, atStart: false });
+      } else {
+        current.closureParams = true;
+      }
+      return Expect.Value;
+    }
+  }
+  if (c === 36) {
+    // `$name`, `` $`a b` ``, `$⟨a b⟩`: one operand.
+    if (isNameStart(source.charCodeAt(token.end))) {
+      const name = lexer.next(false);
+      if (head && name) head.push(name);
+    }
+    return Expect.Operator;
+  }
+  // `*` where a value is expected is the wildcard (`SELECT *`, `a.*`), and `..` may end a range.
+  if (c === 42 && expect !== Expect.Operator) return Expect.Operator;
+  return Expect.Value;
+}
+
+function isDot(source: string, token: SurqlToken): boolean {
+  return token.kind === 'punct' && source.charCodeAt(token.start) === 46;
 }
 
 /** Only the non-empty statements of {@link splitSurql}. */
 export function surqlStatements(source: string): SurqlStatement[] {
   return splitSurql(source).filter((chunk) => !chunk.empty);
+}
+
+/** A parameter's name: a word, or an escaped identifier. */
+function isNameStart(c: number): boolean {
+  return isWordChar(c) || c === 96 || c === 0x27e8;
+}
+
+/**
+ * A word that is a name, not a keyword: after `.`, `::`, `->` or `<-`, or followed by `:` (a record
+ * id, an object key) or `::` (a function path).
+ */
+function isName(source: string, prev: SurqlToken | undefined, after: number): boolean {
+  if (prev?.kind === 'punct') {
+    const p = source.slice(prev.start, prev.end);
+    if (p === '.' || p === '::') return true;
+    if (p === '>' && source.charCodeAt(prev.start - 1) === 45) return true; // `->`
+    if (p === '-' && source.charCodeAt(prev.start - 1) === 60) return true; // `<-`
+  }
+  let i = after;
+  while (i < source.length && isSurqlWhitespace(source.charCodeAt(i))) i++;
+  return source.charCodeAt(i) === 58;
+}
+
+/** `DEFINE INDEX [OVERWRITE | IF NOT EXISTS] name ON [TABLE] table …`: the name and table. */
+function concurrentIndex(source: string, tokens: readonly SurqlToken[]): ConcurrentIndex | undefined {
+  const words = tokens.map((t) => (t.kind === 'word' ? source.slice(t.start, t.end).toUpperCase() : ''));
+  if (words[0] !== 'DEFINE' || words[1] !== 'INDEX') return undefined;
+  let i = 2;
+  if (words[i] === 'OVERWRITE') i++;
+  else if (words[i] === 'IF' && words[i + 1] === 'NOT' && words[i + 2] === 'EXISTS') i += 3;
+  const name = tokens[i];
+  if (!name || words[i + 1] !== 'ON') return undefined;
+  i += 2;
+  if (words[i] === 'TABLE') i++;
+  const table = tokens[i];
+  if (!table) return undefined;
+  return { name: identifierText(source, name), table: identifierText(source, table) };
+}
+
+/** Line and column of an offset; lines end at `\n` only, as SurrealDB's positions count them. */
+function locator(source: string): (offset: number) => { line: number; column: number } {
+  let starts: number[] | undefined;
+  return (offset) => {
+    if (!starts) {
+      starts = [0];
+      for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    }
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  };
 }
 
 /**
@@ -384,7 +544,7 @@ export function hasLeadingDirective(source: string, directive: string): boolean 
   let i = 0;
   while (i < n) {
     const c = source.charCodeAt(i);
-    if (isWhitespace(c)) {
+    if (isSurqlWhitespace(c) || c === 0xfeff) {
       i++;
       continue;
     }
@@ -401,7 +561,7 @@ export function hasLeadingDirective(source: string, directive: string): boolean 
       i = end;
       continue;
     }
-    if (c === SLASH && source.charCodeAt(i + 1) === STAR) {
+    if (c === 47 && source.charCodeAt(i + 1) === 42) {
       i = endOfBlockComment(source, i + 2);
       continue;
     }

@@ -32,7 +32,8 @@ function lineColumnAt(source: string, offset: number): [number, number] {
   return [line, column];
 }
 
-const ASCII_WS = /^[ \t\n\v\f\r\uFEFF]/;
+// SurrealDB's whitespace (a BOM is not: only a leading one is skipped, as the file's).
+const ASCII_WS = /^[ \t\n\v\f\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/;
 
 // ---------------------------------------------------------------------------
 // A grammar of statements whose only ';' are nested or quoted
@@ -95,7 +96,9 @@ const regex = fc
       maxLength: 10,
     }),
   )
-  .map(([head, body]) => `${head} /${body}/`);
+  // A regex where the engine expects a value: after an operator or an infix keyword that follows an
+  // operand, or inside `( … )` after RETURN (a keyword where a value is expected is a name).
+  .map(([head, body]) => (head === 'RETURN' ? `(RETURN /${body}/)` : `(a ${head} /${body}/)`));
 
 const division = fc
   .tuple(fc.nat(99), fc.constantFrom(' / ', '/', ' /', '/ '), fc.nat(99))

@@ -39,6 +39,8 @@ describe('splitSurql', () => {
           column: 1,
           empty: true,
           keyword: '',
+          hazards: [],
+          concurrentIndex: undefined,
         },
       ]);
     });
@@ -205,7 +207,21 @@ describe('splitSurql', () => {
           'RETURN 6',
         ],
       ],
-      ['an unclosed regex on its line is a division', 'RETURN 1 = / 2;\nRETURN 3 /', ['RETURN 1 = / 2', 'RETURN 3 /']],
+      [
+        'a regex may span lines, as the engine reads it',
+        'RETURN 1 = / 2;\nRETURN 3 /; RETURN 4',
+        ['RETURN 1 = / 2;\nRETURN 3 /', 'RETURN 4'],
+      ],
+      [
+        'a keyword used as a name, then a division',
+        'UPDATE t SET half = outside / 2; UPDATE t SET v = value / 3; RETURN 5',
+        ['UPDATE t SET half = outside / 2', 'UPDATE t SET v = value / 3', 'RETURN 5'],
+      ],
+      [
+        'a regex after VALUE, DEFAULT or a type',
+        'DEFINE PARAM $re VALUE /a;b/; DEFINE FIELD f ON t TYPE option<string> DEFAULT /c;d/; RETURN 6',
+        ['DEFINE PARAM $re VALUE /a;b/', 'DEFINE FIELD f ON t TYPE option<string> DEFAULT /c;d/', 'RETURN 6'],
+      ],
       [
         'casts and comparisons',
         'RETURN <string> 1 < 2 > 0; RETURN <future> { 1; 2 }',
