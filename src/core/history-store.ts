@@ -1,7 +1,7 @@
 import { RecordId, Table, type QueryResponse, type Surreal } from 'surrealdb';
 import { DatabaseUnreachableError } from './errors.js';
 import { redactUrl, type ResolvedMigrationsOptions } from './options.js';
-import { isConflictOrExists, isConnectionError } from './surreal-errors.js';
+import { isConflictOrExists, isConnectionError, isNotExecuted } from './surreal-errors.js';
 
 /** Rows written per transaction by baseline, resolve and repair. */
 const WRITE_BATCH = 500;
@@ -15,16 +15,33 @@ export interface AppliedRecord {
   durationMs: number | undefined;
 }
 
-/** A no-transaction migration that failed part-way (`<table>_failed:<version>`). */
+/**
+ * A no-transaction migration that failed part-way, or is under way (`<table>_failed:<version>`).
+ *
+ * The record is written before the file's first statement and advanced before each next one, so
+ * a run that dies at any point leaves it behind: `inProgress` with `runningStatement`, the one
+ * statement that may or may not have run.
+ */
 export interface FailedRecord {
   version: number;
   name: string;
   file: string;
   checksum: string | undefined;
+  /** Statements known to have completed, from the first. */
   statementsApplied: number;
   statementCount: number;
   error: string;
   failedAt: Date | undefined;
+  /** Up or down; undefined in records written before this field existed. */
+  direction: 'up' | 'down' | undefined;
+  /** Written while the file runs; still set when the run that wrote it died. */
+  inProgress: boolean;
+  /** 1-based statement that was running when the record was last written, if any. */
+  runningStatement: number | undefined;
+  /** The process that ran it: `host pid token`. */
+  holder: string | undefined;
+  /** Set by `resolve(version, 'resume', { after })`: the next run starts after this statement. */
+  resumeAfter: number | undefined;
 }
 
 /** Everything the planner needs from the database, read in one round trip. */
@@ -40,6 +57,24 @@ export interface HistoryEntry {
   checksum: string;
 }
 
+/** What the in-progress record of a no-transaction file says at one point of its run. */
+export interface ProgressEntry {
+  version: number;
+  name: string;
+  file: string;
+  checksum: string;
+  direction: 'up' | 'down';
+  statementCount: number;
+  /** Statements completed so far. */
+  completed: number;
+  /** The lock owner's token and a readable `host pid token`. */
+  token: string;
+  holder: string;
+}
+
+/** The lease is no longer this process's: a write guarded by it was refused. */
+export const LEASE_LOST = 'sbl-migrations: the migration lock lease is no longer held by this process';
+
 /**
  * The `_sbl_migrations` table (and its `_failed` sibling). Every value is a bound parameter; only
  * the table names, validated as identifiers when the options were resolved, appear in DDL.
@@ -53,6 +88,7 @@ export class HistoryStore {
   readonly #failed: Table;
   readonly #ddl: string;
   readonly #where: string;
+  readonly #lock: RecordId;
   #defined = false;
 
   constructor(db: Surreal, options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable' | 'url'>) {
@@ -60,6 +96,7 @@ export class HistoryStore {
     this.#where = options.url === undefined ? 'the database of the given client' : redactUrl(options.url);
     this.#history = new Table(options.table);
     this.#failed = new Table(options.failedTable);
+    this.#lock = new RecordId(options.lockTable, 'lock');
     this.#ddl = [options.table, options.failedTable, options.lockTable]
       .map((name) => `DEFINE TABLE IF NOT EXISTS ${name} SCHEMALESS;`)
       .join(' ');
@@ -89,7 +126,8 @@ export class HistoryStore {
       // Named fields rather than *: decoding each row's record id is a good part of the cost.
       .query(
         'SELECT version, name, checksum, applied_at, duration_ms FROM $history; ' +
-          'SELECT version, name, file, checksum, statements_applied, statement_count, error, failed_at FROM $failed',
+          'SELECT version, name, file, checksum, statements_applied, statement_count, error, failed_at, ' +
+          'direction, in_progress, running_statement, holder, resume_after FROM $failed',
         {
           history: this.#history,
           failed: this.#failed,
@@ -129,16 +167,18 @@ export class HistoryStore {
    * the `__sbl_` prefix to stay out of the way of the script's own variables; `$__sbl_started` is
    * set by the runner at the start of the transaction.
    */
-  recordStatement(entry: HistoryEntry): { sql: string; vars: Record<string, unknown> } {
+  recordStatement(entry: HistoryEntry & { appliedBy: string }): { sql: string; vars: Record<string, unknown> } {
     return {
       sql:
         'CREATE $__sbl_id CONTENT { version: $__sbl_version, name: $__sbl_name, checksum: $__sbl_checksum, ' +
-        'applied_at: time::now(), duration_ms: duration::millis(time::now() - $__sbl_started) }',
+        'applied_at: time::now(), duration_ms: duration::millis(time::now() - $__sbl_started), ' +
+        'applied_by: $__sbl_by } RETURN version, applied_by',
       vars: {
         __sbl_id: this.recordId(entry.version),
         __sbl_version: entry.version,
         __sbl_name: entry.name,
         __sbl_checksum: entry.checksum,
+        __sbl_by: entry.appliedBy,
       },
     };
   }
@@ -147,6 +187,79 @@ export class HistoryStore {
   deleteStatement(version: number): { sql: string; vars: Record<string, unknown> } {
     // RETURN BEFORE: the runner checks the answer to know the request reached this statement.
     return { sql: 'DELETE $__sbl_id RETURN BEFORE', vars: { __sbl_id: this.recordId(version) } };
+  }
+
+  /**
+   * Who wrote a version's history row (`applied_by`, the lock token of the process that applied
+   * it): `null` when there is no row, `''` when the row does not say.
+   */
+  async appliedBy(version: number): Promise<string | null> {
+    const [row] = await this.#db
+      .query('SELECT VALUE applied_by FROM $history WHERE version = $version', {
+        history: this.#history,
+        version,
+      })
+      .responses()
+      .catch((error: unknown) => this.#unreachable(error));
+    const values = rowsOrEmpty<unknown>(row);
+    if (values.length === 0) return null;
+    return values.map((v) => (typeof v === 'string' ? v : '')).find((v) => v !== '') ?? '';
+  }
+
+  /**
+   * Writes the in-progress record of a no-transaction file, only while `entry.token` holds the
+   * lease: this is the holder's check, at the database, before each statement. Rejects with
+   * {@link LEASE_LOST} in its message when the lease is another's.
+   */
+  async recordProgress(entry: ProgressEntry): Promise<void> {
+    await this.ensureDefined();
+    const [, guard, write] = await this.#db
+      .query(
+        'BEGIN TRANSACTION; ' +
+          'IF (SELECT VALUE owner.token FROM ONLY $__sbl_lock) != $__sbl_token { THROW $__sbl_lost }; ' +
+          'UPSERT $id CONTENT { version: $row.version, name: $row.name, file: $row.file, checksum: $row.checksum, ' +
+          'direction: $row.direction, statements_applied: $row.completed, statement_count: $row.statementCount, ' +
+          'running_statement: $running, in_progress: true, holder: $row.holder, error: NONE, ' +
+          'failed_at: NONE, updated_at: time::now() }; ' +
+          'COMMIT TRANSACTION;',
+        {
+          __sbl_lock: this.#lock,
+          __sbl_token: entry.token,
+          __sbl_lost: LEASE_LOST,
+          id: this.failedRecordId(entry.version),
+          row: entry,
+          running: entry.completed < entry.statementCount ? entry.completed + 1 : null,
+        },
+      )
+      .responses();
+    for (const response of [guard, write]) {
+      if (response && !response.success && !isNotExecuted(response.error)) throw response.error;
+    }
+  }
+
+  /**
+   * After the last statement of a no-transaction file: the history row written (up) or deleted
+   * (down), and the in-progress record gone, in one transaction.
+   */
+  async completeProgress(
+    version: number,
+    bookkeeping: { sql: string; vars: Record<string, unknown> },
+    began: Date,
+  ): Promise<QueryResponse[]> {
+    return this.#db
+      .query(
+        `BEGIN TRANSACTION; LET $__sbl_started = $__sbl_began; ${bookkeeping.sql}; DELETE $__sbl_failed; COMMIT TRANSACTION;`,
+        { ...bookkeeping.vars, __sbl_began: began, __sbl_failed: this.failedRecordId(version) },
+      )
+      .responses();
+  }
+
+  /** Marks a record resumable after statement `after` (an operator's `resolve … resume`). */
+  async recordResume(version: number, after: number): Promise<void> {
+    await this.#db.query(
+      'UPDATE $id SET in_progress = false, running_statement = NONE, resume_after = $after, updated_at = time::now()',
+      { id: this.failedRecordId(version), after },
+    );
   }
 
   /**
@@ -196,14 +309,28 @@ export class HistoryStore {
     }
   }
 
-  /** Records a failed no-transaction attempt. */
-  async recordFailed(record: Omit<FailedRecord, 'failedAt'>): Promise<void> {
+  /** Records a failed no-transaction attempt (it replaces the in-progress record). */
+  async recordFailed(
+    record: Pick<
+      FailedRecord,
+      'version' | 'name' | 'file' | 'checksum' | 'statementsApplied' | 'statementCount' | 'error' | 'direction'
+    > & { holder?: string },
+  ): Promise<void> {
     await this.ensureDefined();
     await this.#db.query(
       'UPSERT $id CONTENT { version: $row.version, name: $row.name, file: $row.file, checksum: $row.checksum, ' +
-        'statements_applied: $row.statementsApplied, statement_count: $row.statementCount, error: $row.error, ' +
-        'failed_at: time::now() }',
-      { id: this.failedRecordId(record.version), row: { ...record, checksum: record.checksum ?? null } },
+        'direction: $row.direction, statements_applied: $row.statementsApplied, ' +
+        'statement_count: $row.statementCount, error: $row.error, in_progress: false, holder: $row.holder, ' +
+        'failed_at: time::now(), updated_at: time::now() }',
+      {
+        id: this.failedRecordId(record.version),
+        row: {
+          ...record,
+          checksum: record.checksum ?? null,
+          holder: record.holder ?? null,
+          direction: record.direction ?? null,
+        },
+      },
     );
   }
 
@@ -257,5 +384,10 @@ function toFailedRecord(row: Record<string, unknown>): FailedRecord {
     statementCount: Number(row.statement_count ?? 0),
     error: String(row.error ?? ''),
     failedAt: toDate(row.failed_at),
+    direction: row.direction === 'up' || row.direction === 'down' ? row.direction : undefined,
+    inProgress: row.in_progress === true,
+    runningStatement: typeof row.running_statement === 'number' ? row.running_statement : undefined,
+    holder: optionalString(row.holder),
+    resumeAfter: typeof row.resume_after === 'number' ? row.resume_after : undefined,
   };
 }

@@ -324,13 +324,21 @@ export class MigrationManager {
   }
 
   /**
-   * Settles a migration that failed part-way outside a transaction, once an operator has fixed the
-   * database by hand: `'applied'` records it as applied; `'rolled-back'` records it as not applied.
+   * Settles a no-transaction migration that failed or stopped part-way, once an operator has
+   * checked the database: `'applied'` records it as applied; `'rolled-back'` records it as not
+   * applied; `'resume'` with `{ after: n }` says that statements 1 to n took effect, and the next
+   * run carries on with statement n + 1.
    */
-  async resolve(version: number, outcome: 'applied' | 'rolled-back'): Promise<void> {
+  async resolve(
+    version: number,
+    outcome: 'applied' | 'rolled-back' | 'resume',
+    options: { after?: number } = {},
+  ): Promise<void> {
     requireVersion(version, 'version');
-    if (outcome !== 'applied' && outcome !== 'rolled-back') {
-      throw new MigrationArgumentError(`resolve: outcome must be 'applied' or 'rolled-back', got ${String(outcome)}.`);
+    if (outcome !== 'applied' && outcome !== 'rolled-back' && outcome !== 'resume') {
+      throw new MigrationArgumentError(
+        `resolve: outcome must be 'applied', 'rolled-back' or 'resume', got ${String(outcome)}.`,
+      );
     }
     await this.runner.exclusive(async () => {
       const state = await this.runner.readState();
@@ -342,7 +350,19 @@ export class MigrationManager {
           }.`,
         );
       }
-      if (outcome === 'applied') {
+      if (outcome === 'resume') {
+        const after = options.after;
+        const low = failed.statementsApplied;
+        const high = Math.min(failed.statementCount, failed.statementsApplied + 1);
+        if (after === undefined || !Number.isSafeInteger(after) || after < low || after > high) {
+          throw new MigrationArgumentError(
+            `resolve: resume needs { after: n } with n the last statement that took effect: ${low}` +
+              (high > low ? ` or ${high} (statement ${high} may or may not have run)` : '') +
+              `, got ${String(after)}.`,
+          );
+        }
+        await this.#history.recordResume(version, after);
+      } else if (outcome === 'applied') {
         const file = this.#up.find((m) => m.version === version);
         await this.#history.recordApplied(
           [{ version, name: file?.name ?? failed.name, checksum: file?.checksum ?? failed.checksum ?? '' }],

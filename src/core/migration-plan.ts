@@ -1,6 +1,7 @@
 import {
   ChecksumMismatchError,
   FailedMigrationPendingError,
+  MigrationError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
   type ChecksumMismatch,
@@ -8,12 +9,18 @@ import {
 import type { AppliedRecord, FailedRecord, HistorySnapshot } from './history-store.js';
 import type { MigrationFile } from './migration-files.js';
 import type { ResolvedMigrationsOptions } from './options.js';
+import { surqlStatements } from './surql-splitter.js';
 
 /** The discovered scripts compared with the history. Pure data; computing it touches nothing. */
 export interface MigrationState {
   applied: AppliedRecord[];
   failed: FailedRecord[];
-  /** Discovered up scripts not applied, by version. */
+  /** No-transaction runs whose in-progress record is still there, with their file when it exists. */
+  interrupted: { record: FailedRecord; file: MigrationFile | undefined }[];
+  /**
+   * Discovered up scripts not applied, by version. A version whose in-progress record stands is
+   * pending (it is not applied); one whose failed record an operator has not settled is not.
+   */
   pending: MigrationFile[];
   /** Highest applied version; 0 when nothing is applied. */
   currentVersion: number;
@@ -36,7 +43,10 @@ export interface MigrationState {
 export function computeState(up: readonly MigrationFile[], history: HistorySnapshot): MigrationState {
   const files = new Map(up.map((m) => [m.version, m]));
   const appliedVersions = new Set(history.applied.map((r) => r.version));
-  const failedVersions = new Set(history.failed.map((r) => r.version));
+  // Settled by nobody yet: a failed attempt. In progress, or resumable, the version is still to do.
+  const failedVersions = new Set(
+    history.failed.filter((r) => !r.inProgress && r.resumeAfter === undefined).map((r) => r.version),
+  );
   const currentVersion = history.applied.reduce((max, r) => Math.max(max, r.version), 0);
   const pending = up.filter((m) => !appliedVersions.has(m.version) && !failedVersions.has(m.version));
   const drifted: ChecksumMismatch[] = [];
@@ -61,6 +71,9 @@ export function computeState(up: readonly MigrationFile[], history: HistorySnaps
   return {
     applied: history.applied,
     failed: history.failed,
+    interrupted: history.failed
+      .filter((r) => r.inProgress)
+      .map((record) => ({ record, file: files.get(record.version) })),
     pending,
     currentVersion,
     drifted,
@@ -84,10 +97,15 @@ export interface StateProblems {
 export function findProblems(
   state: MigrationState,
   options: Pick<ResolvedMigrationsOptions, 'validateChecksums' | 'allowMissing' | 'allowOutOfOrder'>,
+  context: { lockHeld?: boolean } = {},
 ): StateProblems {
   const errors: Error[] = [];
   const warnings: string[] = [];
-  if (state.failed.length > 0) errors.push(new FailedMigrationPendingError(state.failed));
+  // Held by this process, the lock says that the run that wrote an in-progress record is gone;
+  // before that, the run may still be going on, and the lock wait decides.
+  if (context.lockHeld) errors.push(...state.interrupted.map(({ record, file }) => interruptedError(record, file)));
+  const settled = state.failed.filter((r) => !r.inProgress && r.resumeAfter === undefined);
+  if (settled.length > 0) errors.push(new FailedMigrationPendingError(settled));
   if (state.drifted.length > 0) {
     if (options.validateChecksums) errors.push(new ChecksumMismatchError(state.drifted));
     else warnings.push(new ChecksumMismatchError(state.drifted).message);
@@ -115,4 +133,36 @@ export function findProblems(
     );
   }
   return { errors, warnings };
+}
+
+/**
+ * A no-transaction run stopped part-way and left its in-progress record: nothing runs it again
+ * until an operator says how far it got.
+ */
+export function interruptedError(record: FailedRecord, file: MigrationFile | undefined): MigrationError {
+  const running = record.runningStatement;
+  const statement = running === undefined || !file ? undefined : surqlStatements(file.text)[running - 1];
+  const done = record.statementsApplied;
+  const total = record.statementCount;
+  const completed =
+    done === 0 ? 'no statement completed' : done === 1 ? 'statement 1 completed' : `statements 1-${done} completed`;
+  return new MigrationError(
+    {
+      version: record.version,
+      name: record.name,
+      file: record.file,
+      direction: record.direction ?? 'up',
+      statement: statement?.text,
+      line: statement?.line,
+      column: statement?.column,
+      reason:
+        `a run of this no-transaction file${record.holder ? ` by ${record.holder}` : ''} stopped part-way: ` +
+        `${completed} of ${total}` +
+        (running === undefined ? '' : `, and statement ${running} may or may not have run`),
+    },
+    `Nothing was run again. Check the database${running === undefined ? '' : ` for the effect of statement ${running}`}, ` +
+      `then call manager.resolve(${record.version}, 'resume', { after: ${done} }) (or { after: ${running ?? done} } if ` +
+      `it took effect) to run the rest, or resolve it as 'applied' or 'rolled-back' (CLI: surreal-migrate resolve ` +
+      `${record.version} --resume-after <n> | --applied | --rolled-back).`,
+  );
 }

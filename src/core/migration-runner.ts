@@ -5,15 +5,18 @@ import {
   MigrationLockError,
   MigrationsStoppedError,
   MissingDownMigrationError,
+  type LockHolder,
   type MigrationDirection,
   type MigrationFailureContext,
 } from './errors.js';
-import type { HistoryStore } from './history-store.js';
+import { LEASE_LOST, type FailedRecord, type HistoryStore } from './history-store.js';
 import type { MigrationEvents } from './migration-events.js';
 import type { MigrationFile } from './migration-files.js';
 import type { MigrationLock } from './migration-lock.js';
 import { computeState, findProblems, type MigrationState } from './migration-plan.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
+import { readVerdict, transactionalRequest } from './request-layout.js';
+import { findRefusal } from './script-policy.js';
 import { errorLocation, isConflictOrExists, isNotExecuted, isRetryableConflict } from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
 
@@ -60,6 +63,9 @@ export class MigrationRunner {
   readonly #ctx: RunnerContext;
   #stopRequested = false;
   #active: Promise<unknown> = Promise.resolve();
+  #convention: Promise<boolean> | undefined;
+  /** The failed and in-progress records as read under the lock, by version. */
+  #failedRecords = new Map<number, FailedRecord>();
 
   constructor(context: RunnerContext) {
     this.#ctx = context;
@@ -116,7 +122,8 @@ export class MigrationRunner {
         async () => select(await this.#readVersionsState()).length,
         async () => {
           const current = await this.readState();
-          this.#check(current, false);
+          this.#check(current, false, true);
+          this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
           const selected = select(current);
           const results: MigrationResult[] = [];
           for (const migration of selected) {
@@ -144,6 +151,7 @@ export class MigrationRunner {
         async () => select(await this.#readVersionsState()).length,
         async () => {
           const current = await this.readState();
+          this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
           const steps = this.#downPlan(current, select(current));
           const results: MigrationResult[] = [];
           for (const step of steps) {
@@ -232,7 +240,7 @@ export class MigrationRunner {
     let index = 0;
     for (const migration of migrations) {
       const statements = surqlStatements(migration.text);
-      refuseStatements(migration, 'up', statements);
+      refuse(migration, 'up', statements);
       spans.push({ migration, statements, firstLine: line, firstIndex: index });
       parts.push(`${migration.text}\n;`);
       line += migration.text.split('\n').length + 1;
@@ -247,26 +255,22 @@ export class MigrationRunner {
       const span = [...spans].reverse().find((s) => at && at.line >= s.firstLine) ?? spans[0]!;
       throw requestError(span.migration, 'up', error, span.firstLine - 1);
     }
-    const failure = locateFailure(responses, index, true);
-    if (!failure) {
-      const expected = index + ((await this.#serverAnswersTransactions()) ? 2 : 0);
-      if (responses.length >= expected) return;
-      // A RETURN in a block ended the request: what followed it was never verified.
-      const ran = responses.length - (expected - index);
-      const span = [...spans].reverse().find((s) => ran >= s.firstIndex) ?? spans[0]!;
-      const statement = span.statements[ran - span.firstIndex - 1];
-      throw scriptError(span.migration, 'up', {
-        statement: statement?.text,
-        line: statement?.line,
-        column: statement?.column,
-        reason:
-          'the dry run ended early here: a RETURN outside a function or a (subquery) ends the whole request, ' +
-          'so the statements after it were never run',
-      });
+    // A failed transaction: the failing statement carries the real error, CANCEL gets no answer.
+    const head = (await this.#answersTransactions()) ? 1 : 0;
+    const failed = responses.findIndex((r) => !r.success && !isNotExecuted(r.error));
+    if (failed < 0) return;
+    const error = (responses[failed] as Extract<QueryResponse, { success: false }>).error;
+    const at = failed - head;
+    const span = [...spans].reverse().find((s) => at >= s.firstIndex) ?? spans[0]!;
+    if (responses.length - head === index) {
+      throw statementError(span.migration, 'up', error, span.statements[at - span.firstIndex]);
     }
-    const span = [...spans].reverse().find((s) => failure.index >= s.firstIndex);
-    if (!span) throw failure.error;
-    throw statementError(span.migration, 'up', failure.error, span.statements[failure.index - span.firstIndex]);
+    throw scriptError(span.migration, 'up', {
+      reason:
+        `${error.message} (statement ${at + 1} of the dry run as SurrealDB counts them; this tool's splitter ` +
+        `counted ${index}, so the migration named may be wrong)`,
+      cause: error,
+    });
   }
 
   /**
@@ -319,8 +323,9 @@ export class MigrationRunner {
     return promise;
   }
 
-  #check(state: MigrationState, logWarnings: boolean): void {
-    const { errors, warnings } = findProblems(state, this.#ctx.options);
+  /** `lockHeld`: an in-progress record found now was left by a run that is gone. */
+  #check(state: MigrationState, logWarnings: boolean, lockHeld = false): void {
+    const { errors, warnings } = findProblems(state, this.#ctx.options, { lockHeld });
     if (logWarnings) warnings.forEach((w) => this.#ctx.logger.warn(w));
     if (errors[0]) throw errors[0];
   }
@@ -361,20 +366,30 @@ export class MigrationRunner {
   }
 
   /**
-   * `BEGIN; LET $__sbl_started = time::now();\n<script>\n;\n<history statement>; COMMIT;` as one
-   * request. The prefix is one line, so line N of the request is line N - 1 of the file.
-   * Returns true when another replica had already applied the version (up only).
+   * One request, `BEGIN; LET …; <script>; <history statement>; COMMIT` (see `request-layout.ts`),
+   * read by the places of its answers counted from the end. Returns true when another replica had
+   * already applied the version (up only).
    */
   async #runTransactional(script: MigrationFile, direction: MigrationDirection, version: number): Promise<boolean> {
-    const { db, history } = this.#ctx;
+    const { db, history, lock } = this.#ctx;
     const statements = surqlStatements(script.text);
-    refuseStatements(script, direction, statements);
+    refuse(script, direction, statements);
     const bookkeeping =
       direction === 'up'
-        ? history.recordStatement({ version, name: script.name, checksum: script.checksum })
+        ? history.recordStatement({
+            version,
+            name: script.name,
+            checksum: script.checksum,
+            appliedBy: lock.owner.token,
+          })
         : history.deleteStatement(version);
-    const sql = `BEGIN TRANSACTION; LET $__sbl_started = time::now();\n${script.text}\n;\n${bookkeeping.sql};\nCOMMIT TRANSACTION;`;
-    const innerCount = statements.length + 2;
+    const sql = transactionalRequest(script.text, bookkeeping.sql);
+    const answersTransaction = await this.#answersTransactions();
+    const isHistoryRow = (response: QueryResponse) => {
+      if (!response.success) return false;
+      const rows = Array.isArray(response.result) ? (response.result as { version?: unknown }[]) : [];
+      return rows.some((row) => Number(row?.version) === version);
+    };
 
     for (let attempt = 0; ; attempt++) {
       let responses: QueryResponse[];
@@ -382,98 +397,168 @@ export class MigrationRunner {
         responses = await db.query(sql, bookkeeping.vars).responses();
       } catch (error) {
         if (errorLocation(error)) throw requestError(script, direction, error, 1);
-        // No answer (a dropped connection, a conflict reported for the whole request): the
-        // transaction may or may not have committed. The history says which.
-        const applied = await this.#isApplied(version).catch(() => undefined);
-        if (applied !== undefined && applied === (direction === 'up')) return direction === 'up';
-        if (applied !== undefined && isRetryableConflict(error) && attempt < CONFLICT_RETRIES) continue;
+        // No readable answer (a dropped connection, a value the client cannot decode, a conflict
+        // reported for the whole request): the transaction may or may not have committed. The
+        // history row, and who wrote it, say which.
+        const by = await this.#ctx.history.appliedBy(version).catch(() => undefined);
+        const mine = lock.owner.token;
+        if (direction === 'up' && by !== undefined && by !== null) {
+          if (by === mine) {
+            this.#ctx.logger.warn(
+              `Migration ${version} committed, but its answers could not be read: ${messageOf(error)}`,
+            );
+            return false;
+          }
+          if (by !== '') return true;
+        }
+        if (direction === 'down' && by === null) return false;
+        if (by !== undefined && isRetryableConflict(error) && attempt < CONFLICT_RETRIES) continue;
         throw requestError(
           script,
           direction,
           error,
           1,
           undefined,
-          applied === undefined
-            ? `The request got no answer, and the history could not be read: check \`surreal-migrate status\` before running it again.`
-            : undefined,
+          by === undefined
+            ? 'The request got no readable answer, and the history could not be read: whether it committed is ' +
+                `unknown. Check \`surreal-migrate status\` before running it again.`
+            : `The request got no readable answer, and the history shows it did not commit: nothing of this ` +
+                `${direction === 'up' ? 'migration' : 'rollback'} was applied.`,
         );
       }
-      const failure = locateFailure(responses, innerCount);
-      if (!failure) {
-        if (bookkeepingAnswered(responses, innerCount, version)) return false;
-        // The request ended before its history statement: a RETURN at the top level of a block
-        // ends the whole request, and SurrealDB then commits what ran before it.
-        return this.#recordPartial(script, direction, statements, responses);
-      }
-      if (direction === 'up' && (failure.index === innerCount - 1 || isConflictOrExists(failure.error))) {
-        // The history record's fixed id is the fence: a second apply of the same version fails
-        // its commit and keeps nothing. Read the history to tell "applied by another" from a
-        // real failure.
-        if (await this.#isApplied(version)) return true;
-        if (isRetryableConflict(failure.error) && failure.index !== innerCount - 1 && attempt < CONFLICT_RETRIES) {
-          continue;
+      const verdict = readVerdict(responses, answersTransaction, isHistoryRow);
+      switch (verdict.outcome) {
+        case 'committed':
+          if (verdict.scriptAnswers !== statements.length) this.#warnCount(script, verdict.scriptAnswers, statements);
+          return false;
+        case 'ended-early':
+          return this.#recordEndedEarly(script, direction, statements, verdict.ran);
+        case 'failed-at-history':
+          // The history record's fixed id is the fence: a second apply of the same version fails its
+          // commit and keeps nothing. Who wrote the row tells "applied by another" from a failure.
+          if (direction === 'up') {
+            const by = await this.#ctx.history.appliedBy(version);
+            if (by !== null && by !== lock.owner.token) return true;
+            if (isRetryableConflict(verdict.error) && attempt < CONFLICT_RETRIES) continue;
+          }
+          throw scriptError(
+            script,
+            direction,
+            {
+              reason: `the history table ${this.#ctx.options.table} refused the ${direction === 'up' ? 'new row' : 'deletion'}: ${verdict.error.message}`,
+              cause: verdict.error,
+            },
+            `Nothing of this ${direction === 'up' ? 'migration' : 'rollback'} was applied. The script ran, but its ` +
+              `history statement failed: check the history table's definition (\`INFO FOR TABLE ${this.#ctx.options.table}\`).`,
+          );
+        case 'failed-in-script': {
+          if (direction === 'up' && isConflictOrExists(verdict.error)) {
+            const by = await this.#ctx.history.appliedBy(version);
+            if (by !== null && by !== lock.owner.token) return true;
+            if (isRetryableConflict(verdict.error) && attempt < CONFLICT_RETRIES) continue;
+          }
+          const agree = verdict.scriptAnswers === statements.length;
+          if (agree) throw statementError(script, direction, verdict.error, statements[verdict.index]);
+          throw scriptError(script, direction, {
+            reason:
+              `${verdict.error.message} (statement ${verdict.index + 1} as SurrealDB counts them; ` +
+              `this tool's splitter counted ${statements.length}, so it does not name the statement)`,
+            cause: verdict.error,
+          });
         }
       }
-      throw statementError(script, direction, failure.error, statements[failure.index - 1]);
     }
   }
 
-  /**
-   * The request ended early and committed part of the script without its bookkeeping: record it
-   * as failed, so start-up refuses until an operator resolves it, and say so.
-   */
-  async #recordPartial(
-    script: MigrationFile,
-    direction: MigrationDirection,
-    statements: readonly SurqlStatement[],
-    responses: readonly QueryResponse[],
-  ): Promise<never> {
-    // Answered: BEGIN and COMMIT (SurrealDB 3 only), our LET, and the script's statements up to the
-    // one that ended the request. The count is short, so it cannot tell the server's version.
-    const answersTransaction = await this.#serverAnswersTransactions();
-    const ran = Math.max(0, Math.min(statements.length, responses.length - (answersTransaction ? 2 : 0) - 1));
-    const last = statements[ran - 1];
-    const reason =
-      'the request ended early, before its history statement: a RETURN outside a function or a ' +
-      '(subquery) ends the whole request, and SurrealDB commits the statements before it';
-    await this.#recordFailed(script, direction, ran, statements.length, reason);
-    throw scriptError(
-      script,
-      direction,
-      {
-        statement: last?.text,
-        line: last?.line,
-        column: last?.column,
-        reason,
-      },
-      `SurrealDB committed what ran: ${appliedSoFar(ran, statements.length)}. Remove the RETURN, fix the ` +
-        `database by hand, then call manager.resolve(${script.version}, 'applied' | 'rolled-back').`,
+  #warnCount(script: MigrationFile, answered: number, statements: readonly SurqlStatement[]): void {
+    this.#ctx.logger.warn(
+      `Migration ${script.version} (${script.file}) committed with its history row, but SurrealDB answered ` +
+        `${answered} statement(s) where this tool counted ${statements.length}. Please report the file: ` +
+        `messages about it may name the wrong statement.`,
     );
   }
 
   /**
-   * A `-- migrate:no-transaction` file: each statement is its own request. If one fails, the
-   * attempt is recorded in `<table>_failed` and start-up refuses until an operator resolves it.
+   * A request that ended before its history statement (a RETURN the refusal did not foresee): the
+   * engine committed part of the script without its bookkeeping. Record it as failed, so start-up
+   * refuses until an operator resolves it, and say so.
+   */
+  async #recordEndedEarly(
+    script: MigrationFile,
+    direction: MigrationDirection,
+    statements: readonly SurqlStatement[],
+    ran: number,
+  ): Promise<never> {
+    const known = ran <= statements.length;
+    const last = known ? statements[ran - 1] : undefined;
+    const reason =
+      'the request ended before its history statement: SurrealDB skipped the rest of the transaction after a ' +
+      'RETURN and committed the statements before it';
+    await this.#recordFailed(script, direction, ran, statements.length, reason);
+    throw scriptError(
+      script,
+      direction,
+      { statement: last?.text, line: last?.line, column: last?.column, reason },
+      `SurrealDB committed what ran: ${appliedSoFar(ran, statements.length)}. Remove the RETURN, fix the ` +
+        `database by hand, then ${resolveAdvice(script.version)}.`,
+    );
+  }
+
+  /**
+   * A `-- migrate:no-transaction` file: each statement is its own request. Before the first and
+   * before each next one, the in-progress record says how far it got, written only while this
+   * process holds the lease; so a run that dies at any point leaves it behind, and the next run
+   * never starts the file again on its own.
    */
   async #runStatementByStatement(script: MigrationFile, direction: MigrationDirection): Promise<boolean> {
-    const { db, history } = this.#ctx;
+    const { db, history, lock } = this.#ctx;
     const statements = surqlStatements(script.text);
-    refuseStatements(script, direction, statements);
-    const started = Date.now();
-    for (const [index, statement] of statements.entries()) {
+    refuse(script, direction, statements);
+    await this.#parseCheck(script, direction);
+    const resumeAfter = this.#resumePoint(script, direction);
+    const started = new Date();
+    const progress = (completed: number) =>
+      history.recordProgress({
+        version: script.version,
+        name: script.name,
+        file: script.file,
+        checksum: script.checksum,
+        direction,
+        statementCount: statements.length,
+        completed,
+        token: lock.owner.token,
+        holder: holderLabel(lock.owner),
+      });
+    for (let index = resumeAfter; index < statements.length; index++) {
+      const statement = statements[index]!;
       this.#ensureLeaseHeld(script);
+      try {
+        await progress(index);
+      } catch (error) {
+        throw this.#progressError(script, error, index);
+      }
       let failure: Error | undefined;
       let located: MigrationError | undefined;
+      let unknown = false;
       try {
-        const [response] = await db.query(statement.text).responses();
-        if (response && !response.success) failure = response.error;
+        const responses = await db.query(statement.text).responses();
+        if (responses.length !== 1) {
+          failure = new Error(
+            `SurrealDB answered ${responses.length} statements for what this tool counted as one; it stopped ` +
+              'rather than guess what ran',
+          );
+          unknown = true;
+        } else if (!responses[0]!.success) failure = responses[0]!.error;
       } catch (error) {
         located = requestError(script, direction, error, 0, statement);
         failure = error as Error;
+        // A parse error rejects the request before it runs; anything else came after it ran, or not.
+        unknown = !errorLocation(error);
       }
       if (!failure) continue;
       const reason = located?.reason ?? failure.message;
-      await this.#recordFailed(script, direction, index, statements.length, reason);
+      const completed = index;
+      await this.#recordFailed(script, direction, completed, statements.length, reason);
       throw scriptError(
         script,
         direction,
@@ -484,29 +569,33 @@ export class MigrationRunner {
           reason,
           cause: failure,
         },
-        `This file runs outside a transaction: ${appliedSoFar(index, statements.length)}. Fix the ` +
-          `database by hand, then call manager.resolve(${script.version}, 'applied' | ` +
-          `'rolled-back') (CLI: surreal-migrate resolve ${script.version} --applied|--rolled-back).`,
+        `This file runs outside a transaction: ${appliedSoFar(completed, statements.length)}` +
+          (unknown ? `, and statement ${index + 1} may or may not have run` : '') +
+          `. Fix the database by hand, then ${resolveAdvice(script.version)}.`,
       );
     }
     const bookkeeping =
       direction === 'up'
-        ? history.recordStatement({ version: script.version, name: script.name, checksum: script.checksum })
+        ? history.recordStatement({
+            version: script.version,
+            name: script.name,
+            checksum: script.checksum,
+            appliedBy: lock.owner.token,
+          })
         : history.deleteStatement(script.version);
     let failure: Error | undefined;
     try {
-      const [response] = await db
-        .query(`LET $__sbl_started = $__sbl_began; ${bookkeeping.sql}`, {
-          ...bookkeeping.vars,
-          __sbl_began: new Date(started),
-        })
-        .responses(1);
-      if (response && !response.success) failure = response.error;
+      const responses = await history.completeProgress(script.version, bookkeeping, started);
+      failure = responses.map((r) => (r.success ? undefined : r.error)).find((e) => e && !isNotExecuted(e));
+      failure ??= responses.map((r) => (r.success ? undefined : r.error)).find((e) => e);
     } catch (error) {
       failure = error as Error;
     }
     if (!failure) return false;
-    if (direction === 'up' && isConflictOrExists(failure) && (await this.#isApplied(script.version))) return true;
+    if (direction === 'up' && isConflictOrExists(failure)) {
+      const by = await history.appliedBy(script.version).catch(() => undefined);
+      if (by !== undefined && by !== null && by !== lock.owner.token) return true;
+    }
     // Every statement ran, but the history does not say so: the operator must settle it.
     const reason = `every statement ran, but the history could not be updated: ${failure.message}`;
     await this.#recordFailed(script, direction, statements.length, statements.length, reason);
@@ -514,7 +603,59 @@ export class MigrationRunner {
       script,
       direction,
       { reason, cause: failure },
-      `Check the database, then call manager.resolve(${script.version}, 'applied' | 'rolled-back').`,
+      `Check the database, then ${resolveAdvice(script.version)}.`,
+    );
+  }
+
+  /**
+   * The whole file, parsed by the server without running it: the request ends with a statement
+   * that cannot parse, so nothing in it runs, and the error tells whether the file itself parsed.
+   */
+  async #parseCheck(script: MigrationFile, direction: MigrationDirection): Promise<void> {
+    const lines = script.text.split('\n').length;
+    const sentinel = ')__sbl_parse_check';
+    try {
+      await this.#ctx.db.query(`${script.text}\n;\n${sentinel}`).responses();
+    } catch (error) {
+      const at = errorLocation(error);
+      if (at && at.line === lines + 2 && at.column === 1) return;
+      if (at) throw requestError(script, direction, error, 0);
+      throw error;
+    }
+    // The sentinel ran: the file's text is not closed (an open comment or string swallowed it).
+    throw scriptError(script, direction, { reason: 'the file ends inside an unclosed comment or string' });
+  }
+
+  /** Where a resumed no-transaction file starts: after the statement an operator confirmed. */
+  #resumePoint(script: MigrationFile, direction: MigrationDirection): number {
+    const record = this.#failedRecords.get(script.version);
+    if (record?.resumeAfter === undefined || (record.direction ?? 'up') !== direction) return 0;
+    if (record.checksum !== undefined && record.checksum !== script.checksum) {
+      throw scriptError(
+        script,
+        direction,
+        { reason: `the file changed since statement ${record.resumeAfter} of it ran` },
+        `Restore the text that ran, or settle it with ${resolveAdvice(script.version)}.`,
+      );
+    }
+    return record.resumeAfter;
+  }
+
+  #progressError(script: MigrationFile, error: unknown, index: number): Error {
+    if (messageOf(error).includes(LEASE_LOST)) {
+      return new MigrationLockError(undefined, 0, {
+        lost: true,
+        detail: `before statement ${index + 1} of migration ${script.version} (${script.file})`,
+      });
+    }
+    return scriptError(
+      script,
+      'up',
+      { reason: `could not record its progress before statement ${index + 1}: ${messageOf(error)}`, cause: error },
+      index === 0
+        ? 'Nothing of this migration was applied.'
+        : `${appliedSoFar(index, surqlStatements(script.text).length)}; the in-progress record says so. ` +
+            `Check the database, then ${resolveAdvice(script.version)}.`,
     );
   }
 
@@ -535,10 +676,12 @@ export class MigrationRunner {
         statementsApplied,
         statementCount,
         error: `${direction}: ${reason}`,
+        direction,
+        holder: holderLabel(this.#ctx.lock.owner),
       });
     } catch (error) {
       this.#ctx.logger.error(
-        `Could not record the failed attempt of migration ${script.version} in the history: ${(error as Error).message}`,
+        `Could not record the failed attempt of migration ${script.version} in the history: ${messageOf(error)}`,
       );
     }
   }
@@ -558,37 +701,18 @@ export class MigrationRunner {
     }
   }
 
-  /** SurrealDB 3 answers BEGIN and COMMIT with a response of their own; 2 does not. */
-  async #serverAnswersTransactions(): Promise<boolean> {
-    const { version } = await this.#ctx.db.version();
-    return Number(/(\d+)\./.exec(version)?.[1] ?? 3) >= 3;
+  /**
+   * Whether the server answers BEGIN and COMMIT (SurrealDB 3 does, 2 does not): learnt once per
+   * connection, from the number of answers to a transaction of one statement.
+   */
+  #answersTransactions(): Promise<boolean> {
+    this.#convention ??= this.#ctx.db
+      .query('BEGIN TRANSACTION; LET $__sbl_probe = 1; COMMIT TRANSACTION;')
+      .responses()
+      .then((responses) => responses.length === 3);
+    this.#convention.catch(() => (this.#convention = undefined));
+    return this.#convention;
   }
-
-  async #isApplied(version: number): Promise<boolean> {
-    return (await this.#ctx.history.readVersions()).includes(version);
-  }
-}
-
-/**
- * Where the run failed: `index` counts the request's statements after BEGIN. When no statement
- * carries a real error but some were not executed (a failed commit), the first of those is
- * returned, unless `cancelled` says the request ends with CANCEL, where that is the success case.
- */
-function locateFailure(
-  responses: QueryResponse[],
-  innerCount: number,
-  cancelled = false,
-): { index: number; error: Error } | undefined {
-  // SurrealDB 3 answers BEGIN (and COMMIT); SurrealDB 2 does not.
-  const offset = responses.length > innerCount ? 1 : 0;
-  let fallback: { index: number; error: Error } | undefined;
-  for (const [i, response] of responses.entries()) {
-    if (response.success) continue;
-    const located = { index: i - offset, error: response.error };
-    if (!isNotExecuted(response.error)) return located;
-    fallback ??= located;
-  }
-  return cancelled ? undefined : fallback;
 }
 
 /**
@@ -674,73 +798,34 @@ function statementAtLine(text: string, line: number): SurqlStatement | undefined
   return found;
 }
 
-/**
- * Statements a migration must not contain, refused with their line before anything runs:
- * - BEGIN, COMMIT, CANCEL: the runner owns the transaction;
- * - USE: the history record would land in another namespace or database;
- * - RETURN at the top level: it ends the whole request, and SurrealDB commits what ran before it,
- *   without the history record;
- * - LET in a no-transaction file: each statement is its own request, so the variable would be
- *   gone by the next one.
- */
-function refuseStatements(
-  script: MigrationFile,
-  direction: MigrationDirection,
-  statements: readonly SurqlStatement[],
-): void {
-  for (const statement of statements) {
-    const hint = refusal(statement.keyword, script.noTransaction);
-    if (!hint) continue;
-    throw scriptError(
-      script,
-      direction,
-      {
-        statement: statement.text,
-        line: statement.line,
-        column: statement.column,
-        reason: `${statement.keyword} is not allowed in a ${script.noTransaction ? 'no-transaction ' : ''}migration script`,
-      },
-      hint,
-    );
-  }
+/** Refuses, before anything runs, a script that holds a statement the runner cannot run safely. */
+function refuse(script: MigrationFile, direction: MigrationDirection, statements: readonly SurqlStatement[]): void {
+  const refusal = findRefusal(statements, script.noTransaction);
+  if (!refusal) return;
+  throw scriptError(
+    script,
+    direction,
+    { statement: refusal.statement, line: refusal.line, column: refusal.column, reason: refusal.reason },
+    `${refusal.hint} Nothing of this ${direction === 'up' ? 'migration' : 'rollback'} was applied.`,
+  );
 }
 
-function refusal(keyword: string, noTransaction: boolean): string | undefined {
-  switch (keyword) {
-    case 'BEGIN':
-    case 'COMMIT':
-    case 'CANCEL':
-      return noTransaction
-        ? 'Remove it: a no-transaction file runs each statement on its own.'
-        : 'Remove it: each migration already runs in its own transaction, with its history record. ' +
-            'For statements that cannot run in a transaction, add a leading `-- migrate:no-transaction` line.';
-    case 'USE':
-      return 'Remove it: a migration runs in the namespace and database the migrations are configured for.';
-    case 'RETURN':
-      return (
-        'Remove it: a RETURN at the top level ends the whole request, and SurrealDB would commit the ' +
-        'statements before it without the history record. RETURN inside DEFINE FUNCTION or a (subquery) is fine.'
-      );
-    case 'LET':
-      return noTransaction
-        ? 'A no-transaction file runs each statement as its own request, so a variable does not reach the ' +
-            'next statement. Inline the value, or move the statements that need it into a transactional migration.'
-        : undefined;
-    default:
-      return undefined;
-  }
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * Whether the request reached its bookkeeping statement: its answer holds the history row (the
- * created one, or the deleted one). Without it, the request ended early.
- */
-function bookkeepingAnswered(responses: readonly QueryResponse[], innerCount: number, version: number): boolean {
-  const offset = responses.length > innerCount ? 1 : 0;
-  const answer = responses[offset + innerCount - 1];
-  if (!answer?.success) return false;
-  const rows = Array.isArray(answer.result) ? (answer.result as { version?: unknown }[]) : [];
-  return rows.some((row) => Number(row?.version) === version);
+/** `host pid token`, as the in-progress and failed records name a process. */
+function holderLabel(owner: LockHolder): string {
+  return `${owner.host} pid ${owner.pid} (${owner.token})`;
+}
+
+/** How an operator settles a failed or interrupted no-transaction migration, library and CLI. */
+export function resolveAdvice(version: number): string {
+  return (
+    `call manager.resolve(${version}, 'applied' | 'rolled-back'), or manager.resolve(${version}, 'resume', ` +
+    `{ after: n }) to run the rest after statement n (CLI: surreal-migrate resolve ${version} ` +
+    `--applied | --rolled-back | --resume-after <n>)`
+  );
 }
 
 function appliedSoFar(applied: number, total: number): string {

@@ -53,7 +53,7 @@ describe('hazards', () => {
     expect(Object.keys(info.tables)).not.toContain('c');
   });
 
-  it('records a request that a RETURN inside a block ended early, and refuses to start until resolved', async () => {
+  it('refuses a RETURN inside a top-level block before running anything', async () => {
     folder = await tempMigrations({
       '0001_early.surql': 'CREATE c:1;\nIF true { RETURN 1 };\nCREATE c:2;',
       '0002_after.surql': 'DEFINE TABLE after SCHEMALESS;',
@@ -61,18 +61,16 @@ describe('hazards', () => {
     const manager = await open();
     const error = (await manager.runMigrationUp().catch((e: unknown) => e)) as MigrationError;
     expect(error).toBeInstanceOf(MigrationError);
-    expect(error.message).toMatch(/ended early/);
-    expect(error.message).toMatch(/resolve\(1/);
-    // SurrealDB committed the first statement; the history must not claim the migration.
+    expect(error).toMatchObject({ line: 2, column: 11 });
+    expect(error.message).toMatch(/RETURN is not allowed here/);
+    expect(error.message).toMatch(/Nothing of this migration was applied/);
+    // Nothing ran: not even the statement before it.
     expect(await versions(manager.db)).toEqual([]);
-    const [failed] = await manager.db.query<[{ version: number; statements_applied: number }[]]>(
-      'SELECT version, statements_applied FROM _sbl_migrations_failed',
-    );
-    expect(failed).toEqual([{ version: 1, statements_applied: 2 }]);
-    await expect(manager.bootstrap()).rejects.toBeInstanceOf(FailedMigrationPendingError);
+    const [info] = await manager.db.query<[{ tables: Record<string, string> }]>('INFO FOR DB');
+    expect(Object.keys(info.tables)).not.toContain('c');
   });
 
-  it('a dry run reports a request that a RETURN inside a block ended early, and changes nothing', async () => {
+  it('a dry run refuses a RETURN inside a block, and changes nothing', async () => {
     folder = await tempMigrations({
       '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
       '0002_early.surql': 'CREATE a:1;\nIF true { RETURN 1 };\nCREATE a:2;',
@@ -82,7 +80,7 @@ describe('hazards', () => {
     const error = (await manager.dryRun().catch((e: unknown) => e)) as MigrationError;
     expect(error).toBeInstanceOf(MigrationError);
     expect(error).toMatchObject({ version: 2, line: 2 });
-    expect(error.message).toMatch(/dry run ended early/);
+    expect(error.message).toMatch(/RETURN is not allowed here/);
     const [info] = await manager.db.query<[{ tables: Record<string, string> }]>('INFO FOR DB');
     expect(info.tables).toEqual({});
   });

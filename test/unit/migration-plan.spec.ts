@@ -43,6 +43,11 @@ function failedRecord(version: number): FailedRecord {
     statementCount: 5,
     error: 'index build failed',
     failedAt: new Date(0),
+    direction: 'up',
+    inProgress: false,
+    runningStatement: undefined,
+    holder: undefined,
+    resumeAfter: undefined,
   };
 }
 
