@@ -12,7 +12,7 @@ export type CliCommand =
   | { name: 'dry-run' }
   | { name: 'validate'; requireCurrent: boolean }
   | { name: 'baseline'; version: number }
-  | { name: 'resolve'; version: number; outcome: 'applied' | 'rolled-back' }
+  | { name: 'resolve'; version: number; outcome: 'applied' | 'rolled-back' | 'resume'; after?: number }
   | { name: 'repair'; changed: boolean }
   | { name: 'unlock' }
   | { name: 'create'; migrationName: string };
@@ -64,6 +64,7 @@ const OPTIONS = {
   'require-current': { type: 'boolean' },
   applied: { type: 'boolean' },
   'rolled-back': { type: 'boolean' },
+  'resume-after': { type: 'string' },
   changed: { type: 'boolean' },
 } as const;
 
@@ -95,7 +96,7 @@ const COMMAND_OPTIONS: Record<Exclude<CliCommandName, 'help'>, readonly OptionNa
   'dry-run': [],
   validate: ['require-current'],
   baseline: [],
-  resolve: ['applied', 'rolled-back'],
+  resolve: ['applied', 'rolled-back', 'resume-after'],
   repair: ['changed'],
   unlock: [],
   create: [],
@@ -117,7 +118,7 @@ Commands:
   dry-run                           run the pending migrations in a transaction that is then cancelled
   validate [--require-current]      check the history against the folder (and that nothing is pending)
   baseline <version>                record every migration up to <version> as applied, without running it
-  resolve <version> --applied | --rolled-back
+  resolve <version> --applied | --rolled-back | --resume-after <n>
                                     settle a no-transaction migration that failed part-way
   repair [--changed]                store checksums for applied rows that have none
                                     (--changed: also accept edited files)
@@ -250,9 +251,12 @@ function buildCommand(
       return { name, version: toNumber(positional('a <version>'), 'version') };
     case 'resolve': {
       const version = toNumber(positional('a <version>'), 'version');
-      if (values.applied === values['rolled-back']) {
-        throw new CliUsageError('`resolve` needs exactly one of --applied or --rolled-back.');
+      const after = optionalNumber(values['resume-after'] as string | undefined, '--resume-after');
+      const given = [values.applied === true, values['rolled-back'] === true, after !== undefined].filter(Boolean);
+      if (given.length !== 1) {
+        throw new CliUsageError('`resolve` needs exactly one of --applied, --rolled-back or --resume-after <n>.');
       }
+      if (after !== undefined) return { name, version, outcome: 'resume', after };
       return { name, version, outcome: values.applied ? 'applied' : 'rolled-back' };
     }
     case 'repair':

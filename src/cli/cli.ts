@@ -271,11 +271,17 @@ async function runCommand(
     }
 
     case 'resolve': {
-      await manager.resolve(command.version, command.outcome);
+      await manager.resolve(
+        command.version,
+        command.outcome,
+        command.after === undefined ? {} : { after: command.after },
+      );
       out.print(
         command.outcome === 'applied'
           ? `Migration ${command.version} is recorded as applied.`
-          : `Migration ${command.version} is recorded as not applied; it is pending again.`,
+          : command.outcome === 'resume'
+            ? `Migration ${command.version} resumes after statement ${command.after} at the next run.`
+            : `Migration ${command.version} is recorded as not applied; it is pending again.`,
       );
       return ok({ version: command.version, outcome: command.outcome });
     }
@@ -367,8 +373,13 @@ function printStatusRows(state: MigrationStatus, out: CliOutput): void {
   for (const f of state.failed) {
     const details =
       `${f.file}: ${f.statementsApplied}/${f.statementCount} statement(s) applied, then: ${f.error} ` +
-      `(fix the database, then \`resolve ${f.version} --applied|--rolled-back\`)`;
-    rows.push({ mark: 'failed', version: f.version, name: f.name, details });
+      `(fix the database, then \`resolve ${f.version} --applied|--rolled-back|--resume-after <n>\`)`;
+    rows.push({
+      mark: 'failed',
+      version: f.version,
+      name: f.name,
+      details: `${f.inProgress ? '(in progress) ' : ''}${details}`,
+    });
   }
   if (rows.length === 0) return;
   out.print('');

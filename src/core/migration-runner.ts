@@ -19,6 +19,7 @@ import { readVerdict, transactionalRequest } from './request-layout.js';
 import { findRefusal } from './script-policy.js';
 import { errorLocation, isConflictOrExists, isNotExecuted, isRetryableConflict } from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
+import { sleep } from './timing.js';
 
 /** One migration run up or down. */
 export interface MigrationResult {
@@ -45,6 +46,9 @@ export interface RunnerContext {
 
 /** Transactional migrations that lose to a write conflict are tried again this many times. */
 const CONFLICT_RETRIES = 3;
+
+/** How often a CONCURRENTLY index build still under way is logged. */
+const INDEX_LOG_MS = 2_000;
 
 /**
  * Runs migrations, one at a time and each atomically: an up is its script and its history record
@@ -179,6 +183,7 @@ export class MigrationRunner {
       const byAnother = migration.noTransaction
         ? await this.#runStatementByStatement(migration, 'up')
         : await this.#runTransactional(migration, 'up', version);
+      if (!byAnother) await this.#awaitConcurrentIndexes(migration, 'up');
       const result = this.#result(migration, 'up', started, byAnother);
       events.emit('migrated', { version, name, file, durationMs: result.durationMs, byAnother });
       return result;
@@ -200,6 +205,7 @@ export class MigrationRunner {
     try {
       if (down.noTransaction) await this.#runStatementByStatement(down, 'down');
       else await this.#runTransactional(down, 'down', version);
+      await this.#awaitConcurrentIndexes(down, 'down');
       const result = this.#result({ version, name, file }, 'down', started, false);
       events.emit('rolledBack', { version, name, file, durationMs: result.durationMs });
       return result;
@@ -466,6 +472,57 @@ export class MigrationRunner {
             cause: verdict.error,
           });
         }
+      }
+    }
+  }
+
+  /**
+   * A `DEFINE INDEX … CONCURRENTLY` builds after its migration commits. The migration is complete
+   * only once `INFO FOR INDEX` says the build is ready: a process that exits before then leaves an
+   * index that later says ready but misses rows. A stop request does not cut this wait short (the
+   * next migration does not start); a second signal to the CLI still exits at once.
+   */
+  async #awaitConcurrentIndexes(script: MigrationFile, direction: MigrationDirection): Promise<void> {
+    const { db, logger } = this.#ctx;
+    const indexes = surqlStatements(script.text).flatMap((s) => (s.concurrentIndex ? [s.concurrentIndex] : []));
+    for (const { name, table } of indexes) {
+      const started = Date.now();
+      let lastLog = started;
+      for (let delay = 20; ; delay = Math.min(delay * 2, 1_000)) {
+        const [info] = await db
+          .query('INFO FOR INDEX $__sbl_index ON $__sbl_table', { __sbl_index: name, __sbl_table: table })
+          .responses();
+        // The index is gone again (a later statement of the file removed it): nothing to wait for.
+        if (!info || !info.success) return;
+        const building = (info.result as { building?: Record<string, unknown> } | undefined)?.building ?? {};
+        const status = String(building.status ?? 'ready');
+        if (status === 'ready') {
+          if (Date.now() - started >= INDEX_LOG_MS) logger.log(`Index ${name} on ${table} is built (${script.file})`);
+          break;
+        }
+        if (status === 'error' || status === 'aborted') {
+          throw scriptError(
+            script,
+            direction,
+            {
+              reason: `the CONCURRENTLY index ${name} on ${table} failed to build: ${String(building.error ?? status)}`,
+            },
+            `The migration itself committed and is recorded in the history; the index exists but is not usable. ` +
+              `Add a migration that removes or redefines it.`,
+          );
+        }
+        if (Date.now() - lastLog >= INDEX_LOG_MS) {
+          lastLog = Date.now();
+          const counts = ['initial', 'pending', 'updated']
+            .filter((k) => building[k] !== undefined)
+            .map((k) => `${k} ${String(building[k])}`)
+            .join(', ');
+          logger.log(
+            `Waiting for index ${name} on ${table} to build (${status}${counts ? `, ${counts}` : ''}) before ` +
+              `migration ${script.version} counts as complete`,
+          );
+        }
+        await sleep(delay);
       }
     }
   }

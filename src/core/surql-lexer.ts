@@ -174,6 +174,8 @@ export class SurqlLexer {
       const marker = lineCommentMarker(src, i);
       if (marker > 0) {
         i = endOfLineComment(src, i + marker);
+        // The comment eats its terminator: U+0085, U+2028 and U+2029 are not whitespace after it.
+        if (i < n) i++;
         continue;
       }
       if (c === SLASH && src.charCodeAt(i + 1) === STAR) {

@@ -137,7 +137,6 @@ const DEFINING_STATEMENTS: ReadonlySet<string> = new Set([
   'ALTER',
   'INFO',
   'REBUILD',
-  'SLEEP',
   ...TOP_LEVEL_STATEMENTS,
 ]);
 
@@ -184,12 +183,20 @@ interface Frame {
   propagates: boolean;
   /** Inside the value of a top-level LET, where SELECT catches a RETURN. */
   letValue: boolean;
+  /**
+   * A block that is itself run as a statement: the top level, a bare block statement, or a block
+   * of a statement-level IF or FOR. A LET in it takes a RETURN as its value; anywhere else (a block
+   * used as a value) the LET passes the RETURN on.
+   */
+  statementLevel: boolean;
   /** The next token starts a statement. */
   atStart: boolean;
   /** Keyword of the statement under way in this frame ('' for an expression). */
   statement: string;
   /** Whether that statement, in its current clause, passes a RETURN on. */
   passes: boolean;
+  /** How many hazards the chunk had when that statement started (a SELECT … EXPLAIN runs nothing). */
+  hazardMark: number;
   /** `< … >` depth of a `TYPE` being read; -1 when none. */
   typeDepth: number;
   /** Closure parameters `| … |` being read. */
@@ -203,9 +210,11 @@ function frame(closer: number, parent: Frame | undefined): Frame {
     closer,
     propagates: parent ? parent.propagates && parent.passes : true,
     letValue: parent ? parent.letValue : false,
+    statementLevel: false,
     atStart: true,
     statement: '',
     passes: true,
+    hazardMark: 0,
     typeDepth: -1,
     closureParams: false,
     javaScript: false,
@@ -214,15 +223,17 @@ function frame(closer: number, parent: Frame | undefined): Frame {
 
 /** Starts the statement `word` in `f`; `top` when `f` is the top level of the script. */
 function startStatement(f: Frame, word: string, top: boolean): void {
+  const caughtByLet = f.statementLevel && !top;
   f.atStart = false;
   f.statement = word;
   if (DEFINING_STATEMENTS.has(word) || CATCHING_DATA_STATEMENTS.has(word)) f.passes = false;
   // A SELECT passes a RETURN on from its FROM and WHERE, not from its projection; inside a
   // top-level LET's value it is evaluated where every RETURN is caught.
   else if (word === 'SELECT') f.passes = false;
-  // A LET's value passes a RETURN on only at the top level; inside a block it takes its value.
+  // A LET in a statement-level block takes a RETURN as its value; elsewhere it passes it on.
   else if (word === 'LET') {
-    f.passes = top;
+    f.passes = !caughtByLet;
+    // The executor evaluates a top-level LET's value on its own path, where a SELECT catches.
     if (top) f.letValue = true;
   } else f.passes = true;
 }
@@ -249,7 +260,8 @@ export function splitSurql(source: string): SurqlStatement[] {
   let head: SurqlToken[] = [];
   let concurrently = false;
 
-  const stack: Frame[] = [frame(TOP, undefined)];
+  const topFrame = (): Frame => ({ ...frame(TOP, undefined), statementLevel: true });
+  const stack: Frame[] = [topFrame()];
   const top = (): Frame => stack[stack.length - 1]!;
   let expect: Expect = Expect.Value;
   let prev: SurqlToken | undefined;
@@ -295,7 +307,7 @@ export function splitSurql(source: string): SurqlStatement[] {
 
     if (token.kind === 'semi' && stack.length === 1) {
       pushChunk(token.start, token.end);
-      stack[0] = frame(TOP, undefined);
+      stack[0] = topFrame();
       expect = Expect.Value;
       prev = undefined;
       prevWord = '';
@@ -312,13 +324,18 @@ export function splitSurql(source: string): SurqlStatement[] {
     switch (token.kind) {
       case 'word': {
         word = source.slice(token.start, token.end).toUpperCase();
-        const name = isName(source, prev, lexer.position);
+        // At the start of a top-level statement, a statement keyword is one even before a `:`
+        // (`define:1` is a DEFINE, and an error); elsewhere `word:` is an object key or a record id.
+        const startsTop = level && current.atStart && (EXPRESSION_STARTS.has(word) || TOP_LEVEL_STATEMENTS.has(word));
+        const name = isName(source, prev, lexer.position, startsTop);
         const keywordHere = !name && (expect !== Expect.Operator || current.typeDepth >= 0);
         if (current.atStart) {
           const topLevel = level && TOP_LEVEL_STATEMENTS.has(word);
           const starts = keywordHere && (topLevel || EXPRESSION_STARTS.has(word));
           startStatement(current, starts ? word : '', level);
-          if (level) keyword = name ? '' : word;
+          current.hazardMark = hazards.length;
+          // `person:1`, `fn::x()`: a record id or a path, glued to the word.
+          if (level) keyword = name && source.charCodeAt(token.end) === 58 ? '' : word;
           if (topLevel && !name && HAZARD_STATEMENTS.has(word)) {
             hazards.push({ keyword: word as SurqlHazard['keyword'], offset: token.start, ...locate(token.start) });
           }
@@ -326,10 +343,13 @@ export function splitSurql(source: string): SurqlStatement[] {
           // `LET $x = SELECT …`, `RETURN CREATE …`: a statement inside an expression.
           const inline = frame(INLINE, current);
           startStatement(inline, word, false);
+          inline.hazardMark = hazards.length;
           stack.push(inline);
         } else if (!name && expect === Expect.Operator && current.statement === 'SELECT' && !current.letValue) {
           if (word === 'FROM' || word === 'WHERE') current.passes = current.propagates;
           else if (SELECT_CATCHING_CLAUSES.has(word)) current.passes = false;
+          // SELECT … EXPLAIN plans the query and evaluates none of it.
+          if (word === 'EXPLAIN') hazards.length = Math.min(hazards.length, current.hazardMark);
         }
         const inner = top();
         if (!name && word === 'RETURN' && inner.propagates && inner.passes && !(prev && isDot(source, prev))) {
@@ -362,9 +382,14 @@ export function splitSurql(source: string): SurqlStatement[] {
         break;
       }
       case 'open': {
-        current.atStart = false;
         const opened = frame(c === 40 ? CLOSE_PAREN : c === 91 ? CLOSE_BRACKET : CLOSE_BRACE, current);
         opened.javaScript = opensJavaScript;
+        // `{ … }` as a statement, or as a block of a statement-level IF or FOR.
+        opened.statementLevel =
+          c === 123 &&
+          current.statementLevel &&
+          (current.atStart || current.statement === 'IF' || current.statement === 'FOR');
+        current.atStart = false;
         stack.push(opened);
         expect = Expect.Value;
         break;
@@ -478,7 +503,7 @@ function isNameStart(c: number): boolean {
  * A word that is a name, not a keyword: after `.`, `::`, `->` or `<-`, or followed by `:` (a record
  * id, an object key) or `::` (a function path).
  */
-function isName(source: string, prev: SurqlToken | undefined, after: number): boolean {
+function isName(source: string, prev: SurqlToken | undefined, after: number, statementStart: boolean): boolean {
   if (prev?.kind === 'punct') {
     const p = source.slice(prev.start, prev.end);
     if (p === '.' || p === '::') return true;
@@ -487,7 +512,9 @@ function isName(source: string, prev: SurqlToken | undefined, after: number): bo
   }
   let i = after;
   while (i < source.length && isSurqlWhitespace(source.charCodeAt(i))) i++;
-  return source.charCodeAt(i) === 58;
+  if (source.charCodeAt(i) !== 58) return false;
+  // `fn::x`, `type::is_string`: a function path, whatever the first word is.
+  return !statementStart || source.charCodeAt(i + 1) === 58;
 }
 
 /** `DEFINE INDEX [OVERWRITE | IF NOT EXISTS] name ON [TABLE] table …`: the name and table. */
