@@ -1,6 +1,7 @@
-import { RecordId, Table, type QueryResponse, type Surreal } from 'surrealdb';
+import { RecordId, Table, type QueryResponse } from 'surrealdb';
 import { DatabaseUnreachableError } from './errors.js';
 import { redactUrl, type ResolvedMigrationsOptions } from './options.js';
+import type { QueryClient } from './timing.js';
 import { isConflictOrExists, isConnectionError, isNotExecuted } from './surreal-errors.js';
 
 /** Rows written per transaction by baseline, resolve and repair. */
@@ -83,7 +84,7 @@ export const LEASE_LOST = 'sbl-migrations: the migration lock lease is no longer
  * about to be written.
  */
 export class HistoryStore {
-  readonly #db: Surreal;
+  readonly #db: QueryClient;
   readonly #history: Table;
   readonly #failed: Table;
   readonly #ddl: string;
@@ -91,7 +92,10 @@ export class HistoryStore {
   readonly #lock: RecordId;
   #defined = false;
 
-  constructor(db: Surreal, options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable' | 'url'>) {
+  constructor(
+    db: QueryClient,
+    options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable' | 'url'>,
+  ) {
     this.#db = db;
     this.#where = options.url === undefined ? 'the database of the given client' : redactUrl(options.url);
     this.#history = new Table(options.table);
@@ -143,6 +147,13 @@ export class HistoryStore {
         .map(toFailedRecord)
         .sort((a, b) => a.version - b.version),
     };
+  }
+
+  /** Sends a write; the first statement's real error is thrown. */
+  async #run(sql: string, vars: Record<string, unknown>): Promise<void> {
+    const responses = await this.#db.query(sql, vars).responses();
+    const failed = responses.find((r) => !r.success && !isNotExecuted(r.error)) ?? responses.find((r) => !r.success);
+    if (failed && !failed.success) throw failed.error;
   }
 
   /** A lost connection, as this library's error; anything else as it came. */
@@ -256,7 +267,7 @@ export class HistoryStore {
 
   /** Marks a record resumable after statement `after` (an operator's `resolve … resume`). */
   async recordResume(version: number, after: number): Promise<void> {
-    await this.#db.query(
+    await this.#run(
       'UPDATE $id SET in_progress = false, running_statement = NONE, resume_after = $after, updated_at = time::now()',
       { id: this.failedRecordId(version), after },
     );
@@ -305,7 +316,7 @@ export class HistoryStore {
     for (let start = 0; start < entries.length; start += WRITE_BATCH) {
       const vars: Record<string, unknown> = {};
       const statements = entries.slice(start, start + WRITE_BATCH).map((entry, i) => statement(entry, i, vars));
-      await this.#db.query(`BEGIN TRANSACTION; ${statements.join(' ')} COMMIT TRANSACTION;`, vars);
+      await this.#run(`BEGIN TRANSACTION; ${statements.join(' ')} COMMIT TRANSACTION;`, vars);
     }
   }
 
@@ -317,7 +328,7 @@ export class HistoryStore {
     > & { holder?: string },
   ): Promise<void> {
     await this.ensureDefined();
-    await this.#db.query(
+    await this.#run(
       'UPSERT $id CONTENT { version: $row.version, name: $row.name, file: $row.file, checksum: $row.checksum, ' +
         'direction: $row.direction, statements_applied: $row.statementsApplied, ' +
         'statement_count: $row.statementCount, error: $row.error, in_progress: false, holder: $row.holder, ' +
@@ -336,7 +347,7 @@ export class HistoryStore {
 
   /** Resolve as rolled back: the version is not applied, and its failed record is gone. Atomic. */
   async recordRolledBack(version: number): Promise<void> {
-    await this.#db.query('BEGIN TRANSACTION; DELETE $id; DELETE $failed; COMMIT TRANSACTION;', {
+    await this.#run('BEGIN TRANSACTION; DELETE $id; DELETE $failed; COMMIT TRANSACTION;', {
       id: this.recordId(version),
       failed: this.failedRecordId(version),
     });

@@ -6,7 +6,7 @@ import { toDate } from './history-store.js';
 import type { MigrationEvents } from './migration-events.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
 import { isConflictOrExists } from './surreal-errors.js';
-import { Waker, withTimeout } from './timing.js';
+import { Waker, withTimeout, type BoundedClient } from './timing.js';
 
 /** The outcome of one attempt to take the lock. */
 export type LockAttempt =
@@ -27,7 +27,8 @@ export type LockAttempt =
  * fixed id is the fence: a second apply of the same version fails its commit and is rolled back.
  */
 export class MigrationLock {
-  readonly #db: Surreal;
+  readonly #db: BoundedClient;
+  readonly #live: Surreal;
   readonly #id: RecordId;
   readonly #ttl: Duration;
   readonly #options: ResolvedMigrationsOptions['lock'];
@@ -39,13 +40,24 @@ export class MigrationLock {
   #interrupted = false;
   #waker: Waker | undefined;
 
-  constructor(db: Surreal, options: Pick<ResolvedMigrationsOptions, 'lockTable' | 'lock'>, logger: MigrationLogger) {
+  constructor(
+    db: BoundedClient,
+    live: Surreal,
+    options: Pick<ResolvedMigrationsOptions, 'lockTable' | 'lock'>,
+    logger: MigrationLogger,
+  ) {
     this.#db = db;
+    this.#live = live;
     this.#id = new RecordId(options.lockTable, 'lock');
     this.#ttl = new Duration(`${Math.ceil(options.lock.ttlMs)}ms`);
     this.#options = options.lock;
     this.#logger = logger;
     this.owner = { host: hostname(), pid: process.pid, token: randomUUID() };
+  }
+
+  /** When the server last answered a bookkeeping request (a renewal, above all). */
+  get lastAnswer(): number {
+    return this.#db.lastAnswer;
   }
 
   /** True when a renewal found the lease taken by another process. */
@@ -77,6 +89,8 @@ export class MigrationLock {
       throw takenOver.error;
     }
     const holder = current?.success && current.result ? toHolder(current.result as Record<string, unknown>) : undefined;
+    // An attempt that got no answer in time may have taken the lease before it was sent again.
+    if (holder?.token === this.owner.token) return this.#acquired(undefined);
     return { acquired: false, holder };
   }
 
@@ -135,7 +149,9 @@ export class MigrationLock {
     this.#stopHeartbeat();
     // A renewal already sent would otherwise land after the delete and read as a lost lease.
     await this.#renewing;
-    await this.#db.query('DELETE $id WHERE owner.token = $lockToken', { id: this.#id, lockToken: this.owner.token });
+    await this.#db
+      .query('DELETE $id WHERE owner.token = $lockToken', { id: this.#id, lockToken: this.owner.token })
+      .responses();
   }
 
   /** The current holder, if any (expired or not). */
@@ -167,7 +183,7 @@ export class MigrationLock {
    * back to polling. Returns the function that ends it.
    */
   async #watch(waker: Waker): Promise<(() => Promise<void>) | undefined> {
-    const starting = this.#db.live(new Table(this.#id.table.name));
+    const starting = this.#live.live(new Table(this.#id.table.name));
     try {
       const live = await withTimeout(starting, WATCH_SETUP_MS, () => 'the live query did not start');
       const unsubscribe = live.subscribe(() => waker.wake());
@@ -214,13 +230,11 @@ export class MigrationLock {
 
   async #renew(): Promise<void> {
     try {
-      const [renewed] = await this.#db
-        .query('UPDATE $id SET expires_at = time::now() + $ttl WHERE owner.token = $lockToken RETURN AFTER', {
-          id: this.#id,
-          ttl: this.#ttl,
-          lockToken: this.owner.token,
-        })
-        .responses();
+      // One attempt: the next renewal comes a third of the lease later anyway.
+      const [renewed] = await this.#db.once(
+        'UPDATE $id SET expires_at = time::now() + $ttl WHERE owner.token = $lockToken RETURN AFTER',
+        { id: this.#id, ttl: this.#ttl, lockToken: this.owner.token },
+      );
       if (renewed?.success && (renewed.result as unknown[]).length === 0 && !this.#lost) {
         this.#lost = true;
         this.#logger.warn(

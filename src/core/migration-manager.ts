@@ -1,6 +1,7 @@
 import type { Surreal } from 'surrealdb';
 import { openConnection, type MigrationConnection } from './connection.js';
 import {
+  DatabaseUnreachableError,
   MigrationArgumentError,
   PendingMigrationsError,
   type ChecksumMismatch,
@@ -21,6 +22,7 @@ import {
   type ResolvedMigrationsOptions,
 } from './options.js';
 import { surqlStatements } from './surql-splitter.js';
+import { BoundedClient } from './timing.js';
 
 /** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
 export interface MigrationStatus {
@@ -109,6 +111,7 @@ export class MigrationManager {
   readonly #connection: MigrationConnection;
   readonly #history: HistoryStore;
   readonly #lock: MigrationLock;
+  readonly #bookkeeping: BoundedClient;
   #up: readonly MigrationFile[] = [];
   #down: readonly MigrationFile[] = [];
 
@@ -145,8 +148,17 @@ export class MigrationManager {
           `Waiting for the migration lock` + (e.holder ? ` held by ${e.holder.host} pid ${e.holder.pid}` : ''),
         ),
     });
-    this.#history = new HistoryStore(connection.db, options);
-    this.#lock = new MigrationLock(connection.db, options, logger);
+    const where = options.url === undefined ? 'the database of the given client' : redactUrl(options.url);
+    this.#bookkeeping = new BoundedClient(
+      connection.db,
+      {
+        attemptMs: options.connect.timeoutMs,
+        budgetMs: Math.max(options.lock.waitTimeoutMs, options.connect.timeoutMs),
+      },
+      (attempts, cause) => new DatabaseUnreachableError(where, attempts, cause),
+    );
+    this.#history = new HistoryStore(this.#bookkeeping, options);
+    this.#lock = new MigrationLock(this.#bookkeeping, connection.db, options, logger);
     this.runner = new MigrationRunner({
       db: connection.db,
       options,

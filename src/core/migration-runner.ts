@@ -400,7 +400,7 @@ export class MigrationRunner {
     for (let attempt = 0; ; attempt++) {
       let responses: QueryResponse[];
       try {
-        responses = await db.query(sql, bookkeeping.vars).responses();
+        responses = await this.#unlessStalled(db.query(sql, bookkeeping.vars).responses());
       } catch (error) {
         if (errorLocation(error)) throw requestError(script, direction, error, 1);
         // No readable answer (a dropped connection, a value the client cannot decode, a conflict
@@ -527,6 +527,35 @@ export class MigrationRunner {
     }
   }
 
+  /**
+   * A migration's own statements may run long, and are never timed out. But while one runs, the
+   * lease is renewed on the same connection; when no renewal has been answered for
+   * `lock.waitTimeoutMs`, the connection is taken as stalled and reported, rather than waited on
+   * forever.
+   */
+  #unlessStalled<T>(request: Promise<T>): Promise<T> {
+    const { lock, options } = this.#ctx;
+    const limit = options.lock.waitTimeoutMs + options.lock.ttlMs;
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setInterval(
+        () => {
+          const silent = Date.now() - lock.lastAnswer;
+          if (silent > limit) {
+            reject(
+              new Error(
+                `SurrealDB has answered nothing on this connection for ${silent} ms, not even the lock's ` +
+                  `renewals: the connection looks stalled`,
+              ),
+            );
+          }
+        },
+        Math.max(50, Math.min(1_000, options.lock.ttlMs / 3)),
+      );
+    });
+    return Promise.race([request, stalled]).finally(() => clearInterval(timer));
+  }
+
   #warnCount(script: MigrationFile, answered: number, statements: readonly SurqlStatement[]): void {
     this.#ctx.logger.warn(
       `Migration ${script.version} (${script.file}) committed with its history row, but SurrealDB answered ` +
@@ -598,7 +627,7 @@ export class MigrationRunner {
       let located: MigrationError | undefined;
       let unknown = false;
       try {
-        const responses = await db.query(statement.text).responses();
+        const responses = await this.#unlessStalled(db.query(statement.text).responses());
         if (responses.length !== 1) {
           failure = new Error(
             `SurrealDB answered ${responses.length} statements for what this tool counted as one; it stopped ` +
@@ -651,7 +680,9 @@ export class MigrationRunner {
     if (!failure) return false;
     if (direction === 'up' && isConflictOrExists(failure)) {
       const by = await history.appliedBy(script.version).catch(() => undefined);
-      if (by !== undefined && by !== null && by !== lock.owner.token) return true;
+      // Written by this run (an attempt that timed out, then committed), or by another replica.
+      if (by === lock.owner.token) return false;
+      if (by !== undefined && by !== null) return true;
     }
     // Every statement ran, but the history does not say so: the operator must settle it.
     const reason = `every statement ran, but the history could not be updated: ${failure.message}`;

@@ -104,7 +104,9 @@ describe('parseCliArgs', () => {
     expect(usageError(['plan', '--steps', '1'])).toMatch(/plan --down/);
     expect(usageError(['baseline'])).toMatch(/`baseline` needs a <version>/);
     expect(usageError(['baseline', 'v2'])).toMatch(/version must be a whole number/);
-    expect(usageError(['resolve', '3'])).toMatch(/exactly one of --applied or --rolled-back/);
+    expect(usageError(['resolve', '3'])).toMatch(/exactly one of --applied, --rolled-back or --resume-after <n>/);
+    expect(usageError(['resolve', '3', '--applied', '--resume-after', '1'])).toMatch(/exactly one/);
+    expect(usageError(['resolve', '3', '--resume-after', 'x'])).toMatch(/--resume-after must be a whole number/);
     expect(usageError(['resolve', '3', '--applied', '--rolled-back'])).toMatch(/exactly one/);
     expect(usageError(['create'])).toMatch(/`create` needs a migration <name>/);
     expect(usageError(['up', 'extra'])).toMatch(/unexpected argument "extra"/);
