@@ -247,8 +247,9 @@ export class FailedMigrationPendingError extends MigrationsError {
           .map((f) => `  - ${f.version} ${f.file}: ${f.statementsApplied} statement(s) applied, then: ${f.error}`)
           .join('\n') +
         `\n  Fix the database by hand, then call manager.resolve(version, 'applied') if the ` +
-        `migration is now complete, or manager.resolve(version, 'rolled-back') if its effects are ` +
-        `undone (CLI: surreal-migrate resolve <version> --applied|--rolled-back).`,
+        `migration is now complete, manager.resolve(version, 'rolled-back') if its effects are ` +
+        `undone, or manager.resolve(version, 'resume', { after: n }) to run the rest after statement n ` +
+        `(CLI: surreal-migrate resolve <version> --applied|--rolled-back|--resume-after <n>).`,
     );
   }
 }
