@@ -110,6 +110,11 @@ export class MigrationError extends MigrationsError {
   readonly column: number | undefined;
   /** SurrealDB's own message, without the location prefix. */
   readonly reason: string;
+  /**
+   * In a rollback of several steps: the migrations rolled back before this one failed, newest
+   * first. They stay rolled back. Empty otherwise.
+   */
+  rolledBack: readonly { version: number; name: string }[] = [];
 
   constructor(context: MigrationFailureContext, hint?: string) {
     const where =

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { LockHolder, MigrationDirection } from './errors.js';
 
 /** The payload of each event, by event name. */
@@ -40,13 +41,23 @@ const EVENT_NAMES = {
 } satisfies Record<MigrationEventName, true>;
 
 /**
- * A small typed event emitter. A listener that throws, or returns a promise that rejects, is
- * reported through `onListenerError` and never breaks a migration.
+ * A small typed event emitter. A listener that throws, or returns a promise (or thenable) that
+ * rejects, never breaks a migration, whatever it throws: the fault is reported through
+ * `onListenerError` as an `Error` whose message describes it (see {@link listenerFault}), and the
+ * other listeners are still called. An `onListenerError` that throws itself is ignored.
  */
 export class MigrationEvents {
   readonly #listeners = new Map<MigrationEventName, Set<Listener<never>>>();
+  readonly #onListenerError: (error: Error) => void;
 
-  constructor(private readonly onListenerError: (error: unknown) => void = () => {}) {}
+  /**
+   * @param onListenerError Called with each listener fault, always an `Error` with a message:
+   *   the listener's own `Error` as is, anything else (`undefined`, `null`, a string, an object
+   *   without a message...) wrapped, with the thrown value as `cause`.
+   */
+  constructor(onListenerError: (error: Error) => void = () => {}) {
+    this.#onListenerError = onListenerError;
+  }
 
   /** Subscribes; returns the function that unsubscribes. */
   on<K extends MigrationEventName>(event: K, listener: Listener<K>): () => void {
@@ -68,15 +79,119 @@ export class MigrationEvents {
     return () => offs.forEach((off) => off());
   }
 
+  /** Calls each listener of `event` with `payload`, in subscription order. Never throws. */
   emit<K extends MigrationEventName>(event: K, payload: MigrationEventMap[K]): void {
     for (const listener of this.#listeners.get(event) ?? []) {
+      let returned: unknown;
       try {
-        const returned = (listener as Listener<K>)(payload) as unknown;
-        // An async listener that rejects must not become an unhandled rejection mid-run.
-        if (returned instanceof Promise) returned.catch((error: unknown) => this.onListenerError(error));
-      } catch (error) {
-        this.onListenerError(error);
+        returned = (listener as Listener<K>)(payload);
+      } catch (thrown) {
+        this.#report(thrown, 'threw');
+        continue;
+      }
+      // An async listener that rejects must not become an unhandled rejection mid-run.
+      if (isThenable(returned)) {
+        Promise.resolve(returned).then(undefined, (reason: unknown) => this.#report(reason, 'rejected with'));
       }
     }
+  }
+
+  #report(thrown: unknown, how: ListenerFaultKind): void {
+    try {
+      this.#onListenerError(listenerFault(thrown, how));
+    } catch {
+      // The error callback failed too (a broken logger): nothing is left to tell, and the run goes on.
+    }
+  }
+}
+
+/** How a listener failed: synchronously, or through the promise it returned. */
+export type ListenerFaultKind = 'threw' | 'rejected with';
+
+/**
+ * The `Error` that reports what a listener threw (`how: 'threw'`) or rejected with: an `Error`
+ * with a non-empty message as is; anything else wrapped in an `Error` whose message describes the
+ * value, e.g. `a listener threw undefined`, `a listener rejected with null`,
+ * `a listener threw the string "down"`, `a listener threw an object: {"code":1}`, with the value
+ * as `cause`. Never throws, whatever the value (a revoked proxy, a throwing getter, a symbol).
+ */
+export function listenerFault(thrown: unknown, how: ListenerFaultKind = 'threw'): Error {
+  try {
+    if (isError(thrown) && typeof thrown.message === 'string' && thrown.message !== '') return thrown;
+  } catch {
+    // A getter or proxy that throws: described below.
+  }
+  return new Error(`a listener ${how} ${describe(thrown)}`, { cause: thrown });
+}
+
+function describe(value: unknown): string {
+  try {
+    switch (typeof value) {
+      case 'undefined':
+        return 'undefined';
+      case 'string':
+        return `the string ${quote(value)}`;
+      case 'number':
+      case 'bigint':
+      case 'boolean':
+        return `the ${typeof value} ${String(value)}`;
+      case 'symbol':
+        return `the symbol ${String(value)}`;
+      case 'function':
+        return value.name ? `the function ${value.name}` : 'an anonymous function';
+      default:
+        return value === null ? 'null' : describeObject(value as object);
+    }
+  } catch {
+    return 'a value that cannot be described';
+  }
+}
+
+function describeObject(value: object): string {
+  const error = isError(value);
+  const name = error ? (value as { name?: unknown }).name : undefined;
+  const kind = error
+    ? typeof name === 'string' && name !== ''
+      ? `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`
+      : 'an Error'
+    : Array.isArray(value)
+      ? 'an array'
+      : 'an object';
+  const message = (value as { message?: unknown }).message;
+  if (typeof message === 'string' && message !== '') return `${kind} with the message ${quote(message)}`;
+  if (error) return `${kind} without a message`;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    // Circular, a BigInt inside, a throwing toJSON: named by its constructor instead.
+  }
+  if (json !== undefined && json !== '{}') return `${kind}: ${abbreviate(json)}`;
+  const constructorName = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof constructorName === 'string' && constructorName !== '' && constructorName !== 'Object'
+    ? `${kind} (${constructorName})`
+    : `${kind} without a message`;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(abbreviate(text));
+}
+
+function abbreviate(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** An `Error`, also one from another realm (a vm context, a worker's structured clone). */
+function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
+/** A promise, or any object with a `then` method (reading `then` may throw: not a thenable then). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
   }
 }

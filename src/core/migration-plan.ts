@@ -73,7 +73,8 @@ export function computeState(up: readonly MigrationFile[], history: HistorySnaps
     failed: history.failed,
     interrupted: history.failed
       .filter((r) => r.inProgress)
-      .map((record) => ({ record, file: files.get(record.version) })),
+      // A down record's statements are the down script's, which the plan does not hold.
+      .map((record) => ({ record, file: record.direction === 'down' ? undefined : files.get(record.version) })),
     pending,
     currentVersion,
     drifted,
@@ -150,7 +151,8 @@ export function interruptedError(record: FailedRecord, file: MigrationFile | und
     {
       version: record.version,
       name: record.name,
-      file: record.file,
+      // The file as this process names it; the record has the path as the other process saw it.
+      file: file?.file ?? record.file,
       direction: record.direction ?? 'up',
       statement: statement?.text,
       line: statement?.line,

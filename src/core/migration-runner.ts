@@ -13,7 +13,7 @@ import { LEASE_LOST, type FailedRecord, type HistoryStore } from './history-stor
 import type { MigrationEvents } from './migration-events.js';
 import type { MigrationFile } from './migration-files.js';
 import type { MigrationLock } from './migration-lock.js';
-import { computeState, findProblems, type MigrationState } from './migration-plan.js';
+import { computeState, findProblems, interruptedError, type MigrationState } from './migration-plan.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
 import { readVerdict, transactionalRequest } from './request-layout.js';
 import { findRefusal } from './script-policy.js';
@@ -121,7 +121,8 @@ export class MigrationRunner {
     return this.#track(async () => {
       const state = await this.readState();
       this.#check(state, true);
-      if (select(state).length === 0) return [];
+      // An in-progress record left by a run that may be gone is work to judge under the lock.
+      if (select(state).length === 0 && state.interrupted.length === 0) return [];
       return this.#exclusive(
         async () => select(await this.#readVersionsState()).length,
         async () => {
@@ -155,13 +156,29 @@ export class MigrationRunner {
         async () => select(await this.#readVersionsState()).length,
         async () => {
           const current = await this.readState();
+          // Held by this process, the lock says that the run that left an in-progress record is gone.
+          const [interrupted] = current.interrupted;
+          if (interrupted) throw interruptedError(interrupted.record, interrupted.file);
           this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
           const steps = this.#downPlan(current, select(current));
           const results: MigrationResult[] = [];
           for (const step of steps) {
             this.#ensureRunning(steps.length - results.length);
             this.#ensureLeaseHeld(step.down);
-            results.push(await this.applyDown(step.version, step.name, step.down));
+            try {
+              results.push(await this.applyDown(step.version, step.name, step.down));
+            } catch (error) {
+              if (error instanceof MigrationError) {
+                error.rolledBack = results.map(({ version, name }) => ({ version, name }));
+                if (results.length > 0) {
+                  error.message +=
+                    `\n  Rolled back before it, and still rolled back: ` +
+                    results.map((r) => `${r.version}${r.name ? ` ${r.name}` : ''}`).join(', ') +
+                    '.';
+                }
+              }
+              throw error;
+            }
           }
           return results;
         },
@@ -415,7 +432,8 @@ export class MigrationRunner {
             );
             return false;
           }
-          if (by !== '') return true;
+          // Written without this run's token: another process (or an older release of this tool).
+          return true;
         }
         if (direction === 'down' && by === null) return false;
         if (by !== undefined && isRetryableConflict(error) && attempt < CONFLICT_RETRIES) continue;
@@ -600,7 +618,7 @@ export class MigrationRunner {
     const { db, history, lock } = this.#ctx;
     const statements = surqlStatements(script.text);
     refuse(script, direction, statements);
-    await this.#parseCheck(script, direction);
+    await this.#parseCheck(script, direction, statements);
     const resumeAfter = this.#resumePoint(script, direction);
     const started = new Date();
     const progress = (completed: number) =>
@@ -621,7 +639,7 @@ export class MigrationRunner {
       try {
         await progress(index);
       } catch (error) {
-        throw this.#progressError(script, error, index);
+        throw this.#progressError(script, direction, error, index);
       }
       let failure: Error | undefined;
       let located: MigrationError | undefined;
@@ -699,7 +717,26 @@ export class MigrationRunner {
    * The whole file, parsed by the server without running it: the request ends with a statement
    * that cannot parse, so nothing in it runs, and the error tells whether the file itself parsed.
    */
-  async #parseCheck(script: MigrationFile, direction: MigrationDirection): Promise<void> {
+  async #parseCheck(
+    script: MigrationFile,
+    direction: MigrationDirection,
+    statements: readonly SurqlStatement[],
+  ): Promise<void> {
+    // The server cannot tell a sentinel after an unclosed `{` from one at the top level.
+    const unclosed = statements.at(-1)?.unclosed;
+    if (unclosed) {
+      throw scriptError(
+        script,
+        direction,
+        {
+          statement: statements.at(-1)?.text,
+          line: unclosed.line,
+          column: unclosed.column,
+          reason: 'this bracket is never closed',
+        },
+        `Close it. Nothing of this ${direction === 'up' ? 'migration' : 'rollback'} was applied.`,
+      );
+    }
     const lines = script.text.split('\n').length;
     const sentinel = ')__sbl_parse_check';
     try {
@@ -729,7 +766,7 @@ export class MigrationRunner {
     return record.resumeAfter;
   }
 
-  #progressError(script: MigrationFile, error: unknown, index: number): Error {
+  #progressError(script: MigrationFile, direction: MigrationDirection, error: unknown, index: number): Error {
     if (messageOf(error).includes(LEASE_LOST)) {
       return new MigrationLockError(undefined, 0, {
         lost: true,
@@ -738,10 +775,10 @@ export class MigrationRunner {
     }
     return scriptError(
       script,
-      'up',
+      direction,
       { reason: `could not record its progress before statement ${index + 1}: ${messageOf(error)}`, cause: error },
       index === 0
-        ? 'Nothing of this migration was applied.'
+        ? `Nothing of this ${direction === 'up' ? 'migration' : 'rollback'} was applied.`
         : `${appliedSoFar(index, surqlStatements(script.text).length)}; the in-progress record says so. ` +
             `Check the database, then ${resolveAdvice(script.version)}.`,
     );

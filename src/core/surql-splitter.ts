@@ -81,6 +81,8 @@ export interface SurqlStatement {
   hazards: SurqlHazard[];
   /** Set when the statement is `DEFINE INDEX … CONCURRENTLY`. */
   concurrentIndex: ConcurrentIndex | undefined;
+  /** On the last chunk only: the outermost bracket still open at the end of the input. */
+  unclosed: { line: number; column: number } | undefined;
 }
 
 /** What the next token may be, to tell a regex from a division and a keyword from a name. */
@@ -203,6 +205,8 @@ interface Frame {
   closureParams: boolean;
   /** The parameters of `function(…)`, whose JavaScript body follows the `)`. */
   javaScript: boolean;
+  /** Offset of the bracket that opened this frame; -1 for the top level, closures and inline statements. */
+  openedAt: number;
 }
 
 function frame(closer: number, parent: Frame | undefined): Frame {
@@ -218,6 +222,7 @@ function frame(closer: number, parent: Frame | undefined): Frame {
     typeDepth: -1,
     closureParams: false,
     javaScript: false,
+    openedAt: -1,
   };
 }
 
@@ -285,6 +290,7 @@ export function splitSurql(source: string): SurqlStatement[] {
       keyword,
       hazards,
       concurrentIndex: concurrently ? concurrentIndex(source, head) : undefined,
+      unclosed: undefined,
     });
     chunkStart = chunkEnd;
     textStart = -1;
@@ -384,6 +390,7 @@ export function splitSurql(source: string): SurqlStatement[] {
       case 'open': {
         const opened = frame(c === 40 ? CLOSE_PAREN : c === 91 ? CLOSE_BRACKET : CLOSE_BRACE, current);
         opened.javaScript = opensJavaScript;
+        opened.openedAt = token.start;
         // `{ … }` as a statement, or as a block of a statement-level IF or FOR.
         opened.statementLevel =
           c === 123 &&
@@ -424,6 +431,9 @@ export function splitSurql(source: string): SurqlStatement[] {
   }
 
   if (chunkStart < source.length) pushChunk(source.length, source.length);
+  const open = stack.find((f) => f.openedAt >= 0);
+  const last = chunks.at(-1);
+  if (open && last) last.unclosed = locate(open.openedAt);
   return chunks;
 }
 

@@ -41,6 +41,7 @@ describe('splitSurql', () => {
           keyword: '',
           hazards: [],
           concurrentIndex: undefined,
+          unclosed: undefined,
         },
       ]);
     });
