@@ -89,16 +89,21 @@ export class MigrationEvents {
         this.#report(thrown, 'threw');
         continue;
       }
-      // An async listener that rejects must not become an unhandled rejection mid-run.
+      // An async listener that rejects must not become an unhandled rejection mid-run. A fresh
+      // promise adopts the returned one: whatever its `then` does (throws, is not native), the
+      // outcome lands here.
       if (isThenable(returned)) {
-        Promise.resolve(returned).then(undefined, (reason: unknown) => this.#report(reason, 'rejected with'));
+        new Promise<unknown>((resolve) => resolve(returned)).catch((reason: unknown) =>
+          this.#report(reason, 'rejected with'),
+        );
       }
     }
   }
 
   #report(thrown: unknown, how: ListenerFaultKind): void {
     try {
-      this.#onListenerError(listenerFault(thrown, how));
+      const returned: unknown = this.#onListenerError(listenerFault(thrown, how));
+      if (isThenable(returned)) new Promise<unknown>((resolve) => resolve(returned)).catch(() => undefined);
     } catch {
       // The error callback failed too (a broken logger): nothing is left to tell, and the run goes on.
     }

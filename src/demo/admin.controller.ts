@@ -6,6 +6,8 @@ import {
   HttpCode,
   Inject,
   Post,
+  Req,
+  UnsupportedMediaTypeException,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
@@ -13,11 +15,18 @@ import { MigrationManager, type MigrationStatus, type RollbackOptions } from '..
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { MigrationsErrorFilter } from './migrations-error.filter.js';
 
+/** The part of a request this controller reads, on any HTTP platform. */
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+}
+
 /**
  * Operator routes, behind `Authorization: Bearer <ADMIN_TOKEN>`:
  * - `GET /admin/migrations`: `manager.status()`.
- * - `POST /admin/migrations/rollback` with `{ "to": N }`, `{ "steps": N }` or `{}` (one step):
- *   rolls back, then answers with the new status.
+ * - `POST /admin/migrations/rollback` with an `application/json` body `{ "to": N }`,
+ *   `{ "steps": N }` or `{}`, or no body at all (both: one step): rolls back, then answers with the
+ *   new status. A body of any other content type (`text/plain`, a form) is never parsed as JSON,
+ *   so it is refused with 415 and nothing is rolled back, rather than taken for "one step".
  */
 @Controller('admin/migrations')
 @UseGuards(AdminTokenGuard)
@@ -32,10 +41,36 @@ export class AdminController {
 
   @Post('rollback')
   @HttpCode(200)
-  async rollback(@Body() body: unknown): Promise<MigrationStatus> {
+  async rollback(@Req() request: HttpRequest, @Body() body: unknown): Promise<MigrationStatus> {
+    requireJsonOrNoBody(request.headers);
     await this.manager.rollback(rollbackOptions(body));
     return this.manager.status();
   }
+}
+
+/**
+ * Lets through a request without a body (no `Content-Length`, or `0`, and no `Transfer-Encoding`)
+ * and one whose body is `application/json`, the only type the JSON parser reads; anything else gets
+ * 415. Checked on the headers, not on `body === undefined`: a form body is parsed too, into fields.
+ */
+function requireJsonOrNoBody(headers: HttpRequest['headers']): void {
+  const length = header(headers, 'content-length');
+  const hasBody = header(headers, 'transfer-encoding') !== undefined || (length !== undefined && length.trim() !== '0');
+  if (!hasBody) return;
+  const contentType = header(headers, 'content-type');
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType === 'application/json') return;
+  throw new UnsupportedMediaTypeException(
+    `Send the body as Content-Type: application/json ({ "to": N }, { "steps": N } or {}), or send no body ` +
+      `to roll back one step; got ${contentType === undefined ? 'no Content-Type' : `"${contentType}"`}. ` +
+      `Nothing was rolled back.`,
+  );
+}
+
+/** A header's single value; a repeated one is joined as Node joins most headers. */
+function header(headers: HttpRequest['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /**
@@ -44,7 +79,7 @@ export class AdminController {
  * filter answers with 400 and the library's message.
  */
 function rollbackOptions(body: unknown): RollbackOptions {
-  // No body at all (no JSON content type) means the default: one step.
+  // No body at all means the default: one step. (A body of another type was refused before.)
   if (body === undefined) return {};
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new BadRequestException('Expected a JSON object: { "to": N }, { "steps": N } or {}.');

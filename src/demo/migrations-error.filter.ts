@@ -1,5 +1,5 @@
 import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { MigrationsError, type MigrationsErrorCode } from '../index.js';
+import { MigrationError, MigrationsError, type MigrationsErrorCode } from '../index.js';
 
 interface HttpResponse {
   status(code: number): { json(body: unknown): unknown };
@@ -21,12 +21,16 @@ const STATUS: Record<MigrationsErrorCode, HttpStatus> = {
   MIGRATION_FAILED: HttpStatus.INTERNAL_SERVER_ERROR,
   DATABASE_UNREACHABLE: HttpStatus.SERVICE_UNAVAILABLE,
   STOPPED: HttpStatus.SERVICE_UNAVAILABLE,
+  UNREADABLE_HISTORY: HttpStatus.CONFLICT,
 };
 
 /**
  * Answers a library error with its status, stable `code` and message, e.g.
  * `400 { statusCode: 400, code: 'INVALID_ARGUMENT', message: 'rollback: give either ...' }`.
- * The routes it guards are behind the admin token, so the messages (file, line) are shown as is.
+ * A failed migration (`MIGRATION_FAILED`, 500) also says what a rollback of several steps undid
+ * before the failure, and which stays undone: `rolledBack: [{ version, name }]`, newest first,
+ * empty when nothing was. The routes it guards are behind the admin token, so the messages (file,
+ * line) are shown as is.
  */
 @Catch(MigrationsError)
 export class MigrationsErrorFilter implements ExceptionFilter<MigrationsError> {
@@ -36,6 +40,13 @@ export class MigrationsErrorFilter implements ExceptionFilter<MigrationsError> {
       .switchToHttp()
       .getResponse<HttpResponse>()
       .status(statusCode)
-      .json({ statusCode, code: error.code, message: error.message });
+      .json({
+        statusCode,
+        code: error.code,
+        message: error.message,
+        ...(error instanceof MigrationError
+          ? { rolledBack: error.rolledBack.map(({ version, name }) => ({ version, name })) }
+          : {}),
+      });
   }
 }

@@ -316,6 +316,100 @@ describe('demo app (in process)', () => {
       expect(await nest.get(MigrationManager).getCurrentVersion()).toBe(3);
     });
 
+    it('refuses a body that is not application/json with 415, and leaves the history as it was', async () => {
+      const nest = await createApp();
+      await nest.init();
+      const server = nest.getHttpServer();
+      const history = async () =>
+        (await request(server).get('/admin/migrations').set('Authorization', `Bearer ${TOKEN}`).expect(200))
+          .body as MigrationStatus;
+      const before = await history();
+      expect(before.currentVersion).toBe(3);
+      const post = (contentType: string, body: string) =>
+        request(server)
+          .post('/admin/migrations/rollback')
+          .set('Authorization', `Bearer ${TOKEN}`)
+          .set('Content-Type', contentType)
+          .send(body);
+
+      // Not parsed, it used to reach the controller as no body at all: "roll back one step".
+      const text = await post('text/plain', '{"to":3}').expect(415);
+      expect(text.body).toMatchObject({
+        statusCode: 415,
+        message: expect.stringMatching(/application\/json[\s\S]*got "text\/plain"[\s\S]*Nothing was rolled back/),
+      });
+      await post('text/plain; charset=utf-8', '{"steps":1}').expect(415);
+      // A form is parsed, into fields: refused by its type all the same.
+      await post('application/x-www-form-urlencoded', 'to=0').expect(415);
+      await post('application/vnd.api+json', '{"to":0}').expect(415);
+      await post('application/octet-stream', '{"to":0}').expect(415);
+
+      expect(await history()).toEqual(before);
+      expect(await tables(nest)).toEqual(expect.arrayContaining(['user', 'post']));
+
+      // The same text as JSON is acted on; a type's parameters and case do not matter.
+      const json = await post('Application/JSON; charset=utf-8', '{"steps":1}').expect(200);
+      expect((json.body as MigrationStatus).currentVersion).toBe(2);
+      // An empty body of any type is no body: one step.
+      const empty = await post('text/plain', '').expect(200);
+      expect((empty.body as MigrationStatus).currentVersion).toBe(1);
+    });
+
+    it('answers a down script failing at the second of two steps with 500 and what was rolled back', async () => {
+      const folder = await tempMigrations({
+        '0001_alpha.surql': 'DEFINE TABLE alpha SCHEMALESS;\n',
+        '0001_alpha.down.surql': 'REMOVE TABLE alpha;\n',
+        '0002_beta.surql': 'DEFINE TABLE beta SCHEMALESS;\n',
+        '0002_beta.down.surql': '-- refuses to go\nTHROW "beta cannot be rolled back";\n',
+        '0003_gamma.surql': 'DEFINE TABLE gamma SCHEMALESS;\n',
+        '0003_gamma.down.surql': 'REMOVE TABLE gamma;\n',
+      });
+      cleanups.push(folder.dispose);
+      const nest = await createApp(folder.dir);
+      await nest.init();
+      const server = nest.getHttpServer();
+
+      const res = await request(server)
+        .post('/admin/migrations/rollback')
+        .set('Authorization', `Bearer ${TOKEN}`)
+        .send({ steps: 2 })
+        .expect(500);
+
+      expect(res.body).toMatchObject({
+        statusCode: 500,
+        code: 'MIGRATION_FAILED',
+        message: expect.stringMatching(/0002_beta\.down\.surql:2[\s\S]*beta cannot be rolled back/),
+      });
+      expect(res.body.rolledBack).toEqual([{ version: 3, name: 'gamma' }]);
+
+      const status = (
+        await request(server).get('/admin/migrations').set('Authorization', `Bearer ${TOKEN}`).expect(200)
+      ).body as MigrationStatus;
+      expect(status.currentVersion).toBe(2);
+      expect(status.applied.map((a) => a.version)).toEqual([1, 2]);
+      expect(status.pending.map((p) => [p.version, p.name])).toEqual([[3, 'gamma']]);
+      expect(await tables(nest)).toEqual(expect.arrayContaining(['alpha', 'beta']));
+      expect(await tables(nest)).not.toContain('gamma');
+    });
+
+    it('answers a failing down script of a single step with an empty rolledBack', async () => {
+      const folder = await tempMigrations({
+        '0001_alpha.surql': 'DEFINE TABLE alpha SCHEMALESS;\n',
+        '0001_alpha.down.surql': 'THROW "alpha stays";\n',
+      });
+      cleanups.push(folder.dispose);
+      const nest = await createApp(folder.dir);
+      await nest.init();
+
+      const res = await request(nest.getHttpServer())
+        .post('/admin/migrations/rollback')
+        .set('Authorization', `Bearer ${TOKEN}`)
+        .expect(500);
+
+      expect(res.body).toMatchObject({ code: 'MIGRATION_FAILED', rolledBack: [] });
+      expect(await nest.get(MigrationManager).getCurrentVersion()).toBe(1);
+    });
+
     it('answers 409 when a down script is missing, and rolls nothing back', async () => {
       const nest = await createApp(await fixtureWithout('0001_create_users.down.surql'));
       await nest.init();

@@ -1,4 +1,5 @@
-import { MigrationEvents, type MigrationEventMap } from '../../src/core/migration-events.js';
+import { runInNewContext } from 'node:vm';
+import { MigrationEvents, listenerFault, type MigrationEventMap } from '../../src/core/migration-events.js';
 
 const migrating: MigrationEventMap['migrating'] = { version: 1, name: 'a', file: 'migrations/0001_a.surql' };
 const migrated: MigrationEventMap['migrated'] = { ...migrating, durationMs: 3, byAnother: false };
@@ -97,6 +98,214 @@ describe('MigrationEvents', () => {
     events.on('migrating', () => calls.push('ran'));
     expect(() => events.emit('migrating', migrating)).not.toThrow();
     expect(calls).toEqual(['ran']);
+  });
+
+  describe('whatever a listener throws or rejects with', () => {
+    const circular: Record<string, unknown> = { id: 'loop' };
+    circular.self = circular;
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const namedListener = function onMigrated() {};
+
+    /** Each value, and the message that reports it, after "a listener threw " / "rejected with ". */
+    const VALUES: [label: string, value: unknown, described: string][] = [
+      ['undefined', undefined, 'undefined'],
+      ['null', null, 'null'],
+      ['a string', 'metrics down', 'the string "metrics down"'],
+      ['an empty string', '', 'the string ""'],
+      ['a number', 42, 'the number 42'],
+      ['NaN', Number.NaN, 'the number NaN'],
+      ['a boolean', false, 'the boolean false'],
+      ['a bigint', 10n, 'the bigint 10'],
+      ['a symbol', Symbol('oops'), 'the symbol Symbol(oops)'],
+      ['a function', namedListener, 'the function onMigrated'],
+      ['an object without message', { code: 'E_LISTENER' }, 'an object: {"code":"E_LISTENER"}'],
+      ['an empty object', {}, 'an object without a message'],
+      ['an object with a non-string message', { message: 7 }, 'an object: {"message":7}'],
+      ['an object with a message', { message: 'not an Error' }, 'an object with the message "not an Error"'],
+      ['an array', [1, 'two'], 'an array: [1,"two"]'],
+      ['a circular object', circular, 'an object without a message'],
+      ['an instance of a class', new (class Fault {})(), 'an object (Fault)'],
+      ['an Error without a message', new Error(), 'an Error without a message'],
+      ['a TypeError without a message', new TypeError(), 'a TypeError without a message'],
+      ['a revoked proxy', revoked.proxy, 'a value that cannot be described'],
+    ];
+
+    it.each(VALUES)('reports %s thrown as an Error that describes it', (_label, value, described) => {
+      const reported: unknown[] = [];
+      const events = new MigrationEvents((error) => reported.push(error));
+      const calls: string[] = [];
+      events.on('migrated', () => {
+        throw value;
+      });
+      events.on('migrated', () => calls.push('next'));
+
+      expect(() => events.emit('migrated', migrated)).not.toThrow();
+
+      expect(calls).toEqual(['next']);
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toBeInstanceOf(Error);
+      expect((reported[0] as Error).message).toBe(`a listener threw ${described}`);
+      expect((reported[0] as Error).cause).toBe(value);
+    });
+
+    it.each(VALUES)('reports %s rejected with as an Error that describes it', async (_label, value, described) => {
+      let report!: (error: Error) => void;
+      const reported = new Promise<Error>((resolve) => (report = resolve));
+      const events = new MigrationEvents((error) => report(error));
+      const calls: string[] = [];
+      events.on('migrated', async () => {
+        await Promise.resolve();
+        throw value;
+      });
+      events.on('migrated', () => calls.push('next'));
+
+      expect(() => events.emit('migrated', migrated)).not.toThrow();
+      expect(calls).toEqual(['next']);
+
+      const error = await reported;
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message).toBe(`a listener rejected with ${described}`);
+      expect(error.cause).toBe(value);
+    });
+
+    it('reports an Error with a message as it is, thrown or rejected with', async () => {
+      const boom = new RangeError('listener bug');
+      const reported: Error[] = [];
+      let second!: () => void;
+      const both = new Promise<void>((resolve) => (second = resolve));
+      const events = new MigrationEvents((error) => {
+        reported.push(error);
+        if (reported.length === 2) second();
+      });
+      events.on('migrating', () => {
+        throw boom;
+      });
+      events.on('migrating', () => Promise.reject(boom));
+      events.emit('migrating', migrating);
+      await both;
+      expect(reported[0]).toBe(boom);
+      expect(reported[1]).toBe(boom);
+    });
+
+    it('reports an Error of another realm as it is (instanceof Error is false there)', () => {
+      const foreign = runInNewContext('new Error("from a vm context")') as Error;
+      expect(foreign instanceof Error).toBe(false);
+      const reported: unknown[] = [];
+      const events = new MigrationEvents((error) => reported.push(error));
+      events.on('migrating', () => {
+        throw foreign;
+      });
+      events.emit('migrating', migrating);
+      expect(reported).toEqual([foreign]);
+      expect((reported[0] as Error).message).toBe('from a vm context');
+    });
+
+    it('reports an Error whose message getter throws without throwing itself', () => {
+      const tricky = new Error('hidden');
+      Object.defineProperty(tricky, 'message', {
+        get() {
+          throw new Error('getter');
+        },
+      });
+      const error = listenerFault(tricky);
+      expect(error).not.toBe(tricky);
+      expect(error.message).toBe('a listener threw a value that cannot be described');
+      expect(error.cause).toBe(tricky);
+    });
+
+    it('shortens a long description', () => {
+      const error = listenerFault('x'.repeat(1000));
+      expect(error.message).toBe(`a listener threw the string "${'x'.repeat(197)}..."`);
+    });
+
+    it('reports a thenable that rejects, and one whose then method throws', async () => {
+      const reported: Error[] = [];
+      let second!: () => void;
+      const both = new Promise<void>((resolve) => (second = resolve));
+      const events = new MigrationEvents((error) => {
+        reported.push(error);
+        if (reported.length === 2) second();
+      });
+      events.on('migrated', () => ({ then: (_ok: unknown, fail: (reason: unknown) => void) => fail(null) }));
+      events.on('migrated', () => ({
+        then() {
+          throw undefined;
+        },
+      }));
+      events.emit('migrated', migrated);
+      await both;
+      expect(reported.map((e) => e.message).sort()).toEqual([
+        'a listener rejected with null',
+        'a listener rejected with undefined',
+      ]);
+    });
+
+    it('ignores what a listener returns when it is not a thenable, or a promise that resolves', async () => {
+      const reported: unknown[] = [];
+      const events = new MigrationEvents((error) => reported.push(error));
+      let settled!: () => void;
+      const done = new Promise<void>((resolve) => (settled = resolve));
+      events.on('migrated', () => 42);
+      events.on('migrated', () => ({ then: 'not a function' }));
+      events.on('migrated', () =>
+        Object.defineProperty({}, 'then', {
+          get() {
+            throw new Error('a getter that throws is no thenable');
+          },
+        }),
+      );
+      events.on('migrated', async () => 'fine');
+      events.on('migrated', () => done.then(() => undefined));
+      events.emit('migrated', migrated);
+      settled();
+      await done;
+      await Promise.resolve();
+      expect(reported).toEqual([]);
+    });
+
+    it('survives an error callback that throws, and calls the next listeners', () => {
+      let calls = 0;
+      const events = new MigrationEvents(() => {
+        calls += 1;
+        throw undefined;
+      });
+      const seen: string[] = [];
+      events.on('migrating', () => {
+        throw null;
+      });
+      events.on('migrating', () => seen.push('after'));
+      expect(() => events.emit('migrating', migrating)).not.toThrow();
+      expect(seen).toEqual(['after']);
+      expect(calls).toBe(1);
+    });
+
+    it('survives an error callback that throws while reporting a rejection', async () => {
+      let called!: () => void;
+      const reported = new Promise<void>((resolve) => (called = resolve));
+      const events = new MigrationEvents(() => {
+        called();
+        throw null;
+      });
+      events.on('migrating', () => Promise.reject(null));
+      events.emit('migrating', migrating);
+      // Were the callback's throw let out, the rejection chain would be unhandled and fail the test.
+      await reported;
+    });
+
+    it('survives an async error callback that rejects', async () => {
+      let called!: () => void;
+      const reported = new Promise<void>((resolve) => (called = resolve));
+      const events = new MigrationEvents(((error: Error) => {
+        called();
+        return Promise.reject(error);
+      }) as (error: Error) => void);
+      events.on('migrating', () => {
+        throw undefined;
+      });
+      expect(() => events.emit('migrating', migrating)).not.toThrow();
+      await reported;
+    });
   });
 
   describe('subscribe', () => {
