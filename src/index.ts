@@ -46,6 +46,7 @@ export {
 export {
   ChecksumMismatchError,
   DatabaseUnreachableError,
+  UnreadableHistoryError,
   FailedMigrationPendingError,
   MigrationArgumentError,
   MigrationDiscoveryError,

@@ -1,3 +1,4 @@
+import { splitUrlCredentials } from '../core/secrets.js';
 import { parseArgs } from 'node:util';
 import type { MigrationsOptions } from '../core/options.js';
 import { CliUsageError } from './cli-errors.js';
@@ -314,11 +315,13 @@ export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   let password = pick(flags.pass, ENV.password);
   const secrets: string[] = [];
   if (url) {
-    const inUrl = splitCredentials(url);
-    url = inUrl.url;
-    if (inUrl.password !== undefined) secrets.push(inUrl.password, inUrl.rawPassword ?? '');
-    user ??= inUrl.user;
-    password ??= inUrl.password;
+    const inUrl = splitUrlCredentials(url);
+    secrets.push(...inUrl.secrets);
+    if (inUrl.password !== undefined) {
+      url = inUrl.url;
+      user ??= inUrl.username;
+      password ??= inUrl.password;
+    }
   }
   if (password !== undefined) secrets.push(password);
   if ((user === undefined) !== (password === undefined)) {
@@ -343,21 +346,4 @@ export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (Object.keys(connect).length > 0) options.connect = connect;
   if (flags.lockTimeout !== undefined) options.lock = { waitTimeoutMs: flags.lockTimeout };
   return { options, secrets: [...new Set(secrets)].filter((s) => s.length > 0) };
-}
-
-function splitCredentials(url: string): { url: string; user?: string; password?: string; rawPassword?: string } {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@(.*)$/i.exec(url);
-  if (!match) return { url };
-  const [, scheme, userInfo, rest] = match as unknown as [string, string, string, string];
-  const colon = userInfo.indexOf(':');
-  const decode = (s: string) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  if (colon === -1) return { url: scheme + rest, user: decode(userInfo) };
-  const raw = userInfo.slice(colon + 1);
-  return { url: scheme + rest, user: decode(userInfo.slice(0, colon)), password: decode(raw), rawPassword: raw };
 }

@@ -1,3 +1,4 @@
+import { Redactor } from '../core/secrets.js';
 import { MigrationsError } from '../core/errors.js';
 import type { MigrationLogger } from '../core/options.js';
 import { CliError, CliUsageError } from './cli-errors.js';
@@ -46,7 +47,7 @@ export class CliOutput {
   readonly #color: boolean;
   readonly #errColor: boolean;
   readonly #verbose: boolean;
-  #secrets: string[] = [];
+  #redactor = new Redactor([]);
 
   constructor(options: {
     stdout: CliStream;
@@ -64,13 +65,12 @@ export class CliOutput {
     this.#errColor = !noColor && options.stderr.isTTY === true;
   }
 
-  /** Values (passwords) masked as `***` wherever they would be printed. */
+  /**
+   * Values (passwords) masked as `***` wherever they would be printed, in every spelling an output
+   * gives them (as JSON escapes them, URL-encoded); credentials left in any URL-shaped text too.
+   */
   addSecrets(secrets: readonly string[]): void {
-    // Also as JSON spells them: a password with a quote or a backslash is escaped in --json output.
-    const spellings = secrets
-      .filter((secret) => secret !== '')
-      .flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]);
-    this.#secrets = [...new Set([...this.#secrets, ...spellings])].sort((a, b) => b.length - a.length);
+    this.#redactor = this.#redactor.with(secrets);
   }
 
   /** A line of human output on stdout; nothing in `--json` mode. */
@@ -146,9 +146,7 @@ export class CliOutput {
   }
 
   #mask(text: string): string {
-    let result = text;
-    for (const secret of this.#secrets) result = result.split(secret).join('***');
-    return result;
+    return this.#redactor.text(text);
   }
 }
 

@@ -60,7 +60,7 @@ export async function openConnection(
       // Closed before the next attempt: an embedded path admits one connection at a time.
       await withTimeout(db.close(), CLOSE_TIMEOUT_MS, () => 'close timed out').catch(() => {});
       // The server answered and said no: waiting will not change its mind.
-      if (isRefusal(error)) throw new DatabaseUnreachableError(redactUrl(url), attempt, error);
+      if (isRefusal(error)) throw options.redactor.error(new DatabaseUnreachableError(redactUrl(url), attempt, error));
       if (attempt < attempts) {
         const delay = backoffMs * 2 ** (attempt - 1);
         logger.warn(
@@ -72,7 +72,7 @@ export async function openConnection(
       }
     }
   }
-  throw new DatabaseUnreachableError(redactUrl(url), attempts, lastError);
+  throw options.redactor.error(new DatabaseUnreachableError(redactUrl(url), attempts, lastError));
 }
 
 /** How long a failed attempt's client may take to close before the next attempt. */

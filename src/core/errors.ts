@@ -17,7 +17,8 @@ export type MigrationsErrorCode =
   | 'FAILED_MIGRATION_PENDING'
   | 'LOCK_TIMEOUT'
   | 'STOPPED'
-  | 'DATABASE_UNREACHABLE';
+  | 'DATABASE_UNREACHABLE'
+  | 'UNREADABLE_HISTORY';
 
 /** Up or down. */
 export type MigrationDirection = 'up' | 'down';
@@ -329,6 +330,29 @@ export class DatabaseUnreachableError extends MigrationsError {
       }. Check the URL, that the server is running, and the credentials; tune connect.timeoutMs, ` +
         `connect.retries and connect.backoffMs for slow starts.`,
       { cause },
+    );
+  }
+}
+
+/** History rows whose `version` cannot be read as a whole number. Nothing was applied. */
+export class UnreadableHistoryError extends MigrationsError {
+  readonly code = 'UNREADABLE_HISTORY';
+
+  constructor(
+    readonly table: string,
+    /** The rows at fault: their record id, and the version they hold (undefined when none). */
+    readonly rows: readonly { id: string; version: unknown }[],
+  ) {
+    super(
+      `The history table ${table} has row(s) whose version cannot be read as a whole number: ` +
+        rows
+          .map(
+            (r) =>
+              `${r.id} (${r.version === undefined || r.version === null ? 'no version' : `version ${JSON.stringify(r.version)}`})`,
+          )
+          .join(', ') +
+        `. Nothing was applied. Give them their version by hand, or remove them with \`surreal-migrate repair\` ` +
+        `(manager.repair()).`,
     );
   }
 }

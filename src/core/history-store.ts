@@ -1,5 +1,5 @@
 import { RecordId, Table, type QueryResponse } from 'surrealdb';
-import { DatabaseUnreachableError } from './errors.js';
+import { DatabaseUnreachableError, UnreadableHistoryError } from './errors.js';
 import { redactUrl, type ResolvedMigrationsOptions } from './options.js';
 import type { QueryClient } from './timing.js';
 import { isConflictOrExists, isConnectionError, isNotExecuted } from './surreal-errors.js';
@@ -88,6 +88,8 @@ export class HistoryStore {
   readonly #history: Table;
   readonly #failed: Table;
   readonly #ddl: string;
+  /** The history table's name as DDL writes it. */
+  readonly #historyDdl: string;
   readonly #where: string;
   readonly #lock: RecordId;
   #defined = false;
@@ -102,8 +104,9 @@ export class HistoryStore {
     this.#failed = new Table(options.failedTable);
     this.#lock = new RecordId(options.lockTable, 'lock');
     this.#ddl = [options.table, options.failedTable, options.lockTable]
-      .map((name) => `DEFINE TABLE IF NOT EXISTS ${name} SCHEMALESS;`)
+      .map((name) => `DEFINE TABLE IF NOT EXISTS ${ddlName(name)} SCHEMALESS;`)
       .join(' ');
+    this.#historyDdl = ddlName(options.table);
   }
 
   /** The record id of a version's history row. */
@@ -115,13 +118,46 @@ export class HistoryStore {
     return new RecordId(this.#failed.name, version);
   }
 
-  /** Applied versions only: the smallest query that answers "what is applied?". */
+  /**
+   * Applied versions only, each once: the smallest query that answers "what is applied?". Rows are
+   * found by their `version` field, whatever their id (older managers wrote random ids). Throws
+   * {@link UnreadableHistoryError} when a row's version cannot be read.
+   */
   async readVersions(): Promise<number[]> {
     const [response] = await this.#db
       .query('SELECT VALUE version FROM $history', { history: this.#history })
       .responses()
       .catch((error: unknown) => this.#unreachable(error));
-    return rowsOrEmpty<unknown>(response).map(Number);
+    const values = rowsOrEmpty<unknown>(response);
+    const versions = values.map(toVersion);
+    if (versions.some((v) => v === undefined)) throw await this.#unreadableError();
+    return [...new Set(versions as number[])];
+  }
+
+  /** History rows whose version cannot be read, with their ids. */
+  async unreadableRows(): Promise<{ id: RecordId; version: unknown }[]> {
+    const [response] = await this.#db
+      .query('SELECT id, version FROM $history', { history: this.#history })
+      .responses()
+      .catch((error: unknown) => this.#unreachable(error));
+    return rowsOrEmpty<{ id: RecordId; version: unknown }>(response).filter(
+      (row) => toVersion(row.version) === undefined,
+    );
+  }
+
+  /** Deletes the rows of {@link unreadableRows} (repair). Returns what was deleted. */
+  async removeUnreadable(): Promise<{ id: RecordId; version: unknown }[]> {
+    const rows = await this.unreadableRows();
+    if (rows.length > 0) await this.#run('DELETE $ids', { ids: rows.map((row) => row.id) });
+    return rows;
+  }
+
+  async #unreadableError(): Promise<UnreadableHistoryError> {
+    const rows = await this.unreadableRows();
+    return new UnreadableHistoryError(
+      this.#history.name,
+      rows.map((row) => ({ id: String(row.id), version: row.version })),
+    );
   }
 
   /** History and failed records, in one request. */
@@ -139,10 +175,16 @@ export class HistoryStore {
       )
       .responses()
       .catch((error: unknown) => this.#unreachable(error));
+    const rows = rowsOrEmpty<Record<string, unknown>>(history);
+    if (rows.some((row) => toVersion(row.version) === undefined)) throw await this.#unreadableError();
+    // Two rows for one version (an adopted history): one applied version, with what either says.
+    const byVersion = new Map<number, AppliedRecord>();
+    for (const record of rows.map(toAppliedRecord)) {
+      const seen = byVersion.get(record.version);
+      byVersion.set(record.version, seen ? mergeRecords(seen, record) : record);
+    }
     return {
-      applied: rowsOrEmpty<Record<string, unknown>>(history)
-        .map(toAppliedRecord)
-        .sort((a, b) => a.version - b.version),
+      applied: [...byVersion.values()].sort((a, b) => a.version - b.version),
       failed: rowsOrEmpty<Record<string, unknown>>(failed)
         .map(toFailedRecord)
         .sort((a, b) => a.version - b.version),
@@ -165,12 +207,39 @@ export class HistoryStore {
   /** Defines the bookkeeping tables, once per process, before the first write. */
   async ensureDefined(): Promise<void> {
     if (this.#defined) return;
-    const responses = await this.#db.query(this.#ddl).responses();
+    const responses = await this.#db.query(`${this.#ddl} INFO FOR TABLE ${this.#historyDdl};`).responses();
+    const info = responses.pop();
     for (const response of responses) {
       // Replicas starting together define the same tables at once; the loser's conflict is fine.
       if (!response.success && !isConflictOrExists(response.error)) throw response.error;
     }
+    await this.#completeSchemafullHistory(info);
     this.#defined = true;
+  }
+
+  /**
+   * An adopted history table may be SCHEMAFULL with only Open Notebook's `version` and
+   * `applied_at`: it would refuse the fields this tool writes, and every migration would fail at
+   * its history statement. The fields it lacks are defined, as optional.
+   */
+  async #completeSchemafullHistory(info: QueryResponse | undefined): Promise<void> {
+    if (!info?.success) return;
+    const fields = (info.result as { fields?: Record<string, string> } | undefined)?.fields ?? {};
+    // A SCHEMALESS table defined by this tool has no fields: nothing to complete.
+    if (Object.keys(fields).length === 0) return;
+    const [tables] = await this.#db.query('INFO FOR DB').responses();
+    const definition = tables?.success
+      ? ((tables.result as { tables?: Record<string, string> }).tables?.[this.#history.name] ?? '')
+      : '';
+    if (!/\bSCHEMAFULL\b/i.test(definition)) return;
+    const missing = HISTORY_FIELDS.filter(([name]) => !(name in fields));
+    if (missing.length === 0) return;
+    await this.#run(
+      missing
+        .map(([name, type]) => `DEFINE FIELD IF NOT EXISTS ${name} ON TABLE ${this.#historyDdl} TYPE ${type};`)
+        .join(' '),
+      {},
+    );
   }
 
   /**
@@ -196,8 +265,12 @@ export class HistoryStore {
 
   /** The statement that deletes a history row inside a rollback's transaction. */
   deleteStatement(version: number): { sql: string; vars: Record<string, unknown> } {
-    // RETURN BEFORE: the runner checks the answer to know the request reached this statement.
-    return { sql: 'DELETE $__sbl_id RETURN BEFORE', vars: { __sbl_id: this.recordId(version) } };
+    // Every row of the version, wherever its id. RETURN BEFORE: the runner checks the answer to
+    // know the request reached this statement.
+    return {
+      sql: 'DELETE $__sbl_history WHERE version = $__sbl_version RETURN BEFORE',
+      vars: { __sbl_history: this.#history, __sbl_version: version },
+    };
   }
 
   /**
@@ -296,10 +369,11 @@ export class HistoryStore {
   /** Sets stored checksums (repair). */
   async updateChecksums(entries: readonly { version: number; checksum: string; name: string }[]): Promise<void> {
     await this.#inBatches(entries, (entry, i, vars) => {
-      vars[`id${i}`] = this.recordId(entry.version);
+      vars.history = this.#history;
+      vars[`v${i}`] = entry.version;
       vars[`sum${i}`] = entry.checksum;
       vars[`name${i}`] = entry.name;
-      return `UPDATE $id${i} SET checksum = $sum${i}, name = name ?? $name${i};`;
+      return `UPDATE $history SET checksum = $sum${i}, name = name ?? $name${i} WHERE version = $v${i};`;
     });
   }
 
@@ -347,11 +421,34 @@ export class HistoryStore {
 
   /** Resolve as rolled back: the version is not applied, and its failed record is gone. Atomic. */
   async recordRolledBack(version: number): Promise<void> {
-    await this.#run('BEGIN TRANSACTION; DELETE $id; DELETE $failed; COMMIT TRANSACTION;', {
-      id: this.recordId(version),
-      failed: this.failedRecordId(version),
-    });
+    await this.#run(
+      'BEGIN TRANSACTION; DELETE $history WHERE version = $version; DELETE $failed; COMMIT TRANSACTION;',
+      {
+        history: this.#history,
+        version,
+        failed: this.failedRecordId(version),
+      },
+    );
   }
+}
+
+/** The fields this tool writes in a history row, with the types an adopted SCHEMAFULL table gets. */
+const HISTORY_FIELDS: readonly (readonly [string, string])[] = [
+  ['version', 'int'],
+  ['applied_at', 'option<datetime>'],
+  ['name', 'option<string>'],
+  ['checksum', 'option<string>'],
+  ['duration_ms', 'option<number>'],
+  ['applied_by', 'option<string>'],
+  ['recorded_by', 'option<string>'],
+];
+
+/**
+ * A table name as DDL writes it: escaped, so that a name that is also a keyword (`select`, `none`)
+ * still names the table. Names are validated as `[A-Za-z_][A-Za-z0-9_]*` when the options are read.
+ */
+export function ddlName(name: string): string {
+  return `\`${name}\``;
 }
 
 /** Rows of a SELECT, or [] when the table does not exist yet (SurrealDB 3 reports NotFound). */
@@ -371,13 +468,29 @@ export function toDate(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/** A row's version: a whole number >= 0 (or such a number written as a string), else undefined. */
+function toVersion(value: unknown): number | undefined {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isSafeInteger(number) && number >= 0 ? number : undefined;
+}
+
+function mergeRecords(a: AppliedRecord, b: AppliedRecord): AppliedRecord {
+  return {
+    version: a.version,
+    name: a.name ?? b.name,
+    checksum: a.checksum ?? b.checksum,
+    appliedAt: a.appliedAt ?? b.appliedAt,
+    durationMs: a.durationMs ?? b.durationMs,
+  };
+}
+
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function toAppliedRecord(row: Record<string, unknown>): AppliedRecord {
   return {
-    version: Number(row.version),
+    version: toVersion(row.version) ?? Number.NaN,
     name: optionalString(row.name),
     checksum: optionalString(row.checksum),
     appliedAt: toDate(row.applied_at),

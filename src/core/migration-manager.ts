@@ -118,12 +118,16 @@ export class MigrationManager {
   /** Resolves the options, connects (with retries) and reads the folder. */
   static async create(options: MigrationsOptions): Promise<MigrationManager> {
     const resolved = resolveOptions(options);
-    // Reading the folder first: a broken folder is reported without waiting for a database.
-    const discovered = await discoverMigrations(resolved.directory);
-    const connection = await openConnection(resolved, resolved.logger);
-    const manager = new MigrationManager(resolved, connection);
-    manager.#setFiles(discovered.up, discovered.down, discovered.ignored);
-    return manager;
+    try {
+      // Reading the folder first: a broken folder is reported without waiting for a database.
+      const discovered = await discoverMigrations(resolved.directory);
+      const connection = await openConnection(resolved, resolved.logger);
+      const manager = new MigrationManager(resolved, connection);
+      manager.#setFiles(discovered.up, discovered.down, discovered.ignored);
+      return manager;
+    } catch (error) {
+      throw resolved.redactor.error(error);
+    }
   }
 
   private constructor(options: ResolvedMigrationsOptions, connection: MigrationConnection) {
@@ -215,7 +219,9 @@ export class MigrationManager {
 
   /** Applies every pending migration in order (under the lock). */
   runMigrationUp(): Promise<MigrationResult[]> {
-    return this.runner.runAll();
+    return this.runner.runAll().catch((error: unknown) => {
+      throw this.#options.redactor.error(error);
+    });
   }
 
   /**
@@ -387,10 +393,19 @@ export class MigrationManager {
   }
 
   /**
-   * Stores the current checksum for applied rows that have none (adopted history); with
-   * `changed: true`, also for rows whose file changed. Returns the versions updated.
+   * Removes history rows whose version cannot be read (logging each), then stores the current
+   * checksum for applied rows that have none (adopted history); with `changed: true`, also for
+   * rows whose file changed. Returns the versions updated.
    */
   async repair(options: { changed?: boolean } = {}): Promise<number[]> {
+    // Rows whose version cannot be read hold nothing a run could use: they go first, named.
+    const removed = await this.runner.exclusive(() => this.#history.removeUnreadable());
+    if (removed.length > 0) {
+      this.#options.logger.warn(
+        `Removed ${removed.length} history row(s) whose version could not be read: ` +
+          removed.map((r) => `${String(r.id)} (version ${JSON.stringify(r.version ?? null)})`).join(', '),
+      );
+    }
     const state = await this.runner.readState();
     const files = new Map(this.#up.map((m) => [m.version, m]));
     const versions = [
@@ -424,14 +439,18 @@ export class MigrationManager {
 
   /** What the module does at bootstrap, by `mode`. */
   async bootstrap(): Promise<MigrationResult[]> {
-    switch (this.#options.mode) {
-      case 'off':
-        return [];
-      case 'validate':
-        await this.validate({ requireCurrent: true });
-        return [];
-      case 'apply':
-        return this.runMigrationUp();
+    try {
+      switch (this.#options.mode) {
+        case 'off':
+          return [];
+        case 'validate':
+          await this.validate({ requireCurrent: true });
+          return [];
+        case 'apply':
+          return await this.runMigrationUp();
+      }
+    } catch (error) {
+      throw this.#options.redactor.error(error);
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Surreal } from 'surrealdb';
 import { MigrationOptionsError } from './errors.js';
 import type { MigrationEventHandlers } from './migration-events.js';
+import { Redactor, splitUrlCredentials } from './secrets.js';
 
 /** Defaults, in one place. Every other module reads resolved options, never a default of its own. */
 export const DEFAULT_DIRECTORY = 'migrations';
@@ -159,7 +160,10 @@ export interface ResolvedMigrationsOptions {
   allowMissing: boolean;
   allowOutOfOrder: boolean;
   on: Partial<MigrationEventHandlers>;
+  /** Masks every lines it writes with {@link redactor}. */
   logger: MigrationLogger;
+  /** Knows the configured secrets: every output boundary masks them with it. */
+  redactor: Redactor;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -192,6 +196,25 @@ const SILENT: MigrationLogger = { log() {}, warn() {}, error() {} };
  * Applies the defaults and validates. Throws {@link MigrationOptionsError} naming the field.
  */
 export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOptions {
+  // Known before anything is checked, so that no message about the options can show them.
+  const credentials =
+    options !== null && typeof options === 'object' && typeof options.url === 'string'
+      ? splitUrlCredentials(options.url)
+      : undefined;
+  const password = (options as MigrationsOptions | null)?.auth?.password;
+  const redactor = new Redactor([...(credentials?.secrets ?? []), typeof password === 'string' ? password : undefined]);
+  try {
+    return resolve(options, credentials, redactor);
+  } catch (error) {
+    throw redactor.error(error);
+  }
+}
+
+function resolve(
+  options: MigrationsOptions,
+  credentials: ReturnType<typeof splitUrlCredentials> | undefined,
+  redactor: Redactor,
+): ResolvedMigrationsOptions {
   if (options === null || typeof options !== 'object') {
     throw new MigrationOptionsError('options', 'expected an object with `url` or `client`.');
   }
@@ -201,7 +224,9 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
   for (const [name, handler] of Object.entries(options.on ?? {})) {
     if (typeof handler !== 'function') throw new MigrationOptionsError(`on.${name}`, 'expected a function.');
   }
-  const { client, url } = options;
+  const { client } = options;
+  // Credentials written in a server's URL sign in, like `auth`; the URL kept has none.
+  const url = credentials?.password !== undefined ? credentials.url : options.url;
   if (client && url) {
     throw new MigrationOptionsError('url', 'give either `url` or `client`, not both.');
   }
@@ -212,7 +237,7 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
         'required unless `client` is given; for example `surrealkv://data/app.db` or `ws://localhost:8000`.',
       );
     }
-    if (!URL_SCHEME.test(url)) {
+    if (!URL_SCHEME.test(url.trim())) {
       throw new MigrationOptionsError(
         'url',
         `unsupported scheme in "${redactUrl(url)}"; use mem://, surrealkv://, rocksdb://, ws(s):// or http(s)://.`,
@@ -232,6 +257,11 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
       throw new MigrationOptionsError('auth', 'expected `{ username, password }` as strings.');
     }
   }
+  const auth =
+    options.auth ??
+    (credentials?.password !== undefined
+      ? { username: credentials.username ?? '', password: credentials.password }
+      : undefined);
 
   const table = options.table ?? DEFAULT_TABLE;
   if (typeof table !== 'string' || !IDENTIFIER.test(table)) {
@@ -265,10 +295,10 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
   };
 
   return {
-    url: client ? undefined : url,
+    url: client ? undefined : url?.trim(),
     namespace: options.namespace,
     database: options.database,
-    auth: options.auth,
+    auth,
     client,
     directory,
     table,
@@ -281,7 +311,19 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
     allowMissing: flag(options.allowMissing, DEFAULT_ALLOW_MISSING, 'allowMissing'),
     allowOutOfOrder: flag(options.allowOutOfOrder, DEFAULT_ALLOW_OUT_OF_ORDER, 'allowOutOfOrder'),
     on: options.on ?? {},
-    logger: options.logger === false || options.logger === undefined ? SILENT : options.logger,
+    logger: options.logger === false || options.logger === undefined ? SILENT : redacting(options.logger, redactor),
+    redactor,
+  };
+}
+
+/** A logger that masks the secrets in every message, and in every error it is given. */
+function redacting(logger: MigrationLogger, redactor: Redactor): MigrationLogger {
+  const mask = (args: unknown[]) =>
+    args.map((arg) => (typeof arg === 'string' ? redactor.text(arg) : redactor.error(arg)));
+  return {
+    log: (message, ...optional) => logger.log(redactor.text(message), ...mask(optional)),
+    warn: (message, ...optional) => logger.warn(redactor.text(message), ...mask(optional)),
+    error: (message, ...optional) => logger.error(redactor.text(message), ...mask(optional)),
   };
 }
 

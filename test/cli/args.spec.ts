@@ -220,6 +220,7 @@ describe('exit codes and JSON errors', () => {
       line: 5,
       column: 1,
       reason: 'boom',
+      rolledBack: [],
       cause: 'engine says boom',
     });
     expect(errorDocument(new CliUsageError('bad'))).toEqual({ code: 'USAGE', message: 'bad' });

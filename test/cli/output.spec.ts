@@ -77,7 +77,7 @@ describe('CliOutput', () => {
     human.out.print('url ws://root:hunter2pw@db');
     human.out.error(new Error('auth failed for hunter2pw'));
     expect(human.stdout.text + human.stderr.text).not.toContain('hunter2pw');
-    expect(human.stdout.text).toBe('url ws://root:***@db\n');
+    expect(human.stdout.text).toBe('url ws://***@db\n');
 
     const json = output({ json: true });
     json.out.addSecrets(['hunter2pw']);

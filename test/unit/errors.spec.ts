@@ -1,6 +1,7 @@
 import {
   ChecksumMismatchError,
   DatabaseUnreachableError,
+  UnreadableHistoryError,
   FailedMigrationPendingError,
   MigrationArgumentError,
   MigrationDiscoveryError,
@@ -132,6 +133,20 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
     new DatabaseUnreachableError('ws://***@db:8000', 4, cause),
     'DATABASE_UNREACHABLE',
     ['ws://***@db:8000 after 4 attempt(s): connection refused', 'Check the URL', 'connect.timeoutMs'],
+  ],
+  [
+    'UnreadableHistoryError',
+    new UnreadableHistoryError('_sbl_migrations', [
+      { id: '_sbl_migrations:x', version: 'abc' },
+      { id: '_sbl_migrations:y', version: undefined },
+    ]),
+    'UNREADABLE_HISTORY',
+    [
+      '_sbl_migrations:x (version "abc")',
+      '_sbl_migrations:y (no version)',
+      'surreal-migrate repair',
+      'Nothing was applied',
+    ],
   ],
 ];
 
