@@ -53,7 +53,13 @@ export async function openConnection(
           : `no answer within ${timeoutMs} ms`,
       );
       unsubscribe.forEach((off) => off());
-      return { db, owned: true, close: () => db.close().then(() => undefined) };
+      // A server that stopped answering would hold a WebSocket close for 30 s; an embedded engine
+      // closes when its data is flushed, which it must be allowed to finish.
+      const close = async () => {
+        if (embedded) await db.close();
+        else await withTimeout(db.close(), CLOSE_TIMEOUT_MS, () => 'close timed out').catch(() => {});
+      };
+      return { db, owned: true, close };
     } catch (error) {
       unsubscribe.forEach((off) => off());
       lastError = error;

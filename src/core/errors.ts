@@ -323,12 +323,19 @@ export class DatabaseUnreachableError extends MigrationsError {
     readonly url: string,
     readonly attempts: number,
     cause: unknown,
+    /** `'request'`: connected, but a request of the tool's own got no answer in time. */
+    readonly stage: 'connect' | 'request' = 'connect',
   ) {
     super(
-      `Cannot reach SurrealDB at ${url} after ${attempts} attempt(s): ${
-        cause instanceof Error ? cause.message : String(cause)
-      }. Check the URL, that the server is running, and the credentials; tune connect.timeoutMs, ` +
-        `connect.retries and connect.backoffMs for slow starts.`,
+      stage === 'connect'
+        ? `Cannot reach SurrealDB at ${url} after ${attempts} attempt(s): ${
+            cause instanceof Error ? cause.message : String(cause)
+          }. Check the URL, that the server is running, and the credentials; tune connect.timeoutMs, ` +
+            `connect.retries and connect.backoffMs for slow starts.`
+        : `SurrealDB at ${url} stopped answering: a request sent ${attempts} time(s) got ${
+            cause instanceof Error ? cause.message : String(cause)
+          }. Check that the server is alive; each attempt waits connect.timeoutMs, and the attempts stop ` +
+            `after lock.waitTimeoutMs.`,
       { cause },
     );
   }

@@ -464,7 +464,9 @@ export function toDate(value: unknown): Date | undefined {
   if (value === undefined || value === null) return undefined;
   if (value instanceof Date) return value;
   if (typeof (value as { toDate?: unknown }).toDate === 'function') return (value as { toDate(): Date }).toDate();
-  const date = new Date(String(value));
+  // Only a text can spell a date; an array or an object that happens to hold one does not.
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 

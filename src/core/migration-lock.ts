@@ -75,7 +75,8 @@ export class MigrationLock {
       .query(
         'CREATE $id CONTENT { owner: $owner, acquired_at: time::now(), expires_at: time::now() + $ttl }; ' +
           'UPDATE $id SET owner = $owner, acquired_at = time::now(), expires_at = time::now() + $ttl ' +
-          'WHERE expires_at < time::now() RETURN BEFORE; ' +
+          // A lease whose expiry is not a datetime (garbage, or none) cannot be waited out: expired.
+          'WHERE !type::is_datetime(expires_at) OR expires_at < time::now() RETURN BEFORE; ' +
           'SELECT * FROM ONLY $id',
         { id: this.#id, owner: this.#ownerRecord(), ttl: this.#ttl },
       )
@@ -84,7 +85,15 @@ export class MigrationLock {
     if (created && !isHeldError(created)) throw created.error;
     if (takenOver?.success) {
       const before = (takenOver.result as Record<string, unknown>[])[0];
-      if (before) return this.#acquired(toHolder(before));
+      if (before) {
+        if (toDate(before.expires_at) === undefined) {
+          this.#logger.warn(
+            `The migration lock record ${String(this.#id)} could not be read as a lease (expires_at: ` +
+              `${JSON.stringify(before.expires_at ?? null)}); it was taken as expired and taken over.`,
+          );
+        }
+        return this.#acquired(toHolder(before));
+      }
     } else if (takenOver && !isHeldError(takenOver)) {
       throw takenOver.error;
     }

@@ -159,7 +159,7 @@ export class MigrationManager {
         attemptMs: options.connect.timeoutMs,
         budgetMs: Math.max(options.lock.waitTimeoutMs, options.connect.timeoutMs),
       },
-      (attempts, cause) => new DatabaseUnreachableError(where, attempts, cause),
+      (attempts, cause) => new DatabaseUnreachableError(where, attempts, cause, 'request'),
     );
     this.#history = new HistoryStore(this.#bookkeeping, options);
     this.#lock = new MigrationLock(this.#bookkeeping, connection.db, options, logger);

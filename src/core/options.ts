@@ -168,6 +168,11 @@ export interface ResolvedMigrationsOptions {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MIN_LOCK_TTL_MS = 100;
+/** A lease longer than a day only delays the takeover of a crashed holder's work. */
+const MAX_LOCK_TTL_MS = 86_400_000;
+/** Node's timers hold at most 2^31 - 1 ms; past that they fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const MAX_CONNECT_RETRIES = 1_000;
 const OPTION_KEYS: readonly string[] = [
   'url',
   'namespace',
@@ -284,15 +289,29 @@ function resolve(
     waitTimeoutMs: nonNegative(options.lock?.waitTimeoutMs, DEFAULT_LOCK_WAIT_TIMEOUT_MS, 'lock.waitTimeoutMs'),
     retryMs: positive(options.lock?.retryMs, DEFAULT_LOCK_RETRY_MS, 'lock.retryMs'),
   };
-  if (lock.ttlMs < MIN_LOCK_TTL_MS) {
+  if (lock.ttlMs < MIN_LOCK_TTL_MS || lock.ttlMs > MAX_LOCK_TTL_MS) {
     // Renewed every third of it: a shorter lease would expire between renewals under any load.
-    throw new MigrationOptionsError('lock.ttlMs', `must be at least ${MIN_LOCK_TTL_MS} ms, got ${lock.ttlMs}.`);
+    throw new MigrationOptionsError(
+      'lock.ttlMs',
+      `must be between ${MIN_LOCK_TTL_MS} ms and ${MAX_LOCK_TTL_MS} ms (a day), got ${lock.ttlMs}.`,
+    );
   }
+  atMost(lock.waitTimeoutMs, MAX_TIMER_MS, 'lock.waitTimeoutMs');
+  atMost(lock.retryMs, MAX_TIMER_MS, 'lock.retryMs');
   const connect: MigrationConnectOptions = {
     timeoutMs: positive(options.connect?.timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connect.timeoutMs'),
     retries: wholeNumber(options.connect?.retries, DEFAULT_CONNECT_RETRIES, 'connect.retries'),
     backoffMs: nonNegative(options.connect?.backoffMs, DEFAULT_CONNECT_BACKOFF_MS, 'connect.backoffMs'),
   };
+  atMost(connect.timeoutMs, MAX_TIMER_MS, 'connect.timeoutMs');
+  atMost(connect.retries, MAX_CONNECT_RETRIES, 'connect.retries');
+  // The last retry waits backoffMs * 2^(retries - 1): that too must fit a timer.
+  if (connect.backoffMs * 2 ** Math.max(0, connect.retries - 1) > MAX_TIMER_MS) {
+    throw new MigrationOptionsError(
+      'connect.backoffMs',
+      `with ${connect.retries} retries the last one would wait longer than ${MAX_TIMER_MS} ms; lower it or connect.retries.`,
+    );
+  }
 
   return {
     url: client ? undefined : url?.trim(),
@@ -379,6 +398,12 @@ function wholeNumber(value: number | undefined, fallback: number, field: string)
     throw new MigrationOptionsError(field, `expected a whole number >= 0, got ${String(value)}.`);
   }
   return value;
+}
+
+function atMost(value: number, max: number, field: string): void {
+  if (value > max) {
+    throw new MigrationOptionsError(field, `must be at most ${max}${field.endsWith('Ms') ? ' ms' : ''}, got ${value}.`);
+  }
 }
 
 function flag(value: boolean | undefined, fallback: boolean, field: string): boolean {

@@ -296,3 +296,23 @@ describe('resolveOptions: misspelt and unsafe options', () => {
     expect(resolveOptions({ ...base, isGlobal: true } as never).table).toBe('_sbl_migrations');
   });
 });
+
+describe('resolveOptions: bounded numbers', () => {
+  const base = { url: 'mem://', namespace: 'n', database: 'd' };
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['a lease longer than a day', { lock: { ttlMs: 1e10 } }, /lock\.ttlMs.*between 100 ms and 86400000 ms/],
+    ['a lease past any timer', { lock: { ttlMs: 1e21 } }, /lock\.ttlMs/],
+    ['a wait past any timer', { lock: { waitTimeoutMs: 3e9 } }, /lock\.waitTimeoutMs.*at most 2147483647 ms/],
+    ['a retry past any timer', { lock: { retryMs: 3e9 } }, /lock\.retryMs/],
+    ['a connect timeout past any timer', { connect: { timeoutMs: 3e9 } }, /connect\.timeoutMs/],
+    ['too many retries', { connect: { retries: 5000 } }, /connect\.retries.*at most 1000/],
+    ['a backoff that overflows', { connect: { retries: 40, backoffMs: 500 } }, /connect\.backoffMs.*lower it/],
+  ])('refuses %s with MigrationOptionsError', (_name, extra, message) => {
+    expect(() => resolveOptions({ ...base, ...extra } as MigrationsOptions)).toThrow(MigrationOptionsError);
+    expect(() => resolveOptions({ ...base, ...extra } as MigrationsOptions)).toThrow(message);
+  });
+
+  it('takes a table name that is a keyword', () => {
+    for (const table of ['select', 'NONE', 'true']) expect(resolveOptions({ ...base, table }).table).toBe(table);
+  });
+});
