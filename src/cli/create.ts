@@ -1,6 +1,12 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseMigrationFileName } from '../core/migration-files.js';
+import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/errors.js';
+import {
+  nonRegularEntryProblem,
+  oversizedVersionProblem,
+  parseMigrationFileName,
+  readMigrationFileName,
+} from '../core/migration-files.js';
 import { CliError, CliUsageError } from './cli-errors.js';
 
 /** How a folder names its migrations; `create` follows it. */
@@ -111,38 +117,119 @@ export function newMigration(style: FolderStyle, version: number, name: string):
   };
 }
 
+/** How many versions `create` tries, while other processes keep taking them, before it gives up. */
+const MAX_ATTEMPTS = 100;
+
 /**
  * Writes the next version's up and down scripts into `directory` (created if missing), in the
- * folder's naming style. Never overwrites a file.
+ * folder's naming style. Never overwrites a file, and never leaves one script of a pair behind.
+ *
+ * Safe against other `create`s in the same folder at the same time: each file is created
+ * exclusively (`wx`), and once both exist the folder is read again. When a file name is taken,
+ * or another process has meanwhile written the same version under another name, this one removes
+ * its pair and takes the next free version (so of two such processes at most one keeps a version).
+ *
+ * Throws {@link MigrationDiscoveryError} without writing anything when an entry named like a
+ * migration is not a regular file (a folder, a FIFO, a dangling link, …) or has a version above
+ * 2^53 − 1, as discovery would refuse it; {@link CliError} `VERSION_CONTENDED` when other processes
+ * took every version it tried.
  */
 export async function createMigration(directory: string, input: string): Promise<CreatedMigration> {
   const name = normalizeMigrationName(input);
   const absolute = path.resolve(directory);
-  await mkdir(absolute, { recursive: true });
-  const entries = await readdir(absolute, { withFileTypes: true });
-  const fileNames = entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
-  const { style, nextVersion } = folderStyle(fileNames);
-  const migration = newMigration(style, nextVersion, name);
-  const upPath = path.join(absolute, migration.up.fileName);
-  const downPath = path.join(absolute, migration.down.fileName);
-  await writeNew(upPath, migration.up.text);
-  try {
-    await writeNew(downPath, migration.down.text);
-  } catch (error) {
-    await rm(upPath, { force: true });
-    throw error;
-  }
   const display = (p: string) => path.relative(process.cwd(), p) || p;
-  return { version: nextVersion, name, files: [display(upPath), display(downPath)] };
+  await mkdir(absolute, { recursive: true });
+  const tried: number[] = [];
+  while (tried.length < MAX_ATTEMPTS) {
+    const { style, nextVersion } = folderStyle(await migrationNames(directory, absolute));
+    if (!Number.isSafeInteger(nextVersion)) {
+      throw new CliError(
+        'VERSION_OVERFLOW',
+        `${display(absolute)} already holds version ${nextVersion - 1}, the largest a migration can have ` +
+          '(2^53 − 1); renumber the migrations with smaller versions. Nothing was written.',
+      );
+    }
+    tried.push(nextVersion);
+    const migration = newMigration(style, nextVersion, name);
+    const upPath = path.join(absolute, migration.up.fileName);
+    const downPath = path.join(absolute, migration.down.fileName);
+    if (!(await writeNew(upPath, migration.up.text))) continue;
+    let downWritten = false;
+    let kept = false;
+    try {
+      downWritten = await writeNew(downPath, migration.down.text);
+      kept =
+        downWritten &&
+        !(await versionTakenByOthers(absolute, nextVersion, [migration.up.fileName, migration.down.fileName]));
+    } finally {
+      if (!kept) {
+        if (downWritten) await rm(downPath, { force: true });
+        await rm(upPath, { force: true });
+      }
+    }
+    if (kept) return { version: nextVersion, name, files: [display(upPath), display(downPath)] };
+  }
+  throw new CliError(
+    'VERSION_CONTENDED',
+    `other processes creating migrations in ${display(absolute)} took every version this create tried ` +
+      `(${tried[0]} to ${tried.at(-1)}, ${MAX_ATTEMPTS} attempts); nothing was written. Run create again.`,
+  );
 }
 
-async function writeNew(filePath: string, text: string): Promise<void> {
+/**
+ * The names in the folder, for {@link folderStyle}. Refuses, as discovery does, an entry named
+ * like a migration that is not a regular file (or a link to one) or whose version is too large:
+ * numbering around it would guess, and start-up would refuse the folder anyway.
+ */
+async function migrationNames(directory: string, absolute: string): Promise<string[]> {
+  const entries = await readdir(absolute, { withFileTypes: true });
+  const names: string[] = [];
+  const problems: DiscoveryProblem[] = [];
+  const display = (fileName: string) => path.relative(process.cwd(), path.join(absolute, fileName)) || fileName;
+  for (const entry of entries) {
+    const read = readMigrationFileName(entry.name);
+    if (!read) continue;
+    const problem =
+      'tooLarge' in read
+        ? oversizedVersionProblem(read)
+        : nonRegularEntryProblem(path.join(absolute, entry.name), entry);
+    if (problem) problems.push({ files: [display(entry.name)], problem });
+    else names.push(entry.name);
+  }
+  if (problems.length > 0) {
+    throw new MigrationDiscoveryError(
+      directory,
+      problems.sort((a, b) => (a.files[0]! < b.files[0]! ? -1 : 1)),
+    );
+  }
+  return names;
+}
+
+/** Whether an entry other than `own` in the folder now has `version`. */
+async function versionTakenByOthers(absolute: string, version: number, own: readonly string[]): Promise<boolean> {
+  const fileNames = await readdir(absolute);
+  return fileNames.some((f) => !own.includes(f) && parseMigrationFileName(f)?.version === version);
+}
+
+/**
+ * Creates `filePath` exclusively with `text`. False when the name is taken (nothing written);
+ * on any other failure, removes what it created and throws.
+ */
+async function writeNew(filePath: string, text: string): Promise<boolean> {
+  let handle;
   try {
-    await writeFile(filePath, text, { flag: 'wx' });
+    handle = await open(filePath, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new CliError('FILE_EXISTS', `${filePath} already exists; nothing was written.`, { cause: error });
-    }
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   }
+  try {
+    await handle.writeFile(text);
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(filePath, { force: true });
+    throw error;
+  }
+  return true;
 }

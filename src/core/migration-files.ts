@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readSync,
+  readlinkSync,
+  statSync,
+  type Dirent,
+  type Stats,
+} from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MigrationDiscoveryError, type DiscoveryProblem, type MigrationDirection } from './errors.js';
@@ -55,9 +65,26 @@ const EXTENSION = /\.(surql|surrealql)$/i;
  * - `0001_create_users.surql` and its down `0001_create_users.down.surql`;
  * - Open Notebook's `1.surrealql` and `1_down.surrealql` (and `11_name_down.surrealql` next to
  *   `11_name.surrealql`).
- * Returns undefined for anything else.
+ * Returns undefined for anything else, and for a version above `Number.MAX_SAFE_INTEGER` (which
+ * {@link readMigrationFileName} reports instead).
  */
 export function parseMigrationFileName(fileName: string): ParsedName | undefined {
+  const read = readMigrationFileName(fileName);
+  return read && 'tooLarge' in read ? undefined : read;
+}
+
+/** A name shaped like a migration whose version cannot be held exactly (above 2^53 − 1). */
+export interface OversizedVersionName {
+  /** The version as written, without leading zeros. */
+  readonly tooLarge: string;
+}
+
+/**
+ * Like {@link parseMigrationFileName}, but a migration-shaped name whose version is above
+ * `Number.MAX_SAFE_INTEGER` comes back as {@link OversizedVersionName}, so that callers can refuse
+ * it by name instead of ignoring it.
+ */
+export function readMigrationFileName(fileName: string): ParsedName | OversizedVersionName | undefined {
   if (!EXTENSION.test(fileName)) return undefined;
   let stem = fileName.replace(EXTENSION, '');
   let direction: MigrationDirection = 'up';
@@ -76,10 +103,169 @@ export function parseMigrationFileName(fileName: string): ParsedName | undefined
   const match = /^(\d+)(?:_([^.]+))?$/.exec(stem);
   if (!match) return undefined;
   const version = Number(match[1]);
-  if (!Number.isSafeInteger(version)) return undefined;
+  if (!Number.isSafeInteger(version)) return { tooLarge: BigInt(match[1]!).toString() };
   const parsed: ParsedName = { version, name: match[2] ?? '', direction };
   if (namedDown) parsed.namedDown = true;
   return parsed;
+}
+
+/** The problem to report for a name whose version is above 2^53 − 1. */
+export function oversizedVersionProblem(name: OversizedVersionName): string {
+  return (
+    `version ${name.tooLarge} is larger than 2^53 − 1 (${Number.MAX_SAFE_INTEGER}), the largest version that ` +
+    'can be stored exactly; renumber the file with a smaller version.'
+  );
+}
+
+/** A directory entry (or the target of a link), in words: `a directory`, `a named pipe (FIFO)`, … */
+function kindOf(entry: Dirent | Stats): string {
+  if (entry.isFile()) return 'a regular file';
+  if (entry.isDirectory()) return 'a directory';
+  if (entry.isFIFO()) return 'a named pipe (FIFO)';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isBlockDevice()) return 'a block device';
+  if (entry.isCharacterDevice()) return 'a character device';
+  if (entry.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
+const NOT_A_SCRIPT_FIX =
+  'a migration must be a regular file (or a symbolic link to one); replace it with the script, or rename or remove it.';
+
+/**
+ * Why an entry of the migrations folder, named like a migration, cannot be read as one: it is a
+ * directory, a FIFO, a socket, a device, or a symbolic link to one of those or to nothing.
+ * Undefined for a regular file or a symbolic link to one. It only stats the entry (following a
+ * link), never opens it: opening a FIFO would block until something writes to it.
+ */
+export function nonRegularEntryProblem(entryPath: string, entry: Dirent): string | undefined {
+  // (Where the file system does not report entry types, readdir has already lstat-ed the entry.)
+  if (entry.isFile()) return undefined;
+  if (!entry.isSymbolicLink()) return `is ${kindOf(entry)}, not a regular file; ${NOT_A_SCRIPT_FIX}`;
+  let target: string;
+  try {
+    target = readlinkSync(entryPath);
+  } catch {
+    target = 'its target';
+  }
+  let stats: Stats;
+  try {
+    stats = statSync(entryPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      return `cannot be read: it is a symbolic link to ${target}, which does not exist (ENOENT); restore the target or remove the link.`;
+    }
+    return `cannot be read: ${(error as Error).message}`;
+  }
+  if (stats.isFile()) return undefined;
+  return `is a symbolic link to ${target}, which is ${kindOf(stats)}, not a regular file; ${NOT_A_SCRIPT_FIX}`;
+}
+
+/**
+ * The byte offset of the first byte of `bytes` that does not begin a well-formed UTF-8 sequence
+ * (the first byte a decoder would turn into U+FFFD), or -1 when all of it is valid UTF-8.
+ * Overlong forms, surrogates (U+D800–U+DFFF) and code points above U+10FFFF are invalid, as in
+ * `TextDecoder('utf-8', { fatal: true })`.
+ */
+export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    let trail: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) trail = 1;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      trail = 2;
+      if (lead === 0xe0) low = 0xa0;
+      else if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      trail = 3;
+      if (lead === 0xf0) low = 0x90;
+      else if (lead === 0xf4) high = 0x8f;
+    } else return i;
+    if (i + trail >= n) return i;
+    const second = bytes[i + 1]!;
+    if (second < low || second > high) return i;
+    for (let k = 2; k <= trail; k++) {
+      if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    }
+    i += trail + 1;
+  }
+  return -1;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes a script's bytes, or says where they stop being UTF-8 and what to do. */
+function decodeScript(bytes: Uint8Array): { text: string } | { problem: string } {
+  try {
+    return { text: utf8.decode(bytes) };
+  } catch {
+    const offset = firstInvalidUtf8Byte(bytes);
+    const fix = 'save the file as UTF-8 (it may be in Latin-1 or Windows-1252).';
+    if (offset < 0) return { problem: `is not valid UTF-8; ${fix}` };
+    let line = 1;
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+    const byte = `0x${bytes[offset]!.toString(16).toUpperCase().padStart(2, '0')}`;
+    return {
+      problem: `is not valid UTF-8: the first invalid byte is ${byte}, at byte offset ${offset} (line ${line}); ${fix}`,
+    };
+  }
+}
+
+/**
+ * Reads an open regular file of `size` bytes (from fstat), as `readFileSync` does: until that many
+ * bytes or the end. A size of 0, which some file systems report for files with content, reads
+ * until the end.
+ */
+function readToEnd(fd: number, size: number): Buffer {
+  if (size > 0) {
+    const buffer = Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const read = readSync(fd, buffer, length, size - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    return buffer.subarray(0, length);
+  }
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(8192);
+    const read = readSync(fd, chunk, 0, chunk.length, null);
+    if (read === 0) return Buffer.concat(chunks);
+    chunks.push(chunk.subarray(0, read));
+  }
+}
+
+// O_NONBLOCK: should the entry turn into a FIFO between the stat and the open, the open returns
+// at once instead of waiting for a writer (the fstat then refuses it). Not defined on Windows.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** Reads a script that was stat-ed as a regular file, checking again on the open descriptor. */
+function readScript(filePath: string): { bytes: Buffer } | { problem: string } {
+  let fd: number;
+  try {
+    fd = openSync(filePath, OPEN_FLAGS);
+  } catch (error) {
+    return { problem: `cannot be read: ${(error as Error).message}` };
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { problem: `is ${kindOf(stats)}, not a regular file; ${NOT_A_SCRIPT_FIX}` };
+    return { bytes: readToEnd(fd, stats.size) };
+  } catch (error) {
+    return { problem: `cannot be read: ${(error as Error).message}` };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Strips a UTF-8 BOM and turns CRLF (and lone CR) into LF. */
@@ -95,7 +281,9 @@ export function checksumOf(normalizedText: string): string {
 /**
  * Reads the migrations folder once: names, contents and checksums. Throws
  * {@link MigrationDiscoveryError} listing every problem (duplicate versions, a down with no up,
- * version 0, unreadable files).
+ * version 0 or a version above 2^53 − 1, an entry named like a migration that is not a regular
+ * file, a file that cannot be read or is not UTF-8). An entry that is not a regular file is only
+ * stat-ed, never opened, so a FIFO cannot block start-up.
  */
 export async function discoverMigrations(directory: string): Promise<DiscoveredMigrations> {
   const absolute = path.resolve(directory);
@@ -120,14 +308,30 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
     );
   }
 
+  const entryProblems: DiscoveryProblem[] = [];
   const ignored: string[] = [];
   const named: (ParsedName & { fileName: string })[] = [];
+  /** Versions of up scripts refused as entries (a folder, a FIFO, …): their downs are no orphans. */
+  const refusedUps = new Set<number>();
   for (const entry of entries) {
-    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-    const parsed = parseMigrationFileName(entry.name);
-    if (parsed) named.push({ ...parsed, fileName: entry.name });
-    else ignored.push(entry.name);
+    const read = readMigrationFileName(entry.name);
+    if (!read) {
+      if (entry.isFile() || entry.isSymbolicLink()) ignored.push(entry.name);
+      continue;
+    }
+    if ('tooLarge' in read) {
+      entryProblems.push({ files: [display(entry.name)], problem: oversizedVersionProblem(read) });
+      continue;
+    }
+    const notAFile = nonRegularEntryProblem(path.join(absolute, entry.name), entry);
+    if (notAFile) {
+      entryProblems.push({ files: [display(entry.name)], problem: notAFile });
+      if (read.direction === 'up' || read.namedDown) refusedUps.add(read.version);
+      continue;
+    }
+    named.push({ ...read, fileName: entry.name });
   }
+  const problems = entryProblems.sort((a, b) => (a.files[0]! < b.files[0]! ? -1 : 1));
   const upNames = new Set(named.filter((n) => n.direction === 'up').map((n) => `${n.version}_${n.name}`));
   for (const n of named) {
     if (n.namedDown && !upNames.has(`${n.version}_${n.name}`)) {
@@ -136,7 +340,6 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
     }
   }
 
-  const problems: DiscoveryProblem[] = [];
   const byKey = new Map<string, string[]>();
   for (const n of named) {
     if (n.version === 0) {
@@ -158,7 +361,7 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
     }
   }
   for (const n of named) {
-    if (n.direction === 'down' && !byKey.has(`up:${n.version}`)) {
+    if (n.direction === 'down' && !byKey.has(`up:${n.version}`) && !refusedUps.has(n.version)) {
       problems.push({
         files: [display(n.fileName)],
         problem: `a down script with no up script of version ${n.version}; add the up script or remove this file.`,
@@ -171,14 +374,13 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
   // loop (npm run bench, case c). Discovery runs once, before the app listens.
   const files = named.map((n): MigrationFile | undefined => {
     const filePath = path.join(absolute, n.fileName);
-    let raw: string;
-    try {
-      raw = readFileSync(filePath, 'utf8');
-    } catch (error) {
-      problems.push({ files: [display(n.fileName)], problem: `cannot be read: ${(error as Error).message}` });
+    const read = readScript(filePath);
+    const decoded = 'bytes' in read ? decodeScript(read.bytes) : read;
+    if ('problem' in decoded) {
+      problems.push({ files: [display(n.fileName)], problem: decoded.problem });
       return undefined;
     }
-    const text = normalizeScript(raw);
+    const text = normalizeScript(decoded.text);
     return {
       version: n.version,
       name: n.name,

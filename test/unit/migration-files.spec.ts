@@ -1,13 +1,19 @@
+import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import path from 'node:path';
+import fc from 'fast-check';
 
 import { MigrationDiscoveryError, MigrationsError } from '../../src/core/errors.js';
 import {
   checksumOf,
   discoverMigrations,
+  firstInvalidUtf8Byte,
   normalizeScript,
   parseMigrationFileName,
+  readMigrationFileName,
   type DiscoveredMigrations,
 } from '../../src/core/migration-files.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
@@ -23,6 +29,10 @@ async function discoveryError(dir: string): Promise<MigrationDiscoveryError> {
   expect(outcome).toBeInstanceOf(MigrationDiscoveryError);
   return outcome as MigrationDiscoveryError;
 }
+
+/** The fix named for an entry that is not a regular file. */
+const NOT_A_FILE_FIX =
+  'a migration must be a regular file (or a symbolic link to one); replace it with the script, or rename or remove it.';
 
 const summary = (found: DiscoveredMigrations) => ({
   up: found.up.map((m) => [m.version, m.name]),
@@ -65,6 +75,66 @@ describe('parseMigrationFileName', () => {
 
   it('rejects a version beyond the safe integer range', () => {
     expect(parseMigrationFileName('99999999999999999999_x.surql')).toBeUndefined();
+  });
+
+  it('tells a migration-shaped name with a version above 2^53 − 1 from a non-migration', () => {
+    expect(readMigrationFileName('9007199254740993_big.surql')).toEqual({ tooLarge: '9007199254740993' });
+    expect(readMigrationFileName('0009007199254740992_x.down.surql')).toEqual({ tooLarge: '9007199254740992' });
+    expect(readMigrationFileName('9007199254740993_down.surrealql')).toEqual({ tooLarge: '9007199254740993' });
+    expect(readMigrationFileName('9007199254740991_max.surql')).toMatchObject({ version: Number.MAX_SAFE_INTEGER });
+    expect(readMigrationFileName('README.md')).toBeUndefined();
+  });
+});
+
+describe('firstInvalidUtf8Byte', () => {
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  it.each([
+    ['ASCII', [0x61, 0x3b], -1],
+    ['é, a 4-byte emoji and a BOM', [0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80, 0xef, 0xbb, 0xbf], -1],
+    ['Latin-1 é before ASCII', [0x63, 0x61, 0x66, 0xe9, 0x3b], 3],
+    ['a lone continuation byte', [0x61, 0x80], 1],
+    ['a lead byte cut off by the end', [0x61, 0xc3], 1],
+    ['a 3-byte sequence cut short', [0xe2, 0x82, 0x61], 0],
+    ['an overlong form', [0xc0, 0x80], 0],
+    ['an overlong 3-byte form', [0xe0, 0x80, 0x80], 0],
+    ['a surrogate', [0x61, 0xed, 0xa0, 0x80], 1],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80], 0],
+    ['0xFF', [0xff], 0],
+  ])('%s', (_case, bytes, expected) => {
+    expect(firstInvalidUtf8Byte(Uint8Array.from(bytes))).toBe(expected);
+  });
+
+  it('agrees with a fatal TextDecoder, and points at the first byte a decoder replaces', () => {
+    const utf8Heavy = fc
+      .array(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 8 }).map((t) => [...Buffer.from(t, 'utf8')]),
+          fc.array(fc.integer({ min: 0x80, max: 0xff }), { maxLength: 3 }),
+        ),
+        { maxLength: 12 },
+      )
+      .map((parts) => Uint8Array.from(parts.flat()));
+    const anyBytes = fc.uint8Array({ maxLength: 40 });
+    fc.assert(
+      fc.property(fc.oneof(utf8Heavy, anyBytes), (bytes) => {
+        const offset = firstInvalidUtf8Byte(bytes);
+        let valid = true;
+        try {
+          fatal.decode(bytes);
+        } catch {
+          valid = false;
+        }
+        expect(offset === -1).toBe(valid);
+        if (offset === -1) return;
+        // Everything before it is UTF-8; the decoder's first replacement is for the sequence there.
+        expect(() => fatal.decode(bytes.subarray(0, offset))).not.toThrow();
+        expect(lenient.decode(bytes.subarray(offset)).startsWith('\uFFFD')).toBe(true);
+        expect([...bytes.subarray(offset, offset + 3)]).not.toEqual([0xef, 0xbf, 0xbd]);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -280,7 +350,7 @@ describe('discoverMigrations', () => {
   });
 
   describe('other files', () => {
-    it('ignores non-migrations and reports them, sorted; skips folders', async () => {
+    it('ignores non-migrations and reports them, sorted; skips folders not named like migrations', async () => {
       tmp = await tempMigrations({
         '0001_a.surql': 'A;',
         'README.md': '# migrations',
@@ -288,7 +358,6 @@ describe('discoverMigrations', () => {
         'notes.surql': '-- scratch',
         '0001_x.sql': 'SELECT 1;',
       });
-      await mkdir(path.join(tmp.dir, '0002_folder.surql'));
       await mkdir(path.join(tmp.dir, 'archive'));
       const found = await discoverMigrations(tmp.dir);
       expect(found.up.map((m) => m.version)).toEqual([1]);
@@ -370,13 +439,44 @@ describe('discoverMigrations', () => {
       expect(error.problems[0]?.problem).toMatch(/cannot be read: .*ENOENT/);
     });
 
-    it('reports a file that cannot be read (a symlink to a folder)', async () => {
+    it('reports a symlink to a folder, naming what it points at', async () => {
       tmp = await tempMigrations({ '0001_a.surql': 'A;' });
       await mkdir(path.join(tmp.dir, 'sub'));
       await symlink(path.join(tmp.dir, 'sub'), path.join(tmp.dir, '0002_b.surql'));
       const error = await discoveryError(tmp.dir);
       expect(error.problems.map((p) => p.files.map((f) => path.basename(f)))).toEqual([['0002_b.surql']]);
-      expect(error.problems[0]?.problem).toMatch(/cannot be read/);
+      expect(error.problems[0]?.problem).toBe(
+        `is a symbolic link to ${path.join(tmp.dir, 'sub')}, which is a directory, not a regular file; ${NOT_A_FILE_FIX}`,
+      );
+    });
+
+    it('refuses a version above 2^53 − 1 by name instead of ignoring it', async () => {
+      tmp = await tempMigrations({
+        '0001_a.surql': 'A;',
+        '9007199254740993_big.surql': 'B;',
+        '9007199254740992_edge.down.surql': 'C;',
+      });
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems.map((p) => [p.files.map((f) => path.basename(f)), p.problem])).toEqual([
+        [
+          ['9007199254740992_edge.down.surql'],
+          'version 9007199254740992 is larger than 2^53 − 1 (9007199254740991), the largest version that can be ' +
+            'stored exactly; renumber the file with a smaller version.',
+        ],
+        [
+          ['9007199254740993_big.surql'],
+          'version 9007199254740993 is larger than 2^53 − 1 (9007199254740991), the largest version that can be ' +
+            'stored exactly; renumber the file with a smaller version.',
+        ],
+      ]);
+      expect(error.message).toContain('9007199254740993_big.surql: version 9007199254740993 is larger than 2^53 − 1');
+    });
+
+    it('accepts version 2^53 − 1 itself', async () => {
+      tmp = await tempMigrations({ '9007199254740991_max.surql': 'A;' });
+      const found = await discoverMigrations(tmp.dir);
+      expect(found.up.map((m) => m.version)).toEqual([Number.MAX_SAFE_INTEGER]);
+      expect(found.ignored).toEqual([]);
     });
 
     it('lists every problem at once, with the files relative to the working directory', async () => {
@@ -429,3 +529,203 @@ describe('discoverMigrations', () => {
     });
   });
 });
+
+describe('discoverMigrations: encoding', () => {
+  let tmp: TempMigrations;
+  afterEach(async () => {
+    await tmp?.dispose();
+  });
+
+  const notUtf8 = (byte: string, offset: number, line: number) =>
+    `is not valid UTF-8: the first invalid byte is ${byte}, at byte offset ${offset} (line ${line}); ` +
+    'save the file as UTF-8 (it may be in Latin-1 or Windows-1252).';
+  const writeBytes = (name: string, bytes: Buffer) => writeFile(path.join(tmp.dir, name), bytes);
+  const rel = (name: string) => path.relative(process.cwd(), path.join(tmp.dir, name));
+
+  it('refuses a Latin-1 file, naming it, the offset of the first invalid byte and the fix', async () => {
+    tmp = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a;' });
+    // `é` as Latin-1 (0xE9) on line 2, after 8 + 16 bytes.
+    await writeBytes('0002_cafe.surql', Buffer.from('-- menu\nDEFINE TABLE caf\xe9 SCHEMALESS;\n', 'latin1'));
+    const error = await discoveryError(tmp.dir);
+    expect(error.problems).toEqual([
+      {
+        files: [rel('0002_cafe.surql')],
+        problem: notUtf8('0xE9', 24, 2),
+      },
+    ]);
+    expect(error.message).toContain(`${rel('0002_cafe.surql')}: ${notUtf8('0xE9', 24, 2)}`);
+  });
+
+  it('refuses both spellings of a Latin-1 edit (é to è), so none of them can pass with an old checksum', async () => {
+    tmp = await tempMigrations();
+    await writeBytes('0001_a.surql', Buffer.from('DEFINE TABLE caf\xe9;', 'latin1'));
+    const before = await discoveryError(tmp.dir);
+    await writeBytes('0001_a.surql', Buffer.from('DEFINE TABLE caf\xe8;', 'latin1'));
+    const after = await discoveryError(tmp.dir);
+    expect(before.problems[0]?.problem).toBe(notUtf8('0xE9', 16, 1));
+    expect(after.problems[0]?.problem).toBe(notUtf8('0xE8', 16, 1));
+  });
+
+  it('counts the offset in bytes of the file, BOM and CRLF included', async () => {
+    tmp = await tempMigrations();
+    const bytes = Buffer.concat([Buffer.from('\uFEFF-- é\r\nA;\r\n', 'utf8'), Buffer.from([0xc3])]);
+    await writeBytes('0001_a.surql', bytes);
+    const error = await discoveryError(tmp.dir);
+    expect(error.problems[0]?.problem).toBe(notUtf8('0xC3', bytes.length - 1, 3));
+  });
+
+  it('refuses a surrogate and an overlong form, as a strict decoder does', async () => {
+    tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+    await writeBytes('0002_b.surql', Buffer.from([0x41, 0xed, 0xa0, 0x80]));
+    await writeBytes('0003_c.down.surql', Buffer.from([0xc0, 0xaf]));
+    await writeBytes('0003_c.surql', Buffer.from('C;'));
+    const error = await discoveryError(tmp.dir);
+    expect(error.problems.map((p) => [path.basename(p.files[0]!), p.problem]).sort()).toEqual([
+      ['0002_b.surql', notUtf8('0xED', 1, 1)],
+      ['0003_c.down.surql', notUtf8('0xC0', 0, 1)],
+    ]);
+  });
+
+  it('reads valid UTF-8 exactly as before: the checksum is of the decoded text', async () => {
+    const text = '-- café ☕ 😀\nDEFINE TABLE straße;\n';
+    tmp = await tempMigrations({ '0001_a.surql': `\uFEFF${text}` });
+    const [m] = (await discoverMigrations(tmp.dir)).up;
+    expect(m?.text).toBe(text);
+    expect(m?.checksum).toBe(sha256(text));
+  });
+});
+
+/**
+ * Makes a FIFO with a writer waiting on it, so that a discovery that (wrongly) opened it would
+ * read `opened` and go on instead of blocking this test forever. `release()` ends the writer.
+ */
+function guardedFifo(fifoPath: string): { release(): Promise<void> } {
+  execFileSync('mkfifo', [fifoPath]);
+  const writer = spawn('sh', ['-c', 'printf opened > "$1"', 'sh', fifoPath], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => writer.on('exit', () => resolve()));
+  return {
+    async release() {
+      // A reader that does not wait lets the writer's open complete; it writes, closes and exits.
+      const fd = openSync(fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        await exited;
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+const posixIt = process.platform === 'win32' ? it.skip : it;
+
+describe('discoverMigrations: entries that are not regular files', () => {
+  let tmp: TempMigrations;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await tmp?.dispose();
+  });
+
+  const rel = (name: string) => path.relative(process.cwd(), path.join(tmp.dir, name));
+  const problemsOf = (error: MigrationDiscoveryError) =>
+    error.problems.map((p) => [p.files.map((f) => path.basename(f)), p.problem]);
+
+  it('refuses a folder named like a migration, and does not call its down script an orphan', async () => {
+    tmp = await tempMigrations({ '0001_a.surql': 'A;', '0002_x.down.surql': 'REMOVE TABLE x;' });
+    await mkdir(path.join(tmp.dir, '0002_x.surql'));
+    const error = await discoveryError(tmp.dir);
+    expect(problemsOf(error)).toEqual([[['0002_x.surql'], `is a directory, not a regular file; ${NOT_A_FILE_FIX}`]]);
+    expect(error.message).toContain(`${rel('0002_x.surql')}: is a directory, not a regular file`);
+  });
+
+  posixIt('refuses a FIFO and a symlink to it by name, without opening either', async () => {
+    tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+    const fifo = guardedFifo(path.join(tmp.dir, '0003_y.surql'));
+    cleanups.push(() => fifo.release());
+    await symlink(path.join(tmp.dir, '0003_y.surql'), path.join(tmp.dir, '0004_z.surql'));
+    const error = await discoveryError(tmp.dir);
+    expect(problemsOf(error)).toEqual([
+      [['0003_y.surql'], `is a named pipe (FIFO), not a regular file; ${NOT_A_FILE_FIX}`],
+      [
+        ['0004_z.surql'],
+        `is a symbolic link to ${path.join(tmp.dir, '0003_y.surql')}, which is a named pipe (FIFO), not a regular file; ${NOT_A_FILE_FIX}`,
+      ],
+    ]);
+  });
+
+  posixIt('refuses a socket and a symlink to it', async () => {
+    tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+    const server: Server = createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(tmp.dir, '0005_s.surql'), resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    await symlink('0005_s.surql', path.join(tmp.dir, '0006_t.surql'));
+    const error = await discoveryError(tmp.dir);
+    expect(problemsOf(error)).toEqual([
+      [['0005_s.surql'], `is a socket, not a regular file; ${NOT_A_FILE_FIX}`],
+      [
+        ['0006_t.surql'],
+        `is a symbolic link to 0005_s.surql, which is a socket, not a regular file; ${NOT_A_FILE_FIX}`,
+      ],
+    ]);
+  });
+
+  posixIt(
+    'lists every such entry at once, next to the other problems, and still reads a symlink to a file',
+    async () => {
+      tmp = await tempMigrations({
+        '0001_a.surql': 'A;',
+        'shared.txt': 'S;',
+        '0007_dup.surql': 'D;',
+        '7_dup.surql': 'E;',
+      });
+      await symlink('shared.txt', path.join(tmp.dir, '0002_shared.surql'));
+      await mkdir(path.join(tmp.dir, '0003_folder.surql'));
+      const fifo = guardedFifo(path.join(tmp.dir, '0004_pipe.surql'));
+      cleanups.push(() => fifo.release());
+      await symlink('0004_pipe.surql', path.join(tmp.dir, '0005_link.down.surql'));
+      await writeFile(path.join(tmp.dir, '0006_big.surql'), '');
+      await writeFile(path.join(tmp.dir, '99999999999999999999_huge.surql'), '');
+      const error = await discoveryError(tmp.dir);
+      expect(problemsOf(error).map(([files, problem]) => [files, (problem as string).split(',')[0]])).toEqual([
+        [['0003_folder.surql'], 'is a directory'],
+        [['0004_pipe.surql'], 'is a named pipe (FIFO)'],
+        [['0005_link.down.surql'], 'is a symbolic link to 0004_pipe.surql'],
+        [
+          ['99999999999999999999_huge.surql'],
+          'version 99999999999999999999 is larger than 2^53 − 1 (9007199254740991)',
+        ],
+        [['0007_dup.surql', '7_dup.surql'], '2 up scripts share version 7; renumber all but one.'],
+      ]);
+      // Without the refused entries, the symlink to a regular file reads as before.
+      await rmEntries(tmp.dir, [
+        '0003_folder.surql',
+        '0005_link.down.surql',
+        '99999999999999999999_huge.surql',
+        '7_dup.surql',
+      ]);
+      await fifo.release();
+      cleanups.length = 0;
+      await rmEntries(tmp.dir, ['0004_pipe.surql']);
+      const found = await discoverMigrations(tmp.dir);
+      expect(found.up.map((m) => [m.version, m.text])).toEqual([
+        [1, 'A;'],
+        [2, 'S;'],
+        [6, ''],
+        [7, 'D;'],
+      ]);
+    },
+  );
+
+  posixIt('never opens a FIFO that is not named like a migration', async () => {
+    tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+    const fifo = guardedFifo(path.join(tmp.dir, 'events.pipe'));
+    cleanups.push(() => fifo.release());
+    const found = await discoverMigrations(tmp.dir);
+    expect(found.up.map((m) => m.version)).toEqual([1]);
+    expect(found.ignored).toEqual([]);
+  });
+});
+
+async function rmEntries(dir: string, names: string[]): Promise<void> {
+  for (const name of names) await rm(path.join(dir, name), { recursive: true });
+}
