@@ -33,6 +33,9 @@ export interface ConnectionFlags {
   connectRetries?: number;
   connectBackoff?: number;
   lockTimeout?: number;
+  lockTtl?: number;
+  allowMissing?: boolean;
+  allowOutOfOrder?: boolean;
 }
 
 /** The parsed command line. */
@@ -55,6 +58,9 @@ const OPTIONS = {
   'connect-retries': { type: 'string' },
   'connect-backoff': { type: 'string' },
   'lock-timeout': { type: 'string' },
+  'lock-ttl': { type: 'string' },
+  'allow-missing': { type: 'boolean' },
+  'allow-out-of-order': { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -83,6 +89,9 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   'connect-retries',
   'connect-backoff',
   'lock-timeout',
+  'lock-ttl',
+  'allow-missing',
+  'allow-out-of-order',
   'json',
   'verbose',
   'help',
@@ -139,6 +148,9 @@ Options:
   --connect-retries <n>       further connection attempts after the first
   --connect-backoff <ms>      delay before the first retry, doubled for each further one
   --lock-timeout <ms>         how long to wait for another process's migration lock
+  --lock-ttl <ms>             how long this process's lease lasts without renewal
+  --allow-missing             only warn when an applied migration has no file any more
+  --allow-out-of-order        apply pending migrations older than the newest applied one
   --json                      print exactly one JSON document on stdout
   --verbose                   also log the library's progress messages to stderr
   -h, --help                  print this help
@@ -196,6 +208,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     connectRetries: optionalNumber(values['connect-retries'], '--connect-retries'),
     connectBackoff: optionalNumber(values['connect-backoff'], '--connect-backoff'),
     lockTimeout: optionalNumber(values['lock-timeout'], '--lock-timeout'),
+    lockTtl: optionalNumber(values['lock-ttl'] as string | undefined, '--lock-ttl'),
+    allowMissing: values['allow-missing'] === true ? true : undefined,
+    allowOutOfOrder: values['allow-out-of-order'] === true ? true : undefined,
   };
 
   const [name, ...rest] = positionals;
@@ -344,6 +359,11 @@ export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (flags.connectRetries !== undefined) connect.retries = flags.connectRetries;
   if (flags.connectBackoff !== undefined) connect.backoffMs = flags.connectBackoff;
   if (Object.keys(connect).length > 0) options.connect = connect;
-  if (flags.lockTimeout !== undefined) options.lock = { waitTimeoutMs: flags.lockTimeout };
+  const lock: MigrationsOptions['lock'] = {};
+  if (flags.lockTimeout !== undefined) lock.waitTimeoutMs = flags.lockTimeout;
+  if (flags.lockTtl !== undefined) lock.ttlMs = flags.lockTtl;
+  if (Object.keys(lock).length > 0) options.lock = lock;
+  if (flags.allowMissing) options.allowMissing = true;
+  if (flags.allowOutOfOrder) options.allowOutOfOrder = true;
   return { options, secrets: [...new Set(secrets)].filter((s) => s.length > 0) };
 }

@@ -182,6 +182,7 @@ async function runCommand(
       return status(manager, command.check, out);
 
     case 'up': {
+      const empty = await reportEmpty(manager, out);
       const applied: MigrationResult[] = [];
       progress.applied = applied;
       reportProgress(manager, out, applied);
@@ -192,7 +193,7 @@ async function runCommand(
           ? `Nothing to apply; current version ${currentVersion}.`
           : `Applied ${results.length} migration(s); current version ${currentVersion}.`,
       );
-      return ok({ applied: results, currentVersion });
+      return ok({ applied: results, currentVersion, ...(empty ? { empty } : {}) });
     }
 
     case 'down': {
@@ -309,7 +310,22 @@ async function runCommand(
   }
 }
 
+/**
+ * A database with no tables at all, said in one line: a typo in --ns, --db or a `surrealkv://`
+ * path opens a new, empty database, which `up` would then build a schema in.
+ */
+async function reportEmpty(manager: MigrationManager, out: CliOutput): Promise<boolean> {
+  if (!(await manager.isEmpty())) return false;
+  const { url, namespace, database } = manager.settings;
+  out.warn(
+    `The database ${namespace ?? '?'}/${database ?? '?'}${url ? ` at ${url}` : ''} is empty: it has no tables. ` +
+      `If you expected a schema there, check --ns, --db and the URL (or the path).`,
+  );
+  return true;
+}
+
 async function status(manager: MigrationManager, check: boolean, out: CliOutput): Promise<Outcome> {
+  const empty = await reportEmpty(manager, out);
   const state = await manager.status();
   const lock = await manager.lockHolder();
   const { url, namespace, database, directory, table } = manager.settings;
@@ -338,7 +354,7 @@ async function status(manager: MigrationManager, check: boolean, out: CliOutput)
     `${counts.drifted} changed, ${counts.missing} missing`;
   out.print('');
   out.print(summary);
-  const document = { target, ...state, lock: lock ?? null };
+  const document = { target, ...state, lock: lock ?? null, ...(empty ? { empty } : {}) };
   if (check && Object.values(counts).some((n) => n > 0)) {
     const message = `status --check: ${summary}.`;
     out.note(message);

@@ -1,4 +1,5 @@
 import { Redactor } from '../core/secrets.js';
+import { cliAdvice } from './advice.js';
 import { MigrationsError } from '../core/errors.js';
 import type { MigrationLogger } from '../core/options.js';
 import { CliError, CliUsageError } from './cli-errors.js';
@@ -84,7 +85,7 @@ export class CliOutput {
   }
 
   warn(message: string): void {
-    this.note(`${this.#paint(this.#errColor, 'yellow', 'warning:')} ${message}`);
+    this.note(`${this.#paint(this.#errColor, 'yellow', 'warning:')} ${cliAdvice(message)}`);
   }
 
   /** Writes the JSON document (in `--json` mode) and calls back once it is flushed. */
@@ -99,7 +100,7 @@ export class CliOutput {
   /** Reports a failure on stderr (human mode); the JSON document carries it otherwise. */
   error(error: unknown): void {
     if (this.json) return;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = cliAdvice(error instanceof Error ? error.message : String(error));
     this.note(`${this.#paint(this.#errColor, 'red', 'error:')} ${message}`);
   }
 
@@ -164,7 +165,7 @@ export function errorDocument(error: unknown): Record<string, unknown> {
     }
   }
   const cause = error.cause instanceof Error ? { cause: error.cause.message } : {};
-  return { code, message: error.message, ...context, ...cause };
+  return { code, message: cliAdvice(error.message), ...context, ...cause };
 }
 
 /** Milliseconds for people: `12 ms`, `3.4 s`. */

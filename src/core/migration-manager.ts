@@ -211,6 +211,17 @@ export class MigrationManager {
     return this.#up.at(-1)?.version ?? 0;
   }
 
+  /**
+   * Whether the database holds no table at all, not even the history: a typo in the namespace,
+   * the database or an embedded path opens a new, empty database.
+   */
+  async isEmpty(): Promise<boolean> {
+    const [info] = await this.#bookkeeping.query('INFO FOR DB').responses();
+    if (!info?.success) return false;
+    const tables = (info.result as { tables?: Record<string, unknown> } | undefined)?.tables ?? {};
+    return Object.keys(tables).length === 0;
+  }
+
   /** Whether any discovered migration is not applied. One query; no file I/O. */
   async needsMigration(): Promise<boolean> {
     const applied = new Set(await this.#history.readVersions());
