@@ -36,6 +36,7 @@ const REWRITES: readonly (readonly [RegExp, string])[] = [
   [/\bconnect\.backoffMs\b/g, '--connect-backoff'],
   [/set `directory`/g, 'pass --dir'],
   [/\bor start with mode 'apply'/g, ''],
+  [/\bcall `surreal-migrate/g, 'run `surreal-migrate'],
 ];
 
 /** `message` with the library's advice said as the CLI's commands and flags. */
