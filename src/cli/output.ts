@@ -94,7 +94,10 @@ export class CliOutput {
       this.#stdout.write('', () => done());
       return;
     }
-    this.#stdout.write(`${this.#mask(JSON.stringify(document, jsonValue, 2))}\n`, () => done());
+    // Masked before and after stringifying: a secret that JSON escapes twice (a quote in a
+    // statement that quotes it) is found in the values, and anything else in the text.
+    const text = JSON.stringify(this.#redactor.value(JSON.parse(JSON.stringify(document, jsonValue))), null, 2);
+    this.#stdout.write(`${this.#mask(text)}\n`, () => done());
   }
 
   /** Reports a failure on stderr (human mode); the JSON document carries it otherwise. */

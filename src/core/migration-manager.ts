@@ -197,13 +197,17 @@ export class MigrationManager {
 
   /** Reads the migrations folder again. */
   async refresh(): Promise<void> {
-    const discovered = await discoverMigrations(this.#options.directory);
-    this.#setFiles(discovered.up, discovered.down, discovered.ignored);
+    return this.#guard(async () => {
+      const discovered = await discoverMigrations(this.#options.directory);
+      this.#setFiles(discovered.up, discovered.down, discovered.ignored);
+    });
   }
 
   /** Highest applied version; 0 when nothing is applied or the history table does not exist. */
   async getCurrentVersion(): Promise<number> {
-    return (await this.#history.readVersions()).reduce((max, v) => Math.max(max, v), 0);
+    return this.#guard(async () => {
+      return (await this.#history.readVersions()).reduce((max, v) => Math.max(max, v), 0);
+    });
   }
 
   /** Highest discovered version; 0 when the folder is empty. */
@@ -216,16 +220,20 @@ export class MigrationManager {
    * the database or an embedded path opens a new, empty database.
    */
   async isEmpty(): Promise<boolean> {
-    const [info] = await this.#bookkeeping.query('INFO FOR DB').responses();
-    if (!info?.success) return false;
-    const tables = (info.result as { tables?: Record<string, unknown> } | undefined)?.tables ?? {};
-    return Object.keys(tables).length === 0;
+    return this.#guard(async () => {
+      const [info] = await this.#bookkeeping.query('INFO FOR DB').responses();
+      if (!info?.success) return false;
+      const tables = (info.result as { tables?: Record<string, unknown> } | undefined)?.tables ?? {};
+      return Object.keys(tables).length === 0;
+    });
   }
 
   /** Whether any discovered migration is not applied. One query; no file I/O. */
   async needsMigration(): Promise<boolean> {
-    const applied = new Set(await this.#history.readVersions());
-    return this.#up.some((m) => !applied.has(m.version));
+    return this.#guard(async () => {
+      const applied = new Set(await this.#history.readVersions());
+      return this.#up.some((m) => !applied.has(m.version));
+    });
   }
 
   /** Applies every pending migration in order (under the lock). */
@@ -254,28 +262,30 @@ export class MigrationManager {
 
   /** Applied, pending, drifted, missing and failed migrations. One query. */
   async status(): Promise<MigrationStatus> {
-    const state = await this.runner.readState();
-    const files = new Map(this.#up.map((m) => [m.version, m]));
-    return {
-      currentVersion: state.currentVersion,
-      latestVersion: this.getLatestVersion(),
-      applied: state.applied.map((record) => {
-        const file = files.get(record.version);
-        return {
-          version: record.version,
-          name: record.name ?? file?.name ?? '',
-          appliedAt: record.appliedAt,
-          ...(record.checksum === undefined ? {} : { checksum: record.checksum }),
-          ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
-          verified: record.checksum === undefined || !file ? null : record.checksum === file.checksum,
-        };
-      }),
-      pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
-      drifted: state.drifted,
-      missing: state.missing.map(({ version, name }) => ({ version, name })),
-      future: state.future.map(({ version, name }) => ({ version, name })),
-      failed: state.failed,
-    };
+    return this.#guard(async () => {
+      const state = await this.runner.readState();
+      const files = new Map(this.#up.map((m) => [m.version, m]));
+      return {
+        currentVersion: state.currentVersion,
+        latestVersion: this.getLatestVersion(),
+        applied: state.applied.map((record) => {
+          const file = files.get(record.version);
+          return {
+            version: record.version,
+            name: record.name ?? file?.name ?? '',
+            appliedAt: record.appliedAt,
+            ...(record.checksum === undefined ? {} : { checksum: record.checksum }),
+            ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
+            verified: record.checksum === undefined || !file ? null : record.checksum === file.checksum,
+          };
+        }),
+        pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
+        drifted: state.drifted,
+        missing: state.missing.map(({ version, name }) => ({ version, name })),
+        future: state.future.map(({ version, name }) => ({ version, name })),
+        failed: state.failed.map((f) => ({ ...f, error: this.#options.redactor.text(f.error) })),
+      };
+    });
   }
 
   /**
@@ -283,40 +293,45 @@ export class MigrationManager {
    * and, when `requireCurrent` is set, pending migrations. Throws the first fatal problem.
    */
   async validate(options: { requireCurrent?: boolean } = {}): Promise<ValidationReport> {
-    const state = await this.runner.readState();
-    const { errors, warnings } = findProblems(state, this.#options);
-    if (errors[0]) throw errors[0];
-    if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
-    return { warnings, pending: state.pending.length };
+    return this.#guard(async () => {
+      const state = await this.runner.readState();
+      const { errors, warnings } = findProblems(state, this.#options);
+      if (errors[0]) throw errors[0];
+      if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
+      return { warnings, pending: state.pending.length };
+    });
   }
 
   /** What `runMigrationUp()` (direction up) or `rollback()` (down) would run. Touches nothing. */
   async plan(options: { direction?: MigrationDirection } & RollbackOptions = {}): Promise<MigrationPlan> {
-    const direction = options.direction ?? 'up';
-    const state = await this.runner.readState();
-    const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
-      version,
-      name,
-      file: m.file,
-      statements: surqlStatements(m.text).length,
-      noTransaction: m.noTransaction,
+    return this.#guard(async () => {
+      const direction = options.direction ?? 'up';
+      const state = await this.runner.readState();
+      const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
+        version,
+        name,
+        file: m.file,
+        statements: surqlStatements(m.text).length,
+        noTransaction: m.noTransaction,
+      });
+      if (direction === 'up') {
+        const pending =
+          options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
+        return { direction, migrations: pending.map((m) => describe(m)) };
+      }
+      const versions = rollbackSelector(options)(state);
+      const downs = new Map(this.#down.map((d) => [d.version, d]));
+      return {
+        direction,
+        migrations: versions.map((version) => {
+          const down = downs.get(version);
+          const name = state.applied.find((r) => r.version === version)?.name ?? '';
+          return down
+            ? describe(down, version, name || down.name)
+            : { version, name, file: '(missing down script)', statements: 0, noTransaction: false };
+        }),
+      };
     });
-    if (direction === 'up') {
-      const pending = options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
-      return { direction, migrations: pending.map((m) => describe(m)) };
-    }
-    const versions = rollbackSelector(options)(state);
-    const downs = new Map(this.#down.map((d) => [d.version, d]));
-    return {
-      direction,
-      migrations: versions.map((version) => {
-        const down = downs.get(version);
-        const name = state.applied.find((r) => r.version === version)?.name ?? '';
-        return down
-          ? describe(down, version, name || down.name)
-          : { version, name, file: '(missing down script)', statements: 0, noTransaction: false };
-      }),
-    };
   }
 
   /**
@@ -433,7 +448,7 @@ export class MigrationManager {
 
   /** The current lock holder, if any. */
   lockHolder(): Promise<LockHolder | undefined> {
-    return this.#lock.holder();
+    return this.#guard(() => this.#lock.holder());
   }
 
   /**
@@ -445,7 +460,7 @@ export class MigrationManager {
    * and you cannot wait `lock.ttlMs` for its lease to expire.
    */
   forceUnlock(): Promise<LockHolder | undefined> {
-    return this.#lock.forceUnlock();
+    return this.#guard(() => this.#lock.forceUnlock());
   }
 
   /** What the module does at bootstrap, by `mode`. */
@@ -469,6 +484,15 @@ export class MigrationManager {
   async close(): Promise<void> {
     await this.runner.stop();
     await this.#connection.close();
+  }
+
+  /** Runs `work`; an error it throws leaves with every secret in it masked. */
+  async #guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw this.#options.redactor.error(error);
+    }
   }
 
   #setFiles(up: readonly MigrationFile[], down: readonly MigrationFile[], ignored: readonly string[]): void {

@@ -205,6 +205,8 @@ export class MigrationRunner {
       events.emit('migrated', { version, name, file, durationMs: result.durationMs, byAnother });
       return result;
     } catch (error) {
+      // Masked before any listener sees it.
+      this.#ctx.options.redactor.error(error);
       events.emit('failed', { version, name, file, direction: 'up', error: error as Error });
       throw error;
     }
@@ -227,6 +229,7 @@ export class MigrationRunner {
       events.emit('rolledBack', { version, name, file, durationMs: result.durationMs });
       return result;
     } catch (error) {
+      this.#ctx.options.redactor.error(error);
       events.emit('failed', { version, name, file, direction: 'down', error: error as Error });
       throw error;
     }
@@ -253,7 +256,13 @@ export class MigrationRunner {
    * failure, located in its file.
    * @internal
    */
-  async dryRun(migrations: readonly MigrationFile[]): Promise<void> {
+  dryRun(migrations: readonly MigrationFile[]): Promise<void> {
+    return this.#dryRun(migrations).catch((error: unknown) => {
+      throw this.#ctx.options.redactor.error(error);
+    });
+  }
+
+  async #dryRun(migrations: readonly MigrationFile[]): Promise<void> {
     if (migrations.length === 0) return;
     // Each script starts on a line of its own; `firstLine` is where, in the request.
     const parts = ['BEGIN TRANSACTION;'];
@@ -341,6 +350,9 @@ export class MigrationRunner {
       .then(() => {
         this.#ensureRunning(undefined);
         return run();
+      })
+      .catch((error: unknown) => {
+        throw this.#ctx.options.redactor.error(error);
       });
     this.#active = promise;
     return promise;
@@ -800,7 +812,8 @@ export class MigrationRunner {
         checksum: script.checksum,
         statementsApplied,
         statementCount,
-        error: `${direction}: ${reason}`,
+        // Stored and shown later (status, the start-up refusal): masked like any output.
+        error: this.#ctx.options.redactor.text(`${direction}: ${reason}`),
         direction,
         holder: holderLabel(this.#ctx.lock.owner),
       });

@@ -242,6 +242,19 @@ function resolve(
         'required unless `client` is given; for example `surrealkv://data/app.db` or `ws://localhost:8000`.',
       );
     }
+    if (credentials?.ambiguous) {
+      throw new MigrationOptionsError(
+        'url',
+        'it holds more than one `@`, with a `/`, `?` or `#` between them, so where its host starts is unclear; ' +
+          'write the password URL-encoded (`@` as %40, `/` as %2F), or give it in `auth`.',
+      );
+    }
+    if (credentials && credentials.username !== undefined && credentials.password === undefined) {
+      throw new MigrationOptionsError(
+        'url',
+        'it names a user without a password (`user@host`); write `user:password@host`, or give `auth`.',
+      );
+    }
     if (!URL_SCHEME.test(url.trim())) {
       throw new MigrationOptionsError(
         'url',

@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * Passwords never reach an output: a log line, an error's message or cause, a JSON document.
  *
@@ -14,6 +16,8 @@ export interface UrlCredentials {
   url: string;
   username: string | undefined;
   password: string | undefined;
+  /** More than one `@`, with a `/`, `?` or `#` between them: where the host starts is unclear. */
+  ambiguous?: boolean;
   /** Everything an output must never show: the password as written and decoded. */
   secrets: string[];
 }
@@ -29,6 +33,12 @@ export function splitUrlCredentials(input: string): UrlCredentials {
   const prefix = /^(?:[a-z][a-z0-9+.-]*:)?\/*/i.exec(url)?.[0] ?? '';
   const rest = url.slice(prefix.length);
   const at = rest.lastIndexOf('@');
+  const first = rest.indexOf('@');
+  // `user:pw@good.host/rpc@evil.com`: which `@` ends the credentials cannot be known, and the
+  // wrong guess would send the password to another host.
+  if (first !== at && /[/?#]/.test(rest.slice(first, at))) {
+    return { url, username: undefined, password: undefined, secrets: [rest.slice(0, at)], ambiguous: true };
+  }
   // An embedded engine's URL is a path, which may hold an `@`; it never carries credentials.
   if (at < 0 || /^(mem|surrealkv|surrealkv\+versioned|rocksdb):/i.test(prefix)) {
     return { url, username: undefined, password: undefined, secrets: [] };
@@ -80,22 +90,40 @@ export class Redactor {
   }
 
   /**
-   * The same error with every message in it masked: its own, its stack's, and those of its causes
-   * (and of an AggregateError's errors). Masked in place, so its class and fields stay.
+   * The same error with every text in it masked: its message and stack, its own string fields
+   * (`statement`, `reason`, …), and the same of its causes (and of an AggregateError's errors),
+   * from this realm or another. Masked in place, so its class and fields stay.
    */
   error<T>(error: T, seen = new Set<unknown>()): T {
-    if (!(error instanceof Error) || seen.has(error)) return error;
+    if (!isError(error) || seen.has(error)) return error;
     seen.add(error);
-    for (const key of ['message', 'stack'] as const) {
-      const value = error[key];
+    for (const key of new Set(['message', 'stack', ...Object.keys(error)])) {
+      const value = (error as unknown as Record<string, unknown>)[key];
       if (typeof value === 'string') {
         const masked = this.text(value);
         if (masked !== value) Object.defineProperty(error, key, { value: masked, writable: true, configurable: true });
+      } else if (key !== 'cause' && isError(value)) {
+        this.error(value, seen);
       }
     }
-    this.error(error.cause, seen);
+    const cause = (error as { cause?: unknown }).cause;
+    if (typeof cause === 'string') {
+      Object.defineProperty(error, 'cause', { value: this.text(cause), writable: true, configurable: true });
+    } else {
+      this.error(cause, seen);
+    }
     if (error instanceof AggregateError) for (const inner of error.errors) this.error(inner, seen);
     return error;
+  }
+
+  /** A JSON-ready value with every string in it masked (before it is stringified and escaped). */
+  value<T>(value: T): T {
+    if (typeof value === 'string') return this.text(value) as T;
+    if (Array.isArray(value)) return value.map((v) => this.value(v)) as T;
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.value(v)])) as T;
+    }
+    return value;
   }
 }
 
@@ -104,6 +132,10 @@ function maskUrlCredentials(text: string): string {
   return text
     .replace(/\b([a-z][a-z0-9+.-]*:\/{0,2})[^\s/@'"`]+@/gi, '$1***@')
     .replace(/([?&](?:pass|password|token)=)[^&\s'"`]*/gi, '$1***');
+}
+
+function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
 }
 
 function decode(value: string): string {
