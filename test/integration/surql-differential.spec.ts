@@ -13,39 +13,8 @@
  */
 import fc from 'fast-check';
 import { Surreal, type QueryResponse } from 'surrealdb';
+import { findRefusal } from '../../src/core/script-policy.js';
 import { surqlStatements } from '../../src/core/surql-splitter.js';
-
-// ---------------------------------------------------------------------------------------------------------------
-// The policy module under test (it may not exist yet while the splitter is being rewritten).
-// ---------------------------------------------------------------------------------------------------------------
-
-interface Refusal {
-  keyword: string;
-  line: number;
-  column: number;
-  statement: string;
-  reason: string;
-  hint: string;
-}
-type FindRefusal = (source: string, noTransaction: boolean) => Refusal | undefined;
-
-/** A variable specifier, so that the type checker does not require the module before it exists. */
-const POLICY_MODULE: string = '../../src/core/script-policy.js';
-
-async function loadFindRefusal(): Promise<FindRefusal> {
-  let module: { findRefusal?: unknown };
-  try {
-    module = (await import(POLICY_MODULE)) as { findRefusal?: unknown };
-  } catch (error) {
-    throw new Error(`src/core/script-policy.ts could not be loaded (does it exist yet?): ${String(error)}`, {
-      cause: error,
-    });
-  }
-  if (typeof module.findRefusal !== 'function') {
-    throw new Error('src/core/script-policy.ts does not export a function findRefusal(source, noTransaction)');
-  }
-  return module.findRefusal as FindRefusal;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reporting helpers
@@ -788,14 +757,6 @@ async function endsTheRequest(script: string): Promise<EndedEarly> {
 }
 
 describe('the RETURN refusal, with the engine as the oracle', () => {
-  // Loaded by each test (not in beforeAll), so that a missing module fails each test with a clear message.
-  let findRefusal: FindRefusal;
-  let loading: Promise<FindRefusal> | undefined;
-  beforeEach(async () => {
-    loading ??= loadFindRefusal();
-    findRefusal = await loading;
-  });
-
   /** How many judged cases ended the request early, to check that both outcomes are well represented. */
   let endedEarlyCount = 0;
 
