@@ -8,6 +8,7 @@ export {
   MigrationManager,
   type DryRunReport,
   type MigrationPlan,
+  type MigrationSettings,
   type MigrationStatus,
   type RollbackOptions,
   type ValidationReport,
@@ -34,14 +35,12 @@ export {
   DEFAULT_MODE,
   DEFAULT_TABLE,
   DEFAULT_VALIDATE_CHECKSUMS,
-  resolveOptions,
   type MigrationAuth,
   type MigrationConnectOptions,
   type MigrationLockOptions,
   type MigrationLogger,
   type MigrationMode,
   type MigrationsOptions,
-  type ResolvedMigrationsOptions,
 } from './core/options.js';
 export {
   ChecksumMismatchError,
@@ -63,5 +62,6 @@ export {
   type DiscoveryProblem,
   type LockHolder,
   type MigrationDirection,
+  type MigrationFailureContext,
   type MigrationsErrorCode,
 } from './core/errors.js';

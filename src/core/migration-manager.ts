@@ -13,7 +13,7 @@ import { MigrationEvents } from './migration-events.js';
 import { discoverMigrations, type MigrationFile } from './migration-files.js';
 import { MigrationLock } from './migration-lock.js';
 import { findProblems, type MigrationState } from './migration-plan.js';
-import { MigrationRunner, type MigrationResult } from './migration-runner.js';
+import { MigrationRunner, RunnerCore, type MigrationResult } from './migration-runner.js';
 import {
   redactUrl,
   resolveOptions,
@@ -108,6 +108,7 @@ export class MigrationManager {
   readonly events: MigrationEvents;
   /** Runs migrations one by one (`runOneUp`, `runOneDown`, `runAll`). */
   readonly runner: MigrationRunner;
+  readonly #core: RunnerCore;
   readonly #connection: MigrationConnection;
   readonly #history: HistoryStore;
   readonly #lock: MigrationLock;
@@ -163,7 +164,7 @@ export class MigrationManager {
     );
     this.#history = new HistoryStore(this.#bookkeeping, options);
     this.#lock = new MigrationLock(this.#bookkeeping, connection.db, options, logger);
-    this.runner = new MigrationRunner({
+    this.#core = new RunnerCore({
       db: connection.db,
       options,
       history: this.#history,
@@ -172,6 +173,7 @@ export class MigrationManager {
       logger,
       files: () => ({ up: this.#up, down: this.#down }),
     });
+    this.runner = new MigrationRunner(this.#core);
   }
 
   /** Where this manager works, without credentials: safe to log or serve. */
@@ -248,7 +250,7 @@ export class MigrationManager {
    */
   async migrateTo(version: number): Promise<MigrationResult[]> {
     requireVersion(version, 'to');
-    return this.runner.migrateUp((state) => state.pending.filter((m) => m.version <= version));
+    return this.#core.migrateUp((state) => state.pending.filter((m) => m.version <= version));
   }
 
   /**
@@ -257,13 +259,13 @@ export class MigrationManager {
    */
   async rollback(options: RollbackOptions | null = {}): Promise<MigrationResult[]> {
     const select = rollbackSelector(options ?? {});
-    return this.runner.migrateDown(select);
+    return this.#core.migrateDown(select);
   }
 
   /** Applied, pending, drifted, missing and failed migrations. One query. */
   async status(): Promise<MigrationStatus> {
     return this.#guard(async () => {
-      const state = await this.runner.readState();
+      const state = await this.#core.readState();
       const files = new Map(this.#up.map((m) => [m.version, m]));
       return {
         currentVersion: state.currentVersion,
@@ -294,7 +296,7 @@ export class MigrationManager {
    */
   async validate(options: { requireCurrent?: boolean } = {}): Promise<ValidationReport> {
     return this.#guard(async () => {
-      const state = await this.runner.readState();
+      const state = await this.#core.readState();
       const { errors, warnings } = findProblems(state, this.#options);
       if (errors[0]) throw errors[0];
       if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
@@ -306,7 +308,7 @@ export class MigrationManager {
   async plan(options: { direction?: MigrationDirection } & RollbackOptions = {}): Promise<MigrationPlan> {
     return this.#guard(async () => {
       const direction = options.direction ?? 'up';
-      const state = await this.runner.readState();
+      const state = await this.#core.readState();
       const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
         version,
         name,
@@ -341,12 +343,12 @@ export class MigrationManager {
    * Throws `MigrationError` for the first migration that fails.
    */
   async dryRun(): Promise<DryRunReport> {
-    const state = await this.runner.readState();
+    const state = await this.#core.readState();
     const firstNoTx = state.pending.findIndex((m) => m.noTransaction);
     const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
     const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
     const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
-    await this.runner.dryRun(runnable);
+    await this.#core.dryRun(runnable);
     return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
   }
 
@@ -356,8 +358,8 @@ export class MigrationManager {
    */
   async baseline(version: number): Promise<number[]> {
     requireVersion(version, 'version');
-    return this.runner.exclusive(async () => {
-      const state = await this.runner.readState();
+    return this.#core.exclusive(async () => {
+      const state = await this.#core.readState();
       const toRecord = state.pending.filter((m) => m.version <= version);
       await this.#history.recordApplied(
         toRecord.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
@@ -384,8 +386,8 @@ export class MigrationManager {
         `resolve: outcome must be 'applied', 'rolled-back' or 'resume', got ${String(outcome)}.`,
       );
     }
-    await this.runner.exclusive(async () => {
-      const state = await this.runner.readState();
+    await this.#core.exclusive(async () => {
+      const state = await this.#core.readState();
       const failed = state.failed.find((f) => f.version === version);
       if (!failed) {
         throw new MigrationArgumentError(
@@ -425,14 +427,14 @@ export class MigrationManager {
    */
   async repair(options: { changed?: boolean } = {}): Promise<number[]> {
     // Rows whose version cannot be read hold nothing a run could use: they go first, named.
-    const removed = await this.runner.exclusive(() => this.#history.removeUnreadable());
+    const removed = await this.#core.exclusive(() => this.#history.removeUnreadable());
     if (removed.length > 0) {
       this.#options.logger.warn(
         `Removed ${removed.length} history row(s) whose version could not be read: ` +
           removed.map((r) => `${String(r.id)} (version ${JSON.stringify(r.version ?? null)})`).join(', '),
       );
     }
-    const state = await this.runner.readState();
+    const state = await this.#core.readState();
     const files = new Map(this.#up.map((m) => [m.version, m]));
     const versions = [
       ...state.unverified.map((r) => r.version),
@@ -442,7 +444,7 @@ export class MigrationManager {
       const file = files.get(version);
       return file ? [{ version, checksum: file.checksum, name: file.name }] : [];
     });
-    await this.runner.exclusive(() => this.#history.updateChecksums(entries));
+    await this.#core.exclusive(() => this.#history.updateChecksums(entries));
     return entries.map((e) => e.version).sort((a, b) => a - b);
   }
 
@@ -482,7 +484,7 @@ export class MigrationManager {
 
   /** Lets a run in progress finish its current migration, then closes the connection if owned. */
   async close(): Promise<void> {
-    await this.runner.stop();
+    await this.#core.stop();
     await this.#connection.close();
   }
 

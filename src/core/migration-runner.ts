@@ -51,8 +51,9 @@ const CONFLICT_RETRIES = 3;
 const INDEX_LOG_MS = 2_000;
 
 /**
- * Runs migrations, one at a time and each atomically: an up is its script and its history record
- * in one transaction, sent as one request; a down is its script and the record's deletion.
+ * Runs migrations, one step at a time: the injectable face of the core that the manager, the CLI
+ * and the testing kit share. Each up is its script and its history record in one transaction,
+ * sent as one request; each down is its script and the record's deletion.
  *
  * Every entry point reads the history with one query and returns at once when there is nothing to
  * do; only when there is work does it take the lock, and then it reads the history again.
@@ -64,6 +65,47 @@ const INDEX_LOG_MS = 2_000;
  * ```
  */
 export class MigrationRunner {
+  readonly #core: RunnerCore;
+
+  /** Made by {@link MigrationManager}; inject it, or take `manager.runner`. */
+  constructor(core: RunnerCore) {
+    this.#core = core;
+  }
+
+  /** Applies every pending migration in version order. */
+  runAll(): Promise<MigrationResult[]> {
+    return this.#core.migrateUp((state) => state.pending);
+  }
+
+  /** Applies the next pending migration, if any. */
+  async runOneUp(): Promise<MigrationResult | undefined> {
+    const [result] = await this.#core.migrateUp((state) => state.pending.slice(0, 1));
+    return result;
+  }
+
+  /** Rolls back the latest applied migration, if any. */
+  async runOneDown(): Promise<MigrationResult | undefined> {
+    const [result] = await this.#core.migrateDown((state) => state.applied.slice(-1).map((r) => r.version));
+    return result;
+  }
+
+  /**
+   * Asks a run in progress to stop after the current migration, and waits until it has (its
+   * transaction committed or rolled back, the lock released). A run waiting for the lock stops
+   * waiting. The stopped run rejects with `MigrationsStoppedError` if work was left; from then on
+   * no further migration starts.
+   */
+  stop(): Promise<void> {
+    return this.#core.stop();
+  }
+}
+
+/**
+ * The runner's work: state, the locked runs up and down, each migration's request and its
+ * verdict, dry runs. Not exported from the package; {@link MigrationRunner} and the manager are
+ * its faces.
+ */
+export class RunnerCore {
   readonly #ctx: RunnerContext;
   #stopRequested = false;
   #active: Promise<unknown> = Promise.resolve();
@@ -75,37 +117,12 @@ export class MigrationRunner {
     this.#ctx = context;
   }
 
-  /** Applies every pending migration in version order. */
-  runAll(): Promise<MigrationResult[]> {
-    return this.migrateUp((state) => state.pending);
-  }
-
-  /** Applies the next pending migration, if any. */
-  async runOneUp(): Promise<MigrationResult | undefined> {
-    const [result] = await this.migrateUp((state) => state.pending.slice(0, 1));
-    return result;
-  }
-
-  /** Rolls back the latest applied migration, if any. */
-  async runOneDown(): Promise<MigrationResult | undefined> {
-    const [result] = await this.migrateDown((state) => state.applied.slice(-1).map((r) => r.version));
-    return result;
-  }
-
-  /**
-   * The discovered files compared with the history, read with one query.
-   * @internal
-   */
+  /** The discovered files compared with the history, read with one query. */
   async readState(): Promise<MigrationState> {
     return computeState(this.#ctx.files().up, await this.#ctx.history.read());
   }
 
-  /**
-   * Asks a run in progress to stop after the current migration, and waits until it has (its
-   * transaction committed or rolled back, the lock released). A run waiting for the lock stops
-   * waiting. The stopped run rejects with `MigrationsStoppedError` if work was left; from then on
-   * the runner starts no further migration.
-   */
+  /** See {@link MigrationRunner.stop}. */
   async stop(): Promise<void> {
     this.#stopRequested = true;
     this.#ctx.lock.interruptWait();
@@ -115,7 +132,6 @@ export class MigrationRunner {
   /**
    * Applies the migrations that `select` picks from the state, under the lock. Refuses, before
    * changing anything, when the state has a problem the options make fatal.
-   * @internal
    */
   migrateUp(select: (state: MigrationState) => readonly MigrationFile[]): Promise<MigrationResult[]> {
     return this.#track(async () => {
@@ -146,7 +162,6 @@ export class MigrationRunner {
   /**
    * Rolls back the versions that `select` picks, newest first, under the lock. Refuses before
    * any change when a needed down script is missing.
-   * @internal
    */
   migrateDown(select: (state: MigrationState) => readonly number[]): Promise<MigrationResult[]> {
     return this.#track(async () => {
@@ -189,7 +204,6 @@ export class MigrationRunner {
 
   /**
    * Applies one migration atomically (or statement by statement for a no-transaction file).
-   * @internal
    */
   async applyUp(migration: MigrationFile): Promise<MigrationResult> {
     const { events } = this.#ctx;
@@ -214,7 +228,6 @@ export class MigrationRunner {
 
   /**
    * Rolls back one migration atomically with its down script.
-   * @internal
    */
   async applyDown(version: number, name: string, down: MigrationFile): Promise<MigrationResult> {
     const { events } = this.#ctx;
@@ -238,7 +251,6 @@ export class MigrationRunner {
   /**
    * Runs `work` holding the lock, waiting for it as migrations do: for operator commands
    * (baseline, resolve, repair) that write the history.
-   * @internal
    */
   exclusive<T>(work: () => Promise<T>): Promise<T> {
     const stopped = Symbol('stopped');
@@ -254,7 +266,6 @@ export class MigrationRunner {
    * Runs transactional migrations in order inside one transaction that is then cancelled, so each
    * sees the ones before it and nothing is kept. Throws {@link MigrationError} for the first
    * failure, located in its file.
-   * @internal
    */
   dryRun(migrations: readonly MigrationFile[]): Promise<void> {
     return this.#dryRun(migrations).catch((error: unknown) => {

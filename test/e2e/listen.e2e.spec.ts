@@ -126,11 +126,17 @@ describe('the demo as a process', () => {
     await work.dispose();
   });
 
-  /** Starts `node dist/main.js` in `cwd` with only the given demo settings. */
-  function startDemo(cwd: string, settings: Record<string, string>) {
+  /**
+   * Starts `node dist/main.js` in `cwd` with only the given demo settings; with `viaExec`, as a
+   * container entrypoint script would: `sh -c 'exec node dist/main.js'`.
+   */
+  function startDemo(cwd: string, settings: Record<string, string>, viaExec = false) {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     for (const key of DEMO_SETTINGS) delete env[key];
-    const child = spawn(process.execPath, [mainJs], {
+    const [command, args] = viaExec
+      ? ['/bin/sh', ['-c', `exec "${process.execPath}" "${mainJs}"`]]
+      : [process.execPath, [mainJs]];
+    const child = spawn(command, args, {
       cwd,
       env: { ...env, ...settings },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -256,6 +262,17 @@ describe('the demo as a process', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited).toEqual({ code: 0, signal: null });
     expect(await acceptsConnections(port)).toBe(false);
+
+    // Started by a shell script that `exec`s node, as the README recommends for containers: the
+    // signal reaches the app, which exits 0 and lets go of the embedded database.
+    const fourth = startDemo(work.dir, settings, true);
+    await fourth.listening;
+    fourth.child.kill('SIGTERM');
+    expect(await fourth.exited).toEqual({ code: 0, signal: null });
+    const fifth = startDemo(work.dir, settings);
+    expect((await adminStatus(await fifth.listening)).currentVersion).toBe(3);
+    fifth.child.kill('SIGTERM');
+    expect(await fifth.exited).toEqual({ code: 0, signal: null });
   });
 });
 
