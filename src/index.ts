@@ -9,11 +9,13 @@ export {
   type DryRunReport,
   type MigrationPlan,
   type MigrationSettings,
+  type MigrationsProbe,
   type MigrationStatus,
   type RollbackOptions,
   type ValidationReport,
 } from './core/migration-manager.js';
 export { MigrationRunner, type MigrationResult } from './core/migration-runner.js';
+export { MIGRATIONS_READY, type MigrationsReady } from './nest/migrations.ready.js';
 export {
   MigrationEvents,
   type MigrationEventHandlers,

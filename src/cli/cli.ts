@@ -73,6 +73,8 @@ const OPTION_SOURCES: Record<string, string> = {
 
 function hintFor(error: unknown): string | undefined {
   if (error instanceof CliUsageError) return 'Run `surreal-migrate --help` for usage.';
+  // A missing package is not fixed by another URL.
+  if (error instanceof MigrationOptionsError && /npm install/.test(error.message)) return undefined;
   if (error instanceof MigrationOptionsError && OPTION_SOURCES[error.field]) {
     return `On the command line, set it with ${OPTION_SOURCES[error.field]}.`;
   }

@@ -1,5 +1,5 @@
 import { Surreal, createRemoteEngines, type ConnectOptions, type Engines } from 'surrealdb';
-import { DatabaseUnreachableError } from './errors.js';
+import { DatabaseUnreachableError, MigrationOptionsError } from './errors.js';
 import { sleep, withTimeout } from './timing.js';
 import { isEmbeddedUrl, redactUrl, type MigrationLogger, type ResolvedMigrationsOptions } from './options.js';
 
@@ -32,7 +32,7 @@ export async function openConnection(
   const attempts = retries + 1;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const db = await createClient(embedded);
+    const db = await createClient(url, embedded);
     // The WebSocket engine reports a refused connection only as events ('error', then
     // 'disconnected'); without them the attempt would wait for the whole timeout.
     let cause: Error | undefined;
@@ -93,11 +93,11 @@ function isRefusal(error: unknown): boolean {
   );
 }
 
-async function createClient(embedded: boolean): Promise<Surreal> {
+async function createClient(url: string, embedded: boolean): Promise<Surreal> {
   let engines: Engines = createRemoteEngines();
   if (embedded) {
-    // Loaded lazily: remote-only users never load the native binary.
-    const { createNodeEngines } = await import('@surrealdb/node');
+    // Loaded lazily: remote-only users never load the native binary, nor need it installed.
+    const { createNodeEngines } = await importEmbeddedEngine(url);
     engines = { ...engines, ...createNodeEngines() };
   }
   if (typeof globalThis.WebSocket === 'undefined') {
@@ -105,6 +105,31 @@ async function createClient(embedded: boolean): Promise<Surreal> {
     return new Surreal({ engines, websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
   }
   return new Surreal({ engines });
+}
+
+/**
+ * `@surrealdb/node`, an optional peer dependency. Without it an embedded URL is a setup mistake
+ * that no retry can mend: an options error naming `url`, not Node's "Cannot find package".
+ */
+async function importEmbeddedEngine(url: string) {
+  try {
+    return await import('@surrealdb/node');
+  } catch (error) {
+    if (!isMissingPackage(error, '@surrealdb/node')) throw error;
+    const scheme = /^[a-z+]+:\/\//.exec(url)?.[0] ?? url;
+    throw new MigrationOptionsError(
+      'url',
+      `${scheme} runs SurrealDB embedded in this process, which needs the optional package @surrealdb/node: ` +
+        `install it with \`npm install @surrealdb/node\`.`,
+    );
+  }
+}
+
+/** The package itself is not installed (not one of its own imports failing). */
+function isMissingPackage(error: unknown, name: string): boolean {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' && e?.code !== 'MODULE_NOT_FOUND') return false;
+  return typeof e.message === 'string' && (e.message.includes(`'${name}'`) || e.message.includes(`"${name}"`));
 }
 
 function connectOptions(options: ResolvedMigrationsOptions, embedded: boolean): ConnectOptions {

@@ -134,6 +134,41 @@ export class HistoryStore {
     return [...new Set(versions as number[])];
   }
 
+  /**
+   * What a readiness probe needs, in one request of three small reads: the applied versions (none
+   * unreadable), the failed or in-progress records' versions and states, and the lock's holder.
+   */
+  async probe(): Promise<{
+    versions: (number | undefined)[];
+    failed: Pick<FailedRecord, 'version' | 'inProgress' | 'resumeAfter'>[];
+    lock: { host: string; pid: number; expiresAt: Date | undefined } | undefined;
+  }> {
+    const [history, failed, lock] = await this.#db
+      .query(
+        'SELECT VALUE version FROM $history; SELECT version, in_progress, resume_after FROM $failed; ' +
+          'SELECT owner.host AS host, owner.pid AS pid, expires_at FROM ONLY $lock',
+        { history: this.#history, failed: this.#failed, lock: this.#lock },
+      )
+      .responses()
+      .catch((error: unknown) => this.#unreachable(error));
+    const holder = rowsOrEmpty<Record<string, unknown>>(lock) as unknown as Record<string, unknown> | null;
+    return {
+      versions: rowsOrEmpty<unknown>(history).map(toVersion),
+      failed: rowsOrEmpty<Record<string, unknown>>(failed).map((row) => {
+        const record = toFailedRecord(row);
+        return { version: record.version, inProgress: record.inProgress, resumeAfter: record.resumeAfter };
+      }),
+      lock:
+        holder && !Array.isArray(holder)
+          ? {
+              host: String(holder.host ?? 'unknown'),
+              pid: Number(holder.pid ?? 0),
+              expiresAt: toDate(holder.expires_at),
+            }
+          : undefined,
+    };
+  }
+
   /** History rows whose version cannot be read, with their ids. */
   async unreadableRows(): Promise<{ id: RecordId; version: unknown }[]> {
     const [response] = await this.#db

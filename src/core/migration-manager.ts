@@ -12,7 +12,7 @@ import { HistoryStore, type FailedRecord } from './history-store.js';
 import { MigrationEvents } from './migration-events.js';
 import { discoverMigrations, type MigrationFile } from './migration-files.js';
 import { MigrationLock } from './migration-lock.js';
-import { findProblems, type MigrationState } from './migration-plan.js';
+import { awaitsOperator, findProblems, type MigrationState } from './migration-plan.js';
 import { MigrationRunner, RunnerCore, type MigrationResult } from './migration-runner.js';
 import {
   redactUrl,
@@ -45,6 +45,22 @@ export interface MigrationStatus {
   /** Applied versions above the newest file: applied by a newer release of the app. */
   future: { version: number; name: string | undefined }[];
   failed: FailedRecord[];
+}
+
+/** {@link MigrationManager.probe}: what one readiness probe found. */
+export interface MigrationsProbe {
+  /** Highest applied version; 0 when none. */
+  currentVersion: number;
+  /** Highest discovered version. */
+  latestVersion: number;
+  /** Discovered migrations not applied (a failed attempt not yet settled is counted in `failed`). */
+  pending: number;
+  /** Versions with a failed or in-progress record (a no-transaction migration stopped part-way). */
+  failed: number[];
+  /** History rows whose version cannot be read (`repair` removes them). */
+  unreadable: number;
+  /** The migration lock's holder, if the lock is held (expired or not). */
+  lock: { host: string; pid: number; expiresAt: string | null } | null;
 }
 
 /** {@link MigrationManager.settings}: the resolved options that are safe to show. */
@@ -227,6 +243,26 @@ export class MigrationManager {
       if (!info?.success) return false;
       const tables = (info.result as { tables?: Record<string, unknown> } | undefined)?.tables ?? {};
       return Object.keys(tables).length === 0;
+    });
+  }
+
+  /**
+   * What a readiness probe needs, in one request: no file I/O, no checksums (the files were read
+   * when the manager was created; changed files are for {@link status} and {@link validate}).
+   */
+  probe(): Promise<MigrationsProbe> {
+    return this.#guard(async () => {
+      const { versions, failed, lock } = await this.#history.probe();
+      const applied = new Set(versions.filter((v): v is number => v !== undefined));
+      const settled = new Set(failed.filter(awaitsOperator).map((r) => r.version));
+      return {
+        currentVersion: [...applied].reduce((max, v) => Math.max(max, v), 0),
+        latestVersion: this.getLatestVersion(),
+        pending: this.#up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length,
+        failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
+        unreadable: versions.filter((v) => v === undefined).length,
+        lock: lock ? { host: lock.host, pid: lock.pid, expiresAt: lock.expiresAt?.toISOString() ?? null } : null,
+      };
     });
   }
 

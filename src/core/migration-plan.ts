@@ -39,14 +39,19 @@ export interface MigrationState {
   outOfOrder: MigrationFile[];
 }
 
+/**
+ * A failed attempt that nobody has settled yet: its version waits for `resolve`, it is not
+ * pending. An in-progress or resumable record's version is still to do.
+ */
+export function awaitsOperator(record: Pick<FailedRecord, 'inProgress' | 'resumeAfter'>): boolean {
+  return !record.inProgress && record.resumeAfter === undefined;
+}
+
 /** Compares the folder with the history. */
 export function computeState(up: readonly MigrationFile[], history: HistorySnapshot): MigrationState {
   const files = new Map(up.map((m) => [m.version, m]));
   const appliedVersions = new Set(history.applied.map((r) => r.version));
-  // Settled by nobody yet: a failed attempt. In progress, or resumable, the version is still to do.
-  const failedVersions = new Set(
-    history.failed.filter((r) => !r.inProgress && r.resumeAfter === undefined).map((r) => r.version),
-  );
+  const failedVersions = new Set(history.failed.filter(awaitsOperator).map((r) => r.version));
   const currentVersion = history.applied.reduce((max, r) => Math.max(max, r.version), 0);
   const pending = up.filter((m) => !appliedVersions.has(m.version) && !failedVersions.has(m.version));
   const drifted: ChecksumMismatch[] = [];
@@ -105,7 +110,7 @@ export function findProblems(
   // Held by this process, the lock says that the run that wrote an in-progress record is gone;
   // before that, the run may still be going on, and the lock wait decides.
   if (context.lockHeld) errors.push(...state.interrupted.map(({ record, file }) => interruptedError(record, file)));
-  const settled = state.failed.filter((r) => !r.inProgress && r.resumeAfter === undefined);
+  const settled = state.failed.filter(awaitsOperator);
   if (settled.length > 0) errors.push(new FailedMigrationPendingError(settled));
   if (state.drifted.length > 0) {
     if (options.validateChecksums) errors.push(new ChecksumMismatchError(state.drifted));

@@ -1,21 +1,26 @@
-/** How SurrealDB's errors are told apart. One place, since v2 and v3 word them differently. */
-import {
-  CallTerminatedError,
-  ConnectionUnavailableError,
-  HttpConnectionError,
-  ReconnectExhaustionError,
-  UnexpectedConnectionError,
-} from 'surrealdb';
+/**
+ * How SurrealDB's errors are told apart. One place, since v2 and v3 word them differently.
+ *
+ * Never by `instanceof`: the SDK ships separate ESM and CommonJS builds, and a CommonJS app's
+ * `client` throws the CommonJS build's classes, which are not the ones this ESM package imports.
+ * The SDK's errors say what they are by `name` (an own field of each class), server errors also by
+ * `kind`, and both hold across builds, realms and versions.
+ */
+
+/** The SDK's names for "the request got no answer: the connection was lost, or never there". */
+const CONNECTION_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'ConnectionUnavailableError',
+  'CallTerminatedError',
+  'UnexpectedConnectionError',
+  'HttpConnectionError',
+  'ReconnectExhaustionError',
+]);
 
 /** The SDK lost (or never had) its connection: the request did not get an answer. */
 export function isConnectionError(error: unknown): boolean {
-  return (
-    error instanceof ConnectionUnavailableError ||
-    error instanceof CallTerminatedError ||
-    error instanceof UnexpectedConnectionError ||
-    error instanceof HttpConnectionError ||
-    error instanceof ReconnectExhaustionError
-  );
+  if (typeof error !== 'object' || error === null) return false;
+  const name = (error as { name?: unknown }).name;
+  return typeof name === 'string' && CONNECTION_ERROR_NAMES.has(name);
 }
 
 interface SurrealErrorShape {
@@ -32,7 +37,7 @@ interface SurrealErrorShape {
 export function isConflictOrExists(error: unknown): boolean {
   const e = error as SurrealErrorShape | undefined;
   if (!e) return false;
-  if (e.kind === 'AlreadyExists' || e.isTransactionConflict === true) return true;
+  if (e.kind === 'AlreadyExists' || isTransactionConflict(e)) return true;
   return /already exists|conflict|can be retried|resource busy/i.test(e.message ?? '');
 }
 
@@ -43,8 +48,13 @@ export function isConflictOrExists(error: unknown): boolean {
 export function isRetryableConflict(error: unknown): boolean {
   const e = error as SurrealErrorShape | undefined;
   if (!e) return false;
-  if (e.isTransactionConflict === true) return true;
+  if (isTransactionConflict(e)) return true;
   return /write conflict|transaction conflict|can be retried/i.test(e.message ?? '');
+}
+
+/** A QueryError's own getter, or its details read directly (a copy of the error may lack the getter). */
+function isTransactionConflict(e: SurrealErrorShape): boolean {
+  return e.isTransactionConflict === true || (e.kind === 'Query' && e.details?.kind === 'TransactionConflict');
 }
 
 /** "not executed due to a failed/cancelled transaction": a consequence, never the cause. */
@@ -57,6 +67,7 @@ export function isNotExecuted(error: unknown): boolean {
 
 /** The `--> [line:column]` of a SurrealDB parse error, in the request's coordinates. */
 export function errorLocation(error: unknown): { line: number; column: number } | undefined {
-  const at = /-->\s*\[(\d+):(\d+)\]/.exec(error instanceof Error ? error.message : String(error));
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  const at = /-->\s*\[(\d+):(\d+)\]/.exec(typeof message === 'string' ? message : String(error));
   return at ? { line: Number(at[1]), column: Number(at[2]) } : undefined;
 }

@@ -1,1 +1,6 @@
-export { MigrationsHealthIndicator } from './migrations.health.js';
+export {
+  DEFAULT_HEALTH_TIMEOUT_MS,
+  MigrationsHealthIndicator,
+  type MigrationsHealthCheckOptions,
+} from './migrations.health.js';
+export type { MigrationsProbe } from '../core/migration-manager.js';

@@ -1,14 +1,37 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { MigrationArgumentError } from '../core/errors.js';
 import { MigrationManager } from '../core/migration-manager.js';
+import type { MigrationsProbe } from '../core/migration-manager.js';
+
+/** How long a probe may take before the indicator reports down: terminus's own default. */
+export const DEFAULT_HEALTH_TIMEOUT_MS = 1000;
+/** Node's timers hold at most 2^31 - 1 ms. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** Options of {@link MigrationsHealthIndicator.isHealthy}. */
+export interface MigrationsHealthCheckOptions {
+  /**
+   * Report down when the database has not answered within this time.
+   * @default DEFAULT_HEALTH_TIMEOUT_MS (1000 ms)
+   */
+  timeoutMs?: number;
+}
 
 /**
  * A `@nestjs/terminus` health indicator for readiness: down while any migration is pending or a
- * no-transaction migration has a failed record. Reports the current and latest version, the
- * pending count, the failed versions and the lock holder.
+ * no-transaction migration has a failed record, or when the database does not answer within the
+ * timeout. Reports the current and latest version, the pending count, the failed versions and the
+ * lock holder. One probe is one request of three small reads (see `MigrationManager.probe()`).
  *
  * Use it for readiness, never liveness: a pending migration (say, after an admin rollback) should
  * take the replica out of the load balancer, not have it restarted.
+ *
+ * Provide it in any module that imports `TerminusModule`: it uses the `MigrationManager` it can
+ * inject (the module it is provided in imports `MigrationsModule`, or `isGlobal` is set), or else
+ * the one `MigrationsModule` of the app, as terminus's own database indicators find their
+ * connection. With several `MigrationsModule`s, provide it next to the one it should watch.
  *
  * @example
  * ```ts
@@ -19,37 +42,77 @@ import { MigrationManager } from '../core/migration-manager.js';
  *   @Get('ready')
  *   @HealthCheck()
  *   ready() {
- *     return this.health.check([() => this.migrations.isHealthy('migrations')]);
+ *     return this.health.check([() => this.migrations.isHealthy('migrations', { timeoutMs: 500 })]);
  *   }
  * }
  * ```
  */
 @Injectable()
-export class MigrationsHealthIndicator {
-  constructor(
-    @Inject(MigrationManager) private readonly manager: MigrationManager,
-    @Inject(HealthIndicatorService) private readonly health: HealthIndicatorService,
-  ) {}
+export class MigrationsHealthIndicator implements OnModuleInit {
+  #manager: MigrationManager | undefined;
 
-  async isHealthy<const Key extends string>(key: Key): Promise<HealthIndicatorResult<Key>> {
+  constructor(
+    @Inject(HealthIndicatorService) private readonly health: HealthIndicatorService,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
+    @Optional() @Inject(MigrationManager) manager?: MigrationManager,
+  ) {
+    this.#manager = manager;
+  }
+
+  /** Finds the app's `MigrationManager` when this module cannot inject one; fails the start-up if there is none. */
+  onModuleInit(): void {
+    this.#manager ??= this.#findManager();
+  }
+
+  async isHealthy<const Key extends string>(
+    key: Key,
+    options: MigrationsHealthCheckOptions = {},
+  ): Promise<HealthIndicatorResult<Key>> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > MAX_TIMEOUT_MS) {
+      throw new MigrationArgumentError(
+        `isHealthy: timeoutMs must be a number of milliseconds between 1 and ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}.`,
+      );
+    }
     const indicator = this.health.check(key);
-    let details: Record<string, unknown>;
+    let probe: MigrationsProbe;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const [status, holder] = await Promise.all([this.manager.status(), this.manager.lockHolder()]);
-      details = {
-        currentVersion: status.currentVersion,
-        latestVersion: status.latestVersion,
-        pending: status.pending.length,
-        failed: status.failed.map((f) => f.version),
-        drifted: status.drifted.map((d) => d.version),
-        lock: holder
-          ? { host: holder.host, pid: holder.pid, expiresAt: holder.expiresAt?.toISOString() ?? null }
-          : null,
-      };
-      if (status.pending.length > 0 || status.failed.length > 0) return indicator.down(details);
+      this.#manager ??= this.#findManager();
+      probe = await Promise.race([
+        this.#manager.probe(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timeout of ${timeoutMs}ms exceeded`)), timeoutMs);
+          timer.unref();
+        }),
+      ]);
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
+    } finally {
+      clearTimeout(timer);
     }
-    return indicator.up(details);
+    const { unreadable, ...details } = probe;
+    if (unreadable > 0) {
+      return indicator.down({
+        ...details,
+        message: `${unreadable} history row(s) have a version that cannot be read; run repair.`,
+      });
+    }
+    return details.pending > 0 || details.failed.length > 0 ? indicator.down(details) : indicator.up(details);
+  }
+
+  #findManager(): MigrationManager {
+    let managers: MigrationManager[] = [];
+    try {
+      managers = this.moduleRef.get(MigrationManager, { strict: false, each: true });
+    } catch {
+      // None in the app: Nest throws UnknownElementException.
+    }
+    if (managers.length === 1) return managers[0]!;
+    throw new Error(
+      managers.length === 0
+        ? 'MigrationsHealthIndicator found no MigrationManager: import MigrationsModule.forRoot(...) (or forRootAsync) in the app.'
+        : `MigrationsHealthIndicator found ${managers.length} MigrationsModules: provide it in the module that imports the one it should watch.`,
+    );
   }
 }

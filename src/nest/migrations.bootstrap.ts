@@ -1,21 +1,46 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { MigrationManager } from '../core/migration-manager.js';
+import type { MigrationsReady } from './migrations.ready.js';
 
 /**
- * Applies (or validates) the migrations in `onApplicationBootstrap`, so `app.listen()` opens its
- * port only once the schema is current, and a failure rejects `app.init()`/`listen()`.
- * On shutdown, a run in progress finishes its current migration (commit or rollback), the lock is
- * released, and a connection the module opened is closed.
+ * The module's lifecycle.
+ *
+ * - Start: `manager.bootstrap()` runs once, in `onApplicationBootstrap` (so `app.listen()` opens its
+ *   port only once the schema is current, and a failure rejects `app.init()`/`listen()`), or earlier
+ *   when a provider injects `MIGRATIONS_READY`; both share one promise, so it never runs twice.
+ * - Shutdown, in Nest's order: `onModuleDestroy`, `beforeApplicationShutdown`, the HTTP server
+ *   closes, `onApplicationShutdown`. The runner is stopped in `beforeApplicationShutdown` (a run in
+ *   progress finishes its current migration, commit or rollback, releases the lock, and no further
+ *   migration starts); the connection, if the module opened it, is closed last, in
+ *   `onApplicationShutdown`, so requests still in flight while the server closes can use it.
  */
 @Injectable()
-export class MigrationsBootstrap implements OnApplicationBootstrap, OnModuleDestroy {
+export class MigrationsBootstrap implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  #ready: Promise<MigrationsReady> | undefined;
+
   constructor(@Inject(MigrationManager) private readonly manager: MigrationManager) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.manager.bootstrap();
+  /** The one bootstrap run of this app: started on the first call, shared by every later one. */
+  ready(): Promise<MigrationsReady> {
+    this.#ready ??= this.manager.bootstrap().then((applied) => Object.freeze([...applied]));
+    return this.#ready;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ready();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.manager.runner.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.manager.close();
   }
 }

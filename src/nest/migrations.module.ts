@@ -1,4 +1,4 @@
-import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Logger, Module, Scope, type DynamicModule, type Provider } from '@nestjs/common';
 import { MigrationEvents } from '../core/migration-events.js';
 import { MigrationManager } from '../core/migration-manager.js';
 import { MigrationRunner } from '../core/migration-runner.js';
@@ -10,6 +10,7 @@ import {
   type MigrationsModuleAsyncOptions,
   type MigrationsModuleOptions,
 } from './migrations.module-definition.js';
+import { MIGRATIONS_READY } from './migrations.ready.js';
 
 const providers: Provider[] = [
   {
@@ -21,12 +22,20 @@ const providers: Provider[] = [
   { provide: MigrationRunner, useFactory: (manager: MigrationManager) => manager.runner, inject: [MigrationManager] },
   { provide: MigrationEvents, useFactory: (manager: MigrationManager) => manager.events, inject: [MigrationManager] },
   MigrationsBootstrap,
+  {
+    provide: MIGRATIONS_READY,
+    // Transient: Nest builds it only for a provider that injects it. A singleton would be built
+    // with the module, and so move every app's migrations out of OnApplicationBootstrap.
+    scope: Scope.TRANSIENT,
+    useFactory: (bootstrap: MigrationsBootstrap) => bootstrap.ready(),
+    inject: [MigrationsBootstrap],
+  },
 ];
-const exported = [MigrationManager, MigrationRunner, MigrationEvents];
+const exported = [MigrationManager, MigrationRunner, MigrationEvents, MIGRATIONS_READY];
 
 /**
  * Keeps a SurrealDB schema in step with a folder of migration scripts, and provides
- * `MigrationManager`, `MigrationRunner` and `MigrationEvents`.
+ * `MigrationManager`, `MigrationRunner`, `MigrationEvents` and `MIGRATIONS_READY`.
  *
  * @example
  * ```ts

@@ -1,0 +1,70 @@
+import { checkSnippets, extractSnippets, readmeSnippets, type Snippet } from '../support/readme-snippets.js';
+
+/**
+ * The README's TypeScript examples are compiled against this repository's sources, so that the
+ * documentation cannot drift from the API. A fragment that cannot stand on its own is marked
+ * `<!-- snippet: skip: why -->` on the line before its fence.
+ */
+describe('README snippets', () => {
+  it('extracts ```ts blocks with their README line, and honours the skip marker', () => {
+    const markdown = [
+      '# Title', // 1
+      '```sh', // 2
+      'npm test', // 3
+      '```', // 4
+      '```ts', // 5
+      'const a = 1;', // 6
+      '```', // 7
+      '<!-- snippet: skip: a fragment of a class -->', // 8
+      '', // 9
+      '```ts', // 10
+      'foo();', // 11
+      '```', // 12
+      '```', // 13
+      'not ts', // 14
+      '```', // 15
+      '```ts', // 16
+      'const b = 2;', // 17
+      '```', // 18
+    ].join('\n');
+    expect(extractSnippets(markdown)).toEqual<Snippet[]>([
+      { line: 6, code: 'const a = 1;', skip: false },
+      { line: 11, code: 'foo();', skip: { reason: 'a fragment of a class' } },
+      { line: 17, code: 'const b = 2;', skip: false },
+    ]);
+  });
+
+  it('reports a broken snippet at its README line', async () => {
+    const [ok, broken] = extractSnippets(
+      [
+        '```ts',
+        "MigrationsModule.forRoot({ url: 'mem://', namespace: 'a', database: 'a' });",
+        '```',
+        'text',
+        '```ts',
+        '',
+        "MigrationsModule.forRoot({ url: 'mem://', directry: 'x' });",
+        '```',
+      ].join('\n'),
+    );
+    const results = await checkSnippets([ok!, broken!]);
+    expect(results.get(0)).toEqual([]);
+    expect(results.get(1)).toEqual([
+      expect.objectContaining({ line: 7, message: expect.stringMatching(/TS\d+: .*'directry' does not exist/) }),
+    ]);
+  }, 120_000);
+
+  it('type-checks every ```ts block of README.md that is not marked skip', async () => {
+    const snippets = await readmeSnippets();
+    const checked = snippets.filter((s) => !s.skip);
+    // The README has several; an extraction that found none would pass vacuously.
+    expect(checked.length).toBeGreaterThanOrEqual(6);
+    const results = await checkSnippets(snippets);
+    const failures = [...results].flatMap(([index, diagnostics]) =>
+      diagnostics.map(
+        (d) => `README.md:${d.line}:${d.column} (snippet at line ${snippets[index]!.line}): ${d.message}`,
+      ),
+    );
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
