@@ -16,7 +16,8 @@ export type CliCommand =
   | { name: 'resolve'; version: number; outcome: 'applied' | 'rolled-back' | 'resume'; after?: number }
   | { name: 'repair'; changed: boolean }
   | { name: 'unlock' }
-  | { name: 'create'; migrationName: string };
+  | { name: 'create'; migrationName: string }
+  | { name: 'lint'; fix: boolean; out: string | undefined };
 
 export type CliCommandName = CliCommand['name'];
 
@@ -61,6 +62,8 @@ const OPTIONS = {
   'lock-ttl': { type: 'string' },
   'allow-missing': { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
+  fix: { type: 'boolean' },
+  out: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -110,6 +113,7 @@ const COMMAND_OPTIONS: Record<Exclude<CliCommandName, 'help'>, readonly OptionNa
   repair: ['changed'],
   unlock: [],
   create: [],
+  lint: ['fix', 'out'],
 };
 
 const COMMANDS = Object.keys(COMMAND_OPTIONS) as Exclude<CliCommandName, 'help'>[];
@@ -133,6 +137,9 @@ Commands:
   repair [--changed]                store checksums for applied rows that have none
                                     (--changed: also accept edited files)
   unlock                            delete the migration lock, whoever holds it
+  lint [--fix --out <folder>]       every problem of the folder, found on a private in-memory database
+                                    (no database of yours needed); --fix writes a copy with the
+                                    mechanical SurrealDB 2 -> 3 rewrites
   create <name>                     write the next version's up and down scripts (no database needed)
 
 Options:
@@ -279,6 +286,13 @@ function buildCommand(
       return { name, changed: values.changed === true };
     case 'create':
       return { name, migrationName: positional('a migration <name>') };
+    case 'lint': {
+      const fix = values.fix === true;
+      const out = values.out as string | undefined;
+      if (fix !== (out !== undefined))
+        throw new CliUsageError('`lint --fix` needs `--out <folder>`, and `--out` needs `--fix`.');
+      return { name, fix, out };
+    }
   }
 }
 

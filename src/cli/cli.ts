@@ -18,6 +18,7 @@ import {
 } from './args.js';
 import { CliUsageError } from './cli-errors.js';
 import { createMigration } from './create.js';
+import { lintCommand } from './lint.js';
 import { CliOutput, errorDocument, formatDuration, type CliStream, type Mark } from './output.js';
 
 /** Exit codes of `surreal-migrate`. */
@@ -137,6 +138,10 @@ async function execute(
     for (const file of created.files) out.print(`  ${file}`);
     return { exitCode: EXIT.ok, document: { ...created } };
   }
+  if (command.name === 'lint') {
+    const directory = args.connection.dir ?? DEFAULT_DIRECTORY;
+    return lintCommand(directory, command.fix && command.out ? { out: command.out } : undefined, out);
+  }
 
   const { options, secrets } = connectionOptions(args.connection, env);
   out.addSecrets(secrets);
@@ -175,7 +180,7 @@ function signalExitCode(signal: NodeJS.Signals): number {
 
 async function runCommand(
   manager: MigrationManager,
-  command: Exclude<CliCommand, { name: 'help' | 'create' }>,
+  command: Exclude<CliCommand, { name: 'help' | 'create' | 'lint' }>,
   out: CliOutput,
   progress: Record<string, unknown>,
 ): Promise<Outcome> {

@@ -102,6 +102,14 @@ export interface ValidationReport {
   pending: number;
 }
 
+/** Each manager's runner core, for the core's own tools (the shadow database); not exported from the package. */
+const cores = new WeakMap<MigrationManager, RunnerCore>();
+
+/** The runner core behind a manager. Internal to `src/core`. */
+export function runnerCoreOf(manager: MigrationManager): RunnerCore {
+  return cores.get(manager)!;
+}
+
 /**
  * The migrations of one folder against one database.
  *
@@ -190,6 +198,7 @@ export class MigrationManager {
       files: () => ({ up: this.#up, down: this.#down }),
     });
     this.runner = new MigrationRunner(this.#core);
+    cores.set(this, this.#core);
   }
 
   /** Where this manager works, without credentials: safe to log or serve. */

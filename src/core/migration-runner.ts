@@ -641,7 +641,7 @@ export class RunnerCore {
     const { db, history, lock } = this.#ctx;
     const statements = surqlStatements(script.text);
     refuse(script, direction, statements);
-    await this.#parseCheck(script, direction, statements);
+    await parseOnServer(this.#ctx.db, script, direction, statements);
     const resumeAfter = this.#resumePoint(script, direction);
     const started = new Date();
     const progress = (completed: number) =>
@@ -734,44 +734,6 @@ export class RunnerCore {
       { reason, cause: failure },
       `Check the database, then ${resolveAdvice(script.version)}.`,
     );
-  }
-
-  /**
-   * The whole file, parsed by the server without running it: the request ends with a statement
-   * that cannot parse, so nothing in it runs, and the error tells whether the file itself parsed.
-   */
-  async #parseCheck(
-    script: MigrationFile,
-    direction: MigrationDirection,
-    statements: readonly SurqlStatement[],
-  ): Promise<void> {
-    // The server cannot tell a sentinel after an unclosed `{` from one at the top level.
-    const unclosed = statements.at(-1)?.unclosed;
-    if (unclosed) {
-      throw scriptError(
-        script,
-        direction,
-        {
-          statement: statements.at(-1)?.text,
-          line: unclosed.line,
-          column: unclosed.column,
-          reason: 'this bracket is never closed',
-        },
-        `Close it. Nothing of this ${direction === 'up' ? 'migration' : 'rollback'} was applied.`,
-      );
-    }
-    const lines = script.text.split('\n').length;
-    const sentinel = ')__sbl_parse_check';
-    try {
-      await this.#ctx.db.query(`${script.text}\n;\n${sentinel}`).responses();
-    } catch (error) {
-      const at = errorLocation(error);
-      if (at && at.line === lines + 2 && at.column === 1) return;
-      if (at) throw requestError(script, direction, error, 0);
-      throw error;
-    }
-    // The sentinel ran: the file's text is not closed (an open comment or string swallowed it).
-    throw scriptError(script, direction, { reason: 'the file ends inside an unclosed comment or string' });
   }
 
   /** Where a resumed no-transaction file starts: after the statement an operator confirmed. */
@@ -945,6 +907,45 @@ function statementAtLine(text: string, line: number): SurqlStatement | undefined
     found = statement;
   }
   return found;
+}
+
+/**
+ * The whole file, parsed by the server without running it: the request ends with a statement
+ * that cannot parse, so nothing in it runs, and the error tells whether the file itself parsed.
+ */
+export async function parseOnServer(
+  db: Pick<Surreal, 'query'>,
+  script: MigrationFile,
+  direction: MigrationDirection,
+  statements: readonly SurqlStatement[] = surqlStatements(script.text),
+): Promise<void> {
+  // The server cannot tell a sentinel after an unclosed `{` from one at the top level.
+  const unclosed = statements.at(-1)?.unclosed;
+  if (unclosed) {
+    throw scriptError(
+      script,
+      direction,
+      {
+        statement: statements.at(-1)?.text,
+        line: unclosed.line,
+        column: unclosed.column,
+        reason: 'this bracket is never closed',
+      },
+      `Close it. Nothing of this ${direction === 'up' ? 'migration' : 'rollback'} was applied.`,
+    );
+  }
+  const lines = script.text.split('\n').length;
+  const sentinel = ')__sbl_parse_check';
+  try {
+    await db.query(`${script.text}\n;\n${sentinel}`).responses();
+  } catch (error) {
+    const at = errorLocation(error);
+    if (at && at.line === lines + 2 && at.column === 1) return;
+    if (at) throw requestError(script, direction, error, 0);
+    throw error;
+  }
+  // The sentinel ran: the file's text is not closed (an open comment or string swallowed it).
+  throw scriptError(script, direction, { reason: 'the file ends inside an unclosed comment or string' });
 }
 
 /** Refuses, before anything runs, a script that holds a statement the runner cannot run safely. */

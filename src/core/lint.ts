@@ -1,0 +1,164 @@
+/**
+ * `lint`: every problem of a migrations folder in one pass, on a shadow database (never the
+ * user's). Syntax of every up and down file, each on its own; execution of the ups in order, going
+ * on past a failure; the down scripts proven by applying up then down and comparing the schema with
+ * the one before; a hint for each problem a known SurrealDB 2 → 3 change explains.
+ */
+import { MigrationError } from './errors.js';
+import type { MigrationFile } from './migration-files.js';
+import { compareSchemas, describeObject, ShadowDatabase, type DatabaseSchema } from './shadow.js';
+import { upgradeHint } from './v3-upgrade.js';
+
+export type LintProblemKind = 'syntax' | 'execution' | 'irreversible' | 'missing-down' | 'down-failed' | 'not-checked';
+
+/** One problem lint found. */
+export interface LintProblem {
+  kind: LintProblemKind;
+  severity: 'error' | 'warning';
+  /** The file the problem is in (for a missing down script, its up script). */
+  file: string;
+  version: number;
+  line: number | undefined;
+  column: number | undefined;
+  message: string;
+  hint: string | undefined;
+}
+
+export interface LintReport {
+  /** No problem of severity `error`. */
+  ok: boolean;
+  problems: LintProblem[];
+  /** Up files checked, and those with a down script proven reversible. */
+  checked: number;
+  reversible: number;
+}
+
+export interface LintOptions {
+  /** The migrations folder. */
+  directory: string;
+}
+
+/**
+ * Lints a migrations folder on a private in-memory database. Needs only the folder (and
+ * `@surrealdb/node`).
+ *
+ * @example
+ * ```ts
+ * const report = await lintMigrations({ directory: 'migrations' });
+ * for (const p of report.problems) console.log(`${p.file}:${p.line ?? ''} ${p.kind}: ${p.message}`);
+ * ```
+ */
+export async function lintMigrations(options: LintOptions): Promise<LintReport> {
+  const shadow = await ShadowDatabase.open(options.directory);
+  try {
+    return await lintShadow(shadow);
+  } finally {
+    await shadow.close();
+  }
+}
+
+async function lintShadow(shadow: ShadowDatabase): Promise<LintReport> {
+  const problems: LintProblem[] = [];
+  const downs = new Map(shadow.down.map((d) => [d.version, d]));
+
+  // Syntax: every file on its own, so that every parse error of the folder is listed.
+  const unparsable = new Set<string>();
+  for (const [file, direction] of [
+    ...shadow.up.map((f) => [f, 'up'] as const),
+    ...shadow.down.map((f) => [f, 'down'] as const),
+  ]) {
+    const error = await shadow.parse(file, direction);
+    if (!error) continue;
+    unparsable.add(file.file);
+    problems.push(fromError('syntax', file, error));
+  }
+
+  // Execution and reversibility, in version order, carrying on past failures.
+  let failedBefore: MigrationFile | undefined;
+  let checked = 0;
+  let reversible = 0;
+  let before: DatabaseSchema = await shadow.schema();
+  for (const up of shadow.up) {
+    const down = downs.get(up.version);
+    if (unparsable.has(up.file)) {
+      failedBefore ??= up;
+      continue;
+    }
+    const error = await shadow.applyUp(up.version);
+    checked++;
+    if (error) {
+      const problem = fromError('execution', up, error);
+      if (failedBefore) problem.message += ` (${failedBefore.file} failed before it, so this may follow from that)`;
+      problems.push(problem);
+      failedBefore ??= up;
+      continue;
+    }
+    if (!down) {
+      problems.push({
+        kind: 'missing-down',
+        severity: 'warning',
+        file: up.file,
+        version: up.version,
+        line: undefined,
+        column: undefined,
+        message: `no down script: ${up.file} cannot be rolled back`,
+        hint: undefined,
+      });
+      before = await shadow.schema();
+      continue;
+    }
+    if (unparsable.has(down.file)) {
+      before = await shadow.schema();
+      continue;
+    }
+    const downError = await shadow.applyDown(up.version);
+    if (downError) {
+      problems.push(fromError('down-failed', down, downError));
+      before = await shadow.schema();
+      continue;
+    }
+    const changes = compareSchemas(before, await shadow.schema());
+    for (const change of changes) {
+      const what = describeObject(change);
+      problems.push({
+        kind: 'irreversible',
+        severity: 'error',
+        file: down.file,
+        version: up.version,
+        line: undefined,
+        column: undefined,
+        message:
+          change.change === 'added'
+            ? `${what} is left behind by ${down.file} (${change.after})`
+            : change.change === 'removed'
+              ? `${what} is lost: ${down.file} removes it, but ${up.file} did not define it (${change.before})`
+              : `${what} is changed by the pair: before ${change.before}, after ${change.after}`,
+        hint: undefined,
+      });
+    }
+    if (changes.length === 0) reversible++;
+    // Up again, so that the next migration meets the schema it was written for.
+    const again = await shadow.applyUp(up.version);
+    if (again) {
+      problems.push({
+        ...fromError('irreversible', up, again),
+        message: `${up.file} fails when applied again after ${down.file}: ${again.reason}`,
+      });
+    }
+    before = await shadow.schema();
+  }
+  return { ok: !problems.some((p) => p.severity === 'error'), problems, checked, reversible };
+}
+
+function fromError(kind: LintProblemKind, file: MigrationFile, error: MigrationError): LintProblem {
+  return {
+    kind,
+    severity: 'error',
+    file: file.file,
+    version: file.version,
+    line: error.line,
+    column: error.column,
+    message: error.reason,
+    hint: upgradeHint(error.reason, error.statement ?? ''),
+  };
+}

@@ -1,0 +1,255 @@
+/**
+ * The shadow database: a folder (or a prefix of it) applied to a private `mem://` database, and
+ * the schema of a database read as a normalized structure. One primitive for lint, reversibility,
+ * and later drift, the schema snapshot and diff. Nothing here touches the user's database.
+ *
+ * Migrations are applied by the same runner as in production, so a failure in the shadow is the
+ * failure `up` would meet (its file, line, column and SurrealDB's message); the shadow only lets a
+ * run carry on past a failure, so that one pass finds every problem.
+ */
+import type { Surreal } from 'surrealdb';
+import { MigrationError } from './errors.js';
+import type { MigrationFile } from './migration-files.js';
+import { MigrationManager, runnerCoreOf } from './migration-manager.js';
+import { parseOnServer } from './migration-runner.js';
+import type { MigrationLogger } from './options.js';
+
+/** The kinds of object `INFO FOR DB` and `INFO FOR TABLE` list, in the order a schema prints them. */
+export const SCHEMA_KINDS = [
+  'analyzer',
+  'function',
+  'param',
+  'access',
+  'sequence',
+  'table',
+  'field',
+  'index',
+  'event',
+] as const;
+
+export type SchemaKind = (typeof SCHEMA_KINDS)[number] | 'other';
+
+/** One object of a schema, as the server itself writes its definition. */
+export interface SchemaObject {
+  kind: SchemaKind;
+  /** The table of a field, an index or an event. */
+  table: string | undefined;
+  name: string;
+  /** `DEFINE …`, normalized by the server (compare these, never the migrations' source text). */
+  definition: string;
+}
+
+/** A database's schema: every object, sorted by kind, table and name. */
+export type DatabaseSchema = SchemaObject[];
+
+/** What changed from one schema to another, object by object. */
+export interface SchemaChange {
+  change: 'added' | 'removed' | 'changed';
+  kind: SchemaKind;
+  table: string | undefined;
+  name: string;
+  before: string | undefined;
+  after: string | undefined;
+}
+
+/** `INFO FOR DB`'s keys, by kind. */
+const DB_KINDS: Record<string, SchemaKind> = {
+  analyzers: 'analyzer',
+  functions: 'function',
+  params: 'param',
+  accesses: 'access',
+  sequences: 'sequence',
+  tables: 'table',
+};
+
+/** `INFO FOR TABLE`'s keys, by kind. */
+const TABLE_KINDS: Record<string, SchemaKind> = { fields: 'field', indexes: 'index', events: 'event' };
+
+/**
+ * The schema of a database, in two requests: `INFO FOR DB`, then `INFO FOR TABLE` for every table.
+ * The tool's own tables (`<table>`, `<table>_lock`, `<table>_failed`) are left out.
+ */
+export async function readSchema(db: Pick<Surreal, 'query'>, historyTable: string): Promise<DatabaseSchema> {
+  const [info] = await db.query('INFO FOR DB').responses();
+  if (!info?.success) throw info?.error ?? new Error('INFO FOR DB gave no answer');
+  const objects: SchemaObject[] = [];
+  const own = new Set([historyTable, `${historyTable}_lock`, `${historyTable}_failed`]);
+  const db_ = (info.result ?? {}) as Record<string, Record<string, string> | undefined>;
+  for (const [key, kind] of Object.entries(DB_KINDS)) {
+    for (const [name, definition] of Object.entries(db_[key] ?? {})) {
+      if (kind === 'table' && own.has(name)) continue;
+      objects.push({ kind, table: undefined, name, definition });
+    }
+  }
+  const tables = Object.keys(db_.tables ?? {}).filter((t) => !own.has(t));
+  if (tables.length > 0) {
+    const answers = await db
+      .query(
+        tables.map((_, i) => `INFO FOR TABLE $__sbl_t${i};`).join(' '),
+        Object.fromEntries(tables.map((t, i) => [`__sbl_t${i}`, t])),
+      )
+      .responses();
+    answers.forEach((answer, i) => {
+      if (!answer.success) throw answer.error;
+      const table = tables[i]!;
+      const about = (answer.result ?? {}) as Record<string, Record<string, string> | undefined>;
+      for (const [key, kind] of Object.entries(TABLE_KINDS)) {
+        for (const [name, definition] of Object.entries(about[key] ?? {}))
+          objects.push({ kind, table, name, definition });
+      }
+    });
+  }
+  return objects.sort(compareObjects);
+}
+
+/** Kind, then table, then name; tables come before their fields, indexes and events. */
+export function compareObjects(a: Pick<SchemaObject, 'kind' | 'table' | 'name'>, b: typeof a): number {
+  const rank = (o: typeof a) => (SCHEMA_KINDS as readonly string[]).indexOf(o.kind);
+  return rank(a) - rank(b) || (a.table ?? '').localeCompare(b.table ?? '') || a.name.localeCompare(b.name);
+}
+
+export function schemaKey(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>): string {
+  return `${o.kind}\u0000${o.table ?? ''}\u0000${o.name}`;
+}
+
+/** The objects added, removed or changed from `before` to `after`, in schema order. */
+export function compareSchemas(before: DatabaseSchema, after: DatabaseSchema): SchemaChange[] {
+  const was = new Map(before.map((o) => [schemaKey(o), o]));
+  const is = new Map(after.map((o) => [schemaKey(o), o]));
+  const changes: SchemaChange[] = [];
+  for (const [key, o] of is) {
+    const old = was.get(key);
+    if (!old)
+      changes.push({
+        change: 'added',
+        kind: o.kind,
+        table: o.table,
+        name: o.name,
+        before: undefined,
+        after: o.definition,
+      });
+    else if (old.definition !== o.definition) {
+      changes.push({
+        change: 'changed',
+        kind: o.kind,
+        table: o.table,
+        name: o.name,
+        before: old.definition,
+        after: o.definition,
+      });
+    }
+  }
+  for (const [key, o] of was) {
+    if (!is.has(key))
+      changes.push({
+        change: 'removed',
+        kind: o.kind,
+        table: o.table,
+        name: o.name,
+        before: o.definition,
+        after: undefined,
+      });
+  }
+  return changes.sort(compareObjects);
+}
+
+/** `index a_y on a`, `table a`, `function fn::x`. */
+export function describeObject(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>): string {
+  const name = o.kind === 'function' ? `fn::${o.name}` : o.kind === 'param' ? `$${o.name}` : o.name;
+  return `${o.kind} \`${name}\`${o.table ? ` on \`${o.table}\`` : ''}`;
+}
+
+/**
+ * A private in-memory database with a folder's migrations, applied one version at a time by the
+ * production runner. Needs `@surrealdb/node` (the embedded engine).
+ */
+export class ShadowDatabase {
+  readonly #manager: MigrationManager;
+
+  private constructor(manager: MigrationManager) {
+    this.#manager = manager;
+  }
+
+  /** Opens a new, empty shadow for the migrations in `directory`. */
+  static async open(directory: string, logger: MigrationLogger | false = false): Promise<ShadowDatabase> {
+    const manager = await MigrationManager.create({
+      url: 'mem://',
+      namespace: 'shadow',
+      database: 'shadow',
+      directory,
+      logger,
+      // The shadow carries on past a failure: later versions may then be applied before it.
+      allowOutOfOrder: true,
+      validateChecksums: false,
+      lock: { ttlMs: 60_000 },
+    });
+    return new ShadowDatabase(manager);
+  }
+
+  get db(): Surreal {
+    return this.#manager.db;
+  }
+
+  get up(): readonly MigrationFile[] {
+    return this.#manager.upMigrations;
+  }
+
+  get down(): readonly MigrationFile[] {
+    return this.#manager.downMigrations;
+  }
+
+  /** Parses a script on the server without running it: its syntax error, if any. */
+  async parse(file: MigrationFile, direction: 'up' | 'down'): Promise<MigrationError | undefined> {
+    return parseOnServer(this.db, file, direction).then(
+      () => undefined,
+      (error: unknown) => asMigrationError(error),
+    );
+  }
+
+  /** Applies one version; its failure, if any. A failed no-transaction file is set aside, so the shadow goes on. */
+  async applyUp(version: number): Promise<MigrationError | undefined> {
+    const core = runnerCoreOf(this.#manager);
+    try {
+      await core.migrateUp((state) => state.pending.filter((m) => m.version === version));
+      return undefined;
+    } catch (error) {
+      await this.#setAside(version, 'rolled-back');
+      return asMigrationError(error);
+    }
+  }
+
+  /** Rolls one applied version back with its down script; its failure, if any. */
+  async applyDown(version: number): Promise<MigrationError | undefined> {
+    const core = runnerCoreOf(this.#manager);
+    try {
+      await core.migrateDown(() => [version]);
+      return undefined;
+    } catch (error) {
+      await this.#setAside(version, 'applied');
+      return asMigrationError(error);
+    }
+  }
+
+  /** The shadow's schema, without the tool's own tables. */
+  schema(): Promise<DatabaseSchema> {
+    return readSchema(this.db, this.#manager.settings.table);
+  }
+
+  close(): Promise<void> {
+    return this.#manager.close();
+  }
+
+  /**
+   * A no-transaction file that failed leaves a record that would block the next runs: settled as
+   * the shadow now stands (an up as not applied, a down as still applied).
+   */
+  async #setAside(version: number, outcome: 'applied' | 'rolled-back'): Promise<void> {
+    const failed = (await this.#manager.status()).failed;
+    if (failed.some((f) => f.version === version)) await this.#manager.resolve(version, outcome);
+  }
+}
+
+function asMigrationError(error: unknown): MigrationError {
+  if (error instanceof MigrationError) return error;
+  throw error;
+}
