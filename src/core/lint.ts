@@ -4,7 +4,7 @@
  * on past a failure; the down scripts proven by applying up then down and comparing the schema with
  * the one before; a hint for each problem a known SurrealDB 2 → 3 change explains.
  */
-import { MigrationError } from './errors.js';
+import type { MigrationError } from './errors.js';
 import type { MigrationFile } from './migration-files.js';
 import { compareSchemas, describeObject, ShadowDatabase, type DatabaseSchema } from './shadow.js';
 import { upgradeHint } from './v3-upgrade.js';

@@ -3,6 +3,8 @@ import type { Surreal } from 'surrealdb';
 import { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import type { MigrationsOptions } from '../core/options.js';
+import { emptyOnClose } from './embedded-engine.js';
+import { templateFor, templateKey, type MigrationTemplate, type TemplateSettings } from './template.js';
 
 /** Options of {@link createMigratedDatabase}. */
 export interface MigratedDatabaseOptions {
@@ -14,6 +16,12 @@ export interface MigratedDatabaseOptions {
   namespace?: string;
   /** @default a random name */
   database?: string;
+  /**
+   * `true`: the migrations run once per process into a template, and each call gets a copy of
+   * it. `false`: each call runs every migration (what a test of the migrations' own timing or
+   * side effects may want). @default true
+   */
+  template?: boolean;
 }
 
 /** A private in-memory database with every migration applied. */
@@ -22,7 +30,7 @@ export interface MigratedDatabase {
   readonly db: Surreal;
   /** The manager that migrated it; it shares `db`. */
   readonly manager: MigrationManager;
-  /** The migrations that were applied. */
+  /** The migrations that were applied (to the template, when the database is a copy of it). */
   readonly applied: readonly MigrationResult[];
   /**
    * Options for `MigrationsModule`, pointing at this database in `mode: 'validate'`: use them to
@@ -30,13 +38,25 @@ export interface MigratedDatabase {
    * `.overrideProvider(MIGRATIONS_OPTIONS).useValue(testDb.moduleOptions)`.
    */
   readonly moduleOptions: MigrationsOptions;
-  /** Closes the database. */
+  /**
+   * The template this database was copied from: its key (a hash of the up scripts' checksums and
+   * of the options that change what they produce) and whether this call built it. Undefined with
+   * `template: false`.
+   */
+  readonly template: { readonly key: string; readonly built: boolean } | undefined;
+  /** Closes the database (and empties its engine first, so that the process can exit). */
   dispose(): Promise<void>;
 }
 
+/** Tries before giving up on a folder that keeps changing while its template is built. */
+const FOLDER_CHANGE_TRIES = 3;
+
 /**
- * Creates a fresh `mem://` database, private to the caller, and applies every migration in
- * `directory`. Fast enough to call per test.
+ * Creates a fresh `mem://` database, private to the caller, with every migration in `directory`
+ * applied. Fast enough to call per test at any number of migrations: the first call in a process
+ * runs them into a template, kept per process and keyed by the scripts' checksums, and every call
+ * gets a copy of it (the history, the schema and the rows the migrations wrote). Editing,
+ * adding or removing a script makes a new template on the next call.
  *
  * @example
  * ```ts
@@ -52,16 +72,31 @@ export interface MigratedDatabase {
  */
 export async function createMigratedDatabase(options: MigratedDatabaseOptions = {}): Promise<MigratedDatabase> {
   const directory = options.directory ?? 'migrations';
+  const settings: TemplateSettings = {
+    directory,
+    namespace: options.namespace ?? 'test',
+    database: options.database,
+    table: options.table,
+  };
   const manager = await MigrationManager.create({
     url: 'mem://',
-    namespace: options.namespace ?? 'test',
+    namespace: settings.namespace,
     database: options.database ?? `test_${randomUUID().replaceAll('-', '')}`,
     directory,
     ...(options.table === undefined ? {} : { table: options.table }),
     logger: false,
   });
+  emptyOnClose(manager.db);
   try {
-    const applied = await manager.runMigrationUp();
+    let applied: readonly MigrationResult[];
+    let template: MigratedDatabase['template'];
+    if (options.template === false) {
+      applied = await manager.runMigrationUp();
+    } else {
+      const copied = await copyTemplate(manager, settings);
+      applied = copied.template.applied;
+      template = { key: copied.template.key, built: copied.built };
+    }
     return {
       db: manager.db,
       manager,
@@ -73,10 +108,30 @@ export async function createMigratedDatabase(options: MigratedDatabaseOptions = 
         logger: false,
         ...(options.table === undefined ? {} : { table: options.table }),
       },
+      template,
       dispose: () => manager.close(),
     };
   } catch (error) {
     await manager.close();
     throw error;
+  }
+}
+
+/** Imports the template of the scripts the manager read into its (empty) database. */
+async function copyTemplate(
+  manager: MigrationManager,
+  settings: TemplateSettings,
+): Promise<{ template: MigrationTemplate; built: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    const key = templateKey(manager.upMigrations, settings);
+    const found = await templateFor(key, settings);
+    if (found.template.key === key) {
+      await manager.db.import(found.template.script);
+      return found;
+    }
+    if (attempt >= FOLDER_CHANGE_TRIES) {
+      throw new Error(`The migrations in ${settings.directory} kept changing while their template was built.`);
+    }
+    await manager.refresh();
   }
 }
