@@ -11,7 +11,10 @@ export type CliCommand =
   | { name: 'down'; to?: number; steps?: number }
   | { name: 'plan'; down: boolean; to?: number; steps?: number }
   | { name: 'dry-run' }
-  | { name: 'validate'; requireCurrent: boolean }
+  | { name: 'validate'; requireCurrent: boolean; drift: boolean }
+  | { name: 'drift' }
+  | { name: 'schema'; out: string | undefined; check: string | undefined }
+  | { name: 'diff'; to: string; migrationName: string | undefined; dryRun: boolean }
   | { name: 'baseline'; version: number }
   | { name: 'resolve'; version: number; outcome: 'applied' | 'rolled-back' | 'resume'; after?: number }
   | { name: 'repair'; changed: boolean }
@@ -63,6 +66,10 @@ const OPTIONS = {
   'allow-missing': { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
   fix: { type: 'boolean' },
+  drift: { type: 'boolean' },
+  'schema-check': { type: 'string' },
+  name: { type: 'string' },
+  'dry-run': { type: 'boolean' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
@@ -107,7 +114,10 @@ const COMMAND_OPTIONS: Record<Exclude<CliCommandName, 'help'>, readonly OptionNa
   down: ['to', 'steps'],
   plan: ['down', 'to', 'steps'],
   'dry-run': [],
-  validate: ['require-current'],
+  validate: ['require-current', 'drift'],
+  drift: [],
+  schema: ['out', 'schema-check'],
+  diff: ['to', 'name', 'dry-run'],
   baseline: [],
   resolve: ['applied', 'rolled-back', 'resume-after'],
   repair: ['changed'],
@@ -137,6 +147,14 @@ Commands:
   repair [--changed]                store checksums for applied rows that have none
                                     (--changed: also accept edited files)
   unlock                            delete the migration lock, whoever holds it
+  drift                             the live schema against the one the applied migrations produce;
+                                    exits 4 when they differ
+  schema [--out <file>] [--schema-check <file>]
+                                    the schema the folder produces, as DEFINE statements (no database
+                                    needed); --schema-check exits 4 when the file is stale
+  diff --to <file|folder> [--name <name>] [--dry-run]
+                                    write the next migration, up and down, from the folder's schema to
+                                    the desired one
   lint [--fix --out <folder>]       every problem of the folder, found on a private in-memory database
                                     (no database of yours needed); --fix writes a copy with the
                                     mechanical SurrealDB 2 -> 3 rewrites
@@ -251,7 +269,8 @@ function buildCommand(
   values: Values,
   positional: (what: string) => string,
 ): CliCommand {
-  const to = optionalNumber(values.to as string | undefined, '--to');
+  // `diff --to` names a file; everywhere else `--to` is a version.
+  const to = name === 'diff' ? undefined : optionalNumber(values.to as string | undefined, '--to');
   const steps = optionalNumber(values.steps as string | undefined, '--steps');
   switch (name) {
     case 'status':
@@ -269,7 +288,16 @@ function buildCommand(
     case 'unlock':
       return { name };
     case 'validate':
-      return { name, requireCurrent: values['require-current'] === true };
+      return { name, requireCurrent: values['require-current'] === true, drift: values.drift === true };
+    case 'drift':
+      return { name };
+    case 'schema':
+      return { name, out: values.out as string | undefined, check: values['schema-check'] as string | undefined };
+    case 'diff': {
+      const to = values.to as string | undefined;
+      if (to === undefined) throw new CliUsageError('`diff` needs `--to <file or folder>`, the desired schema.');
+      return { name, to, migrationName: values.name as string | undefined, dryRun: values['dry-run'] === true };
+    }
     case 'baseline':
       return { name, version: toNumber(positional('a <version>'), 'version') };
     case 'resolve': {

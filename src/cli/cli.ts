@@ -6,7 +6,7 @@ import {
 } from '../core/errors.js';
 import { MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
-import { DEFAULT_DIRECTORY, redactUrl } from '../core/options.js';
+import { DEFAULT_DIRECTORY, DEFAULT_TABLE, redactUrl } from '../core/options.js';
 import {
   commandName,
   connectionOptions,
@@ -19,6 +19,7 @@ import {
 import { CliUsageError } from './cli-errors.js';
 import { createMigration } from './create.js';
 import { lintCommand } from './lint.js';
+import { diffCommand, schemaCommand } from './schema.js';
 import { CliOutput, errorDocument, formatDuration, type CliStream, type Mark } from './output.js';
 
 /** Exit codes of `surreal-migrate`. */
@@ -138,6 +139,12 @@ async function execute(
     for (const file of created.files) out.print(`  ${file}`);
     return { exitCode: EXIT.ok, document: { ...created } };
   }
+  if (command.name === 'schema') {
+    return schemaCommand(args.connection.dir ?? DEFAULT_DIRECTORY, command, out);
+  }
+  if (command.name === 'diff') {
+    return diffCommand(args.connection.dir ?? DEFAULT_DIRECTORY, args.connection.table ?? DEFAULT_TABLE, command, out);
+  }
   if (command.name === 'lint') {
     const directory = args.connection.dir ?? DEFAULT_DIRECTORY;
     return lintCommand(directory, command.fix && command.out ? { out: command.out } : undefined, out);
@@ -180,7 +187,7 @@ function signalExitCode(signal: NodeJS.Signals): number {
 
 async function runCommand(
   manager: MigrationManager,
-  command: Exclude<CliCommand, { name: 'help' | 'create' | 'lint' }>,
+  command: Exclude<CliCommand, { name: 'help' | 'create' | 'lint' | 'schema' | 'diff' }>,
   out: CliOutput,
   progress: Record<string, unknown>,
 ): Promise<Outcome> {
@@ -264,9 +271,16 @@ async function runCommand(
     case 'validate': {
       const report = await manager.validate({ requireCurrent: command.requireCurrent });
       for (const warning of report.warnings) out.warn(warning);
+      if (command.drift) {
+        const drift = await driftOutcome(manager, out);
+        if (drift.exitCode !== EXIT.ok) return { exitCode: EXIT.check, document: { ...report, ...drift.document } };
+      }
       out.print(`Valid: the history matches ${manager.settings.directory}; ${report.pending} migration(s) pending.`);
       return ok({ ...report });
     }
+
+    case 'drift':
+      return driftOutcome(manager, out);
 
     case 'baseline': {
       const recorded = await manager.baseline(command.version);
@@ -315,6 +329,40 @@ async function runCommand(
       return ok({ removed: removed ?? null });
     }
   }
+}
+
+/** `drift`: what was changed by hand, object by object; exit 4 when anything was. */
+async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<Outcome> {
+  const report = await manager.drift();
+  for (const d of report.drift) {
+    const what = `${d.kind} ${d.name}${d.table ? ` on ${d.table}` : ''}`;
+    out.print(
+      d.change === 'added'
+        ? `added    ${what}: ${d.live}`
+        : d.change === 'removed'
+          ? `removed  ${what}: expected ${d.expected}`
+          : `changed  ${what}:\n  live:     ${d.live}\n  expected: ${d.expected}`,
+    );
+  }
+  if (report.pending.length > 0) {
+    out.print(
+      `${report.pending.length} migration(s) pending, not part of the comparison: ${report.pending.map((p) => p.version).join(', ')}.`,
+    );
+  }
+  out.print(
+    report.ok
+      ? 'No drift: the schema is what the applied migrations make it.'
+      : `${report.drift.length} object(s) drifted.`,
+  );
+  const document = { drift: report.drift, pending: report.pending };
+  if (report.ok) return ok(document);
+  return {
+    exitCode: EXIT.check,
+    document: {
+      ...document,
+      error: { code: 'DRIFT', message: `${report.drift.length} object(s) drifted from the migrations.` },
+    },
+  };
 }
 
 /**

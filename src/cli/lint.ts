@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lintMigrations, type LintProblem } from '../core/lint.js';
 import { discoverMigrations } from '../core/migration-files.js';
@@ -25,7 +25,13 @@ export async function lintCommand(
     exitCode: report.ok ? 0 : 1,
     document: {
       ok: report.ok,
-      problems: report.problems,
+      // Every key in every problem: null where a problem has no line, column or hint.
+      problems: report.problems.map((p) => ({
+        ...p,
+        line: p.line ?? null,
+        column: p.column ?? null,
+        hint: p.hint ?? null,
+      })),
       checked: report.checked,
       reversible: report.reversible,
       ...(fixed ? { fixed } : {}),
@@ -47,8 +53,12 @@ async function writeUpgradedCopy(
   target: string,
   out: CliOutput,
 ): Promise<{ file: string; rules: string[] }[]> {
-  if (path.resolve(directory) === path.resolve(target)) {
-    throw new CliUsageError(`lint --fix never edits the folder in place: give --out another folder than ${directory}.`);
+  const source = path.resolve(directory);
+  const copy = path.resolve(target);
+  if (copy === source || copy.startsWith(source + path.sep)) {
+    throw new CliUsageError(
+      `lint --fix never writes into the folder it reads: give --out a folder outside ${directory}.`,
+    );
   }
   const existing = await readdir(target).catch(() => undefined);
   if (existing && existing.length > 0) {
@@ -64,12 +74,15 @@ async function writeUpgradedCopy(
       await copyFile(path.join(directory, name), path.join(target, name)).catch(() => {});
       continue;
     }
-    const upgraded = upgradeScript(script.text);
-    await writeFile(path.join(target, name), upgraded.text);
-    if (upgraded.rules.length > 0) {
-      changed.push({ file: name, rules: upgraded.rules });
-      out.print(`fixed ${name}: ${upgraded.rules.join(', ')}`);
+    // Rewritten as written: a BOM and CRLF line ends stay, and an unchanged file is copied as is.
+    const upgraded = upgradeScript(await readFile(path.join(directory, name), 'utf8'));
+    if (upgraded.rules.length === 0) {
+      await copyFile(path.join(directory, name), path.join(target, name));
+      continue;
     }
+    await writeFile(path.join(target, name), upgraded.text);
+    changed.push({ file: name, rules: upgraded.rules });
+    out.print(`fixed ${name}: ${upgraded.rules.join(', ')}`);
   }
   return changed;
 }

@@ -51,13 +51,14 @@ export interface LintOptions {
 export async function lintMigrations(options: LintOptions): Promise<LintReport> {
   const shadow = await ShadowDatabase.open(options.directory);
   try {
-    return await lintShadow(shadow);
+    return await lintShadow(shadow, options.directory);
   } finally {
     await shadow.close();
   }
 }
 
-async function lintShadow(shadow: ShadowDatabase): Promise<LintReport> {
+async function lintShadow(first: ShadowDatabase, directory: string): Promise<LintReport> {
+  let shadow = first;
   const problems: LintProblem[] = [];
   const downs = new Map(shadow.down.map((d) => [d.version, d]));
 
@@ -75,77 +76,101 @@ async function lintShadow(shadow: ShadowDatabase): Promise<LintReport> {
 
   // Execution and reversibility, in version order, carrying on past failures.
   let failedBefore: MigrationFile | undefined;
+  const applied: number[] = [];
   let checked = 0;
   let reversible = 0;
   let before: DatabaseSchema = await shadow.schema();
-  for (const up of shadow.up) {
-    const down = downs.get(up.version);
-    if (unparsable.has(up.file)) {
-      failedBefore ??= up;
-      continue;
-    }
-    const error = await shadow.applyUp(up.version);
-    checked++;
-    if (error) {
-      const problem = fromError('execution', up, error);
-      if (failedBefore) problem.message += ` (${failedBefore.file} failed before it, so this may follow from that)`;
-      problems.push(problem);
-      failedBefore ??= up;
-      continue;
-    }
-    if (!down) {
-      problems.push({
-        kind: 'missing-down',
-        severity: 'warning',
-        file: up.file,
-        version: up.version,
-        line: undefined,
-        column: undefined,
-        message: `no down script: ${up.file} cannot be rolled back`,
-        hint: undefined,
-      });
-      before = await shadow.schema();
-      continue;
-    }
-    if (unparsable.has(down.file)) {
-      before = await shadow.schema();
-      continue;
-    }
-    const downError = await shadow.applyDown(up.version);
-    if (downError) {
-      problems.push(fromError('down-failed', down, downError));
-      before = await shadow.schema();
-      continue;
-    }
-    const changes = compareSchemas(before, await shadow.schema());
-    for (const change of changes) {
-      const what = describeObject(change);
-      problems.push({
-        kind: 'irreversible',
-        severity: 'error',
-        file: down.file,
-        version: up.version,
-        line: undefined,
-        column: undefined,
-        message:
-          change.change === 'added'
-            ? `${what} is left behind by ${down.file} (${change.after})`
-            : change.change === 'removed'
-              ? `${what} is lost: ${down.file} removes it, but ${up.file} did not define it (${change.before})`
-              : `${what} is changed by the pair: before ${change.before}, after ${change.after}`,
-        hint: undefined,
-      });
-    }
-    if (changes.length === 0) reversible++;
-    // Up again, so that the next migration meets the schema it was written for.
-    const again = await shadow.applyUp(up.version);
-    if (again) {
-      problems.push({
-        ...fromError('irreversible', up, again),
-        message: `${up.file} fails when applied again after ${down.file}: ${again.reason}`,
-      });
-    }
+  const note = (problem: LintProblem) => {
+    if (failedBefore) problem.message += ` (${failedBefore.file} failed before it, so this may follow from that)`;
+    return problem;
+  };
+  /** After a pair that did not undo itself, the shadow is not what a replay gives: replay it. */
+  const rebuild = async () => {
+    await shadow.close();
+    shadow = await ShadowDatabase.open(directory);
+    for (const version of applied) await shadow.applyUp(version);
     before = await shadow.schema();
+  };
+  try {
+    for (const up of shadow.up) {
+      const down = downs.get(up.version);
+      if (unparsable.has(up.file)) {
+        failedBefore ??= up;
+        continue;
+      }
+      const error = await shadow.applyUp(up.version);
+      checked++;
+      if (error) {
+        problems.push(note(fromError('execution', up, error)));
+        failedBefore ??= up;
+        // A no-transaction file keeps what ran before its failure.
+        if (up.noTransaction) before = await shadow.schema();
+        continue;
+      }
+      applied.push(up.version);
+      if (!down) {
+        problems.push({
+          kind: 'missing-down',
+          severity: 'warning',
+          file: up.file,
+          version: up.version,
+          line: undefined,
+          column: undefined,
+          message: `no down script: ${up.file} cannot be rolled back`,
+          hint: undefined,
+        });
+        before = await shadow.schema();
+        continue;
+      }
+      if (unparsable.has(down.file)) {
+        before = await shadow.schema();
+        continue;
+      }
+      const downError = await shadow.applyDown(up.version);
+      if (downError) {
+        problems.push(fromError('down-failed', down, downError));
+        if (down.noTransaction) await rebuild();
+        else before = await shadow.schema();
+        continue;
+      }
+      const changes = compareSchemas(before, await shadow.schema());
+      for (const change of changes) {
+        const what = describeObject(change);
+        problems.push(
+          note({
+            kind: 'irreversible',
+            severity: 'error',
+            file: down.file,
+            version: up.version,
+            line: undefined,
+            column: undefined,
+            message:
+              change.change === 'added'
+                ? `${what} is left behind by ${down.file} (${change.after})`
+                : change.change === 'removed'
+                  ? `${what} is lost: ${down.file} removes it, but ${up.file} did not define it (${change.before})`
+                  : `${what} is changed by the pair: before ${change.before}, after ${change.after}`,
+            hint: undefined,
+          }),
+        );
+      }
+      // Up again, so that the next migration meets the schema it was written for.
+      const again = await shadow.applyUp(up.version);
+      if (again) {
+        problems.push({
+          ...fromError('irreversible', up, again),
+          message: `${up.file} fails when applied again after ${down.file}: ${again.reason}`,
+        });
+      }
+      if (changes.length === 0 && !again) {
+        reversible++;
+        before = await shadow.schema();
+      } else {
+        await rebuild();
+      }
+    }
+  } finally {
+    if (shadow !== first) await shadow.close();
   }
   return { ok: !problems.some((p) => p.severity === 'error'), problems, checked, reversible };
 }

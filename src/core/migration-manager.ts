@@ -23,6 +23,8 @@ import {
 } from './options.js';
 import { surqlStatements } from './surql-splitter.js';
 import { BoundedClient } from './timing.js';
+import { folderSchema } from './schema-code.js';
+import { compareSchemas, readSchema, type SchemaKind } from './shadow.js';
 
 /** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
 export interface MigrationStatus {
@@ -45,6 +47,23 @@ export interface MigrationStatus {
   /** Applied versions above the newest file: applied by a newer release of the app. */
   future: { version: number; name: string | undefined }[];
   failed: FailedRecord[];
+}
+
+/** {@link MigrationManager.drift}: the live schema against the one the applied migrations produce. */
+export interface DriftReport {
+  /** No object differs. */
+  ok: boolean;
+  /** `added`: in the live database only; `removed`: missing from it; `changed`: defined otherwise. */
+  drift: {
+    change: 'added' | 'removed' | 'changed';
+    kind: SchemaKind;
+    table: string | undefined;
+    name: string;
+    live: string | undefined;
+    expected: string | undefined;
+  }[];
+  /** Migrations not applied yet, and so not expected in the live schema. */
+  pending: { version: number; name: string; file: string }[];
 }
 
 /** {@link MigrationManager.probe}: what one readiness probe found. */
@@ -271,6 +290,34 @@ export class MigrationManager {
         failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
         unreadable: versions.filter((v) => v === undefined).length,
         lock: lock ? { host: lock.host, pid: lock.pid, expiresAt: lock.expiresAt?.toISOString() ?? null } : null,
+      };
+    });
+  }
+
+  /**
+   * Compares the live database's schema with the one its applied migrations produce (in a private
+   * shadow database): every object added, removed or changed by hand, by kind, table and name, with
+   * both definitions. The tool's own tables are left out. Pending migrations are not part of the
+   * comparison: they are listed apart. Costs one `INFO FOR DB`, one `INFO FOR TABLE` per table (in
+   * one request) and one shadow build.
+   */
+  drift(): Promise<DriftReport> {
+    return this.#guard(async () => {
+      const state = await this.#core.readState();
+      const expected = await folderSchema(this.#options.directory, new Set(state.applied.map((r) => r.version)));
+      const live = await readSchema(this.#bookkeeping, this.#options.table);
+      const drift = compareSchemas(expected, live).map((c) => ({
+        change: c.change,
+        kind: c.kind,
+        table: c.table,
+        name: c.name,
+        live: c.after,
+        expected: c.before,
+      }));
+      return {
+        ok: drift.length === 0,
+        drift,
+        pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
       };
     });
   }

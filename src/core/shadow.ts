@@ -13,6 +13,7 @@ import type { MigrationFile } from './migration-files.js';
 import { MigrationManager, runnerCoreOf } from './migration-manager.js';
 import { parseOnServer } from './migration-runner.js';
 import type { MigrationLogger } from './options.js';
+import type { QueryClient } from './timing.js';
 
 /** The kinds of object `INFO FOR DB` and `INFO FOR TABLE` list, in the order a schema prints them. */
 export const SCHEMA_KINDS = [
@@ -20,7 +21,13 @@ export const SCHEMA_KINDS = [
   'function',
   'param',
   'access',
+  'user',
   'sequence',
+  'config',
+  'api',
+  'bucket',
+  'model',
+  'module',
   'table',
   'field',
   'index',
@@ -58,7 +65,13 @@ const DB_KINDS: Record<string, SchemaKind> = {
   functions: 'function',
   params: 'param',
   accesses: 'access',
+  users: 'user',
   sequences: 'sequence',
+  configs: 'config',
+  apis: 'api',
+  buckets: 'bucket',
+  models: 'model',
+  modules: 'module',
   tables: 'table',
 };
 
@@ -69,7 +82,7 @@ const TABLE_KINDS: Record<string, SchemaKind> = { fields: 'field', indexes: 'ind
  * The schema of a database, in two requests: `INFO FOR DB`, then `INFO FOR TABLE` for every table.
  * The tool's own tables (`<table>`, `<table>_lock`, `<table>_failed`) are left out.
  */
-export async function readSchema(db: Pick<Surreal, 'query'>, historyTable: string): Promise<DatabaseSchema> {
+export async function readSchema(db: QueryClient, historyTable: string): Promise<DatabaseSchema> {
   const [info] = await db.query('INFO FOR DB').responses();
   if (!info?.success) throw info?.error ?? new Error('INFO FOR DB gave no answer');
   const objects: SchemaObject[] = [];
@@ -165,6 +178,7 @@ export function describeObject(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>)
  */
 export class ShadowDatabase {
   readonly #manager: MigrationManager;
+  #closed = false;
 
   private constructor(manager: MigrationManager) {
     this.#manager = manager;
@@ -235,8 +249,10 @@ export class ShadowDatabase {
     return readSchema(this.db, this.#manager.settings.table);
   }
 
-  close(): Promise<void> {
-    return this.#manager.close();
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#manager.close();
   }
 
   /**

@@ -1,0 +1,74 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { discoverMigrations } from '../core/migration-files.js';
+import { desiredSchema, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/schema-code.js';
+import { folderStyle, newMigration, normalizeMigrationName } from './create.js';
+import type { CliOutput } from './output.js';
+
+type Outcome = { exitCode: number; document: Record<string, unknown> };
+
+/** `schema [--out <file>] [--schema-check <file>]`: the folder's schema, as SurrealQL. */
+export async function schemaCommand(
+  directory: string,
+  options: { out: string | undefined; check: string | undefined },
+  out: CliOutput,
+): Promise<Outcome> {
+  const text = schemaToSurql(await folderSchema(directory));
+  if (options.check !== undefined) {
+    const current = await readFile(options.check, 'utf8').catch(() => undefined);
+    if (current === text) {
+      out.print(`${options.check} is up to date.`);
+      return { exitCode: 0, document: { file: options.check, upToDate: true } };
+    }
+    out.note(
+      `${options.check} is ${current === undefined ? 'missing' : 'stale'}: write it with ` +
+        `\`surreal-migrate schema --out ${options.check}\`.`,
+    );
+    return { exitCode: 4, document: { file: options.check, upToDate: false, error: { code: 'SCHEMA_STALE' } } };
+  }
+  if (options.out !== undefined) {
+    await writeFile(options.out, text);
+    out.print(`Wrote ${options.out}.`);
+    return { exitCode: 0, document: { file: options.out } };
+  }
+  if (!out.json) process.stdout.write(text);
+  return { exitCode: 0, document: { schema: text } };
+}
+
+/** `diff --to <file|folder> [--name <name>] [--dry-run]`: the next migration, from the desired schema. */
+export async function diffCommand(
+  directory: string,
+  historyTable: string,
+  options: { to: string; migrationName: string | undefined; dryRun: boolean },
+  out: CliOutput,
+): Promise<Outcome> {
+  const [current, desired] = await Promise.all([folderSchema(directory), desiredSchema(options.to, historyTable)]);
+  const steps = planDiff(current, desired);
+  if (steps.length === 0) {
+    out.print(`No difference: the folder's schema already is ${options.to}. Nothing written.`);
+    return { exitCode: 0, document: { changes: [], files: [] } };
+  }
+  const name = normalizeMigrationName(options.migrationName ?? 'schema diff');
+  const rendered = renderDiff(steps, name);
+  // The next version, in the folder's naming style, as `create` names it.
+  await discoverMigrations(directory);
+  const { style, nextVersion } = folderStyle(await readdir(directory));
+  const created = newMigration(style, nextVersion, name);
+  const names = { up: path.join(directory, created.up.fileName), down: path.join(directory, created.down.fileName) };
+  const changes = steps.map((s) => ({
+    change: s.change.change,
+    kind: s.change.kind,
+    table: s.change.table,
+    name: s.change.name,
+    destructive: s.destructive,
+  }));
+  for (const destructive of rendered.destructive) out.warn(`destructive: ${destructive}`);
+  if (options.dryRun) {
+    out.print(`-- ${names.up}\n${rendered.up}\n-- ${names.down}\n${rendered.down}`);
+    return { exitCode: 0, document: { changes, up: rendered.up, down: rendered.down, files: [] } };
+  }
+  await writeFile(names.up, rendered.up, { flag: 'wx' });
+  await writeFile(names.down, rendered.down, { flag: 'wx' });
+  out.print(`Wrote ${path.relative(process.cwd(), names.up)} and ${path.relative(process.cwd(), names.down)}.`);
+  return { exitCode: 0, document: { changes, files: [names.up, names.down] } };
+}

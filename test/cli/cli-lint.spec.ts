@@ -1,0 +1,283 @@
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UPGRADE_RULES, upgradeScript } from '../../src/core/v3-upgrade.js';
+import { repoRoot } from '../support/child.js';
+import { cliProject, runCli, type CliProject, type JsonDocument } from './cli-harness.js';
+
+const V2_CORPUS = path.join(repoRoot, 'test', 'fixtures', 'v2-corpus');
+const DEMO = path.join(repoRoot, 'migrations');
+const UNDEFINED_TABLE_HINT = UPGRADE_RULES.find((r) => r.id === 'undefined-table')!.hint;
+const PROBLEM_KEYS = ['column', 'file', 'hint', 'kind', 'line', 'message', 'severity', 'version'];
+
+/** Every file of a folder with its bytes. */
+async function bytesOf(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) out[name] = (await readFile(path.join(dir, name))).toString('hex');
+  return out;
+}
+
+/** `[kind, file name, line, column]` of each problem of a `--json` document. */
+function problems(doc: JsonDocument): [string, string, number | undefined, number | undefined][] {
+  return (doc.problems as { kind: string; file: string; line?: number; column?: number }[]).map((p) => [
+    p.kind,
+    path.basename(p.file),
+    p.line ?? undefined,
+    p.column ?? undefined,
+  ]);
+}
+
+describe('surreal-migrate lint', () => {
+  let project: CliProject | undefined;
+  afterEach(async () => {
+    await project?.dispose();
+    project = undefined;
+  });
+
+  /** A project whose migrations/ is a copy of `source`. */
+  async function projectWith(source: string): Promise<CliProject> {
+    project = await cliProject();
+    await cp(source, project.migrations, { recursive: true });
+    return project;
+  }
+
+  it("exits 0 on the demo's folder, with every down proven, and needs no database", async () => {
+    const p = await projectWith(DEMO);
+    // The project's database is in the environment: lint must not open it.
+    const text = await p.run(['lint']);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toBe('0 error(s), 0 warning(s); 3 up script(s) applied, 3 down script(s) proven.\n');
+    expect(text.code).toBe(0);
+
+    const json = await runCli(p.root, ['lint', '--json'], { SURREAL_URL: 'ws://127.0.0.1:9/rpc' });
+    expect(json.code).toBe(0);
+    expect(json.json()).toEqual({ ok: true, command: 'lint', problems: [], checked: 3, reversible: 3 });
+    await expect(stat(path.join(p.root, 'db'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('exits 0 with only warnings, and 1 with errors', async () => {
+    const p = await projectWith(DEMO);
+    await writeFile(path.join(p.migrations, '0004_tags.surql'), 'DEFINE TABLE tag SCHEMALESS;\n');
+    const warned = await runCli(p.root, ['lint']);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toContain('warning missing-down migrations/0004_tags.surql: no down script');
+    expect(warned.stdout).toContain('0 error(s), 1 warning(s); 4 up script(s) applied, 3 down script(s) proven.');
+
+    await writeFile(path.join(p.migrations, '0004_tags.down.surql'), 'REMOVE TABLE tags;\n');
+    const failed = await runCli(p.root, ['lint', '--json']);
+    expect(failed.code).toBe(1);
+    expect(failed.json()).toMatchObject({ ok: false, command: 'lint', checked: 4, reversible: 3 });
+    expect(problems(failed.json())).toEqual([['down-failed', '0004_tags.down.surql', 1, 1]]);
+  });
+
+  it('prints every problem of the v2 folder with its place and hint, exit 1', async () => {
+    const p = await projectWith(V2_CORPUS);
+    const run = await runCli(p.root, ['lint']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.filter((l) => !l.startsWith('  hint: '))).toEqual([
+      'error syntax migrations/0003_member_preferences.surql:2:36: Parse error: FLEXIBLE must be specified after TYPE',
+      'error syntax migrations/0004_slug_functions.surql:5:12: Parse error: Invalid function/constant path, did you maybe mean `type::is_string`',
+      'error syntax migrations/0006_task_assignee.surql:3:29: Parse error: Invalid function/constant path, did you maybe mean `type::is_record`',
+      expect.stringMatching(/^error syntax migrations\/0008_task_search\.surql:4:53: Parse error: /),
+      expect.stringMatching(
+        /^error execution migrations\/0009_import_legacy_tickets\.surql:3:1: The table 'legacy_ticket' does not exist/,
+      ),
+      "error down-failed migrations/0010_labels.down.surql:4:1: The table 'tag' does not exist",
+      expect.stringMatching(
+        /^error execution migrations\/0011_workspace_archive\.surql:4:1: The table 'archived_task' does not exist/,
+      ),
+      '7 error(s), 0 warning(s); 8 up script(s) applied, 5 down script(s) proven.',
+    ]);
+    // Each problem is followed by its hint.
+    expect(lines.filter((l) => l.startsWith('  hint: '))).toHaveLength(7);
+    expect(lines[lines.indexOf(lines.find((l) => l.includes('0008_task_search'))!) + 1]).toMatch(
+      /^ {2}hint: SurrealDB 3 calls full-text indexes FULLTEXT/,
+    );
+  });
+
+  it('--json: one document, each problem with kind, severity, file, version, line, column, message, hint', async () => {
+    const p = await projectWith(V2_CORPUS);
+    const run = await runCli(p.root, ['lint', '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('');
+    const doc = run.json();
+    expect(Object.keys(doc).sort()).toEqual(['checked', 'command', 'ok', 'problems', 'reversible']);
+    expect(doc).toMatchObject({ ok: false, command: 'lint', checked: 8, reversible: 5 });
+    expect(doc.problems).toHaveLength(7);
+    for (const problem of doc.problems as Record<string, unknown>[]) {
+      expect(Object.keys(problem).sort()).toEqual(PROBLEM_KEYS);
+      expect(problem).toMatchObject({
+        kind: expect.any(String),
+        severity: 'error',
+        file: expect.stringMatching(/^migrations\/\d{4}_\w+(\.down)?\.surql$/),
+        version: expect.any(Number),
+        line: expect.any(Number),
+        column: expect.any(Number),
+        message: expect.any(String),
+        hint: expect.any(String),
+      });
+    }
+    expect(doc.problems[0]).toEqual({
+      kind: 'syntax',
+      severity: 'error',
+      file: 'migrations/0003_member_preferences.surql',
+      version: 3,
+      line: 2,
+      column: 36,
+      message: 'Parse error: FLEXIBLE must be specified after TYPE',
+      hint: UPGRADE_RULES.find((r) => r.id === 'flexible-placement')!.hint,
+    });
+  });
+
+  it('--json: a problem without a place or hint still has all eight keys (null)', async () => {
+    const p = await projectWith(DEMO);
+    await writeFile(path.join(p.migrations, '0004_tags.surql'), 'DEFINE TABLE tag SCHEMALESS;\n');
+    const doc = (await runCli(p.root, ['lint', '--json'])).json();
+    expect(doc.problems).toHaveLength(1);
+    expect(Object.keys(doc.problems[0]).sort()).toEqual(PROBLEM_KEYS);
+    expect(doc.problems[0]).toMatchObject({ kind: 'missing-down', line: null, column: null, hint: null });
+  });
+
+  it('--fix --out writes a rewritten copy, leaves the folder byte for byte, and lints the copy', async () => {
+    const p = await projectWith(V2_CORPUS);
+    const original = await bytesOf(p.migrations);
+    const run = await runCli(p.root, ['lint', '--fix', '--out', 'migrations-v3']);
+    expect(run.stderr).toBe('');
+    const copy = path.join(p.root, 'migrations-v3');
+
+    // Never in place.
+    expect(await bytesOf(p.migrations)).toEqual(original);
+    // Each fixed file, with what changed, before the problems of the copy.
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      'fixed 0003_member_preferences.surql: flexible-placement',
+      'fixed 0004_slug_functions.surql: renamed-function',
+      'fixed 0006_task_assignee.surql: renamed-function',
+      'fixed 0008_task_search.surql: search-analyzer',
+    ]);
+    expect(lines.filter((l) => l.startsWith('fixed '))).toHaveLength(4);
+    expect(lines.some((l) => / syntax /.test(l))).toBe(false);
+    expect(lines.at(-1)).toBe(
+      'migrations-v3: 3 error(s), 1 warning(s); 12 up script(s) applied, 8 down script(s) proven.',
+    );
+    // What is left is no parse error: a person must decide about undefined tables.
+    expect(run.code).toBe(1);
+
+    // The copy: every file, the untouched ones byte for byte, the fixed ones rewritten.
+    const copied = await bytesOf(copy);
+    expect(Object.keys(copied)).toEqual(Object.keys(original));
+    const fixed = new Set([
+      '0003_member_preferences.surql',
+      '0004_slug_functions.surql',
+      '0006_task_assignee.surql',
+      '0008_task_search.surql',
+    ]);
+    for (const name of Object.keys(original)) {
+      if (fixed.has(name)) {
+        const text = Buffer.from(original[name]!, 'hex').toString('utf8');
+        expect(await readFile(path.join(copy, name), 'utf8')).toBe(upgradeScript(text).text);
+        expect(copied[name]).not.toBe(original[name]);
+      } else {
+        expect([name, copied[name]]).toEqual([name, original[name]]);
+      }
+    }
+    expect(await readFile(path.join(copy, '0003_member_preferences.surql'), 'utf8')).toContain(
+      'TYPE object FLEXIBLE DEFAULT {}',
+    );
+    expect(await readFile(path.join(copy, '0008_task_search.surql'), 'utf8')).toContain(
+      'FULLTEXT ANALYZER task_text BM25 HIGHLIGHTS',
+    );
+
+    // The copy linted on its own: no syntax problem left, the execution problems with their hints.
+    const again = await runCli(p.root, ['lint', '--dir', 'migrations-v3', '--json']);
+    expect(again.code).toBe(1);
+    const doc = again.json();
+    expect(problems(doc)).toEqual([
+      ['missing-down', '0004_slug_functions.surql', undefined, undefined],
+      ['execution', '0009_import_legacy_tickets.surql', 3, 1],
+      ['down-failed', '0010_labels.down.surql', 4, 1],
+      ['execution', '0011_workspace_archive.surql', 4, 1],
+    ]);
+    for (const problem of (doc.problems as { kind: string; hint?: string }[]).filter((x) => x.kind !== 'missing-down'))
+      expect(problem.hint).toBe(UNDEFINED_TABLE_HINT);
+    expect(doc).toMatchObject({ ok: false, checked: 12, reversible: 8 });
+  });
+
+  it('--fix --out --json: the document says which files were fixed, by which rules', async () => {
+    const p = await projectWith(V2_CORPUS);
+    const run = await runCli(p.root, ['lint', '--fix', '--out', 'out', '--json']);
+    expect(run.code).toBe(1);
+    const doc = run.json();
+    expect(doc.fixed).toEqual([
+      { file: '0003_member_preferences.surql', rules: ['flexible-placement'] },
+      { file: '0004_slug_functions.surql', rules: ['renamed-function'] },
+      { file: '0006_task_assignee.surql', rules: ['renamed-function'] },
+      { file: '0008_task_search.surql', rules: ['search-analyzer'] },
+    ]);
+    expect((doc.problems as { kind: string; file: string }[]).map((x) => x.kind)).not.toContain('syntax');
+    expect((doc.problems as { file: string }[]).every((x) => x.file.startsWith('out/'))).toBe(true);
+  });
+
+  it('--fix --out on a clean folder copies it and exits 0', async () => {
+    const p = await projectWith(DEMO);
+    const run = await runCli(p.root, ['lint', '--fix', '--out', 'copy']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('copy: 0 error(s), 0 warning(s); 3 up script(s) applied, 3 down script(s) proven.\n');
+    expect(await bytesOf(path.join(p.root, 'copy'))).toEqual(await bytesOf(p.migrations));
+  });
+
+  it.each([
+    ['--fix without --out', ['lint', '--fix'], /`lint --fix` needs `--out <folder>`/],
+    ['--out without --fix', ['lint', '--out', 'copy'], /`--out` needs `--fix`/],
+    ['--out the folder itself', ['lint', '--fix', '--out', 'migrations'], /never writes into the folder it reads/],
+    [
+      '--out the folder, spelled otherwise',
+      ['lint', '--fix', '--out', './migrations/'],
+      /never writes into the folder it reads/,
+    ],
+    ['--out a folder that is not empty', ['lint', '--fix', '--out', 'busy'], /busy exists and is not empty/],
+  ])('%s is a usage error (exit 2), and nothing is written', async (_label, args, message) => {
+    const p = await projectWith(V2_CORPUS);
+    await mkdir(path.join(p.root, 'busy'));
+    await writeFile(path.join(p.root, 'busy', 'keep.txt'), 'mine\n');
+    const original = await bytesOf(p.migrations);
+    const run = await runCli(p.root, args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+    expect(await bytesOf(p.migrations)).toEqual(original);
+    expect(await bytesOf(path.join(p.root, 'busy'))).toEqual({ 'keep.txt': Buffer.from('mine\n').toString('hex') });
+    expect((await readdir(p.root)).sort()).toEqual(['busy', 'migrations']);
+  });
+
+  it('--fix --out into a folder that is not empty is a usage error in --json too', async () => {
+    const p = await projectWith(V2_CORPUS);
+    await mkdir(path.join(p.root, 'busy'));
+    await writeFile(path.join(p.root, 'busy', 'keep.txt'), 'mine\n');
+    const run = await runCli(p.root, ['lint', '--fix', '--out', 'busy', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.json()).toMatchObject({ ok: false, command: 'lint', error: { code: 'USAGE' } });
+  });
+
+  it('--out inside the migrations folder is a usage error too', async () => {
+    const p = await projectWith(V2_CORPUS);
+    const names = (await readdir(p.migrations)).sort();
+    const run = await runCli(p.root, ['lint', '--fix', '--out', 'migrations/v3']);
+    expect(run.code).toBe(2);
+    expect((await readdir(p.migrations)).sort()).toEqual(names);
+  });
+
+  it('--fix copies a script that needs no rewrite byte for byte (CRLF, BOM)', async () => {
+    project = await cliProject({
+      '0001_a.surql': 'DEFINE TABLE a SCHEMAFULL;\r\nDEFINE FIELD s ON a FLEXIBLE TYPE object;\r\n',
+      '0001_a.down.surql': '\uFEFFREMOVE TABLE a;\r\n',
+    });
+    const run = await runCli(project.root, ['lint', '--fix', '--out', 'copy']);
+    expect(run.code).toBe(0);
+    const copy = path.join(project.root, 'copy');
+    expect(await readFile(path.join(copy, '0001_a.down.surql'), 'utf8')).toBe('\uFEFFREMOVE TABLE a;\r\n');
+    expect(await readFile(path.join(copy, '0001_a.surql'), 'utf8')).toBe(
+      'DEFINE TABLE a SCHEMAFULL;\r\nDEFINE FIELD s ON a TYPE object FLEXIBLE;\r\n',
+    );
+  });
+});
