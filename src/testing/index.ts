@@ -1,2 +1,6 @@
-export { createMigratedDatabase, type MigratedDatabase, type MigratedDatabaseOptions } from './migrated-database.js';
-export { clearMigrationTemplates } from './template.js';
+export {
+  clearMigrationTemplates,
+  createMigratedDatabase,
+  type MigratedDatabase,
+  type MigratedDatabaseOptions,
+} from './migrated-database.js';

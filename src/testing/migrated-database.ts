@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Surreal } from 'surrealdb';
-import { MigrationManager } from '../core/migration-manager.js';
+import type { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import type { MigrationsOptions } from '../core/options.js';
-import { emptyOnClose } from './embedded-engine.js';
-import { templateFor, templateKey, type MigrationTemplate, type TemplateSettings } from './template.js';
+import { dropSpares, prepareSpare, spareId, takeSpare } from './spares.js';
+import {
+  fingerprint,
+  forgetTemplates,
+  openManager,
+  templateFor,
+  templateKey,
+  type MigrationTemplate,
+  type TemplateSettings,
+} from './template.js';
 
 /** Options of {@link createMigratedDatabase}. */
 export interface MigratedDatabaseOptions {
@@ -55,8 +63,9 @@ const FOLDER_CHANGE_TRIES = 3;
  * Creates a fresh `mem://` database, private to the caller, with every migration in `directory`
  * applied. Fast enough to call per test at any number of migrations: the first call in a process
  * runs them into a template, kept per process and keyed by the scripts' checksums, and every call
- * gets a copy of it (the history, the schema and the rows the migrations wrote). Editing,
- * adding or removing a script makes a new template on the next call.
+ * gets a copy of it: the history, the schema and the rows the migrations wrote. Editing, adding or
+ * removing a script makes a new template on the next call. While a test runs, the next copy is
+ * made ahead.
  *
  * @example
  * ```ts
@@ -78,60 +87,143 @@ export async function createMigratedDatabase(options: MigratedDatabaseOptions = 
     database: options.database,
     table: options.table,
   };
-  const manager = await MigrationManager.create({
-    url: 'mem://',
-    namespace: settings.namespace,
-    database: options.database ?? `test_${randomUUID().replaceAll('-', '')}`,
-    directory,
-    ...(options.table === undefined ? {} : { table: options.table }),
-    logger: false,
-  });
-  emptyOnClose(manager.db);
+  const database = () => options.database ?? `test_${randomUUID().replaceAll('-', '')}`;
+  const made = options.template === false ? await replayed(settings, database()) : await copied(settings, database);
+  const { manager, applied, template } = made;
+  return {
+    db: manager.db,
+    manager,
+    applied,
+    moduleOptions: {
+      client: manager.db,
+      directory,
+      mode: 'validate',
+      logger: false,
+      ...(options.table === undefined ? {} : { table: options.table }),
+    },
+    template,
+    dispose: () => manager.close(),
+  };
+}
+
+interface Made {
+  manager: MigrationManager;
+  applied: readonly MigrationResult[];
+  template: MigratedDatabase['template'];
+}
+
+/** Every migration run into a new database. */
+async function replayed(settings: TemplateSettings, database: string): Promise<Made> {
+  const manager = await openManager(settings, database);
   try {
-    let applied: readonly MigrationResult[];
-    let template: MigratedDatabase['template'];
-    if (options.template === false) {
-      applied = await manager.runMigrationUp();
-    } else {
-      const copied = await copyTemplate(manager, settings);
-      applied = copied.template.applied;
-      template = { key: copied.template.key, built: copied.built };
-    }
-    return {
-      db: manager.db,
-      manager,
-      applied,
-      moduleOptions: {
-        client: manager.db,
-        directory,
-        mode: 'validate',
-        logger: false,
-        ...(options.table === undefined ? {} : { table: options.table }),
-      },
-      template,
-      dispose: () => manager.close(),
-    };
+    return { manager, applied: await manager.runMigrationUp(), template: undefined };
   } catch (error) {
     await manager.close();
     throw error;
   }
 }
 
-/** Imports the template of the scripts the manager read into its (empty) database. */
-async function copyTemplate(
-  manager: MigrationManager,
-  settings: TemplateSettings,
-): Promise<{ template: MigrationTemplate; built: boolean }> {
-  for (let attempt = 1; ; attempt++) {
-    const key = templateKey(manager.upMigrations, settings);
-    const found = await templateFor(key, settings);
-    if (found.template.key === key) {
-      await manager.db.import(found.template.script);
-      return found;
+/** A copy of the template of the folder as it is now: the spare made ahead, or a new one. */
+async function copied(settings: TemplateSettings, database: () => string): Promise<Made> {
+  const id = spareId(settings);
+  const spare = await takeSpare(id);
+  if (spare) {
+    const fresh = await spare.manager.refresh().then(
+      () => templateKey(spare.manager.upMigrations, settings) === spare.template.key,
+      () => false,
+    );
+    if (fresh) {
+      prepareSpare(id, spare.template, settings, database());
+      return made(spare.manager, spare.template, false);
     }
-    if (attempt >= FOLDER_CHANGE_TRIES) {
-      throw new Error(`The migrations in ${settings.directory} kept changing while their template was built.`);
-    }
-    await manager.refresh();
+    void spare.manager.close().catch(() => {});
   }
+  let manager = await openManager(settings, database());
+  let found: { template: MigrationTemplate; built: boolean };
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const key = templateKey(manager.upMigrations, settings);
+      found = await templateFor(key, settings);
+      if (found.template.key === key) break;
+      if (attempt >= FOLDER_CHANGE_TRIES) {
+        throw new Error(`The migrations in ${settings.directory} kept changing while their template was built.`);
+      }
+      await manager.refresh();
+    }
+    const { template } = found;
+    if (template.check.state === 'same') await manager.db.import(template.check.script);
+    else if (template.check.state === 'unchecked') manager = await firstCopy(template, manager, settings);
+  } catch (error) {
+    await manager.close();
+    throw error;
+  }
+  if (found.template.check.state === 'differs') {
+    await manager.close();
+    return replayed(settings, database());
+  }
+  prepareSpare(id, found.template, settings, database());
+  return made(manager, found.template, found.built);
+}
+
+/**
+ * Imports each of the template's scripts, fastest first, into a new copy until one comes out the
+ * same as the template (see {@link MigrationTemplate.check}); returns the copy it left open.
+ */
+async function firstCopy(
+  template: MigrationTemplate,
+  empty: MigrationManager,
+  settings: TemplateSettings,
+): Promise<MigrationManager> {
+  let manager = empty;
+  let difference = '';
+  for (const [i, script] of template.scripts.entries()) {
+    if (i > 0) {
+      await manager.close();
+      manager = await openManager(settings, manager.settings.database as string);
+    }
+    await manager.db.import(script);
+    const copied = await fingerprint(manager.db);
+    if (copied === template.fingerprint) {
+      template.check = { state: 'same', script };
+      return manager;
+    }
+    difference ||= firstDifference(JSON.parse(template.fingerprint), JSON.parse(copied));
+  }
+  if (template.check.state === 'unchecked') {
+    template.check = { state: 'differs', difference };
+    process.emitWarning(
+      `createMigratedDatabase(): a copy of the migrated database of ${settings.directory} differs from it ` +
+        `(${difference}); every test replays the migrations instead. Please report this with the scripts.`,
+      { code: 'SBL_TEMPLATE_COPY_DIFFERS' },
+    );
+  }
+  return manager;
+}
+
+/** Where two JSON values first differ, as a path: `tables.person.records`. */
+function firstDifference(a: unknown, b: unknown, at = ''): string {
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of keys) {
+      const left = (a as Record<string, unknown>)[key];
+      const right = (b as Record<string, unknown>)[key];
+      if (JSON.stringify(left) !== JSON.stringify(right))
+        return firstDifference(left, right, at ? `${at}.${key}` : key);
+    }
+  }
+  return at || '(the whole)';
+}
+
+function made(manager: MigrationManager, template: MigrationTemplate, built: boolean): Made {
+  return { manager, applied: template.applied, template: { key: template.key, built } };
+}
+
+/**
+ * Forgets the templates of this process and closes the copies made ahead. Never needed for
+ * correctness (a template is keyed by the scripts' checksums); a test of the kit itself may want a
+ * cold start.
+ */
+export async function clearMigrationTemplates(): Promise<void> {
+  forgetTemplates();
+  await dropSpares();
 }

@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import type { Surreal } from 'surrealdb';
+import type { MigrationFile } from '../core/migration-files.js';
+import { MigrationManager } from '../core/migration-manager.js';
+import type { MigrationResult } from '../core/migration-runner.js';
+import { accessKeyRepairs, redactedAccesses } from './access-keys.js';
+import { emptyOnClose, quoteIdent } from './embedded-engine.js';
+
+/** A migrated database, kept as the SurrealQL that rebuilds it. @internal */
+export interface MigrationTemplate {
+  readonly key: string;
+  /**
+   * SurrealQL that rebuilds the database, fastest first: `export()` of the migrated database
+   * (first with its tables imported in transactions, then as it is), followed by what export()
+   * leaves out: users and access methods on the namespace and the root, and JWT keys given in the
+   * scripts (export() prints them redacted).
+   */
+  readonly scripts: readonly string[];
+  /** What the template's own run applied. */
+  readonly applied: readonly MigrationResult[];
+  /** {@link fingerprint} of the migrated database. */
+  readonly fingerprint: string;
+  /**
+   * Which script makes a copy the same as the template. `import()` reports no error (a statement
+   * that fails is left out; in a transaction, the whole transaction), so the first copy of each
+   * script is compared with the template's fingerprint until one is the same. When none is, every
+   * call for this template replays the migrations instead.
+   */
+  check: { state: 'unchecked' } | { state: 'same'; script: string } | { state: 'differs'; difference: string };
+}
+
+/** Where a database is made, and what a template is keyed by besides the up scripts. @internal */
+export interface TemplateSettings {
+  directory: string;
+  namespace: string;
+  /** Only when the caller named it: a migration may read `session::db()`. */
+  database: string | undefined;
+  table: string | undefined;
+}
+
+/** Templates kept per process; the oldest goes first past this many (a watch run edits files). */
+const MAX_TEMPLATES = 16;
+
+/**
+ * The templates of this process. Jest gives each test file its own module registry and global
+ * object, but the same built-in modules: the map hangs off one of them, so that every test file a
+ * worker runs shares it. It holds strings and plain objects only.
+ */
+const templates: Map<string, Promise<MigrationTemplate>> = ((os as unknown as Record<symbol, unknown>)[
+  Symbol.for('nestjs-surrealdb-migrations/testing.templates')
+] ??= new Map()) as Map<string, Promise<MigrationTemplate>>;
+
+/**
+ * The key of a template: the up scripts that would run (version, name, checksum, transaction
+ * mode) and the settings that change what they produce. The folder's path is not in it: two
+ * folders with the same scripts share a template.
+ * @internal
+ */
+export function templateKey(up: readonly MigrationFile[], settings: TemplateSettings): string {
+  const material = JSON.stringify({
+    format: 1,
+    namespace: settings.namespace,
+    database: settings.database ?? null,
+    table: settings.table ?? null,
+    up: up.map((m) => [m.version, m.name, m.checksum, m.noTransaction]),
+  });
+  return createHash('sha256').update(material).digest('hex');
+}
+
+/**
+ * The template for `key`, built once per process (concurrent callers share the build). Resolves
+ * to a template of another key when the folder changed since the caller read it; a failed build
+ * is not kept.
+ * @internal
+ */
+export async function templateFor(
+  key: string,
+  settings: TemplateSettings,
+): Promise<{ template: MigrationTemplate; built: boolean }> {
+  const cached = templates.get(key);
+  if (cached) {
+    // Most recently used last.
+    templates.delete(key);
+    templates.set(key, cached);
+    return { template: await cached, built: false };
+  }
+  const building = buildTemplate(settings);
+  templates.set(key, building);
+  while (templates.size > MAX_TEMPLATES) templates.delete(templates.keys().next().value as string);
+  try {
+    const template = await building;
+    if (template.key !== key) {
+      // The folder changed between the caller's read and the template's: keep it under its own key.
+      if (templates.get(key) === building) templates.delete(key);
+      templates.set(template.key, building);
+    }
+    return { template, built: true };
+  } catch (error) {
+    if (templates.get(key) === building) templates.delete(key);
+    throw error;
+  }
+}
+
+/** Forgets the templates of this process. @internal */
+export function forgetTemplates(): void {
+  templates.clear();
+}
+
+/**
+ * A new `mem://` database (its own engine) holding a copy of `template`, with a manager that read
+ * the folder. The manager's `close()` empties the engine first, so that the process can exit.
+ * @internal
+ */
+export async function openCopy(
+  template: MigrationTemplate,
+  settings: TemplateSettings,
+  database: string,
+): Promise<MigrationManager> {
+  const manager = await openManager(settings, database);
+  try {
+    await manager.db.import(
+      template.check.state === 'same' ? template.check.script : (template.scripts.at(-1) as string),
+    );
+    return manager;
+  } catch (error) {
+    await manager.close();
+    throw error;
+  }
+}
+
+/** A manager on a new, empty `mem://` database, that empties its engine on close. @internal */
+export async function openManager(settings: TemplateSettings, database: string): Promise<MigrationManager> {
+  const manager = await MigrationManager.create({
+    url: 'mem://',
+    namespace: settings.namespace,
+    database,
+    directory: settings.directory,
+    ...(settings.table === undefined ? {} : { table: settings.table }),
+    logger: false,
+  });
+  emptyOnClose(manager.db);
+  return manager;
+}
+
+async function buildTemplate(settings: TemplateSettings): Promise<MigrationTemplate> {
+  const manager = await openManager(settings, settings.database ?? 'template');
+  try {
+    const key = templateKey(manager.upMigrations, settings);
+    const applied = await manager.runMigrationUp();
+    const db = manager.db;
+    const [root, ns, dbInfo] = await db.query<[Info, Info, Info]>('INFO FOR ROOT; INFO FOR NS; INFO FOR DB');
+    const redacted = redactedAccesses({ ROOT: root.accesses, NAMESPACE: ns.accesses, DATABASE: dbInfo.accesses });
+    const repairs = await workingRepairs(db, accessKeyRepairs(manager.upMigrations, redacted));
+    const exported = await db.export();
+    // export() holds the database only: users and access methods on the namespace or the root
+    // (a copy's engine is new) are said again, and keys the export redacted said right afterwards.
+    const outer = [root.users, root.accesses, ns.users, ns.accesses].flatMap((defs) =>
+      Object.values(defs ?? {}).filter((d): d is string => typeof d === 'string'),
+    );
+    const tail = [...outer.map((d) => `${d};`), ...repairs.map((r) => `${r};`), ''].join('\n');
+    const batched = inTransactions(exported);
+    const scripts = [...(batched === exported ? [] : [batched]), exported].map((s) => `${s}\n${tail}`);
+    return { key, scripts, applied, fingerprint: await fingerprint(db), check: { state: 'unchecked' } };
+  } finally {
+    await manager.close();
+  }
+}
+
+type Info = Record<string, Record<string, unknown> | undefined>;
+
+/**
+ * What a copy must have like its template, as JSON: every definition of the database (tables,
+ * fields, indexes, events, functions, params, analyzers, accesses, users), the users and accesses
+ * of the namespace and the root, and how many records each table holds. Three requests.
+ * @internal
+ */
+export async function fingerprint(db: Surreal): Promise<string> {
+  const [root, ns, info] = await db.query<[Info, Info, Info]>('INFO FOR ROOT; INFO FOR NS; INFO FOR DB');
+  const tables = Object.keys(info.tables ?? {}).sort();
+  const perTable =
+    tables.length === 0
+      ? []
+      : await db.query<unknown[]>(
+          tables
+            .map((t) => `INFO FOR TABLE ${quoteIdent(t)}; RETURN count(SELECT VALUE id FROM ${quoteIdent(t)});`)
+            .join('\n'),
+        );
+  return JSON.stringify({
+    root: { users: root.users, accesses: root.accesses },
+    ns: { users: ns.users, accesses: ns.accesses },
+    db: info,
+    tables: Object.fromEntries(tables.map((t, i) => [t, { info: perTable[2 * i], records: perTable[2 * i + 1] }])),
+  });
+}
+
+/** The repairs that run on the template itself (one whose key is a `$param` does not). */
+async function workingRepairs(db: Surreal, repairs: string[]): Promise<string[]> {
+  const working: string[] = [];
+  for (const repair of repairs) {
+    try {
+      await db.query(repair);
+      working.push(repair);
+    } catch {
+      // Left redacted: the copy's key is the text '[REDACTED]'.
+    }
+  }
+  return working;
+}
+
+/** Tables per transaction in a template's first script. */
+const TABLES_PER_TRANSACTION = 10;
+/** How export() starts each table's section (its definitions, then its rows). */
+const TABLE_SECTION = '-- ------------------------------\n-- TABLE: ';
+
+/**
+ * The export with its table sections imported in transactions of {@link TABLES_PER_TRANSACTION}
+ * tables: a fifth faster than a transaction per statement. `DEFINE FIELD` becomes
+ * `DEFINE FIELD OVERWRITE`: export() lists the fields SurrealDB defined by itself (`tags.*` of an
+ * array), which the import defines again, and a statement that fails cancels its transaction. The
+ * markers cannot occur in a value (export() escapes line breaks in strings). An export laid out
+ * otherwise is returned as it is.
+ * @internal
+ */
+export function inTransactions(exported: string): string {
+  const sections = exported.split(TABLE_SECTION);
+  if (sections.length < 2) return exported;
+  const tables = sections
+    .slice(1)
+    .map((section) => TABLE_SECTION + section.replace(/^DEFINE FIELD /gm, 'DEFINE FIELD OVERWRITE '));
+  const parts = [sections[0] as string];
+  for (let i = 0; i < tables.length; i += TABLES_PER_TRANSACTION) {
+    parts.push(`BEGIN TRANSACTION;\n${tables.slice(i, i + TABLES_PER_TRANSACTION).join('')}\nCOMMIT TRANSACTION;\n`);
+  }
+  return parts.join('');
+}
