@@ -48,6 +48,7 @@ export {
   ChecksumMismatchError,
   DatabaseUnreachableError,
   UnreadableHistoryError,
+  PossibleRenameError,
   FailedMigrationPendingError,
   MigrationArgumentError,
   MigrationDiscoveryError,

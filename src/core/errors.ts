@@ -18,7 +18,8 @@ export type MigrationsErrorCode =
   | 'LOCK_TIMEOUT'
   | 'STOPPED'
   | 'DATABASE_UNREACHABLE'
-  | 'UNREADABLE_HISTORY';
+  | 'UNREADABLE_HISTORY'
+  | 'POSSIBLE_RENAME';
 
 /** Up or down. */
 export type MigrationDirection = 'up' | 'down';
@@ -360,6 +361,25 @@ export class UnreadableHistoryError extends MigrationsError {
           .join(', ') +
         `. Nothing was applied. Give them their version by hand, or remove them with \`surreal-migrate repair\` ` +
         `(manager.repair()).`,
+    );
+  }
+}
+
+/**
+ * `diff` found an object removed and another of the same kind added in the same table (or two
+ * tables): that could be a rename, which REMOVE and DEFINE would not do. Nothing was written.
+ */
+export class PossibleRenameError extends MigrationsError {
+  readonly code = 'POSSIBLE_RENAME';
+
+  constructor(
+    readonly removed: string,
+    readonly added: string,
+  ) {
+    super(
+      `diff: ${removed} is removed and ${added} is added: that could be a rename, which REMOVE and DEFINE ` +
+        `would not do (the data would be lost). Nothing was written. Write that migration by hand (for a ` +
+        `field: add the new one, copy the values, then remove the old one), then diff again.`,
     );
   }
 }

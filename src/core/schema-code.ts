@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MigrationArgumentError } from './errors.js';
+import { MigrationArgumentError, PossibleRenameError } from './errors.js';
 import {
   compareSchemas,
   describeObject,
@@ -182,11 +182,7 @@ function refuseRenames(changes: readonly SchemaChange[]): void {
   for (const r of removed) {
     const twin = added.find((a) => a.kind === r.kind && a.table === r.table);
     if (twin) {
-      throw new MigrationArgumentError(
-        `diff: ${describeObject(r)} is removed and ${describeObject(twin)} is added: that could be a rename, ` +
-          `which REMOVE and DEFINE would not do (the data would be lost). Write that migration by hand ` +
-          `(for a field: add the new one, copy the values, then remove the old one), then diff again.`,
-      );
+      throw new PossibleRenameError(describeObject(r), describeObject(twin));
     }
   }
 }

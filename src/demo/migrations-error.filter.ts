@@ -22,6 +22,7 @@ const STATUS: Record<MigrationsErrorCode, HttpStatus> = {
   DATABASE_UNREACHABLE: HttpStatus.SERVICE_UNAVAILABLE,
   STOPPED: HttpStatus.SERVICE_UNAVAILABLE,
   UNREADABLE_HISTORY: HttpStatus.CONFLICT,
+  POSSIBLE_RENAME: HttpStatus.CONFLICT,
 };
 
 /**

@@ -2,6 +2,7 @@ import {
   ChecksumMismatchError,
   DatabaseUnreachableError,
   UnreadableHistoryError,
+  PossibleRenameError,
   FailedMigrationPendingError,
   MigrationArgumentError,
   MigrationDiscoveryError,
@@ -147,6 +148,12 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
       'surreal-migrate repair',
       'Nothing was applied',
     ],
+  ],
+  [
+    'PossibleRenameError',
+    new PossibleRenameError('field `body` on `post`', 'field `content` on `post`'),
+    'POSSIBLE_RENAME',
+    ['field `body` on `post` is removed and field `content` on `post` is added', 'Nothing was written', 'by hand'],
   ],
 ];
 
