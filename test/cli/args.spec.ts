@@ -32,7 +32,25 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['plan']).command).toEqual({ name: 'plan', down: false });
     expect(parseCliArgs(['plan', '--down', '--steps', '3']).command).toEqual({ name: 'plan', down: true, steps: 3 });
     expect(parseCliArgs(['dry-run']).command).toEqual({ name: 'dry-run' });
-    expect(parseCliArgs(['validate', '--require-current']).command).toEqual({ name: 'validate', requireCurrent: true });
+    expect(parseCliArgs(['validate', '--require-current']).command).toEqual({
+      name: 'validate',
+      requireCurrent: true,
+      drift: false,
+    });
+    expect(parseCliArgs(['validate', '--drift']).command).toMatchObject({ name: 'validate', drift: true });
+    expect(parseCliArgs(['drift']).command).toEqual({ name: 'drift' });
+    expect(parseCliArgs(['lint', '--fix', '--out', 'v3']).command).toEqual({ name: 'lint', fix: true, out: 'v3' });
+    expect(parseCliArgs(['schema', '--schema-check', 'schema.surql']).command).toEqual({
+      name: 'schema',
+      out: undefined,
+      check: 'schema.surql',
+    });
+    expect(parseCliArgs(['diff', '--to', 'desired.surql', '--name', 'add_tags', '--dry-run']).command).toEqual({
+      name: 'diff',
+      to: 'desired.surql',
+      migrationName: 'add_tags',
+      dryRun: true,
+    });
     expect(parseCliArgs(['baseline', '12']).command).toEqual({ name: 'baseline', version: 12 });
     expect(parseCliArgs(['resolve', '4', '--applied']).command).toEqual({
       name: 'resolve',
