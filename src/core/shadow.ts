@@ -87,14 +87,14 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
   if (!info?.success) throw info?.error ?? new Error('INFO FOR DB gave no answer');
   const objects: SchemaObject[] = [];
   const own = new Set([historyTable, `${historyTable}_lock`, `${historyTable}_failed`]);
-  const db_ = (info.result ?? {}) as Record<string, Record<string, string> | undefined>;
+  const database = (info.result ?? {}) as Record<string, Record<string, string> | undefined>;
   for (const [key, kind] of Object.entries(DB_KINDS)) {
-    for (const [name, definition] of Object.entries(db_[key] ?? {})) {
+    for (const [name, definition] of Object.entries(database[key] ?? {})) {
       if (kind === 'table' && own.has(name)) continue;
       objects.push({ kind, table: undefined, name, definition });
     }
   }
-  const tables = Object.keys(db_.tables ?? {}).filter((t) => !own.has(t));
+  const tables = Object.keys(database.tables ?? {}).filter((t) => !own.has(t));
   if (tables.length > 0) {
     const answers = await db
       .query(
@@ -118,7 +118,12 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
 /** Kind, then table, then name; tables come before their fields, indexes and events. */
 export function compareObjects(a: Pick<SchemaObject, 'kind' | 'table' | 'name'>, b: typeof a): number {
   const rank = (o: typeof a) => (SCHEMA_KINDS as readonly string[]).indexOf(o.kind);
-  return rank(a) - rank(b) || (a.table ?? '').localeCompare(b.table ?? '') || a.name.localeCompare(b.name);
+  return rank(a) - rank(b) || byCodeUnits(a.table ?? '', b.table ?? '') || byCodeUnits(a.name, b.name);
+}
+
+/** Not `localeCompare`: the order, and so `schema`'s bytes, must not depend on the machine's locale. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function schemaKey(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>): string {
