@@ -8,6 +8,7 @@ export {
   MigrationManager,
   type DryRunReport,
   type MigrationPlan,
+  type DriftReport,
   type MigrationSettings,
   type MigrationsProbe,
   type MigrationStatus,
@@ -16,6 +17,13 @@ export {
 } from './core/migration-manager.js';
 export { MigrationRunner, type MigrationResult } from './core/migration-runner.js';
 export { MIGRATIONS_READY, type MigrationsReady } from './nest/migrations.ready.js';
+export {
+  lintMigrations,
+  type LintOptions,
+  type LintProblem,
+  type LintProblemKind,
+  type LintReport,
+} from './core/lint.js';
 export {
   MigrationEvents,
   type MigrationEventHandlers,

@@ -24,6 +24,7 @@ import {
 import { surqlStatements } from './surql-splitter.js';
 import { BoundedClient } from './timing.js';
 import { folderSchema } from './schema-code.js';
+import { lintMigrations, type LintReport } from './lint.js';
 import { compareSchemas, readSchema, type SchemaKind } from './shadow.js';
 
 /** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
@@ -320,6 +321,14 @@ export class MigrationManager {
         pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
       };
     });
+  }
+
+  /**
+   * Lints this manager's folder on a private shadow database (see `lintMigrations`): the
+   * database this manager is connected to is not touched.
+   */
+  lint(): Promise<LintReport> {
+    return this.#guard(() => lintMigrations({ directory: this.#options.directory }));
   }
 
   /** Whether any discovered migration is not applied. One query; no file I/O. */
