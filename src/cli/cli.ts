@@ -273,7 +273,12 @@ async function runCommand(
       for (const warning of report.warnings) out.warn(warning);
       if (command.drift) {
         const drift = await driftOutcome(manager, out);
-        if (drift.exitCode !== EXIT.ok) return { exitCode: EXIT.check, document: { ...report, ...drift.document } };
+        if (drift.exitCode !== EXIT.ok) {
+          return {
+            exitCode: EXIT.check,
+            document: { ...report, drift: drift.document.drift, error: drift.document.error },
+          };
+        }
       }
       out.print(`Valid: the history matches ${manager.settings.directory}; ${report.pending} migration(s) pending.`);
       return ok({ ...report });
@@ -354,7 +359,14 @@ async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<
       ? 'No drift: the schema is what the applied migrations make it.'
       : `${report.drift.length} object(s) drifted.`,
   );
-  const document = { drift: report.drift, pending: report.pending };
+  // Every key in every entry: null where the object is only live, or only expected.
+  const drift = report.drift.map((d) => ({
+    ...d,
+    table: d.table ?? null,
+    live: d.live ?? null,
+    expected: d.expected ?? null,
+  }));
+  const document = { drift, pending: report.pending };
   if (report.ok) return ok(document);
   return {
     exitCode: EXIT.check,

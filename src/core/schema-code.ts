@@ -11,6 +11,8 @@ import {
   compareSchemas,
   describeObject,
   readSchema,
+  holdsSecret,
+  inDefinitionOrder,
   ShadowDatabase,
   type DatabaseSchema,
   type SchemaChange,
@@ -45,10 +47,14 @@ export function schemaToSurql(schema: DatabaseSchema): string {
     '',
   ];
   let kind: string | undefined;
-  for (const object of schema) {
+  for (const object of inDefinitionOrder(schema)) {
     if (kind !== undefined && object.kind !== kind) lines.push('');
     kind = object.kind;
-    lines.push(`${overwrite(object.definition)};`);
+    lines.push(
+      holdsSecret(object.definition)
+        ? `-- ${describeObject(object)} is not printed: the server hides or salts its secret. Keep its DEFINE in a migration.`
+        : `${overwrite(object.definition)};`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -106,9 +112,20 @@ export interface DiffStep {
 export function planDiff(current: DatabaseSchema, desired: DatabaseSchema): DiffStep[] {
   const changes = compareSchemas(current, desired);
   refuseRenames(changes.filter((c) => !isItemField(c)));
+  const secret = changes.find((c) => holdsSecret(c.after ?? '') || holdsSecret(c.before ?? ''));
+  if (secret) {
+    throw new MigrationArgumentError(
+      `diff: ${describeObject(secret)} holds a secret the server hides or salts anew (a password hash, a key shown ` +
+        `as [REDACTED]), so its DEFINE cannot be written from the schema. Write that change in a migration by hand.`,
+    );
+  }
   const steps = changes.map((change) => step(change)).filter((s) => s.up !== '' || s.down !== '');
-  // Up: definitions in schema order (tables before their fields), removals children first.
-  const defines = steps.filter((s) => s.change.change !== 'removed');
+  // Up: definitions in schema order (tables, views after them, then fields), removals children first.
+  const defining = steps.filter((s) => s.change.change !== 'removed');
+  const ordered = inDefinitionOrder(
+    defining.map((s) => ({ kind: s.change.kind, definition: s.change.after ?? '', step: s })),
+  );
+  const defines = ordered.map((o) => o.step);
   const removes = steps.filter((s) => s.change.change === 'removed').reverse();
   return [...removes, ...defines];
 }
@@ -164,7 +181,7 @@ function removeStatement(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>): stri
         : o.kind === 'field'
           ? o.name
           : escape(o.name);
-  const on = o.table ? ` ON ${escape(o.table)}` : '';
+  const on = o.table ? ` ON ${escape(o.table)}` : o.kind === 'user' || o.kind === 'access' ? ' ON DATABASE' : '';
   return `REMOVE ${o.kind.toUpperCase()} IF EXISTS ${name}${on}`;
 }
 

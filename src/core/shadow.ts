@@ -146,7 +146,7 @@ export function compareSchemas(before: DatabaseSchema, after: DatabaseSchema): S
         before: undefined,
         after: o.definition,
       });
-    else if (old.definition !== o.definition) {
+    else if (comparable(old.definition) !== comparable(o.definition)) {
       changes.push({
         change: 'changed',
         kind: o.kind,
@@ -174,7 +174,36 @@ export function compareSchemas(before: DatabaseSchema, after: DatabaseSchema): S
 /** `index a_y on a`, `table a`, `function fn::x`. */
 export function describeObject(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>): string {
   const name = o.kind === 'function' ? `fn::${o.name}` : o.kind === 'param' ? `$${o.name}` : o.name;
-  return `${o.kind} \`${name}\`${o.table ? ` on \`${o.table}\`` : ''}`;
+  const quote = (text: string) => (text.startsWith('`') ? text : `\`${text}\``);
+  return `${o.kind} ${quote(name)}${o.table ? ` on ${quote(o.table)}` : ''}`;
+}
+
+/**
+ * What a definition hides or salts anew each time: a user's password hash (a new salt on every
+ * DEFINE) and a key the server prints as `[REDACTED]`. Such a definition cannot be restated from
+ * its text, and two of them compare equal when all else is.
+ */
+export function holdsSecret(definition: string): boolean {
+  return /\bPASSHASH\s+'|'\[REDACTED\]'/.test(definition);
+}
+
+function comparable(definition: string): string {
+  return definition.replace(/\bPASSHASH\s+'(?:[^'\\]|\\.)*'/g, "PASSHASH '…'");
+}
+
+/**
+ * Objects in an order the engine accepts when they are defined one after another: as sorted,
+ * except that a view (`DEFINE TABLE … AS SELECT`) comes after the plain tables it may read.
+ */
+export function inDefinitionOrder<T extends Pick<SchemaObject, 'kind'> & { definition?: string }>(
+  objects: readonly T[],
+  definitionOf: (o: T) => string = (o) => o.definition ?? '',
+): T[] {
+  const isView = (o: T) => o.kind === 'table' && /\sAS\s+SELECT\b/i.test(definitionOf(o));
+  const views = objects.filter(isView);
+  const rest = objects.filter((o) => !isView(o));
+  const lastTable = rest.map((o) => o.kind).lastIndexOf('table');
+  return [...rest.slice(0, lastTable + 1), ...views, ...rest.slice(lastTable + 1)];
 }
 
 /**

@@ -20,7 +20,12 @@ export async function emptyEngine(db: Surreal): Promise<void> {
     try {
       // A test may have signed the connection in as a record user; root sees every namespace.
       if (attempt > 0) await db.invalidate();
-      const [root] = await db.query<[{ namespaces?: Record<string, unknown> }]>('INFO FOR ROOT');
+      // The namespace in use first, in the same request: most engines hold no other.
+      const known = [db.namespace, 'main'].filter((ns): ns is string => typeof ns === 'string');
+      const answers = await db.query<unknown[]>(
+        [...known.map((ns) => `REMOVE NAMESPACE IF EXISTS ${quoteIdent(ns)};`), 'INFO FOR ROOT;'].join('\n'),
+      );
+      const root = answers.at(-1) as { namespaces?: Record<string, unknown> } | undefined;
       const names = Object.keys(root?.namespaces ?? {});
       if (names.length > 0) {
         await db.query(names.map((ns) => `REMOVE NAMESPACE IF EXISTS ${quoteIdent(ns)};`).join('\n'));

@@ -138,7 +138,7 @@ async function copied(settings: TemplateSettings, database: () => string): Promi
     }
     void spare.manager.close().catch(() => {});
   }
-  let manager = await openManager(settings, database());
+  const manager = await openManager(settings, database());
   let found: { template: MigrationTemplate; built: boolean };
   try {
     for (let attempt = 1; ; attempt++) {
@@ -151,8 +151,10 @@ async function copied(settings: TemplateSettings, database: () => string): Promi
       await manager.refresh();
     }
     const { template } = found;
-    if (template.check.state === 'same') await manager.db.import(template.check.script);
-    else if (template.check.state === 'unchecked') manager = await firstCopy(template, manager, settings);
+    if (template.check.state !== 'differs') {
+      await manager.db.import(template.script);
+      if (template.check.state === 'unchecked') await check(template, manager, settings);
+    }
   } catch (error) {
     await manager.close();
     throw error;
@@ -165,39 +167,20 @@ async function copied(settings: TemplateSettings, database: () => string): Promi
   return made(manager, found.template, found.built);
 }
 
-/**
- * Imports each of the template's scripts, fastest first, into a new copy until one comes out the
- * same as the template (see {@link MigrationTemplate.check}); returns the copy it left open.
- */
-async function firstCopy(
-  template: MigrationTemplate,
-  empty: MigrationManager,
-  settings: TemplateSettings,
-): Promise<MigrationManager> {
-  let manager = empty;
-  let difference = '';
-  for (const [i, script] of template.scripts.entries()) {
-    if (i > 0) {
-      await manager.close();
-      manager = await openManager(settings, manager.settings.database as string);
-    }
-    await manager.db.import(script);
-    const copied = await fingerprint(manager.db);
-    if (copied === template.fingerprint) {
-      template.check = { state: 'same', script };
-      return manager;
-    }
-    difference ||= firstDifference(JSON.parse(template.fingerprint), JSON.parse(copied));
+/** Compares the first copy of a template with it (see {@link MigrationTemplate.check}). */
+async function check(template: MigrationTemplate, copy: MigrationManager, settings: TemplateSettings): Promise<void> {
+  const copied = await fingerprint(copy.db);
+  if (copied === template.fingerprint) {
+    template.check = { state: 'same' };
+    return;
   }
-  if (template.check.state === 'unchecked') {
-    template.check = { state: 'differs', difference };
-    process.emitWarning(
-      `createMigratedDatabase(): a copy of the migrated database of ${settings.directory} differs from it ` +
-        `(${difference}); every test replays the migrations instead. Please report this with the scripts.`,
-      { code: 'SBL_TEMPLATE_COPY_DIFFERS' },
-    );
-  }
-  return manager;
+  const difference = firstDifference(JSON.parse(template.fingerprint), JSON.parse(copied));
+  template.check = { state: 'differs', difference };
+  process.emitWarning(
+    `createMigratedDatabase(): a copy of the migrated database of ${settings.directory} differs from it ` +
+      `(${difference}); every test replays the migrations instead. Please report this with the scripts.`,
+    { code: 'SBL_TEMPLATE_COPY_DIFFERS' },
+  );
 }
 
 /** Where two JSON values first differ, as a path: `tables.person.records`. */

@@ -11,23 +11,24 @@ import { emptyOnClose, quoteIdent } from './embedded-engine.js';
 export interface MigrationTemplate {
   readonly key: string;
   /**
-   * SurrealQL that rebuilds the database, fastest first: `export()` of the migrated database
-   * (first with its tables imported in transactions, then as it is), followed by what export()
-   * leaves out: users and access methods on the namespace and the root, and JWT keys given in the
-   * scripts (export() prints them redacted).
+   * SurrealQL that rebuilds the database: `export()` of the migrated database, then what it leaves
+   * out: users and access methods on the namespace and the root, and JWT keys given in the scripts
+   * (export() prints them redacted). Imported as it is: in a transaction, a statement that fails
+   * (export() lists fields SurrealDB defined by itself, which the import defines again) would
+   * cancel the whole transaction, and a cancelled DEFINE INDEX leaves a native handle that keeps
+   * the process alive.
    */
-  readonly scripts: readonly string[];
+  readonly script: string;
   /** What the template's own run applied. */
   readonly applied: readonly MigrationResult[];
   /** {@link fingerprint} of the migrated database. */
   readonly fingerprint: string;
   /**
-   * Which script makes a copy the same as the template. `import()` reports no error (a statement
-   * that fails is left out; in a transaction, the whole transaction), so the first copy of each
-   * script is compared with the template's fingerprint until one is the same. When none is, every
-   * call for this template replays the migrations instead.
+   * Whether a copy comes out the same as the template: `import()` reports no error (a statement
+   * that fails is left out), so the first copy is compared with the template's fingerprint. When it
+   * differs, every call for this template replays the migrations instead.
    */
-  check: { state: 'unchecked' } | { state: 'same'; script: string } | { state: 'differs'; difference: string };
+  check: { state: 'unchecked' | 'same' } | { state: 'differs'; difference: string };
 }
 
 /** Where a database is made, and what a template is keyed by besides the up scripts. @internal */
@@ -119,9 +120,7 @@ export async function openCopy(
 ): Promise<MigrationManager> {
   const manager = await openManager(settings, database);
   try {
-    await manager.db.import(
-      template.check.state === 'same' ? template.check.script : (template.scripts.at(-1) as string),
-    );
+    await manager.db.import(template.script);
     return manager;
   } catch (error) {
     await manager.close();
@@ -159,9 +158,8 @@ async function buildTemplate(settings: TemplateSettings): Promise<MigrationTempl
       Object.values(defs ?? {}).filter((d): d is string => typeof d === 'string'),
     );
     const tail = [...outer.map((d) => `${d};`), ...repairs.map((r) => `${r};`), ''].join('\n');
-    const batched = inTransactions(exported);
-    const scripts = [...(batched === exported ? [] : [batched]), exported].map((s) => `${s}\n${tail}`);
-    return { key, scripts, applied, fingerprint: await fingerprint(db), check: { state: 'unchecked' } };
+    const script = `${exported}\n${tail}`;
+    return { key, script, applied, fingerprint: await fingerprint(db), check: { state: 'unchecked' } };
   } finally {
     await manager.close();
   }
@@ -206,31 +204,4 @@ async function workingRepairs(db: Surreal, repairs: string[]): Promise<string[]>
     }
   }
   return working;
-}
-
-/** Tables per transaction in a template's first script. */
-const TABLES_PER_TRANSACTION = 10;
-/** How export() starts each table's section (its definitions, then its rows). */
-const TABLE_SECTION = '-- ------------------------------\n-- TABLE: ';
-
-/**
- * The export with its table sections imported in transactions of {@link TABLES_PER_TRANSACTION}
- * tables: a fifth faster than a transaction per statement. `DEFINE FIELD` becomes
- * `DEFINE FIELD OVERWRITE`: export() lists the fields SurrealDB defined by itself (`tags.*` of an
- * array), which the import defines again, and a statement that fails cancels its transaction. The
- * markers cannot occur in a value (export() escapes line breaks in strings). An export laid out
- * otherwise is returned as it is.
- * @internal
- */
-export function inTransactions(exported: string): string {
-  const sections = exported.split(TABLE_SECTION);
-  if (sections.length < 2) return exported;
-  const tables = sections
-    .slice(1)
-    .map((section) => TABLE_SECTION + section.replace(/^DEFINE FIELD /gm, 'DEFINE FIELD OVERWRITE '));
-  const parts = [sections[0] as string];
-  for (let i = 0; i < tables.length; i += TABLES_PER_TRANSACTION) {
-    parts.push(`BEGIN TRANSACTION;\n${tables.slice(i, i + TABLES_PER_TRANSACTION).join('')}\nCOMMIT TRANSACTION;\n`);
-  }
-  return parts.join('');
 }
