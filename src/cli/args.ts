@@ -116,7 +116,7 @@ const COMMAND_OPTIONS: Record<Exclude<CliCommandName, 'help'>, readonly OptionNa
   'dry-run': [],
   validate: ['require-current', 'drift'],
   drift: [],
-  schema: ['out', 'schema-check'],
+  schema: ['out', 'check', 'schema-check'],
   diff: ['to', 'name', 'dry-run'],
   baseline: [],
   resolve: ['applied', 'rolled-back', 'resume-after'],
@@ -149,9 +149,9 @@ Commands:
   unlock                            delete the migration lock, whoever holds it
   drift                             the live schema against the one the applied migrations produce;
                                     exits 4 when they differ
-  schema [--out <file>] [--schema-check <file>]
+  schema [--out <file>] [--check <file>]
                                     the schema the folder produces, as DEFINE statements (no database
-                                    needed); --schema-check exits 4 when the file is stale
+                                    needed); --check exits 4 when the file is stale
   diff --to <file|folder> [--name <name>] [--dry-run]
                                     write the next migration, up and down, from the folder's schema to
                                     the desired one
@@ -291,8 +291,12 @@ function buildCommand(
       return { name, requireCurrent: values['require-current'] === true, drift: values.drift === true };
     case 'drift':
       return { name };
-    case 'schema':
-      return { name, out: values.out as string | undefined, check: values['schema-check'] as string | undefined };
+    case 'schema': {
+      // `schema --check <file>`: `--check` is a flag (as for `status`), and the file follows it.
+      const check =
+        values.check === true ? positional('a <file> after --check') : (values['schema-check'] as string | undefined);
+      return { name, out: values.out as string | undefined, check };
+    }
     case 'diff': {
       const to = values.to as string | undefined;
       if (to === undefined) throw new CliUsageError('`diff` needs `--to <file or folder>`, the desired schema.');

@@ -7,7 +7,7 @@ import type { CliOutput } from './output.js';
 
 type Outcome = { exitCode: number; document: Record<string, unknown> };
 
-/** `schema [--out <file>] [--schema-check <file>]`: the folder's schema, as SurrealQL. */
+/** `schema [--out <file>] [--check <file>]`: the folder's schema, as SurrealQL. */
 export async function schemaCommand(
   directory: string,
   options: { out: string | undefined; check: string | undefined },

@@ -45,6 +45,11 @@ describe('parseCliArgs', () => {
       out: undefined,
       check: 'schema.surql',
     });
+    expect(parseCliArgs(['schema', '--check', 'schema.surql']).command).toEqual({
+      name: 'schema',
+      out: undefined,
+      check: 'schema.surql',
+    });
     expect(parseCliArgs(['diff', '--to', 'desired.surql', '--name', 'add_tags', '--dry-run']).command).toEqual({
       name: 'diff',
       to: 'desired.surql',

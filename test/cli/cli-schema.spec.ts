@@ -252,13 +252,13 @@ describe('surreal-migrate schema', () => {
     expect(out.stdout).toBe('Wrote schema.surql.\n');
     expect(await readFile(file, 'utf8')).toBe(printed);
 
-    const current = await runCli(p.root, ['schema', '--schema-check', 'schema.surql'], NO_DB);
+    const current = await runCli(p.root, ['schema', '--check', 'schema.surql'], NO_DB);
     expect(current.stdout).toBe('schema.surql is up to date.\n');
     expect(current.code).toBe(0);
 
     // A new migration: the file is stale until written again.
     await p.write('0003_emails.surql', 'DEFINE FIELD email ON person TYPE option<string>;\n');
-    const stale = await runCli(p.root, ['schema', '--schema-check', 'schema.surql'], NO_DB);
+    const stale = await runCli(p.root, ['schema', '--check', 'schema.surql'], NO_DB);
     expect(stale.code).toBe(4);
     expect(stale.stderr).toContain('schema.surql is stale');
     // --schema-check never writes.
@@ -280,7 +280,7 @@ describe('surreal-migrate schema', () => {
   });
 
   it("keeps the demo's schema.surql current", async () => {
-    const run = await runCli(repoRoot, ['schema', '--schema-check', 'schema.surql']);
+    const run = await runCli(repoRoot, ['schema', '--check', 'schema.surql']);
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('schema.surql is up to date.\n');
     expect(run.code).toBe(0);
