@@ -3,7 +3,7 @@ import type { Surreal } from 'surrealdb';
 import type { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import type { MigrationsOptions } from '../core/options.js';
-import { dropSpares, prepareSpare, spareId, takeSpare } from './spares.js';
+import { dropSpares, prepareSpare, SPARES, spareId, takeSpare } from './spares.js';
 import {
   fingerprint,
   forgetTemplates,
@@ -133,7 +133,7 @@ async function copied(settings: TemplateSettings, database: () => string): Promi
       () => false,
     );
     if (fresh) {
-      prepareSpare(id, spare.template, settings, database());
+      for (let i = 0; i < SPARES; i++) prepareSpare(id, spare.template, settings, database());
       return made(spare.manager, spare.template, false);
     }
     void spare.manager.close().catch(() => {});
@@ -163,7 +163,7 @@ async function copied(settings: TemplateSettings, database: () => string): Promi
     await manager.close();
     return replayed(settings, database());
   }
-  prepareSpare(id, found.template, settings, database());
+  for (let i = 0; i < SPARES; i++) prepareSpare(id, found.template, settings, database());
   return made(manager, found.template, found.built);
 }
 
