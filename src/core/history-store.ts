@@ -332,7 +332,7 @@ export class HistoryStore {
    */
   async recordProgress(entry: ProgressEntry): Promise<void> {
     await this.ensureDefined();
-    const [, guard, write] = await this.#db
+    const answers = await this.#db
       .query(
         'BEGIN TRANSACTION; ' +
           'IF (SELECT VALUE owner.token FROM ONLY $__sbl_lock) != $__sbl_token { THROW $__sbl_lost }; ' +
@@ -351,9 +351,12 @@ export class HistoryStore {
         },
       )
       .responses();
-    for (const response of [guard, write]) {
-      if (response && !response.success && !isNotExecuted(response.error)) throw response.error;
-    }
+    // Every answer, whatever the server's way of answering BEGIN and COMMIT: the lease check's
+    // THROW is the real error, the others say "not executed".
+    const failed = answers.find((r) => !r.success && !isNotExecuted(r.error));
+    if (failed && !failed.success) throw failed.error;
+    if (answers.some((r) => !r.success))
+      throw new Error('the in-progress record was not written: its transaction did not commit');
   }
 
   /**
