@@ -157,6 +157,7 @@ export class MigrationManager {
   readonly #history: HistoryStore;
   readonly #lock: MigrationLock;
   readonly #bookkeeping: BoundedClient;
+  #closing: Promise<void> | undefined;
   #up: readonly MigrationFile[] = [];
   #down: readonly MigrationFile[] = [];
 
@@ -584,9 +585,13 @@ export class MigrationManager {
   }
 
   /** Lets a run in progress finish its current migration, then closes the connection if owned. */
-  async close(): Promise<void> {
-    await this.#core.stop();
-    await this.#connection.close();
+  close(): Promise<void> {
+    // Idempotent: the module closes it when a failed bootstrap aborts the app, and again on shutdown.
+    this.#closing ??= (async () => {
+      await this.#core.stop();
+      await this.#connection.close();
+    })();
+    return this.#closing;
   }
 
   /** Runs `work`; an error it throws leaves with every secret in it masked. */

@@ -286,6 +286,10 @@ export class ShadowDatabase {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // An engine that ran DEFINE INDEX keeps an index builder, and with it the Node process,
+    // alive after close(); removing what the shadow holds ends it. The shadow is private: nothing
+    // else lives there.
+    await this.db.query('REMOVE NAMESPACE IF EXISTS shadow').catch(() => {});
     await this.#manager.close();
   }
 

@@ -32,6 +32,20 @@ export class MigrationsBootstrap implements OnApplicationBootstrap, BeforeApplic
     return this.#ready;
   }
 
+  /**
+   * {@link ready}, for the `MIGRATIONS_READY` provider: there a failure fails the app's creation,
+   * the caller gets no app to close, and Nest runs no shutdown hook, so the connection is closed
+   * here (it would keep the process alive).
+   */
+  async readyForProvider(): Promise<MigrationsReady> {
+    try {
+      return await this.ready();
+    } catch (error) {
+      await this.manager.close().catch(() => {});
+      throw error;
+    }
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     await this.ready();
   }

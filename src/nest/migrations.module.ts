@@ -27,7 +27,7 @@ const providers: Provider[] = [
     // Transient: Nest builds it only for a provider that injects it. A singleton would be built
     // with the module, and so move every app's migrations out of OnApplicationBootstrap.
     scope: Scope.TRANSIENT,
-    useFactory: (bootstrap: MigrationsBootstrap) => bootstrap.ready(),
+    useFactory: (bootstrap: MigrationsBootstrap) => bootstrap.readyForProvider(),
     inject: [MigrationsBootstrap],
   },
 ];
