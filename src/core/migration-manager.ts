@@ -342,9 +342,8 @@ export class MigrationManager {
 
   /** Applies every pending migration in order (under the lock). */
   runMigrationUp(): Promise<MigrationResult[]> {
-    return this.runner.runAll().catch((error: unknown) => {
-      throw this.#options.redactor.error(error);
-    });
+    // The runner's core masks the secrets in whatever it throws.
+    return this.runner.runAll();
   }
 
   /**
@@ -569,18 +568,14 @@ export class MigrationManager {
 
   /** What the module does at bootstrap, by `mode`. */
   async bootstrap(): Promise<MigrationResult[]> {
-    try {
-      switch (this.#options.mode) {
-        case 'off':
-          return [];
-        case 'validate':
-          await this.validate({ requireCurrent: true });
-          return [];
-        case 'apply':
-          return await this.runMigrationUp();
-      }
-    } catch (error) {
-      throw this.#options.redactor.error(error);
+    switch (this.#options.mode) {
+      case 'off':
+        return [];
+      case 'validate':
+        await this.validate({ requireCurrent: true });
+        return [];
+      case 'apply':
+        return this.runMigrationUp();
     }
   }
 

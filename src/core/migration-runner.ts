@@ -484,8 +484,7 @@ export class RunnerCore {
           // The history record's fixed id is the fence: a second apply of the same version fails its
           // commit and keeps nothing. Who wrote the row tells "applied by another" from a failure.
           if (direction === 'up') {
-            const by = await this.#ctx.history.appliedBy(version);
-            if (by !== null && by !== lock.owner.token) return true;
+            if (await this.#appliedByAnother(version)) return true;
             if (isRetryableConflict(verdict.error) && attempt < CONFLICT_RETRIES) continue;
           }
           throw scriptError(
@@ -500,8 +499,7 @@ export class RunnerCore {
           );
         case 'failed-in-script': {
           if (direction === 'up' && isConflictOrExists(verdict.error)) {
-            const by = await this.#ctx.history.appliedBy(version);
-            if (by !== null && by !== lock.owner.token) return true;
+            if (await this.#appliedByAnother(version)) return true;
             if (isRetryableConflict(verdict.error) && attempt < CONFLICT_RETRIES) continue;
           }
           const agree = verdict.scriptAnswers === statements.length;
@@ -595,6 +593,12 @@ export class RunnerCore {
       );
     });
     return Promise.race([request, stalled]).finally(() => clearInterval(timer));
+  }
+
+  /** Whether a history row of `version` exists, written by another process than this one. */
+  async #appliedByAnother(version: number): Promise<boolean> {
+    const by = await this.#ctx.history.appliedBy(version);
+    return by !== null && by !== this.#ctx.lock.owner.token;
   }
 
   #warnCount(script: MigrationFile, answered: number, statements: readonly SurqlStatement[]): void {

@@ -166,33 +166,32 @@ export function upgradeScript(text: string): { text: string; rules: string[] } {
 }
 
 /**
- * Applies `rewrite` to the code between strings, escaped identifiers, regexes and comments, which
- * stay as written. Runs of code are cut at those tokens, so a rewrite never spans one.
+ * Applies `rewrite` to the code between strings, escaped identifiers, regexes, JavaScript bodies
+ * and comments, which stay as written. The lexer finds all of them: a comment is trivia between
+ * two tokens that is not only whitespace. Runs of code are cut there, so a rewrite never spans one.
  */
 function outsideStringsAndComments(text: string, rewrite: (code: string) => string): string {
   const lexer = new SurqlLexer(text);
   const protectedRanges: [number, number][] = [];
+  const protectComments = (from: number, to: number) => {
+    if (/[^\s]/.test(text.slice(from, to))) protectedRanges.push([from, to]);
+  };
   let expectValue = true;
+  let end = 0;
   for (let token: SurqlToken | undefined; (token = lexer.next(expectValue));) {
+    protectComments(end, token.start);
     if (token.kind === 'string' || token.kind === 'ident' || token.kind === 'regex' || token.kind === 'js') {
       protectedRanges.push([token.start, token.end]);
     }
     expectValue = token.kind === 'punct' || token.kind === 'open' || token.kind === 'semi';
+    end = token.end;
   }
+  protectComments(end, text.length);
   let out = '';
   let at = 0;
-  for (const [start, end] of protectedRanges) {
-    out += rewriteCode(text.slice(at, start), rewrite) + text.slice(start, end);
-    at = end;
+  for (const [start, stop] of protectedRanges) {
+    out += rewrite(text.slice(at, start)) + text.slice(start, stop);
+    at = stop;
   }
-  return out + rewriteCode(text.slice(at), rewrite);
-}
-
-/** Rewrites a run of code, leaving its comments as they are. */
-function rewriteCode(run: string, rewrite: (code: string) => string): string {
-  // Comments in a run of code: `-- …`, `// …`, `# …` to the end of the line, `/* … */`.
-  const parts = run.split(
-    /(--[^\n\r\u0085\u2028\u2029]*|\/\/[^\n\r\u0085\u2028\u2029]*|#[^\n\r\u0085\u2028\u2029]*|\/\*[\s\S]*?\*\/)/,
-  );
-  return parts.map((part, i) => (i % 2 === 1 ? part : rewrite(part))).join('');
+  return out + rewrite(text.slice(at));
 }

@@ -3,6 +3,7 @@ import { tempMigrations, type TempMigrations } from '../support/migrations-dir.j
 import { freePort } from '../support/net.js';
 import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
 import { runCli, type CliRun } from './cli-harness.js';
+import { forbidden, PASSWORDS, type Password } from '../support/passwords.js';
 
 /**
  * The CLI masks passwords in everything it prints: stdout and stderr, human and `--json` output,
@@ -13,30 +14,6 @@ import { runCli, type CliRun } from './cli-harness.js';
  * A password as written in a URL and as it signs in; made of distinctive runs (`Zq9w`, `Kx7v`...)
  * around the special characters, so that a password shown in part is caught too.
  */
-interface Password {
-  label: string;
-  written: string;
-  plain: string;
-}
-
-const PASSWORDS: readonly Password[] = [
-  { label: 'plain', written: 'Zq9w!Kx7v', plain: 'Zq9w!Kx7v' },
-  { label: 'unencoded / # ? @', written: 'Zq9w/Wv8k#Xu7j?Yt6h@Kx7v', plain: 'Zq9w/Wv8k#Xu7j?Yt6h@Kx7v' },
-  { label: 'a quote and a backslash', written: 'Zq9w"Wv8k\\Kx7v', plain: 'Zq9w"Wv8k\\Kx7v' },
-  { label: "a single quote, a backtick and a ':'", written: "Zq9w'Wv8k`Xu7j:Kx7v", plain: "Zq9w'Wv8k`Xu7j:Kx7v" },
-  { label: 'URL-encoded (%40 for @)', written: 'Zq9w%40Kx7v', plain: 'Zq9w@Kx7v' },
-];
-
-/** Every text that betrays the password, whole or in part, in any spelling. */
-function forbidden(password: Password): string[] {
-  const whole = [password.written, password.plain].flatMap((s) => [
-    s,
-    JSON.stringify(s).slice(1, -1),
-    encodeURIComponent(s),
-  ]);
-  const runs = [password.written, password.plain].flatMap((s) => s.match(/[A-Za-z0-9]{4,}/g) ?? []);
-  return [...new Set([...whole, ...runs])];
-}
 
 /** Fails listing where each forbidden text was found in the runs' stdout and stderr. */
 function expectNoLeak(runs: Record<string, CliRun>, secrets: readonly string[]): void {

@@ -9,38 +9,13 @@ import { Redactor, splitUrlCredentials } from '../../src/core/secrets.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { freePort } from '../support/net.js';
 import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { forbidden, PASSWORDS } from '../support/passwords.js';
 
 /**
  * A password as written in a URL and as it signs in. Every password is made of distinctive runs
  * (`Zq9w`, `Kx7v`...) around the special characters, so that a password shown in part, cut at a
  * `/`, `#`, `?` or `@`, is caught as surely as a whole one.
  */
-interface Password {
-  label: string;
-  /** As written in the URL. */
-  written: string;
-  /** As the server receives it. */
-  plain: string;
-}
-
-const PASSWORDS: readonly Password[] = [
-  { label: 'plain', written: 'Zq9w!Kx7v', plain: 'Zq9w!Kx7v' },
-  { label: 'unencoded / # ? @', written: 'Zq9w/Wv8k#Xu7j?Yt6h@Kx7v', plain: 'Zq9w/Wv8k#Xu7j?Yt6h@Kx7v' },
-  { label: 'a quote and a backslash', written: 'Zq9w"Wv8k\\Kx7v', plain: 'Zq9w"Wv8k\\Kx7v' },
-  { label: "a single quote, a backtick and a ':'", written: "Zq9w'Wv8k`Xu7j:Kx7v", plain: "Zq9w'Wv8k`Xu7j:Kx7v" },
-  { label: 'URL-encoded (%40 for @)', written: 'Zq9w%40Kx7v', plain: 'Zq9w@Kx7v' },
-];
-
-/** Every text that betrays the password, whole or in part, in any spelling. */
-function forbidden(password: Password): string[] {
-  const whole = [password.written, password.plain].flatMap((s) => [
-    s,
-    JSON.stringify(s).slice(1, -1),
-    encodeURIComponent(s),
-  ]);
-  const runs = [password.written, password.plain].flatMap((s) => s.match(/[A-Za-z0-9]{4,}/g) ?? []);
-  return [...new Set([...whole, ...runs])];
-}
 
 /** Fails with the offending text and where it was when any forbidden text is in `texts`. */
 function expectNoLeak(texts: Record<string, string | undefined>, secrets: readonly string[]): void {
