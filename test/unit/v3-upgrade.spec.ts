@@ -18,7 +18,9 @@ describe('the SurrealDB 2 -> 3 rewrites', () => {
   it('leave FLEXIBLE on a type that is not an object for a person, with its hint', () => {
     const source = 'DEFINE FIELD x ON a FLEXIBLE TYPE string;';
     expect(upgradeScript(source)).toEqual({ text: source, rules: [] });
-    expect(upgradeHint('FLEXIBLE can only be used with types containing object', source)).toMatch(/only an object type/);
+    expect(upgradeHint('FLEXIBLE can only be used with types containing object', source)).toMatch(
+      /only an object type/,
+    );
   });
 
   it('give a typo no rename hint', () => {
