@@ -11,6 +11,8 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   testTimeout: 60000,
+  // SDK sessions under Jest's mixed realms (see the module's comment).
+  setupFiles: ['<rootDir>/src/testing/typed-array-realm.ts'],
   // After any DEFINE INDEX, the embedded engine keeps a native handle that outlives close(); without
   // this, Jest would wait for it forever once every test has passed.
   forceExit: true,

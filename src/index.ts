@@ -13,6 +13,8 @@ export {
   type MigrationsProbe,
   type MigrationStatus,
   type RollbackOptions,
+  type TargetProbe,
+  type TargetStatus,
   type ValidationReport,
 } from './core/migration-manager.js';
 export { MigrationRunner, type MigrationResult } from './core/migration-runner.js';
@@ -35,6 +37,8 @@ export type { AppliedRecord, FailedRecord } from './core/history-store.js';
 export {
   DEFAULT_ALLOW_MISSING,
   DEFAULT_ALLOW_OUT_OF_ORDER,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_ON_TARGET_FAILURE,
   DEFAULT_CONNECT_BACKOFF_MS,
   DEFAULT_CONNECT_RETRIES,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -51,12 +55,17 @@ export {
   type MigrationLogger,
   type MigrationMode,
   type MigrationsOptions,
+  type MigrationTarget,
+  type MigrationTargets,
+  type TargetFailurePolicy,
 } from './core/options.js';
+export { allDatabases } from './core/targets.js';
 export {
   ChecksumMismatchError,
   DatabaseUnreachableError,
   UnreadableHistoryError,
   PossibleRenameError,
+  TargetsFailedError,
   FailedMigrationPendingError,
   MigrationArgumentError,
   MigrationDiscoveryError,
@@ -75,4 +84,5 @@ export {
   type MigrationDirection,
   type MigrationFailureContext,
   type MigrationsErrorCode,
+  type TargetFailure,
 } from './core/errors.js';

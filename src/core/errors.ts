@@ -19,7 +19,8 @@ export type MigrationsErrorCode =
   | 'STOPPED'
   | 'DATABASE_UNREACHABLE'
   | 'UNREADABLE_HISTORY'
-  | 'POSSIBLE_RENAME';
+  | 'POSSIBLE_RENAME'
+  | 'TARGETS_FAILED';
 
 /** Up or down. */
 export type MigrationDirection = 'up' | 'down';
@@ -382,4 +383,45 @@ export class PossibleRenameError extends MigrationsError {
         `field: add the new one, copy the values, then remove the old one), then diff again.`,
     );
   }
+}
+
+/** One target's failure in a run over many targets. */
+export interface TargetFailure {
+  namespace: string;
+  database: string;
+  /** What that target's run threw (a `MigrationError`, `MigrationLockError`, ...). */
+  error: Error;
+}
+
+/**
+ * A run over many targets (`targets` option) failed on at least one of them. Each failed target
+ * kept its own history consistent: its failed migration left nothing, the ones before it stay
+ * applied, and the next run carries on from there. Targets not started are listed apart.
+ */
+export class TargetsFailedError extends MigrationsError {
+  readonly code = 'TARGETS_FAILED';
+
+  constructor(
+    readonly failures: readonly TargetFailure[],
+    /** Targets not started, under `onTargetFailure: 'stop'` (or after a stop request). */
+    readonly notStarted: readonly { namespace: string; database: string }[],
+    /** How many targets the run covered. */
+    readonly total: number,
+  ) {
+    const first = failures[0];
+    super(
+      `Migrations failed on ${failures.length} of ${total} target(s)` +
+        (notStarted.length > 0
+          ? `; ${notStarted.length} target(s) were not started (onTargetFailure 'stop': ` +
+            `set it to 'continue', or --continue-on-error, to migrate the others anyway)`
+          : '') +
+        `:\n` +
+        failures.map((f) => `  - ${f.namespace}/${f.database}: ${indent(f.error.message)}`).join('\n'),
+      { cause: first?.error },
+    );
+  }
+}
+
+function indent(text: string): string {
+  return text.replace(/\n/g, '\n    ');
 }

@@ -1,22 +1,28 @@
 import { types } from 'node:util';
 import type { LockHolder, MigrationDirection } from './errors.js';
+import type { MigrationTarget } from './options.js';
 
-/** The payload of each event, by event name. */
+/** Which database an event is about: set when the manager knows it (always with `targets`). */
+interface Targeted {
+  target?: MigrationTarget;
+}
+
+/** The payload of each event, by event name; each says its `target` when known. */
 export interface MigrationEventMap {
   /** A migration is about to run up. */
-  migrating: { version: number; name: string; file: string };
+  migrating: { version: number; name: string; file: string } & Targeted;
   /** A migration was applied (or found applied by another replica: `byAnother`). */
-  migrated: { version: number; name: string; file: string; durationMs: number; byAnother: boolean };
+  migrated: { version: number; name: string; file: string; durationMs: number; byAnother: boolean } & Targeted;
   /** A migration failed, in either direction. */
-  failed: { version: number; name: string; file: string; direction: MigrationDirection; error: Error };
+  failed: { version: number; name: string; file: string; direction: MigrationDirection; error: Error } & Targeted;
   /** A migration is about to be rolled back. */
-  rollingBack: { version: number; name: string; file: string };
+  rollingBack: { version: number; name: string; file: string } & Targeted;
   /** A migration was rolled back. */
-  rolledBack: { version: number; name: string; file: string; durationMs: number };
+  rolledBack: { version: number; name: string; file: string; durationMs: number } & Targeted;
   /** Another process holds the lock; this one waits. Emitted once per wait. */
-  lockWaiting: { holder: LockHolder | undefined };
+  lockWaiting: { holder: LockHolder | undefined } & Targeted;
   /** This process holds the lock. */
-  lockAcquired: { waitedMs: number; tookOver: LockHolder | undefined };
+  lockAcquired: { waitedMs: number; tookOver: LockHolder | undefined } & Targeted;
 }
 
 export type MigrationEventName = keyof MigrationEventMap;

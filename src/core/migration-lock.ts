@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Duration, RecordId, Table, type QueryResponse, type Surreal } from 'surrealdb';
+import { Duration, RecordId, Table, type QueryResponse } from 'surrealdb';
+import type { SessionLike } from './targets.js';
 import { MigrationLockError, type LockHolder } from './errors.js';
 import { toDate } from './history-store.js';
 import type { MigrationEvents } from './migration-events.js';
@@ -28,7 +29,7 @@ export type LockAttempt =
  */
 export class MigrationLock {
   readonly #db: BoundedClient;
-  readonly #live: Surreal;
+  readonly #live: SessionLike;
   readonly #id: RecordId;
   readonly #ttl: Duration;
   readonly #options: ResolvedMigrationsOptions['lock'];
@@ -42,7 +43,7 @@ export class MigrationLock {
 
   constructor(
     db: BoundedClient,
-    live: Surreal,
+    live: SessionLike,
     options: Pick<ResolvedMigrationsOptions, 'lockTable' | 'lock'>,
     logger: MigrationLogger,
   ) {

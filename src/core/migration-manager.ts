@@ -1,22 +1,28 @@
-import type { Surreal } from 'surrealdb';
+import type { Surreal, SurrealSession } from 'surrealdb';
 import { openConnection, type MigrationConnection } from './connection.js';
 import {
   DatabaseUnreachableError,
   MigrationArgumentError,
+  MigrationsStoppedError,
   PendingMigrationsError,
+  TargetsFailedError,
   type ChecksumMismatch,
   type LockHolder,
   type MigrationDirection,
 } from './errors.js';
 import { HistoryStore, type FailedRecord } from './history-store.js';
-import { MigrationEvents } from './migration-events.js';
+import { MigrationEvents, type MigrationEventMap, type MigrationEventName } from './migration-events.js';
 import { discoverMigrations, type MigrationFile } from './migration-files.js';
 import { MigrationLock } from './migration-lock.js';
 import { awaitsOperator, findProblems, type MigrationState } from './migration-plan.js';
-import { MigrationRunner, RunnerCore, type MigrationResult } from './migration-runner.js';
+import { MigrationRunner, RunnerCore, coreOps, type MigrationResult, type RunnerOps } from './migration-runner.js';
 import {
+  checkTargets,
   redactUrl,
   resolveOptions,
+  targetKey,
+  type MigrationLogger,
+  type MigrationTarget,
   type MigrationMode,
   type MigrationsOptions,
   type ResolvedMigrationsOptions,
@@ -26,6 +32,7 @@ import { BoundedClient } from './timing.js';
 import { folderSchema } from './schema-code.js';
 import { lintMigrations, type LintReport } from './lint.js';
 import { compareSchemas, readSchema, type SchemaKind } from './shadow.js';
+import { resolveTargets, runOverTargets, TargetSession, type SessionLike, type TargetOutcome } from './targets.js';
 
 /** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
 export interface MigrationStatus {
@@ -48,6 +55,26 @@ export interface MigrationStatus {
   /** Applied versions above the newest file: applied by a newer release of the app. */
   future: { version: number; name: string | undefined }[];
   failed: FailedRecord[];
+  /**
+   * Nothing pending, failed, changed or (unless `allowMissing`) missing. With `targets`: on every
+   * target.
+   */
+  ok: boolean;
+  /**
+   * One entry per target (one for a single database). With `targets`, the fields above sum them
+   * up: `currentVersion` is the lowest, a migration is `applied` when it is applied on every
+   * target and `pending` (or changed, missing, future) when it is on any, and `failed` lists every
+   * target's failed records.
+   */
+  targets: TargetStatus[];
+}
+
+/** {@link MigrationStatus.targets}: one target's status. */
+export interface TargetStatus extends Omit<MigrationStatus, 'targets'> {
+  namespace: string;
+  database: string;
+  /** Why this target's status could not be read (its lists are then empty); null when it was. */
+  error: string | null;
 }
 
 /** {@link MigrationManager.drift}: the live schema against the one the applied migrations produce. */
@@ -81,6 +108,23 @@ export interface MigrationsProbe {
   unreadable: number;
   /** The migration lock's holder, if the lock is held (expired or not). */
   lock: { host: string; pid: number; expiresAt: string | null } | null;
+  /**
+   * With `targets`, one entry per target (the fields above then sum them up: the lowest
+   * `currentVersion`, the `pending` of all targets, every `failed` version); absent otherwise.
+   */
+  targets?: TargetProbe[];
+}
+
+/** {@link MigrationsProbe.targets}: what the probe found on one target. */
+export interface TargetProbe {
+  namespace: string;
+  database: string;
+  currentVersion: number;
+  pending: number;
+  failed: number[];
+  unreadable: number;
+  /** Why this target could not be probed; null when it was. */
+  error: string | null;
 }
 
 /** {@link MigrationManager.settings}: the resolved options that are safe to show. */
@@ -92,6 +136,8 @@ export interface MigrationSettings {
   directory: string;
   table: string;
   mode: MigrationMode;
+  /** With `targets`: the targets, as resolved at start-up (or the last `refresh()`). */
+  targets: readonly MigrationTarget[] | undefined;
 }
 
 /** Arguments of {@link MigrationManager.rollback}: give `to` or `steps`, or nothing for one step. */
@@ -148,59 +194,97 @@ export function runnerCoreOf(manager: MigrationManager): RunnerCore {
  */
 export class MigrationManager {
   readonly #options: ResolvedMigrationsOptions;
-  /** Typed events: migrating, migrated, failed, rollingBack, rolledBack, lockWaiting, lockAcquired. */
+  /**
+   * Typed events: migrating, migrated, failed, rollingBack, rolledBack, lockWaiting, lockAcquired.
+   * Each payload names its `target`; a manager's events include those of its `forTarget` managers.
+   */
   readonly events: MigrationEvents;
   /** Runs migrations one by one (`runOneUp`, `runOneDown`, `runAll`). */
   readonly runner: MigrationRunner;
   readonly #core: RunnerCore;
+  /** The connection: opened by the first manager, shared by its `forTarget` managers. */
   readonly #connection: MigrationConnection;
   readonly #history: HistoryStore;
   readonly #lock: MigrationLock;
   readonly #bookkeeping: BoundedClient;
+  readonly #place: Place;
+  /** The folder's scripts, shared with every `forTarget` manager (`refresh()` replaces them). */
+  readonly #files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
+  /** With `targets`: the resolved list. */
+  #targets: readonly MigrationTarget[] | undefined;
+  /** The managers of the targets, for this manager's own runs over them; kept open until close(). */
+  readonly #pool = new Map<string, MigrationManager>();
+  /** Managers handed out by forTarget(), closed with this one. */
+  readonly #handedOut = new Set<MigrationManager>();
+  #stopRequested = false;
   #closing: Promise<void> | undefined;
-  #up: readonly MigrationFile[] = [];
-  #down: readonly MigrationFile[] = [];
 
-  /** Resolves the options, connects (with retries) and reads the folder. */
+  /** Resolves the options, connects (with retries), reads the folder and resolves `targets`. */
   static async create(options: MigrationsOptions): Promise<MigrationManager> {
     const resolved = resolveOptions(options);
     try {
       // Reading the folder first: a broken folder is reported without waiting for a database.
       const discovered = await discoverMigrations(resolved.directory);
       const connection = await openConnection(resolved, resolved.logger);
-      const manager = new MigrationManager(resolved, connection);
+      let targets: readonly MigrationTarget[] | undefined;
+      try {
+        targets = resolved.targets === undefined ? undefined : await resolveTargets(resolved.targets, connection.db);
+      } catch (error) {
+        await connection.close();
+        throw error;
+      }
+      const manager = new MigrationManager(resolved, connection, {
+        target: targets ? undefined : ownTarget(resolved, connection.db),
+        files: { up: [], down: [] },
+      });
+      manager.#targets = targets;
       manager.#setFiles(discovered.up, discovered.down, discovered.ignored);
+      if (targets) resolved.logger.log(`Migrations cover ${targets.length} target(s)`);
       return manager;
     } catch (error) {
       throw resolved.redactor.error(error);
     }
   }
 
-  private constructor(options: ResolvedMigrationsOptions, connection: MigrationConnection) {
+  private constructor(options: ResolvedMigrationsOptions, connection: MigrationConnection, place: Place) {
     this.#options = options;
     this.#connection = connection;
+    this.#place = place;
+    this.#files = place.files;
     const logger = options.logger;
-    this.events = new MigrationEvents((error) =>
-      logger.warn(`A migration event listener threw: ${(error as Error).message}`),
+    const target = place.target;
+    this.events = new TargetEvents(
+      (error) => logger.warn(`A migration event listener threw: ${(error as Error).message}`),
+      target,
+      place.parent?.events,
     );
-    this.events.subscribe(options.on);
+    // A forTarget manager's events reach its parent's listeners, `on` among them, through the parent.
+    if (!place.parent) this.events.subscribe(options.on);
+    // Each manager logs its own target's events (its logger names the target); not those forwarded.
+    const mine = (e: { target?: MigrationTarget }) =>
+      e.target === undefined || (target !== undefined && targetKey(e.target) === targetKey(target));
     this.events.subscribe({
       migrated: (e) =>
+        mine(e) &&
         logger.log(
           e.byAnother
             ? `Migration ${label(e)} was applied by another replica`
             : `Applied migration ${label(e)} in ${e.durationMs} ms`,
         ),
-      rolledBack: (e) => logger.log(`Rolled back migration ${label(e)} in ${e.durationMs} ms`),
-      failed: (e) => logger.error(e.error.message),
+      rolledBack: (e) => mine(e) && logger.log(`Rolled back migration ${label(e)} in ${e.durationMs} ms`),
+      failed: (e) => mine(e) && logger.error(e.error.message),
       lockWaiting: (e) =>
+        mine(e) &&
         logger.log(
           `Waiting for the migration lock` + (e.holder ? ` held by ${e.holder.host} pid ${e.holder.pid}` : ''),
         ),
     });
-    const where = options.url === undefined ? 'the database of the given client' : redactUrl(options.url);
+    const db: SessionLike = place.session ?? connection.db;
+    const where =
+      (options.url === undefined ? 'the database of the given client' : redactUrl(options.url)) +
+      (place.session && target ? ` (${targetKey(target)})` : '');
     this.#bookkeeping = new BoundedClient(
-      connection.db,
+      db,
       {
         attemptMs: options.connect.timeoutMs,
         budgetMs: Math.max(options.lock.waitTimeoutMs, options.connect.timeoutMs),
@@ -208,45 +292,116 @@ export class MigrationManager {
       (attempts, cause) => new DatabaseUnreachableError(where, attempts, cause, 'request'),
     );
     this.#history = new HistoryStore(this.#bookkeeping, options);
-    this.#lock = new MigrationLock(this.#bookkeeping, connection.db, options, logger);
+    this.#lock = new MigrationLock(this.#bookkeeping, db, options, logger);
     this.#core = new RunnerCore({
-      db: connection.db,
+      db,
       options,
       history: this.#history,
       lock: this.#lock,
       events: this.events,
       logger,
-      files: () => ({ up: this.#up, down: this.#down }),
+      files: () => this.#files,
     });
-    this.runner = new MigrationRunner(this.#core);
+    this.runner = new MigrationRunner(this.#runnerOps());
     cores.set(this, this.#core);
   }
 
   /** Where this manager works, without credentials: safe to log or serve. */
   get settings(): MigrationSettings {
-    const { url, namespace, database, directory, table, mode } = this.#options;
-    return { url: url === undefined ? undefined : redactUrl(url), namespace, database, directory, table, mode };
+    const { url, directory, table, mode } = this.#options;
+    return {
+      url: url === undefined ? undefined : redactUrl(url),
+      namespace: this.#place.target?.namespace ?? this.#options.namespace,
+      database: this.#place.target?.database ?? this.#options.database,
+      directory,
+      table,
+      mode,
+      targets: this.#targets,
+    };
   }
 
-  /** The connection in use (the app's `client`, or the one this manager opened). */
+  /**
+   * The database this manager migrates: its `namespace`/`database`, the target of a
+   * `forTarget` manager; undefined for a manager of many `targets`.
+   */
+  get target(): MigrationTarget | undefined {
+    return this.#place.target;
+  }
+
+  /** The databases this manager migrates: the resolved `targets`, or its one database. */
+  get targets(): readonly MigrationTarget[] {
+    return this.#targets ?? (this.#place.target ? [this.#place.target] : []);
+  }
+
+  /**
+   * The connection in use (the app's `client`, or the one this manager opened), shared by the
+   * `forTarget` managers. A `forTarget` manager works in a session of its own on it: use
+   * {@link session} there.
+   */
   get db(): Surreal {
+    if (this.#place.session) {
+      throw new MigrationArgumentError(
+        `manager.db is the shared connection, which a forTarget() manager does not own; ` +
+          `use \`await manager.session()\` for ${targetKey(this.#place.target!)}'s own session.`,
+      );
+    }
     return this.#connection.db;
+  }
+
+  /**
+   * The session this manager's requests go through: for a `forTarget` manager, one of its own on
+   * the shared connection, on its target's namespace and database (opened here if not yet);
+   * otherwise the connection itself.
+   */
+  async session(): Promise<SurrealSession> {
+    return this.#guard(async () => (this.#place.session ? this.#place.session.session() : this.#connection.db));
+  }
+
+  /**
+   * A manager for one target, sharing this manager's connection (a session of its own on it),
+   * folder, options and events: for a tenant created while the app runs, then migrated with
+   * `runMigrationUp()` before its first request. Returned at once; the session opens on first use.
+   * Close it when done with it (closing this manager closes it too).
+   *
+   * @example
+   * ```ts
+   * const tenant = manager.forTarget({ namespace: 'tenants', database: 'acme' });
+   * await tenant.runMigrationUp();
+   * await tenant.close();
+   * ```
+   */
+  forTarget(target: MigrationTarget): MigrationManager {
+    const root = this.#place.parent ?? this;
+    if (root.#closing) throw new MigrationArgumentError('forTarget: this manager is closed.');
+    let checked: MigrationTarget;
+    try {
+      [checked] = checkTargets([target], 'forTarget') as [MigrationTarget];
+    } catch (error) {
+      throw new MigrationArgumentError((error as Error).message.replace(/^Invalid migrations option /, ''));
+    }
+    const manager = root.#managerOf(checked);
+    root.#handedOut.add(manager);
+    return manager;
   }
 
   /** Discovered up scripts, sorted by version. */
   get upMigrations(): readonly MigrationFile[] {
-    return this.#up;
+    return this.#files.up;
   }
 
   /** Discovered down scripts, sorted by version. */
   get downMigrations(): readonly MigrationFile[] {
-    return this.#down;
+    return this.#files.down;
   }
 
-  /** Reads the migrations folder again. */
+  /** Reads the migrations folder again (and, with a `targets` function, the targets). */
   async refresh(): Promise<void> {
     return this.#guard(async () => {
       const discovered = await discoverMigrations(this.#options.directory);
+      const spec = this.#options.targets;
+      if (this.#targets && typeof spec === 'function') {
+        this.#targets = await resolveTargets(spec, this.#connection.db);
+      }
       this.#setFiles(discovered.up, discovered.down, discovered.ignored);
     });
   }
@@ -254,13 +409,14 @@ export class MigrationManager {
   /** Highest applied version; 0 when nothing is applied or the history table does not exist. */
   async getCurrentVersion(): Promise<number> {
     return this.#guard(async () => {
+      this.#one('getCurrentVersion');
       return (await this.#history.readVersions()).reduce((max, v) => Math.max(max, v), 0);
     });
   }
 
   /** Highest discovered version; 0 when the folder is empty. */
   getLatestVersion(): number {
-    return this.#up.at(-1)?.version ?? 0;
+    return this.#files.up.at(-1)?.version ?? 0;
   }
 
   /**
@@ -269,6 +425,7 @@ export class MigrationManager {
    */
   async isEmpty(): Promise<boolean> {
     return this.#guard(async () => {
+      this.#one('isEmpty');
       const [info] = await this.#bookkeeping.query('INFO FOR DB').responses();
       if (!info?.success) return false;
       const tables = (info.result as { tables?: Record<string, unknown> } | undefined)?.tables ?? {};
@@ -281,6 +438,7 @@ export class MigrationManager {
    * when the manager was created; changed files are for {@link status} and {@link validate}).
    */
   probe(): Promise<MigrationsProbe> {
+    if (this.#targets) return this.#guard(() => this.#probeTargets());
     return this.#guard(async () => {
       const { versions, failed, lock } = await this.#history.probe();
       const applied = new Set(versions.filter((v): v is number => v !== undefined));
@@ -288,7 +446,7 @@ export class MigrationManager {
       return {
         currentVersion: [...applied].reduce((max, v) => Math.max(max, v), 0),
         latestVersion: this.getLatestVersion(),
-        pending: this.#up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length,
+        pending: this.#files.up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length,
         failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
         unreadable: versions.filter((v) => v === undefined).length,
         lock: lock ? { host: lock.host, pid: lock.pid, expiresAt: lock.expiresAt?.toISOString() ?? null } : null,
@@ -305,6 +463,7 @@ export class MigrationManager {
    */
   drift(): Promise<DriftReport> {
     return this.#guard(async () => {
+      this.#one('drift');
       const state = await this.#core.readState();
       const expected = await folderSchema(this.#options.directory, new Set(state.applied.map((r) => r.version)));
       const live = await readSchema(this.#bookkeeping, this.#options.table);
@@ -335,8 +494,12 @@ export class MigrationManager {
   /** Whether any discovered migration is not applied. One query; no file I/O. */
   async needsMigration(): Promise<boolean> {
     return this.#guard(async () => {
+      if (this.#targets) {
+        const probe = await this.#probeTargets();
+        return probe.pending > 0;
+      }
       const applied = new Set(await this.#history.readVersions());
-      return this.#up.some((m) => !applied.has(m.version));
+      return this.#files.up.some((m) => !applied.has(m.version));
     });
   }
 
@@ -347,9 +510,42 @@ export class MigrationManager {
   }
 
   /**
+   * With `targets`: applies every pending migration on every target, `concurrency` targets at a
+   * time, each under its own lock and in order. Results carry their `target`. Throws
+   * `TargetsFailedError` naming each target that failed, after the others finished (`'stop'`
+   * starts no further target; `'continue'` migrates all the others).
+   */
+  async #upOverTargets(): Promise<MigrationResult[]> {
+    return this.#guard(async () => {
+      const targets = this.#targets!;
+      const started = Date.now();
+      const logger = this.#options.logger;
+      if (targets.length > 0) {
+        logger.log(
+          `Migrating ${targets.length} target(s), ${Math.min(this.#options.concurrency, targets.length)} at a time`,
+        );
+      }
+      const outcomes = await this.#overTargets((manager) => manager.runMigrationUp(), this.#options.onTargetFailure);
+      const results = outcomes.flatMap((o) =>
+        o.state === 'done' ? o.value.map((r) => ({ ...r, target: o.target })) : [],
+      );
+      this.#throwFailures(outcomes);
+      if (targets.length > 0) {
+        const changed = new Set(results.filter((r) => !r.byAnother).map((r) => targetKey(r.target))).size;
+        logger.log(
+          `${targets.length} target(s) current in ${Date.now() - started} ms: ` +
+            `${results.filter((r) => !r.byAnother).length} migration(s) applied on ${changed} of them`,
+        );
+      }
+      return results;
+    });
+  }
+
+  /**
    * Applies pending migrations up to and including `version`.
    */
   async migrateTo(version: number): Promise<MigrationResult[]> {
+    this.#one('migrateTo');
     requireVersion(version, 'to');
     return this.#core.migrateUp((state) => state.pending.filter((m) => m.version <= version));
   }
@@ -359,16 +555,27 @@ export class MigrationManager {
    * Refuses before any change when a needed down script is missing.
    */
   async rollback(options: RollbackOptions | null = {}): Promise<MigrationResult[]> {
+    this.#one('rollback');
     const select = rollbackSelector(options ?? {});
     return this.#core.migrateDown(select);
   }
 
   /** Applied, pending, drifted, missing and failed migrations. One query. */
   async status(): Promise<MigrationStatus> {
+    if (this.#targets) return this.#guard(() => this.#statusOverTargets());
     return this.#guard(async () => {
+      const own = await this.#ownStatus();
+      const { namespace = '', database = '' } = this.#place.target ?? {};
+      return { ...own, targets: [{ namespace, database, ...own, error: null }] };
+    });
+  }
+
+  /** This database's status, without the list of targets. */
+  async #ownStatus(): Promise<Omit<MigrationStatus, 'targets'>> {
+    {
       const state = await this.#core.readState();
-      const files = new Map(this.#up.map((m) => [m.version, m]));
-      return {
+      const files = new Map(this.#files.up.map((m) => [m.version, m]));
+      const status = {
         currentVersion: state.currentVersion,
         latestVersion: this.getLatestVersion(),
         applied: state.applied.map((record) => {
@@ -388,7 +595,8 @@ export class MigrationManager {
         future: state.future.map(({ version, name }) => ({ version, name })),
         failed: state.failed.map((f) => ({ ...f, error: this.#options.redactor.text(f.error) })),
       };
-    });
+      return { ...status, ok: this.#isOk(status) };
+    }
   }
 
   /**
@@ -397,6 +605,15 @@ export class MigrationManager {
    */
   async validate(options: { requireCurrent?: boolean } = {}): Promise<ValidationReport> {
     return this.#guard(async () => {
+      if (this.#targets) {
+        const outcomes = await this.#overTargets((manager) => manager.validate(options), 'continue');
+        this.#throwFailures(outcomes);
+        const done = outcomes.flatMap((o) => (o.state === 'done' ? [{ target: o.target, report: o.value }] : []));
+        return {
+          warnings: done.flatMap(({ target, report }) => report.warnings.map((w) => `${targetKey(target)}: ${w}`)),
+          pending: done.reduce((sum, { report }) => sum + report.pending, 0),
+        };
+      }
       const state = await this.#core.readState();
       const { errors, warnings } = findProblems(state, this.#options);
       if (errors[0]) throw errors[0];
@@ -408,6 +625,7 @@ export class MigrationManager {
   /** What `runMigrationUp()` (direction up) or `rollback()` (down) would run. Touches nothing. */
   async plan(options: { direction?: MigrationDirection } & RollbackOptions = {}): Promise<MigrationPlan> {
     return this.#guard(async () => {
+      this.#one('plan');
       const direction = options.direction ?? 'up';
       const state = await this.#core.readState();
       const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
@@ -423,7 +641,7 @@ export class MigrationManager {
         return { direction, migrations: pending.map((m) => describe(m)) };
       }
       const versions = rollbackSelector(options)(state);
-      const downs = new Map(this.#down.map((d) => [d.version, d]));
+      const downs = new Map(this.#files.down.map((d) => [d.version, d]));
       return {
         direction,
         migrations: versions.map((version) => {
@@ -444,6 +662,7 @@ export class MigrationManager {
    * Throws `MigrationError` for the first migration that fails.
    */
   async dryRun(): Promise<DryRunReport> {
+    this.#one('dryRun');
     const state = await this.#core.readState();
     const firstNoTx = state.pending.findIndex((m) => m.noTransaction);
     const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
@@ -458,6 +677,7 @@ export class MigrationManager {
    * database whose schema was created by hand. Returns the versions recorded.
    */
   async baseline(version: number): Promise<number[]> {
+    this.#one('baseline');
     requireVersion(version, 'version');
     return this.#core.exclusive(async () => {
       const state = await this.#core.readState();
@@ -481,6 +701,7 @@ export class MigrationManager {
     outcome: 'applied' | 'rolled-back' | 'resume',
     options: { after?: number } = {},
   ): Promise<void> {
+    this.#one('resolve');
     requireVersion(version, 'version');
     if (outcome !== 'applied' && outcome !== 'rolled-back' && outcome !== 'resume') {
       throw new MigrationArgumentError(
@@ -510,7 +731,7 @@ export class MigrationManager {
         }
         await this.#history.recordResume(version, after);
       } else if (outcome === 'applied') {
-        const file = this.#up.find((m) => m.version === version);
+        const file = this.#files.up.find((m) => m.version === version);
         await this.#history.recordApplied(
           [{ version, name: file?.name ?? failed.name, checksum: file?.checksum ?? failed.checksum ?? '' }],
           'resolve',
@@ -527,6 +748,7 @@ export class MigrationManager {
    * rows whose file changed. Returns the versions updated.
    */
   async repair(options: { changed?: boolean } = {}): Promise<number[]> {
+    this.#one('repair');
     // Rows whose version cannot be read hold nothing a run could use: they go first, named.
     const removed = await this.#core.exclusive(() => this.#history.removeUnreadable());
     if (removed.length > 0) {
@@ -536,7 +758,7 @@ export class MigrationManager {
       );
     }
     const state = await this.#core.readState();
-    const files = new Map(this.#up.map((m) => [m.version, m]));
+    const files = new Map(this.#files.up.map((m) => [m.version, m]));
     const versions = [
       ...state.unverified.map((r) => r.version),
       ...(options.changed ? state.drifted.map((d) => d.version) : []),
@@ -551,7 +773,10 @@ export class MigrationManager {
 
   /** The current lock holder, if any. */
   lockHolder(): Promise<LockHolder | undefined> {
-    return this.#guard(() => this.#lock.holder());
+    return this.#guard(async () => {
+      this.#one('lockHolder');
+      return this.#lock.holder();
+    });
   }
 
   /**
@@ -563,7 +788,10 @@ export class MigrationManager {
    * and you cannot wait `lock.ttlMs` for its lease to expire.
    */
   forceUnlock(): Promise<LockHolder | undefined> {
-    return this.#guard(() => this.#lock.forceUnlock());
+    return this.#guard(async () => {
+      this.#one('forceUnlock');
+      return this.#lock.forceUnlock();
+    });
   }
 
   /** What the module does at bootstrap, by `mode`. */
@@ -579,14 +807,182 @@ export class MigrationManager {
     }
   }
 
-  /** Lets a run in progress finish its current migration, then closes the connection if owned. */
+  /**
+   * Lets a run in progress finish its current migration, then closes the connection if owned
+   * (a `forTarget` manager closes its session; the first manager closes those of its targets too).
+   */
   close(): Promise<void> {
     // Idempotent: the module closes it when a failed bootstrap aborts the app, and again on shutdown.
     this.#closing ??= (async () => {
-      await this.#core.stop();
+      await this.runner.stop();
+      const { parent, session } = this.#place;
+      if (parent) {
+        parent.#handedOut.delete(this);
+        await session?.close();
+        return;
+      }
+      const children = [...this.#pool.values(), ...this.#handedOut];
+      await Promise.all(children.map((child) => child.close()));
+      this.#pool.clear();
       await this.#connection.close();
     })();
     return this.#closing;
+  }
+
+  /** The runner's steps: the core's, or with `targets` the runs over every target. */
+  #runnerOps(): RunnerOps {
+    const own = coreOps(this.#core);
+    const stop = async () => {
+      this.#stopRequested = true;
+      const children = [...this.#pool.values(), ...this.#handedOut];
+      await Promise.all([own.stop(), ...children.map((child) => child.runner.stop())]);
+    };
+    return {
+      runAll: () => (this.#targets ? this.#upOverTargets() : own.runAll()),
+      runOneUp: async () => {
+        this.#one('runner.runOneUp');
+        return own.runOneUp();
+      },
+      runOneDown: async () => {
+        this.#one('runner.runOneDown');
+        return own.runOneDown();
+      },
+      stop,
+    };
+  }
+
+  /** Throws when this manager has many targets: `method` acts on one database. */
+  #one(method: string): void {
+    if (!this.#targets) return;
+    throw new MigrationArgumentError(
+      `${method}() acts on one database, and this manager has ${this.#targets.length} targets: call it on ` +
+        `manager.forTarget({ namespace, database }).`,
+    );
+  }
+
+  /** This root manager's manager of `target`, made on first use. */
+  #managerOf(target: MigrationTarget): MigrationManager {
+    const key = targetKey(target);
+    const options: ResolvedMigrationsOptions = {
+      ...this.#options,
+      namespace: target.namespace,
+      database: target.database,
+      targets: undefined,
+      on: {},
+      logger: naming(this.#options.logger, key),
+    };
+    const url = this.#options.url;
+    // Servers without sessions: a connection per target (only possible from a URL).
+    const openOwn =
+      url === undefined ? undefined : () => openConnection({ ...options, client: undefined }, options.logger);
+    const session = new TargetSession(this.#connection.db, target, openOwn);
+    return new MigrationManager(
+      options,
+      { db: this.#connection.db, owned: false, close: async () => {} },
+      { target, session, parent: this, files: this.#files },
+    );
+  }
+
+  /** Runs `work` on the manager of each target (kept for the next run), with the policy. */
+  async #overTargets<T>(
+    work: (manager: MigrationManager) => Promise<T>,
+    onTargetFailure: 'stop' | 'continue',
+  ): Promise<TargetOutcome<T>[]> {
+    if (this.#stopRequested) throw new MigrationsStoppedError(undefined);
+    return runOverTargets(
+      this.#targets!,
+      { concurrency: this.#options.concurrency, onTargetFailure },
+      (target) => {
+        const key = targetKey(target);
+        let manager = this.#pool.get(key);
+        if (!manager) this.#pool.set(key, (manager = this.#managerOf(target)));
+        return work(manager);
+      },
+      () => this.#stopRequested,
+    );
+  }
+
+  /** Throws `TargetsFailedError` when a target failed (or `MigrationsStoppedError` after a stop). */
+  #throwFailures(outcomes: readonly TargetOutcome<unknown>[]): void {
+    const failures = outcomes.flatMap((o) =>
+      o.state === 'failed' ? [{ namespace: o.target.namespace, database: o.target.database, error: o.error }] : [],
+    );
+    const notStarted = outcomes.flatMap((o) => (o.state === 'skipped' ? [o.target] : []));
+    if (this.#stopRequested && failures.every((f) => f.error instanceof MigrationsStoppedError)) {
+      if (failures.length > 0 || notStarted.length > 0) throw new MigrationsStoppedError(undefined);
+      return;
+    }
+    if (failures.length > 0) throw new TargetsFailedError(failures, notStarted, outcomes.length);
+  }
+
+  /** Whether a status is clean: nothing pending, failed, changed or (unless allowed) missing. */
+  #isOk(status: Pick<MigrationStatus, 'pending' | 'failed' | 'drifted' | 'missing'>): boolean {
+    return (
+      status.pending.length === 0 &&
+      status.failed.length === 0 &&
+      (status.drifted.length === 0 || !this.#options.validateChecksums) &&
+      (status.missing.length === 0 || this.#options.allowMissing)
+    );
+  }
+
+  /** status() with `targets`: each target's, and the sum of them. Never stops at a failing target. */
+  async #statusOverTargets(): Promise<MigrationStatus> {
+    const outcomes = await this.#overTargets((manager) => manager.#ownStatus(), 'continue');
+    const entries: TargetStatus[] = outcomes.map((o) => {
+      const { namespace, database } = o.target;
+      if (o.state === 'done') return { namespace, database, ...o.value, error: null };
+      const error = o.state === 'failed' ? this.#options.redactor.text(o.error.message) : 'not read (stopped)';
+      return { namespace, database, ...emptyStatus(this.getLatestVersion()), ok: false, error };
+    });
+    const read = entries.filter((e) => e.error === null);
+    const union = <T extends { version: number }>(pick: (e: TargetStatus) => readonly T[]): T[] => {
+      const byVersion = new Map<number, T>();
+      for (const entry of read)
+        for (const item of pick(entry)) if (!byVersion.has(item.version)) byVersion.set(item.version, item);
+      return [...byVersion.values()].sort((a, b) => a.version - b.version);
+    };
+    const everywhere = read
+      .slice(1)
+      .reduce(
+        (applied, entry) => applied.filter((a) => entry.applied.some((b) => b.version === a.version)),
+        read[0]?.applied ?? [],
+      );
+    return {
+      currentVersion: read.length > 0 ? Math.min(...read.map((e) => e.currentVersion)) : 0,
+      latestVersion: this.getLatestVersion(),
+      applied: everywhere,
+      pending: union((e) => e.pending),
+      drifted: union((e) => e.drifted),
+      missing: union((e) => e.missing),
+      future: union((e) => e.future),
+      failed: read.flatMap((e) => e.failed),
+      ok: entries.every((e) => e.ok),
+      targets: entries,
+    };
+  }
+
+  /** probe() with `targets`: one request per target, at most `concurrency` at a time. */
+  async #probeTargets(): Promise<MigrationsProbe> {
+    const outcomes = await this.#overTargets((manager) => manager.probe(), 'continue');
+    const targets: TargetProbe[] = outcomes.map((o) => {
+      const { namespace, database } = o.target;
+      if (o.state === 'done') {
+        const { currentVersion, pending, failed, unreadable } = o.value;
+        return { namespace, database, currentVersion, pending, failed, unreadable, error: null };
+      }
+      const error = o.state === 'failed' ? this.#options.redactor.text(o.error.message) : 'not probed (stopped)';
+      return { namespace, database, currentVersion: 0, pending: 0, failed: [], unreadable: 0, error };
+    });
+    const read = targets.filter((t) => t.error === null);
+    return {
+      currentVersion: read.length > 0 ? Math.min(...read.map((t) => t.currentVersion)) : 0,
+      latestVersion: this.getLatestVersion(),
+      pending: read.reduce((sum, t) => sum + t.pending, 0),
+      failed: [...new Set(read.flatMap((t) => t.failed))].sort((a, b) => a - b),
+      unreadable: read.reduce((sum, t) => sum + t.unreadable, 0),
+      lock: null,
+      targets,
+    };
   }
 
   /** Runs `work`; an error it throws leaves with every secret in it masked. */
@@ -599,14 +995,81 @@ export class MigrationManager {
   }
 
   #setFiles(up: readonly MigrationFile[], down: readonly MigrationFile[], ignored: readonly string[]): void {
-    this.#up = Object.freeze([...up]);
-    this.#down = Object.freeze([...down]);
+    this.#files.up = Object.freeze([...up]);
+    this.#files.down = Object.freeze([...down]);
     if (ignored.length > 0) {
       this.#options.logger.warn(
         `Ignored ${ignored.length} file(s) in ${this.#options.directory} that are not migrations: ${ignored.join(', ')}`,
       );
     }
   }
+}
+
+/** Where a manager works, and what it shares with the manager that made it. */
+interface Place {
+  /** Its one database; undefined for a manager of many targets (or a client with none selected). */
+  target: MigrationTarget | undefined;
+  /** A forTarget manager's session on the shared connection. */
+  session?: TargetSession;
+  /** The manager whose forTarget() made it. */
+  parent?: MigrationManager;
+  files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
+}
+
+/** Events that name their target, and reach the parent manager's listeners too. */
+class TargetEvents extends MigrationEvents {
+  readonly #target: MigrationTarget | undefined;
+  readonly #parent: MigrationEvents | undefined;
+
+  constructor(onListenerError: (error: Error) => void, target: MigrationTarget | undefined, parent?: MigrationEvents) {
+    super(onListenerError);
+    this.#target = target;
+    this.#parent = parent;
+  }
+
+  override emit<K extends MigrationEventName>(event: K, payload: MigrationEventMap[K]): void {
+    const named = this.#target && !payload.target ? { ...payload, target: this.#target } : payload;
+    super.emit(event, named);
+    this.#parent?.emit(event, named);
+  }
+}
+
+/** The one database a manager without `targets` works on, when it is known. */
+function ownTarget(options: ResolvedMigrationsOptions, db: Surreal): MigrationTarget | undefined {
+  let namespace = options.namespace;
+  let database = options.database;
+  if (options.client) {
+    try {
+      ({ namespace, database } = db);
+    } catch {
+      // A client not connected yet (it throws when asked), or wrapped: its database is not known.
+      return undefined;
+    }
+  }
+  return namespace && database ? { namespace, database } : undefined;
+}
+
+/** A logger whose lines start with the target they are about. */
+function naming(logger: MigrationLogger, key: string): MigrationLogger {
+  return {
+    log: (message, ...rest) => logger.log(`[${key}] ${message}`, ...rest),
+    warn: (message, ...rest) => logger.warn(`[${key}] ${message}`, ...rest),
+    error: (message, ...rest) => logger.error(`[${key}] ${message}`, ...rest),
+  };
+}
+
+/** The status of a target that could not be read. */
+function emptyStatus(latestVersion: number): Omit<MigrationStatus, 'targets' | 'ok'> {
+  return {
+    currentVersion: 0,
+    latestVersion,
+    applied: [],
+    pending: [],
+    drifted: [],
+    missing: [],
+    future: [],
+    failed: [],
+  };
 }
 
 /** `3 create_users (migrations/0003_create_users.surql)` */

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { QueryResponse, Surreal } from 'surrealdb';
+import type { QueryResponse } from 'surrealdb';
+import type { SessionLike } from './targets.js';
 import {
   MigrationError,
   MigrationLockError,
@@ -14,7 +15,7 @@ import type { MigrationEvents } from './migration-events.js';
 import type { MigrationFile } from './migration-files.js';
 import type { MigrationLock } from './migration-lock.js';
 import { computeState, findProblems, interruptedError, type MigrationState } from './migration-plan.js';
-import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
+import type { MigrationLogger, MigrationTarget, ResolvedMigrationsOptions } from './options.js';
 import { readVerdict, transactionalRequest } from './request-layout.js';
 import { findRefusal } from './script-policy.js';
 import { errorLocation, isConflictOrExists, isNotExecuted, isRetryableConflict } from './surreal-errors.js';
@@ -30,11 +31,13 @@ export interface MigrationResult {
   durationMs: number;
   /** Up only: another replica applied it first; this one applied nothing. */
   byAnother: boolean;
+  /** In a run over many `targets`: the target it ran on. */
+  target?: MigrationTarget;
 }
 
 /** What the runner shares with the manager. Internal. */
 export interface RunnerContext {
-  readonly db: Surreal;
+  readonly db: SessionLike;
   readonly options: ResolvedMigrationsOptions;
   readonly history: HistoryStore;
   readonly lock: MigrationLock;
@@ -65,28 +68,26 @@ const INDEX_LOG_MS = 2_000;
  * ```
  */
 export class MigrationRunner {
-  readonly #core: RunnerCore;
+  readonly #ops: RunnerOps;
 
   /** Made by {@link MigrationManager}; inject it, or take `manager.runner`. */
-  constructor(core: RunnerCore) {
-    this.#core = core;
+  constructor(ops: RunnerOps) {
+    this.#ops = ops;
   }
 
-  /** Applies every pending migration in version order. */
+  /** Applies every pending migration in version order (with `targets`: on every target). */
   runAll(): Promise<MigrationResult[]> {
-    return this.#core.migrateUp((state) => state.pending);
+    return this.#ops.runAll();
   }
 
   /** Applies the next pending migration, if any. */
-  async runOneUp(): Promise<MigrationResult | undefined> {
-    const [result] = await this.#core.migrateUp((state) => state.pending.slice(0, 1));
-    return result;
+  runOneUp(): Promise<MigrationResult | undefined> {
+    return this.#ops.runOneUp();
   }
 
   /** Rolls back the latest applied migration, if any. */
-  async runOneDown(): Promise<MigrationResult | undefined> {
-    const [result] = await this.#core.migrateDown((state) => state.applied.slice(-1).map((r) => r.version));
-    return result;
+  runOneDown(): Promise<MigrationResult | undefined> {
+    return this.#ops.runOneDown();
   }
 
   /**
@@ -96,8 +97,26 @@ export class MigrationRunner {
    * no further migration starts.
    */
   stop(): Promise<void> {
-    return this.#core.stop();
+    return this.#ops.stop();
   }
+}
+
+/** What a {@link MigrationRunner} does: a core's steps, or a manager's over many targets. Internal. */
+export interface RunnerOps {
+  runAll(): Promise<MigrationResult[]>;
+  runOneUp(): Promise<MigrationResult | undefined>;
+  runOneDown(): Promise<MigrationResult | undefined>;
+  stop(): Promise<void>;
+}
+
+/** The steps of one database's runner core. */
+export function coreOps(core: RunnerCore): RunnerOps {
+  return {
+    runAll: () => core.migrateUp((state) => state.pending),
+    runOneUp: async () => (await core.migrateUp((state) => state.pending.slice(0, 1)))[0],
+    runOneDown: async () => (await core.migrateDown((state) => state.applied.slice(-1).map((r) => r.version)))[0],
+    stop: () => core.stop(),
+  };
 }
 
 /**
@@ -918,7 +937,7 @@ function statementAtLine(text: string, line: number): SurqlStatement | undefined
  * that cannot parse, so nothing in it runs, and the error tells whether the file itself parsed.
  */
 export async function parseOnServer(
-  db: Pick<Surreal, 'query'>,
+  db: Pick<SessionLike, 'query'>,
   script: MigrationFile,
   direction: MigrationDirection,
   statements: readonly SurqlStatement[] = surqlStatements(script.text),

@@ -16,6 +16,9 @@ export const DEFAULT_CONNECT_BACKOFF_MS = 500;
 export const DEFAULT_VALIDATE_CHECKSUMS = true;
 export const DEFAULT_ALLOW_MISSING = false;
 export const DEFAULT_ALLOW_OUT_OF_ORDER = false;
+/** Targets migrated at the same time (each target's own migrations still run one after another). */
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_ON_TARGET_FAILURE: TargetFailurePolicy = 'stop';
 
 /**
  * What the module does at application bootstrap.
@@ -24,6 +27,27 @@ export const DEFAULT_ALLOW_OUT_OF_ORDER = false;
  * - `'off'`: do nothing at bootstrap; the services are still provided.
  */
 export type MigrationMode = 'apply' | 'validate' | 'off';
+
+/** One database that the migrations keep current: a tenant, when there are many. */
+export interface MigrationTarget {
+  namespace: string;
+  database: string;
+}
+
+/**
+ * The databases to migrate: a list, or a function called once the connection is open (with the
+ * connected client, on the `namespace`/`database` the options name, if any) that returns them,
+ * for example from a tenants table or from `INFO FOR NS` (see `allDatabases`).
+ */
+export type MigrationTargets =
+  readonly MigrationTarget[] | ((client: Surreal) => readonly MigrationTarget[] | Promise<readonly MigrationTarget[]>);
+
+/**
+ * What a run over many targets does when one of them fails.
+ * - `'stop'`: start no further target, let the running ones finish, and fail.
+ * - `'continue'`: migrate every other target, then fail with every failure.
+ */
+export type TargetFailurePolicy = 'stop' | 'continue';
 
 /** Root or namespace credentials, sent only to remote URLs. */
 export interface MigrationAuth {
@@ -87,7 +111,7 @@ export interface MigrationLogger {
 /**
  * Options of the migrations core, the Nest module and the CLI alike.
  *
- * Give either `url` (with `namespace` and `database`) or `client`.
+ * Give either `url` (with `namespace` and `database`, or `targets`) or `client`.
  */
 export interface MigrationsOptions {
   /**
@@ -97,6 +121,22 @@ export interface MigrationsOptions {
   url?: string;
   namespace?: string;
   database?: string;
+  /**
+   * Many databases instead of one (`namespace`/`database` then only select where the connection,
+   * and a `targets` function, starts). Each target keeps its own history, lock and failed records
+   * in its own database; the same folder is applied to all.
+   */
+  targets?: MigrationTargets;
+  /**
+   * With `targets`: how many targets are migrated at the same time.
+   * @default DEFAULT_CONCURRENCY (8)
+   */
+  concurrency?: number;
+  /**
+   * With `targets`: what a run does when a target fails.
+   * @default DEFAULT_ON_TARGET_FAILURE ('stop')
+   */
+  onTargetFailure?: TargetFailurePolicy;
   /** Credentials for remote URLs. Embedded engines run without sign-in. */
   auth?: MigrationAuth;
   /**
@@ -147,6 +187,9 @@ export interface ResolvedMigrationsOptions {
   url: string | undefined;
   namespace: string | undefined;
   database: string | undefined;
+  targets: MigrationTargets | undefined;
+  concurrency: number;
+  onTargetFailure: TargetFailurePolicy;
   auth: MigrationAuth | undefined;
   client: Surreal | undefined;
   directory: string;
@@ -177,6 +220,9 @@ const OPTION_KEYS: readonly string[] = [
   'url',
   'namespace',
   'database',
+  'targets',
+  'concurrency',
+  'onTargetFailure',
   'auth',
   'client',
   'directory',
@@ -194,6 +240,9 @@ const OPTION_KEYS: readonly string[] = [
 ];
 const URL_SCHEME = /^(mem|surrealkv|surrealkv\+versioned|rocksdb|ws|wss|http|https):\/\//;
 const MODES: readonly MigrationMode[] = ['apply', 'validate', 'off'];
+const POLICIES: readonly TargetFailurePolicy[] = ['stop', 'continue'];
+/** More sessions than this at once only queue at the server. */
+const MAX_CONCURRENCY = 1_000;
 
 const SILENT: MigrationLogger = { log() {}, warn() {}, error() {} };
 
@@ -261,8 +310,38 @@ function resolve(
         `unsupported scheme in "${redactUrl(url)}"; use mem://, surrealkv://, rocksdb://, ws(s):// or http(s)://.`,
       );
     }
-    requireName(options.namespace, 'namespace');
-    requireName(options.database, 'database');
+    if (options.targets === undefined) {
+      requireName(options.namespace, 'namespace');
+      requireName(options.database, 'database');
+    }
+  }
+  const targets = options.targets;
+  if (targets !== undefined) {
+    if (typeof targets === 'function') {
+      // Called once connected; its answer is checked then.
+    } else if (Array.isArray(targets)) {
+      checkTargets(targets, 'targets');
+    } else {
+      throw new MigrationOptionsError(
+        'targets',
+        'expected a list of `{ namespace, database }`, or a function of the connected client that returns one.',
+      );
+    }
+  }
+  for (const field of ['namespace', 'database'] as const) {
+    if (options[field] !== undefined && (typeof options[field] !== 'string' || !options[field])) {
+      throw new MigrationOptionsError(field, `expected a name, got ${JSON.stringify(options[field])}.`);
+    }
+  }
+  const concurrency = wholeNumber(options.concurrency, DEFAULT_CONCURRENCY, 'concurrency');
+  if (concurrency < 1) throw new MigrationOptionsError('concurrency', 'expected a whole number >= 1, got 0.');
+  atMost(concurrency, MAX_CONCURRENCY, 'concurrency');
+  const onTargetFailure = options.onTargetFailure ?? DEFAULT_ON_TARGET_FAILURE;
+  if (!POLICIES.includes(onTargetFailure)) {
+    throw new MigrationOptionsError(
+      'onTargetFailure',
+      `"${String(onTargetFailure)}" is not one of ${POLICIES.map((p) => `'${p}'`).join(', ')}.`,
+    );
   }
   if (options.logger !== undefined && options.logger !== false && typeof options.logger?.warn !== 'function') {
     throw new MigrationOptionsError(
@@ -330,6 +409,9 @@ function resolve(
     url: client ? undefined : url?.trim(),
     namespace: options.namespace,
     database: options.database,
+    targets,
+    concurrency,
+    onTargetFailure,
     auth,
     client,
     directory,
@@ -380,6 +462,55 @@ function unknownKeys(value: object, known: readonly string[], prefix: string): v
     if (!known.includes(key)) {
       throw new MigrationOptionsError(`${prefix}${key}`, `unknown option; the options are ${known.join(', ')}.`);
     }
+  }
+}
+
+/**
+ * Checks a list of targets (the option, or what a `targets` function returned): each a
+ * `{ namespace, database }` of non-empty names, none twice (two runs on one database would only
+ * wait for each other's lock). Returns it as a frozen copy.
+ */
+export function checkTargets(value: unknown, field: string): readonly MigrationTarget[] {
+  if (!Array.isArray(value)) {
+    throw new MigrationOptionsError(
+      field,
+      `expected a list of \`{ namespace, database }\`, got ${describeValue(value)}.`,
+    );
+  }
+  const seen = new Set<string>();
+  const targets = value.map((entry: unknown, index) => {
+    const t = entry as Partial<MigrationTarget> | null;
+    if (
+      t === null ||
+      typeof t !== 'object' ||
+      typeof t.namespace !== 'string' ||
+      !t.namespace ||
+      typeof t.database !== 'string' ||
+      !t.database
+    ) {
+      throw new MigrationOptionsError(
+        `${field}[${index}]`,
+        `expected \`{ namespace, database }\` with both names, got ${describeValue(entry)}.`,
+      );
+    }
+    const key = targetKey(t as MigrationTarget);
+    if (seen.has(key)) throw new MigrationOptionsError(`${field}[${index}]`, `${key} is listed twice.`);
+    seen.add(key);
+    return Object.freeze({ namespace: t.namespace, database: t.database });
+  });
+  return Object.freeze(targets);
+}
+
+/** `namespace/database`, as logs, errors and the CLI name a target. */
+export function targetKey(target: MigrationTarget): string {
+  return `${target.namespace}/${target.database}`;
+}
+
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
   }
 }
 

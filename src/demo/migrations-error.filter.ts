@@ -23,6 +23,7 @@ const STATUS: Record<MigrationsErrorCode, HttpStatus> = {
   STOPPED: HttpStatus.SERVICE_UNAVAILABLE,
   UNREADABLE_HISTORY: HttpStatus.CONFLICT,
   POSSIBLE_RENAME: HttpStatus.CONFLICT,
+  TARGETS_FAILED: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
 /**

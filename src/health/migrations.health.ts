@@ -1,12 +1,20 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+
+/** The part of what `HealthIndicatorService.check(key)` returns that is used here (terminus does not export its class). */
+interface IndicatorSession<Key extends string> {
+  up(data?: object): HealthIndicatorResult<Key>;
+  down(data?: object): HealthIndicatorResult<Key>;
+}
 import { MigrationArgumentError } from '../core/errors.js';
 import { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationsProbe } from '../core/migration-manager.js';
 
 /** How long a probe may take before the indicator reports down: terminus's own default. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 1000;
+/** How many targets that are not current the down message names (`notCurrent` lists them all). */
+const NAMED_TARGETS = 10;
 /** Node's timers hold at most 2^31 - 1 ms. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -24,6 +32,8 @@ export interface MigrationsHealthCheckOptions {
  * no-transaction migration has a failed record, or when the database does not answer within the
  * timeout. Reports the current and latest version, the pending count, the failed versions and the
  * lock holder. One probe is one request of three small reads (see `MigrationManager.probe()`).
+ * With `targets`, one such request per target, and down while any target is not current, naming
+ * them (`notCurrent`).
  *
  * Use it for readiness, never liveness: a pending migration (say, after an admin rollback) should
  * take the replica out of the load balancer, not have it restarted.
@@ -91,6 +101,7 @@ export class MigrationsHealthIndicator implements OnModuleInit {
     } finally {
       clearTimeout(timer);
     }
+    if (probe.targets) return this.#targetsResult(indicator, probe);
     const { unreadable, ...details } = probe;
     if (unreadable > 0) {
       return indicator.down({
@@ -99,6 +110,51 @@ export class MigrationsHealthIndicator implements OnModuleInit {
       });
     }
     return details.pending > 0 || details.failed.length > 0 ? indicator.down(details) : indicator.up(details);
+  }
+
+  /**
+   * With `targets`: down while any target is pending, failed, unreadable or did not answer, each
+   * named (the first {@link NAMED_TARGETS} in the message, all in `notCurrent`).
+   */
+  #targetsResult<Key extends string>(
+    indicator: IndicatorSession<Key>,
+    probe: MigrationsProbe,
+  ): HealthIndicatorResult<Key> {
+    const all = probe.targets ?? [];
+    const notCurrent = all
+      .filter((t) => t.error !== null || t.pending > 0 || t.failed.length > 0 || t.unreadable > 0)
+      .map((t) => ({
+        target: `${t.namespace}/${t.database}`,
+        pending: t.pending,
+        failed: t.failed,
+        ...(t.unreadable > 0 ? { unreadable: t.unreadable } : {}),
+        ...(t.error !== null ? { error: t.error } : {}),
+      }));
+    const details = {
+      currentVersion: probe.currentVersion,
+      latestVersion: probe.latestVersion,
+      pending: probe.pending,
+      failed: probe.failed,
+      targets: all.length,
+      notCurrent,
+    };
+    if (notCurrent.length === 0) return indicator.up(details);
+    const named = notCurrent.slice(0, NAMED_TARGETS).map((t) => {
+      const why = [
+        ...(t.error !== undefined ? ['no answer'] : []),
+        ...(t.pending > 0 ? [`${t.pending} pending`] : []),
+        ...(t.failed.length > 0 ? [`failed ${t.failed.join(', ')}`] : []),
+        ...(t.unreadable !== undefined ? [`${t.unreadable} unreadable history row(s)`] : []),
+      ];
+      return `${t.target} (${why.join(', ')})`;
+    });
+    const more = notCurrent.length - named.length;
+    return indicator.down({
+      ...details,
+      message:
+        `${notCurrent.length} of ${all.length} target(s) not current: ${named.join(', ')}` +
+        (more > 0 ? ` and ${more} more (see notCurrent)` : ''),
+    });
   }
 
   #findManager(): MigrationManager {

@@ -3,6 +3,7 @@ import {
   DatabaseUnreachableError,
   UnreadableHistoryError,
   PossibleRenameError,
+  TargetsFailedError,
   FailedMigrationPendingError,
   MigrationArgumentError,
   MigrationDiscoveryError,
@@ -154,6 +155,21 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
     new PossibleRenameError('field `body` on `post`', 'field `content` on `post`'),
     'POSSIBLE_RENAME',
     ['field `body` on `post` is removed and field `content` on `post` is added', 'Nothing was written', 'by hand'],
+  ],
+  [
+    'TargetsFailedError',
+    new TargetsFailedError(
+      [{ namespace: 'saas', database: 'acme', error: new Error('Migration 2 failed\nat line 1') }],
+      [{ namespace: 'saas', database: 'globex' }],
+      3,
+    ),
+    'TARGETS_FAILED',
+    [
+      'failed on 1 of 3 target(s)',
+      '1 target(s) were not started',
+      "set it to 'continue', or --continue-on-error",
+      '  - saas/acme: Migration 2 failed\n    at line 1',
+    ],
   ],
 ];
 

@@ -1,0 +1,185 @@
+import {
+  Features,
+  type LiveSubscription,
+  type QueryResponse,
+  type Surreal,
+  type SurrealSession,
+  type Table,
+} from 'surrealdb';
+import { MigrationOptionsError } from './errors.js';
+import { checkTargets, targetKey, type MigrationTarget, type TargetFailurePolicy } from './options.js';
+
+/**
+ * What the core asks of a database session: queries, and a live query for the lock's waiters.
+ * A `Surreal` client fits, and so does a {@link TargetSession}.
+ */
+export interface SessionLike {
+  query(sql: string, vars?: Record<string, unknown>): { responses(): Promise<QueryResponse[]> };
+  live(table: Table): PromiseLike<LiveSubscription>;
+}
+
+/**
+ * One target's session on a shared connection, opened on first use: a fork of the connection's
+ * session (its authentication), switched to the target's namespace and database. Requests of
+ * different targets then run side by side on one connection without switching each other's
+ * database. Servers without sessions (SurrealDB 2) get a connection of their own per target,
+ * from `openOwn`.
+ */
+export class TargetSession implements SessionLike {
+  readonly #root: Surreal;
+  readonly #target: MigrationTarget;
+  readonly #openOwn: (() => Promise<{ db: SurrealSession; close(): Promise<void> }>) | undefined;
+  #opening: Promise<{ db: SurrealSession; close(): Promise<void> }> | undefined;
+  #closed = false;
+
+  constructor(
+    root: Surreal,
+    target: MigrationTarget,
+    openOwn: (() => Promise<{ db: SurrealSession; close(): Promise<void> }>) | undefined,
+  ) {
+    this.#root = root;
+    this.#target = target;
+    this.#openOwn = openOwn;
+  }
+
+  /** The session, opened once (again after a failed attempt). */
+  session(): Promise<SurrealSession> {
+    if (this.#closed) {
+      return Promise.reject(new Error(`the session of ${targetKey(this.#target)} is closed (its manager was closed)`));
+    }
+    this.#opening ??= this.#open();
+    this.#opening.catch(() => (this.#opening = undefined));
+    return this.#opening.then((opened) => opened.db);
+  }
+
+  query(sql: string, vars?: Record<string, unknown>): { responses(): Promise<QueryResponse[]> } {
+    return { responses: async () => (await this.session()).query(sql, vars).responses() };
+  }
+
+  live(table: Table): Promise<LiveSubscription> {
+    return this.session().then((session) => session.live(table));
+  }
+
+  /** Ends the session (or closes the target's own connection). Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const opening = this.#opening;
+    this.#opening = undefined;
+    if (!opening) return;
+    const opened = await opening.catch(() => undefined);
+    await opened?.close().catch(() => {});
+  }
+
+  async #open(): Promise<{ db: SurrealSession; close(): Promise<void> }> {
+    if (!this.#root.isFeatureSupported(Features.Sessions)) {
+      if (!this.#openOwn) {
+        throw new MigrationOptionsError(
+          'targets',
+          'this server has no sessions (SurrealDB 3 has them), so targets cannot share the `client` given; ' +
+            'give `url` instead, and each target gets a connection of its own.',
+        );
+      }
+      return this.#openOwn();
+    }
+    const session = await this.#root.forkSession();
+    try {
+      await session.use({ namespace: this.#target.namespace, database: this.#target.database });
+    } catch (error) {
+      await session.closeSession().catch(() => {});
+      throw error;
+    }
+    return { db: session, close: () => session.closeSession() };
+  }
+}
+
+/** How one target fared in {@link runOverTargets}. */
+export type TargetOutcome<T> =
+  | { target: MigrationTarget; state: 'done'; value: T }
+  | { target: MigrationTarget; state: 'failed'; error: Error }
+  /** Not started: an earlier failure under `onTargetFailure: 'stop'`, or a stop request. */
+  | { target: MigrationTarget; state: 'skipped' };
+
+/**
+ * Runs `work` once per target, at most `concurrency` at a time, in the list's order of starting.
+ * A failure under `'stop'` (or `stopped()` turning true) starts no further target; those already
+ * running finish. Never throws: every outcome is returned, in the list's order.
+ */
+export async function runOverTargets<T>(
+  targets: readonly MigrationTarget[],
+  policy: { concurrency: number; onTargetFailure: TargetFailurePolicy },
+  work: (target: MigrationTarget) => Promise<T>,
+  stopped: () => boolean = () => false,
+): Promise<TargetOutcome<T>[]> {
+  const outcomes: TargetOutcome<T>[] = targets.map((target) => ({ target, state: 'skipped' }));
+  let next = 0;
+  let halted = false;
+  const worker = async () => {
+    while (!halted && !stopped() && next < targets.length) {
+      const index = next++;
+      const target = targets[index]!;
+      try {
+        outcomes[index] = { target, state: 'done', value: await work(target) };
+      } catch (error) {
+        outcomes[index] = { target, state: 'failed', error: asError(error) };
+        if (policy.onTargetFailure === 'stop') halted = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(policy.concurrency, targets.length) }, worker));
+  return outcomes;
+}
+
+/**
+ * A `targets` function: every database of `namespace`, read with `INFO FOR NS` when the app
+ * starts (and on `refresh()`), in name order.
+ *
+ * @example
+ * ```ts
+ * MigrationsModule.forRoot({ url, namespace: 'tenants', targets: allDatabases('tenants') });
+ * ```
+ */
+export function allDatabases(namespace: string): (client: Surreal) => Promise<MigrationTarget[]> {
+  if (typeof namespace !== 'string' || !namespace) {
+    throw new MigrationOptionsError(
+      'targets',
+      `allDatabases needs a namespace name, got ${JSON.stringify(namespace)}.`,
+    );
+  }
+  return async (client) => {
+    const forked = client.isFeatureSupported(Features.Sessions);
+    const session: SurrealSession = forked ? await client.forkSession() : client;
+    try {
+      await session.use({ namespace, database: null });
+      const [info] = await session.query('INFO FOR NS').responses();
+      if (!info?.success) {
+        throw new MigrationOptionsError(
+          'targets',
+          `could not list the databases of namespace ${namespace}: ${String(info?.error?.message ?? 'no answer')}.`,
+        );
+      }
+      const databases = (info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {};
+      return Object.keys(databases)
+        .sort(byCodeUnits)
+        .map((database) => ({ namespace, database }));
+    } finally {
+      if (forked) await session.closeSession().catch(() => {});
+    }
+  };
+}
+
+/** Resolves the `targets` option: the list as is, or what the function returns, checked. */
+export async function resolveTargets(
+  targets: readonly MigrationTarget[] | ((client: Surreal) => unknown),
+  client: Surreal,
+): Promise<readonly MigrationTarget[]> {
+  if (typeof targets !== 'function') return checkTargets(targets, 'targets');
+  return checkTargets(await targets(client), 'targets (the list the function returned)');
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
