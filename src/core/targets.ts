@@ -8,6 +8,8 @@ import {
 } from 'surrealdb';
 import { MigrationOptionsError } from './errors.js';
 import { checkTargets, targetKey, type MigrationTarget, type TargetFailurePolicy } from './options.js';
+import { isRetryableConflict } from './surreal-errors.js';
+import { sleep } from './timing.js';
 
 /**
  * What the core asks of a database session: queries, and a live query for the lock's waiters.
@@ -81,9 +83,13 @@ export class TargetSession implements SessionLike {
       }
       return this.#openOwn();
     }
-    const session = await this.#root.forkSession();
+    // A fork carries the root session's sign-in and variables over; with none to carry, a new
+    // session spares the fork's own `use` of the root's namespace (one request per target).
+    const root = this.#root;
+    const inherit = root.accessToken !== undefined || Object.keys(root.parameters).length > 0;
+    const session = inherit ? await root.forkSession() : await root.newSession();
     try {
-      await session.use({ namespace: this.#target.namespace, database: this.#target.database });
+      await useRetrying(session, { namespace: this.#target.namespace, database: this.#target.database });
     } catch (error) {
       await session.closeSession().catch(() => {});
       throw error;
@@ -149,7 +155,7 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
     const forked = client.isFeatureSupported(Features.Sessions);
     const session: SurrealSession = forked ? await client.forkSession() : client;
     try {
-      await session.use({ namespace, database: null });
+      await useRetrying(session, { namespace, database: null });
       const [info] = await session.query('INFO FOR NS').responses();
       if (!info?.success) {
         throw new MigrationOptionsError(
@@ -174,6 +180,30 @@ export async function resolveTargets(
 ): Promise<readonly MigrationTarget[]> {
   if (typeof targets !== 'function') return checkTargets(targets, 'targets');
   return checkTargets(await targets(client), 'targets (the list the function returned)');
+}
+
+/** Attempts of a `use` that meets a write conflict, and the pause before the next, times the attempt. */
+const USE_ATTEMPTS = 10;
+const USE_BACKOFF_MS = 10;
+
+/**
+ * `session.use(...)`, again on a transaction conflict: the server defines a namespace or database
+ * that does not exist yet on first use, and two sessions doing so at once (targets in a new
+ * namespace, replicas starting together) conflict; the loser can simply use it again.
+ */
+async function useRetrying(
+  session: SurrealSession,
+  where: { namespace: string; database: string | null },
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await session.use(where);
+      return;
+    } catch (error) {
+      if (attempt >= USE_ATTEMPTS || !isRetryableConflict(error)) throw error;
+      await sleep(USE_BACKOFF_MS * attempt);
+    }
+  }
 }
 
 function byCodeUnits(a: string, b: string): number {
