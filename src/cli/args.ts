@@ -1,7 +1,8 @@
 import { splitUrlCredentials } from '../core/secrets.js';
 import { parseArgs } from 'node:util';
-import type { MigrationsOptions } from '../core/options.js';
+import { DEFAULT_CONCURRENCY, type MigrationsOptions } from '../core/options.js';
 import { CliUsageError } from './cli-errors.js';
+import { EXIT_SEVERITY } from './exit-codes.js';
 
 /** One command, with its own arguments checked. */
 export type CliCommand =
@@ -42,12 +43,33 @@ export interface ConnectionFlags {
   allowOutOfOrder?: boolean;
 }
 
+/** Where the databases of a run over many targets come from. */
+export type TargetsSource =
+  /** `--targets <file.json>`: a JSON array of `{ "namespace", "database" }`. */
+  | { from: 'file'; file: string }
+  /** `--all-databases`: every database of `--ns`, listed when the run starts. */
+  | { from: 'all-databases' };
+
+/** `--targets` or `--all-databases`, with how the run goes over them. */
+export interface ManyTargets {
+  source: TargetsSource;
+  /** `--continue-on-error`: `up` and `down` go on with the other targets after one fails. */
+  continueOnError: boolean;
+  /** `--concurrency <n>`: targets worked on at the same time (default: the core's). */
+  concurrency?: number;
+}
+
+/** The commands that run over many targets. */
+export const MANY_TARGET_COMMANDS = ['status', 'up', 'down', 'validate', 'drift'] as const;
+
 /** The parsed command line. */
 export interface CliArgs {
   command: CliCommand;
   json: boolean;
   verbose: boolean;
   connection: ConnectionFlags;
+  /** Present with `--targets` or `--all-databases`. */
+  targets?: ManyTargets;
 }
 
 const OPTIONS = {
@@ -83,6 +105,10 @@ const OPTIONS = {
   'rolled-back': { type: 'boolean' },
   'resume-after': { type: 'string' },
   changed: { type: 'boolean' },
+  targets: { type: 'string' },
+  'all-databases': { type: 'boolean' },
+  'continue-on-error': { type: 'boolean' },
+  concurrency: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -107,15 +133,18 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   'help',
 ];
 
+/** The options of a run over many targets, accepted by {@link MANY_TARGET_COMMANDS}. */
+const TARGET_OPTIONS: readonly OptionName[] = ['targets', 'all-databases', 'continue-on-error', 'concurrency'];
+
 /** The options each command accepts besides the global ones. */
 const COMMAND_OPTIONS: Record<Exclude<CliCommandName, 'help'>, readonly OptionName[]> = {
-  status: ['check'],
-  up: ['to'],
-  down: ['to', 'steps'],
+  status: ['check', ...TARGET_OPTIONS],
+  up: ['to', ...TARGET_OPTIONS],
+  down: ['to', 'steps', ...TARGET_OPTIONS],
   plan: ['down', 'to', 'steps'],
   'dry-run': [],
-  validate: ['require-current', 'drift'],
-  drift: [],
+  validate: ['require-current', 'drift', ...TARGET_OPTIONS],
+  drift: [...TARGET_OPTIONS],
   schema: ['out', 'check', 'schema-check'],
   diff: ['to', 'name', 'dry-run'],
   baseline: [],
@@ -160,6 +189,18 @@ Commands:
                                     mechanical SurrealDB 2 -> 3 rewrites
   create <name>                     write the next version's up and down scripts (no database needed)
 
+Many targets (status, up, down, validate, drift):
+  --targets <file.json>       each database of a JSON array of { "namespace", "database" }
+  --all-databases             every database of --ns (or SURREAL_NAMESPACE), listed at the start
+  --continue-on-error         up/down: go on with the other targets after one fails (default: start
+                              no further target; those already running finish); status, validate
+                              and drift always read every target
+  --concurrency <n>           targets worked on at the same time (default ${DEFAULT_CONCURRENCY})
+  --db is refused with either (SURREAL_DATABASE is ignored), and --ns with --targets. Each target
+  keeps its own history, lock and failed records. The output groups the lines by target (ns/db)
+  and ends with a summary; --json prints one document,
+  { ok, command, targets: [{ namespace, database, ok, state, exitCode, ... }], summary }.
+
 Options:
   --url <url>                 SurrealDB URL: surrealkv://path, rocksdb://path, mem://, ws(s)://, http(s)://
                               (env SURREAL_URL)
@@ -183,8 +224,9 @@ Options:
 A .env file in the working directory is read; variables already set win.
 
 Exit codes: 0 ok, 1 a migration or a check failed, 2 usage error,
-            3 database unreachable, 4 status --check found something to do,
+            3 database unreachable, 4 status --check found something to do (drift: drift found),
             130/143 stopped by SIGINT/SIGTERM after the current migration.
+            Over many targets: the worst target's, in the order ${EXIT_SEVERITY.join(' < ')}.
 `;
 
 /** Whether `--json` appears on the command line, for reporting errors found while parsing it. */
@@ -248,9 +290,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const allowed = new Set<OptionName>([...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[commandName]]);
   for (const option of Object.keys(values) as OptionName[]) {
     if (values[option] !== undefined && !allowed.has(option)) {
-      throw new CliUsageError(`option --${option} does not apply to \`${commandName}\`.`);
+      throw new CliUsageError(
+        `option --${option} does not apply to \`${commandName}\`` +
+          (TARGET_OPTIONS.includes(option) ? `; it works with ${MANY_TARGET_COMMANDS.join(', ')}.` : '.'),
+      );
     }
   }
+  const targets = manyTargets(values);
 
   const positional = (what: string): string => {
     const value = rest.shift();
@@ -259,7 +305,38 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   };
   const command = buildCommand(commandName, values, positional);
   if (rest.length > 0) throw new CliUsageError(`unexpected argument "${rest[0]}" for \`${commandName}\`.`);
-  return { command, json, verbose, connection };
+  return { command, json, verbose, connection, ...(targets ? { targets } : {}) };
+}
+
+/** `--targets` / `--all-databases` and their companions, checked against each other. */
+function manyTargets(values: Values): ManyTargets | undefined {
+  const file = values.targets as string | undefined;
+  const all = values['all-databases'] === true;
+  const continueOnError = values['continue-on-error'] === true;
+  const concurrency = optionalNumber(values.concurrency as string | undefined, '--concurrency');
+  if (file !== undefined && all) throw new CliUsageError('give either --targets or --all-databases, not both.');
+  if (file === undefined && !all) {
+    const companion = continueOnError ? '--continue-on-error' : concurrency !== undefined ? '--concurrency' : undefined;
+    if (companion) throw new CliUsageError(`${companion} applies with --targets <file.json> or --all-databases only.`);
+    return undefined;
+  }
+  if (file === '') throw new CliUsageError('--targets needs the path of a JSON file.');
+  if (concurrency === 0) throw new CliUsageError('--concurrency must be a whole number >= 1, got "0".');
+  const flag = file !== undefined ? '--targets' : '--all-databases';
+  if (values.db !== undefined) {
+    throw new CliUsageError(
+      `--db does not apply with ${flag}: ` +
+        (file !== undefined ? 'each entry of the file names its database.' : 'every database of --ns is a target.'),
+    );
+  }
+  if (file !== undefined && values.ns !== undefined) {
+    throw new CliUsageError('--ns does not apply with --targets: each entry of the file names its namespace.');
+  }
+  return {
+    source: file !== undefined ? { from: 'file', file } : { from: 'all-databases' },
+    continueOnError,
+    ...(concurrency === undefined ? {} : { concurrency }),
+  };
 }
 
 type Values = Partial<Record<OptionName, string | boolean>>;

@@ -6,7 +6,17 @@ import {
 } from '../core/errors.js';
 import { MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
-import { DEFAULT_DIRECTORY, DEFAULT_TABLE, redactUrl } from '../core/options.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DIRECTORY,
+  DEFAULT_TABLE,
+  redactUrl,
+  targetKey,
+  type MigrationsOptions,
+  type MigrationTarget,
+} from '../core/options.js';
+import { allDatabases, runOverTargets } from '../core/targets.js';
+import { cliAdvice } from './advice.js';
 import {
   commandName,
   connectionOptions,
@@ -15,29 +25,18 @@ import {
   wantsJson,
   type CliArgs,
   type CliCommand,
+  type ManyTargets,
+  type MANY_TARGET_COMMANDS,
 } from './args.js';
 import { CliUsageError } from './cli-errors.js';
 import { createMigration } from './create.js';
+import { EXIT, worstExitCode } from './exit-codes.js';
 import { lintCommand } from './lint.js';
 import { diffCommand, schemaCommand } from './schema.js';
-import { CliOutput, errorDocument, formatDuration, type CliStream, type Mark } from './output.js';
+import { CliOutput, errorDocument, formatDuration, TargetGroups, type CliStream, type Mark } from './output.js';
+import { readTargetsFile } from './targets.js';
 
-/** Exit codes of `surreal-migrate`. */
-export const EXIT = {
-  ok: 0,
-  /** A migration, a validation or another operation failed. */
-  failed: 1,
-  /** Unknown command or option, missing or malformed argument, invalid option value. */
-  usage: 2,
-  /** The database could not be reached within the connect budget. */
-  unreachable: 3,
-  /** `status --check` found pending, failed, changed or missing migrations. */
-  check: 4,
-  /** Stopped by SIGINT after the current migration (128 + 2). */
-  interrupted: 130,
-  /** Stopped by SIGTERM after the current migration (128 + 15). */
-  terminated: 143,
-} as const;
+export { EXIT, EXIT_SEVERITY, worstExitCode } from './exit-codes.js';
 
 /** Where the CLI writes and what environment it reads. */
 export interface CliIo {
@@ -71,6 +70,8 @@ const OPTION_SOURCES: Record<string, string> = {
   'connect.retries': '--connect-retries',
   'connect.backoffMs': '--connect-backoff',
   'lock.waitTimeoutMs': '--lock-timeout',
+  concurrency: '--concurrency',
+  targets: '--targets or --all-databases',
 };
 
 function hintFor(error: unknown): string | undefined {
@@ -152,7 +153,9 @@ async function execute(
 
   const { options, secrets } = connectionOptions(args.connection, env);
   out.addSecrets(secrets);
-  const manager = await MigrationManager.create({ ...options, logger: out.logger() });
+  const many = args.targets;
+  const manyOptions = many ? await targetsOptions(many, options) : {};
+  const manager = await MigrationManager.create({ ...options, ...manyOptions, logger: out.logger() });
   // Ctrl+C or SIGTERM during a run: let the current migration commit or roll back, apply no more,
   // release the lock, then exit 130/143. A second signal exits at once (the server rolls back an
   // unfinished transaction; the lease expires by itself).
@@ -166,7 +169,9 @@ async function execute(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const outcome = await runCommand(manager, command, out, progress);
+    const outcome = many
+      ? await runOverManyTargets(manager, command as ManyTargetsCommand, many, out, () => interrupted)
+      : await runCommand(manager, command, out, progress);
     return interrupted ? { ...outcome, exitCode: signalExitCode(interrupted) } : outcome;
   } catch (error) {
     if (interrupted && error instanceof MigrationsStoppedError) {
@@ -190,13 +195,15 @@ async function runCommand(
   command: Exclude<CliCommand, { name: 'help' | 'create' | 'lint' | 'schema' | 'diff' }>,
   out: CliOutput,
   progress: Record<string, unknown>,
+  /** Where the command line names this database (for the advice on an empty one). */
+  names = SINGLE_DATABASE,
 ): Promise<Outcome> {
   switch (command.name) {
     case 'status':
-      return status(manager, command.check, out);
+      return status(manager, command.check, out, names);
 
     case 'up': {
-      const empty = await reportEmpty(manager, out);
+      const empty = await reportEmpty(manager, out, names);
       const applied: MigrationResult[] = [];
       progress.applied = applied;
       reportProgress(manager, out, applied);
@@ -381,19 +388,24 @@ async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<
  * A database with no tables at all, said in one line: a typo in --ns, --db or a `surrealkv://`
  * path opens a new, empty database, which `up` would then build a schema in.
  */
-async function reportEmpty(manager: MigrationManager, out: CliOutput): Promise<boolean> {
+async function reportEmpty(manager: MigrationManager, out: CliOutput, names: string): Promise<boolean> {
   if (!(await manager.isEmpty())) return false;
   const { url, namespace, database } = manager.settings;
   out.warn(
     `The database ${namespace ?? '?'}/${database ?? '?'}${url ? ` at ${url}` : ''} is empty: it has no tables. ` +
-      `If you expected a schema there, check --ns, --db and the URL (or the path).`,
+      `If you expected a schema there, check ${names} and the URL (or the path).`,
   );
   return true;
 }
 
-async function status(manager: MigrationManager, check: boolean, out: CliOutput): Promise<Outcome> {
-  const empty = await reportEmpty(manager, out);
-  const state = await manager.status();
+/** Where the command line names the database, for {@link reportEmpty}'s advice. */
+const SINGLE_DATABASE = '--ns, --db';
+
+async function status(manager: MigrationManager, check: boolean, out: CliOutput, names: string): Promise<Outcome> {
+  const empty = await reportEmpty(manager, out, names);
+  // The CLI's `ok` says whether the command succeeded (`--check` makes "nothing to do" a condition
+  // of it); the one database's entry of `targets` repeats the rest.
+  const { ok: _current, targets: _targets, ...state } = await manager.status();
   const lock = await manager.lockHolder();
   const { url, namespace, database, directory, table } = manager.settings;
   const target = { url: url === undefined ? undefined : redactUrl(url), namespace, database, directory, table };
@@ -430,7 +442,7 @@ async function status(manager: MigrationManager, check: boolean, out: CliOutput)
   return ok(document);
 }
 
-function printStatusRows(state: MigrationStatus, out: CliOutput): void {
+function printStatusRows(state: Omit<MigrationStatus, 'ok' | 'targets'>, out: CliOutput): void {
   const missing = new Set(state.missing.map((m) => m.version));
   const rows: Row[] = [];
   for (const a of state.applied) {
@@ -546,4 +558,200 @@ function rollbackOptions(command: { to?: number; steps?: number }): { to?: numbe
 
 function ok(document: Record<string, unknown>): Outcome {
   return { exitCode: EXIT.ok, document };
+}
+
+/** The options of a run over many targets: the list (or how to find it) and the policy. */
+async function targetsOptions(many: ManyTargets, options: MigrationsOptions): Promise<MigrationsOptions> {
+  // Each target names its database (and, from a file, its namespace): the connection selects none.
+  options.database = undefined;
+  let targets: MigrationsOptions['targets'];
+  if (many.source.from === 'file') {
+    options.namespace = undefined;
+    targets = await readTargetsFile(many.source.file);
+  } else {
+    const namespace = options.namespace;
+    if (!namespace) {
+      throw new CliUsageError(
+        '--all-databases needs --ns <namespace> (or SURREAL_NAMESPACE): the namespace whose databases are the targets.',
+      );
+    }
+    targets = allDatabases(namespace);
+  }
+  return {
+    targets,
+    onTargetFailure: many.continueOnError ? 'continue' : 'stop',
+    ...(many.concurrency === undefined ? {} : { concurrency: many.concurrency }),
+  };
+}
+
+type ManyTargetsCommand = Extract<CliCommand, { name: (typeof MANY_TARGET_COMMANDS)[number] }>;
+
+/** Commands that only read: they go over every target, whatever one of them finds. */
+const READS: ReadonlySet<string> = new Set(['status', 'validate', 'drift']);
+
+/**
+ * How the summary calls a target whose command exited 4, for the commands that can: something to
+ * do (`status --check`), drift. Its JSON key is the same words in camel case.
+ */
+const FLAGGED: Partial<Record<ManyTargetsCommand['name'], { words: string; key: string }>> = {
+  status: { words: 'not current', key: 'notCurrent' },
+  validate: { words: 'drifted', key: 'drifted' },
+  drift: { words: 'drifted', key: 'drifted' },
+};
+
+/**
+ * Runs `command` on each target of the manager, each on its own `forTarget` manager, at most
+ * `--concurrency` at a time. `up` and `down` start no further target once one failed, unless
+ * `--continue-on-error`; reads cover every target. Each target's output is its single-database
+ * output, grouped under its name; the JSON document has one entry per target. The exit code is the
+ * worst of the targets' ({@link worstExitCode}).
+ */
+async function runOverManyTargets(
+  manager: MigrationManager,
+  command: ManyTargetsCommand,
+  many: ManyTargets,
+  out: CliOutput,
+  stopped: () => NodeJS.Signals | undefined,
+): Promise<Outcome> {
+  const targets = manager.targets;
+  const names = targets.map(targetKey);
+  const policy = {
+    concurrency: many.concurrency ?? DEFAULT_CONCURRENCY,
+    onTargetFailure: READS.has(command.name) || many.continueOnError ? ('continue' as const) : ('stop' as const),
+  };
+  if (targets.length === 0) {
+    out.warn(
+      many.source.from === 'file'
+        ? `No targets: ${many.source.file} lists none.`
+        : `No targets: the namespace ${manager.settings.namespace ?? '?'} has no database (check --ns).`,
+    );
+  }
+  const groups = new TargetGroups(out, names);
+  // For the advice on an empty database: where this command line names it.
+  const where = many.source.from === 'file' ? `its entry in ${many.source.file}` : '--ns';
+  const indexOf = new Map(names.map((name, index) => [name, index]));
+  const progress: Record<string, unknown>[] = targets.map(() => ({}));
+  const outcomes = await runOverTargets(
+    targets,
+    policy,
+    async (target) => {
+      const index = indexOf.get(targetKey(target))!;
+      const tenant = manager.forTarget(target);
+      try {
+        return await runCommand(tenant, command, groups.output(index), progress[index]!, where);
+      } catch (error) {
+        const signal = stopped();
+        groups.print(
+          index,
+          signal && error instanceof MigrationsStoppedError
+            ? `Stopped by ${signal}; ${error.remaining ?? 'some'} migration(s) left for the next run.`
+            : `${out.red('error:')} ${cliAdvice(error instanceof Error ? error.message : String(error))}`,
+        );
+        throw error;
+      } finally {
+        await tenant.close().catch((error: unknown) => out.warn(`Could not close ${names[index]}: ${String(error)}`));
+        groups.finish(index);
+      }
+    },
+    () => stopped() !== undefined,
+  );
+
+  const signal = stopped();
+  const entries = outcomes.map((o, index) => {
+    const { namespace, database } = o.target;
+    if (o.state === 'done') {
+      const { ok: _ok, ...document } = o.value.document;
+      const { exitCode } = o.value;
+      return { namespace, database, ok: exitCode === EXIT.ok, state: 'done', exitCode, ...document };
+    }
+    if (o.state === 'failed') {
+      const state = signal && o.error instanceof MigrationsStoppedError ? 'stopped' : 'failed';
+      const error = errorDocument(o.error);
+      return { namespace, database, ok: false, state, exitCode: exitCodeFor(o.error), ...progress[index], error };
+    }
+    groups.print(
+      index,
+      signal
+        ? `not started: stopped by ${signal}`
+        : 'not started: an earlier target failed (--continue-on-error goes on with the others)',
+    );
+    groups.finish(index);
+    return { namespace, database, ok: false, state: 'not started', exitCode: null };
+  });
+  return summarize(command.name, entries, out, signal);
+}
+
+/**
+ * The summary line, and the outcome of a run over many targets from its entries: the worst exit
+ * code, and an `error` naming the targets that failed (or were stopped, or not started), else
+ * those with something to do or drift.
+ */
+function summarize(
+  name: ManyTargetsCommand['name'],
+  entries: readonly (MigrationTarget & { ok: boolean; state: string; exitCode: number | null })[],
+  out: CliOutput,
+  signal: NodeJS.Signals | undefined,
+): Outcome {
+  const keys = (state: string, ok?: boolean) =>
+    entries.filter((e) => e.state === state && (ok === undefined || e.ok === ok)).map((e) => targetKey(e));
+  const succeeded = keys('done', true);
+  const flagged = keys('done', false);
+  const failed = keys('failed');
+  const stopped = keys('stopped');
+  const notStarted = keys('not started');
+  const flag = FLAGGED[name];
+  const summary = {
+    total: entries.length,
+    ok: succeeded.length,
+    ...(flag ? { [flag.key]: flagged.length } : {}),
+    failed: failed.length,
+    ...(signal ? { stopped: stopped.length } : {}),
+    notStarted: notStarted.length,
+  };
+  if (entries.length > 0) out.print('');
+  out.print(
+    `${entries.length} target(s): ${succeeded.length} ok, ` +
+      (flag ? `${flagged.length} ${flag.words}, ` : '') +
+      `${failed.length} failed, ` +
+      (signal ? `${stopped.length} stopped, ` : '') +
+      `${notStarted.length} not started`,
+  );
+
+  const exitCode = worstExitCode(entries.flatMap((e) => (e.exitCode === null ? [] : [e.exitCode])));
+  const document = { targets: entries, summary };
+  const notStartedText =
+    notStarted.length > 0 ? `${notStarted.length} target(s) not started: ${notStarted.join(', ')}` : '';
+  if (signal) {
+    const message =
+      `Stopped by ${signal}` +
+      [
+        stopped.length > 0 ? `${stopped.join(', ')} stopped after the current migration` : '',
+        failed.length > 0 ? `\`${name}\` failed on ${failed.join(', ')}` : '',
+        notStartedText,
+      ]
+        .filter(Boolean)
+        .map((part, i) => (i === 0 ? `: ${part}` : `; ${part}`))
+        .join('') +
+      '.';
+    out.note(message);
+    return { exitCode, document: { ...document, error: { code: 'STOPPED', message, failed, stopped, notStarted } } };
+  }
+  if (failed.length > 0) {
+    const message =
+      `\`${name}\` failed on ${failed.length} of ${entries.length} target(s): ${failed.join(', ')}` +
+      (notStartedText ? `; ${notStartedText} (--continue-on-error goes on with the others).` : '.');
+    out.error(message);
+    return { exitCode, document: { ...document, error: { code: 'TARGETS_FAILED', message, failed, notStarted } } };
+  }
+  if (flagged.length > 0) {
+    // The targets' own code: CHECK_FAILED (status --check) or DRIFT.
+    const first = entries.find((e) => e.state === 'done' && !e.ok) as { error?: { code?: string } } | undefined;
+    const message = `${flagged.length} of ${entries.length} target(s) ${flag?.words ?? 'not ok'}: ${flagged.join(', ')}.`;
+    out.note(message);
+    return {
+      exitCode,
+      document: { ...document, error: { code: first?.error?.code ?? 'CHECK_FAILED', message, flagged } },
+    };
+  }
+  return { exitCode, document };
 }

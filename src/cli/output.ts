@@ -45,8 +45,8 @@ export class CliOutput {
   readonly json: boolean;
   readonly #stdout: CliStream;
   readonly #stderr: CliStream;
-  readonly #color: boolean;
-  readonly #errColor: boolean;
+  #color: boolean;
+  #errColor: boolean;
   readonly #verbose: boolean;
   #redactor = new Redactor([]);
 
@@ -72,6 +72,23 @@ export class CliOutput {
    */
   addSecrets(secrets: readonly string[]): void {
     this.#redactor = this.#redactor.with(secrets);
+  }
+
+  /**
+   * The output of one target of many: the same mode, colors and secrets, its lines written to
+   * `stdout` (a {@link TargetGroups} group) and its messages to stderr after `[name] `.
+   */
+  forTarget(name: string, stdout: CliStream): CliOutput {
+    const stderr = this.#stderr;
+    const prefixed: CliStream = {
+      isTTY: stderr.isTTY,
+      write: (chunk, callback) => stderr.write(chunk.replace(/^(?=.)/gm, `[${name}] `), callback),
+    };
+    const copy = new CliOutput({ stdout, stderr: prefixed, env: {}, json: this.json, verbose: this.#verbose });
+    copy.#color = this.#color;
+    copy.#errColor = this.#errColor;
+    copy.#redactor = this.#redactor;
+    return copy;
   }
 
   /** A line of human output on stdout; nothing in `--json` mode. */
@@ -119,6 +136,10 @@ export class CliOutput {
     return ' '.repeat(MARK_WIDTH + (this.#color ? 2 : 0));
   }
 
+  red(text: string): string {
+    return this.#paint(this.#color, 'red', text);
+  }
+
   dim(text: string): string {
     return this.#paint(this.#color, 'dim', text);
   }
@@ -151,6 +172,70 @@ export class CliOutput {
 
   #mask(text: string): string {
     return this.#redactor.text(text);
+  }
+}
+
+/**
+ * Human output of a run over many targets, grouped: a header line naming each target, then its
+ * lines indented, in the targets' order. The target at the head of the list prints as it goes;
+ * the lines of those running behind it are kept until it is their turn.
+ */
+export class TargetGroups {
+  readonly #out: CliOutput;
+  readonly #groups: { name: string; lines: string[]; finished: boolean }[];
+  #head = 0;
+  #headShown = false;
+
+  constructor(out: CliOutput, names: readonly string[]) {
+    this.#out = out;
+    this.#groups = names.map((name) => ({ name, lines: [], finished: false }));
+  }
+
+  /** The output of target `index`, for it to print its usual lines to. */
+  output(index: number): CliOutput {
+    const stream: CliStream = {
+      write: (chunk, callback) => {
+        for (const line of chunk.replace(/\n$/, '').split('\n')) this.#line(index, line);
+        callback?.();
+        return true;
+      },
+    };
+    return this.#out.forTarget(this.#groups[index]!.name, stream);
+  }
+
+  /** A line of target `index`'s group, from the run itself (its error, or why it did not start). */
+  print(index: number, line: string): void {
+    for (const part of line.split('\n')) this.#line(index, part);
+  }
+
+  /** Target `index` is done: the groups after it may print. */
+  finish(index: number): void {
+    this.#groups[index]!.finished = true;
+    while (this.#head < this.#groups.length && this.#groups[this.#head]!.finished) {
+      this.#showHead();
+      this.#head += 1;
+      this.#headShown = false;
+    }
+    if (this.#head < this.#groups.length && this.#groups[this.#head]!.lines.length > 0) this.#showHead();
+  }
+
+  #line(index: number, line: string): void {
+    const text = line === '' ? '' : `  ${line}`;
+    if (index !== this.#head) {
+      this.#groups[index]!.lines.push(text);
+      return;
+    }
+    this.#showHead();
+    this.#out.print(text);
+  }
+
+  /** The head group's header and the lines it kept, once. */
+  #showHead(): void {
+    const group = this.#groups[this.#head];
+    if (!group || this.#headShown) return;
+    this.#headShown = true;
+    this.#out.print(this.#out.bold(group.name));
+    for (const line of group.lines.splice(0)) this.#out.print(line);
   }
 }
 

@@ -154,7 +154,11 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
   return async (client) => {
     const forked = client.isFeatureSupported(Features.Sessions);
     const session: SurrealSession = forked ? await client.forkSession() : client;
+    // Without sessions the client itself moves: put back where it was afterwards.
+    const { namespace: wasNamespace, database: wasDatabase } = forked ? { namespace: null, database: null } : client;
     try {
+      // `use` of a namespace that does not exist defines it (SurrealDB 3): a listing must not.
+      if ((await rootNamespaces(session))?.includes(namespace) === false) return [];
       await useRetrying(session, { namespace, database: null });
       const [info] = await session.query('INFO FOR NS').responses();
       if (!info?.success) {
@@ -169,8 +173,18 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
         .map((database) => ({ namespace, database }));
     } finally {
       if (forked) await session.closeSession().catch(() => {});
+      else if (wasNamespace)
+        await client.use({ namespace: wasNamespace, database: wasDatabase ?? null }).catch(() => {});
     }
   };
+}
+
+/** The namespaces of the server, or undefined when this user may not list them (not a root user). */
+async function rootNamespaces(session: SurrealSession): Promise<string[] | undefined> {
+  const [info] = await session.query('INFO FOR ROOT').responses();
+  if (!info?.success) return undefined;
+  const namespaces = (info.result as { namespaces?: Record<string, unknown> } | undefined)?.namespaces;
+  return namespaces ? Object.keys(namespaces) : undefined;
 }
 
 /** Resolves the `targets` option: the list as is, or what the function returns, checked. */

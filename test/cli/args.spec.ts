@@ -1,6 +1,6 @@
 import { commandName, connectionOptions, parseCliArgs, wantsJson } from '../../src/cli/args.js';
 import { CliUsageError } from '../../src/cli/cli-errors.js';
-import { exitCodeFor } from '../../src/cli/cli.js';
+import { EXIT, exitCodeFor, worstExitCode } from '../../src/cli/cli.js';
 import { errorDocument } from '../../src/cli/output.js';
 import {
   ChecksumMismatchError,
@@ -136,6 +136,49 @@ describe('parseCliArgs', () => {
     expect(usageError(['status', '--connect-retries', 'many'])).toMatch(/--connect-retries must be a whole number/);
   });
 
+  it('reads --targets and --all-databases with --continue-on-error and --concurrency', () => {
+    expect(parseCliArgs(['up', '--targets', 'tenants.json']).targets).toEqual({
+      source: { from: 'file', file: 'tenants.json' },
+      continueOnError: false,
+    });
+    expect(
+      parseCliArgs(['down', '--all-databases', '--ns', 'tenants', '--continue-on-error', '--concurrency', '3']),
+    ).toMatchObject({
+      command: { name: 'down' },
+      connection: { ns: 'tenants' },
+      targets: { source: { from: 'all-databases' }, continueOnError: true, concurrency: 3 },
+    });
+    for (const command of ['status', 'validate', 'drift']) {
+      expect(parseCliArgs([command, '--all-databases']).targets).toEqual({
+        source: { from: 'all-databases' },
+        continueOnError: false,
+      });
+    }
+    expect(parseCliArgs(['up']).targets).toBeUndefined();
+  });
+
+  it('refuses the many-targets flags where they cannot apply', () => {
+    for (const command of ['plan', 'dry-run', 'baseline 1', 'resolve 1 --applied', 'repair', 'unlock', 'schema']) {
+      expect(usageError([...command.split(' '), '--targets', 't.json'])).toMatch(
+        /--targets does not apply to `\w[\w-]*`; it works with status, up, down, validate, drift/,
+      );
+      expect(usageError([...command.split(' '), '--all-databases'])).toMatch(/--all-databases does not apply/);
+    }
+    expect(usageError(['create', 'x', '--concurrency', '2'])).toMatch(/--concurrency does not apply to `create`/);
+    expect(usageError(['lint', '--continue-on-error'])).toMatch(/--continue-on-error does not apply to `lint`/);
+    expect(usageError(['up', '--targets', 't.json', '--all-databases'])).toMatch(
+      /either --targets or --all-databases, not both/,
+    );
+    expect(usageError(['up', '--continue-on-error'])).toMatch(/--continue-on-error applies with --targets/);
+    expect(usageError(['status', '--concurrency', '2'])).toMatch(/--concurrency applies with --targets/);
+    expect(usageError(['up', '--targets', 't.json', '--concurrency', '0'])).toMatch(/--concurrency must be .* >= 1/);
+    expect(usageError(['up', '--all-databases', '--concurrency', 'all'])).toMatch(/--concurrency must be a whole/);
+    expect(usageError(['up', '--targets', 't.json', '--db', 'd'])).toMatch(/--db does not apply with --targets/);
+    expect(usageError(['up', '--all-databases', '--db', 'd'])).toMatch(/--db does not apply with --all-databases/);
+    expect(usageError(['up', '--targets', 't.json', '--ns', 'n'])).toMatch(/--ns does not apply with --targets/);
+    expect(usageError(['up', '--targets='])).toMatch(/--targets needs the path of a JSON file/);
+  });
+
   it('sees --json and the command before parsing, so that a usage error can be reported as JSON', () => {
     expect(wantsJson(['frobnicate', '--json'])).toBe(true);
     expect(wantsJson(['create', '--', '--json'])).toBe(false);
@@ -220,6 +263,18 @@ describe('exit codes and JSON errors', () => {
     expect(exitCodeFor(new DatabaseUnreachableError('ws://h', 1, new Error('refused')))).toBe(3);
     expect(exitCodeFor(new ChecksumMismatchError([]))).toBe(1);
     expect(exitCodeFor(new Error('anything else'))).toBe(1);
+  });
+
+  it('takes the worst exit code over many targets: 0 < 4 < 1 < 3 < 2', () => {
+    expect(worstExitCode([])).toBe(EXIT.ok);
+    expect(worstExitCode([0, 0])).toBe(0);
+    expect(worstExitCode([0, 4, 0])).toBe(4);
+    expect(worstExitCode([4, 1, 4])).toBe(1);
+    expect(worstExitCode([1, 3, 4])).toBe(3);
+    expect(worstExitCode([3, 2, 1])).toBe(2);
+    // A code outside the order counts as a failure.
+    expect(worstExitCode([4, 99])).toBe(99);
+    expect(worstExitCode([99, 3])).toBe(3);
   });
 
   it('carries the code, the message and the context of the error', () => {

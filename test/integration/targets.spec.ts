@@ -258,6 +258,9 @@ describe('many targets', () => {
   it('an empty namespace gives no targets, and the manager has nothing to do', async () => {
     const manager = await create({ targets: allDatabases('nobody') });
     expect(manager.targets).toEqual([]);
+    // Listing a namespace that does not exist does not define it (a `use` of it would).
+    const [root] = await manager.db.query<[{ namespaces: Record<string, string> }]>('INFO FOR ROOT').collect();
+    expect(Object.keys(root.namespaces)).not.toContain('nobody');
     expect(await manager.runMigrationUp()).toEqual([]);
     expect(await manager.bootstrap()).toEqual([]);
     const status = await manager.status();

@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { MigrationOptionsError } from '../core/errors.js';
+import { checkTargets, type MigrationTarget } from '../core/options.js';
+import { CliUsageError } from './cli-errors.js';
+
+/**
+ * The targets of `--targets <file>`: a JSON array of `{ "namespace", "database" }`, checked as the
+ * core checks its `targets` option (both names, none twice). Every problem is a usage error naming
+ * the file, and the entry's index for a bad entry.
+ */
+export async function readTargetsFile(file: string): Promise<readonly MigrationTarget[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : message;
+    throw new CliUsageError(`--targets ${file}: cannot read it (${why}).`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new CliUsageError(`--targets ${file} is not valid JSON: ${(error as Error).message}.`);
+  }
+  if (!Array.isArray(value)) {
+    throw new CliUsageError(
+      `--targets ${file}: expected a JSON array of { "namespace", "database" }, got ${describe(value)}.`,
+    );
+  }
+  try {
+    return checkTargets(value, 'targets');
+  } catch (error) {
+    if (!(error instanceof MigrationOptionsError)) throw error;
+    // `targets[3]` and the problem, without the core's "Invalid migrations option" wording.
+    const index = /\[(\d+)\]$/.exec(error.field)?.[1];
+    const problem = error.message.slice(error.message.indexOf(': ') + 2);
+    throw new CliUsageError(`--targets ${file}: ${index === undefined ? '' : `entry [${index}]: `}${problem}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}

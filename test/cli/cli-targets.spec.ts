@@ -1,0 +1,600 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Surreal } from 'surrealdb';
+import { CliOutput, TargetGroups, type CliStream } from '../../src/cli/output.js';
+import { MigrationManager } from '../../src/index.js';
+import { startNode } from '../support/child.js';
+import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { CLI, cliProject, runCli, versions, type CliProject, type CliRun, type JsonDocument } from './cli-harness.js';
+
+/**
+ * `surreal-migrate` over many targets (`--targets <file>`, `--all-databases`), as a child process
+ * against an embedded surrealkv:// database holding every tenant. Each describe's steps build on
+ * each other and run in order.
+ */
+
+const MIGRATIONS = {
+  '0001_users.surql': 'DEFINE TABLE user SCHEMAFULL;\nDEFINE FIELD email ON user TYPE string;\n',
+  '0001_users.down.surql': 'REMOVE TABLE user;\n',
+  '0002_posts.surql': 'DEFINE TABLE post SCHEMALESS;\n',
+  '0002_posts.down.surql': 'REMOVE TABLE post;\n',
+};
+
+interface Tenant {
+  namespace: string;
+  database: string;
+}
+
+/** The CLI in the project, with only its URL in the environment (no namespace or database). */
+function run(project: CliProject, args: string[]): Promise<CliRun> {
+  return runCli(project.root, args, { SURREAL_URL: project.url });
+}
+
+/** Opens one tenant's database in this process (no CLI may run meanwhile) and closes it after `fn`. */
+async function inTenant<T>(project: CliProject, tenant: Tenant, fn: (db: Surreal) => Promise<T>): Promise<T> {
+  const manager = await MigrationManager.create({ url: project.url, ...tenant, directory: project.migrations });
+  try {
+    return await fn(manager.db);
+  } finally {
+    await manager.close();
+  }
+}
+
+/** Runs SurrealQL in a tenant, failing on any statement's error. */
+function sql(project: CliProject, tenant: Tenant, text: string): Promise<void> {
+  return inTenant(project, tenant, async (db) => {
+    const responses = await db.query(text).responses();
+    for (const r of responses) if (!r.success) throw new Error(`${text}: ${String(r.error?.message)}`);
+  });
+}
+
+/**
+ * The versions in each tenant's history ([] when it has none, not even the table), and whether
+ * its lock is free, read in one opening of the database.
+ */
+async function histories(project: CliProject, tenants: readonly Tenant[]): Promise<number[][]> {
+  return inTenant(project, tenants[0]!, async (db) => {
+    const found: number[][] = [];
+    for (const { namespace, database } of tenants) {
+      await db.use({ namespace, database });
+      const [info] = await db.query<[{ tables: Record<string, string> }]>('INFO FOR DB');
+      if (!('_sbl_migrations' in info.tables)) {
+        found.push([]);
+        continue;
+      }
+      const [rows, lock] = await db.query<[number[], unknown[]]>(
+        'SELECT VALUE version FROM _sbl_migrations; SELECT * FROM _sbl_migrations_lock',
+      );
+      expect({ tenant: `${namespace}/${database}`, lock }).toEqual({ tenant: `${namespace}/${database}`, lock: [] });
+      found.push([...rows].sort((a, b) => a - b));
+    }
+    return found;
+  });
+}
+
+/** Writes a targets file in the project and returns its name (relative to the project, as given). */
+async function targetsFile(project: CliProject, name: string, content: unknown): Promise<string> {
+  await writeFile(path.join(project.root, name), typeof content === 'string' ? content : JSON.stringify(content));
+  return name;
+}
+
+/** The lines of one target's group in the human output: those under its header, unindented. */
+function group(stdout: string, name: string): string[] {
+  const lines = stdout.split('\n');
+  const start = lines.indexOf(name);
+  if (start === -1) throw new Error(`no group ${name} in:\n${stdout}`);
+  const body: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line !== '' && !line.startsWith('  ')) break;
+    body.push(line.slice(2));
+  }
+  while (body.at(-1) === '') body.pop();
+  return body;
+}
+
+/** The headers of the human output, in order: the lines that are neither indented, blank nor the summary. */
+function headers(stdout: string): string[] {
+  return stdout.split('\n').filter((l) => l !== '' && !l.startsWith(' ') && !/^\d+ target\(s\):/.test(l));
+}
+
+function keys(doc: JsonDocument): string[] {
+  return (doc.targets as Tenant[]).map((t) => `${t.namespace}/${t.database}`);
+}
+
+describe('surreal-migrate --targets: tenants in several namespaces', () => {
+  let project: CliProject;
+  const tenants: Tenant[] = [
+    { namespace: 'tenants', database: 'acme' },
+    { namespace: 'tenants', database: 'globex' },
+    { namespace: 'other', database: 'initech' },
+  ];
+  let file: string;
+
+  beforeAll(async () => {
+    project = await cliProject(MIGRATIONS);
+    file = await targetsFile(project, 'tenants.json', tenants);
+  });
+  afterAll(() => project.dispose());
+
+  it('up migrates every tenant, grouped by tenant in the file order, then status --json shows each current', async () => {
+    const up = await run(project, ['up', '--targets', file]);
+    expect({ code: up.code, stderr: up.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(headers(up.stdout)).toEqual(['tenants/acme', 'tenants/globex', 'other/initech']);
+    for (const name of ['tenants/acme', 'tenants/globex', 'other/initech']) {
+      const lines = group(up.stdout, name);
+      expect(lines[0]).toMatch(/^applied\s+1\s+users\s+migrations\/0001_users\.surql in /);
+      expect(lines[1]).toMatch(/^applied\s+2\s+posts\s+migrations\/0002_posts\.surql in /);
+      expect(lines.at(-1)).toBe('Applied 2 migration(s); current version 2.');
+    }
+    expect(up.stdout).toMatch(/\n\n3 target\(s\): 3 ok, 0 failed, 0 not started\n$/);
+    // Each tenant is new: the warning names it, as its own stderr line.
+    expect(up.stderr).toMatch(/^\[other\/initech\] warning: The database other\/initech .* is empty/m);
+    expect(await histories(project, tenants)).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+
+    const status = await run(project, ['status', '--targets', file, '--check', '--json']);
+    expect(status.code).toBe(0);
+    const doc = status.json();
+    expect(doc).toMatchObject({ ok: true, command: 'status', summary: { total: 3, ok: 3, notCurrent: 0 } });
+    expect(doc.error).toBeUndefined();
+    expect(keys(doc)).toEqual(['tenants/acme', 'tenants/globex', 'other/initech']);
+    for (const entry of doc.targets) {
+      expect(entry).toMatchObject({
+        ok: true,
+        state: 'done',
+        exitCode: 0,
+        currentVersion: 2,
+        latestVersion: 2,
+        pending: [],
+        failed: [],
+        lock: null,
+        target: { namespace: entry.namespace, database: entry.database, url: project.url },
+      });
+      expect(versions(entry.applied)).toEqual([1, 2]);
+    }
+
+    // Run again: nothing to do anywhere, and no tenant is empty any more.
+    const again = await run(project, ['up', '--targets', file, '--json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('');
+    expect(again.json().targets.map((t: JsonDocument) => [t.state, t.applied, t.currentVersion])).toEqual([
+      ['done', [], 2],
+      ['done', [], 2],
+      ['done', [], 2],
+    ]);
+  });
+
+  it('drift and validate --drift exit 4 naming the one tenant changed by hand; validate alone passes', async () => {
+    await sql(project, tenants[1]!, 'DEFINE FIELD nickname ON user TYPE string;');
+
+    const drift = await run(project, ['drift', '--targets', file]);
+    expect(drift.code).toBe(4);
+    expect(group(drift.stdout, 'tenants/globex')).toEqual([
+      'added    field nickname on user: DEFINE FIELD nickname ON user TYPE string PERMISSIONS FULL',
+      '1 object(s) drifted.',
+    ]);
+    expect(group(drift.stdout, 'tenants/acme')).toEqual([
+      'No drift: the schema is what the applied migrations make it.',
+    ]);
+    expect(drift.stdout).toContain('3 target(s): 2 ok, 1 drifted, 0 failed, 0 not started');
+    expect(drift.stderr).toContain('1 of 3 target(s) drifted: tenants/globex.');
+
+    const json = await run(project, ['drift', '--targets', file, '--json']);
+    expect(json.code).toBe(4);
+    const doc = json.json();
+    expect(doc).toMatchObject({
+      ok: false,
+      command: 'drift',
+      summary: { total: 3, ok: 2, drifted: 1, failed: 0, notStarted: 0 },
+      error: { code: 'DRIFT', flagged: ['tenants/globex'] },
+    });
+    expect(doc.targets.map((t: JsonDocument) => [t.database, t.ok, t.exitCode])).toEqual([
+      ['acme', true, 0],
+      ['globex', false, 4],
+      ['initech', true, 0],
+    ]);
+    expect(doc.targets[1]).toMatchObject({
+      error: { code: 'DRIFT' },
+      drift: [{ change: 'added', kind: 'field', name: 'nickname', table: 'user' }],
+    });
+
+    const validateDrift = await run(project, ['validate', '--drift', '--targets', file, '--json']);
+    expect(validateDrift.code).toBe(4);
+    expect(validateDrift.json().error).toMatchObject({ code: 'DRIFT', flagged: ['tenants/globex'] });
+
+    const validate = await run(project, ['validate', '--require-current', '--targets', file]);
+    expect(validate.code).toBe(0);
+    expect(group(validate.stdout, 'other/initech')).toEqual([
+      'Valid: the history matches migrations; 0 migration(s) pending.',
+    ]);
+  });
+
+  it('down rolls back each tenant with the usual selection flags', async () => {
+    const down = await run(project, ['down', '--targets', file, '--json']);
+    expect(down.code).toBe(0);
+    const doc = down.json();
+    expect(doc.summary).toEqual({ total: 3, ok: 3, failed: 0, notStarted: 0 });
+    for (const entry of doc.targets) {
+      expect(entry).toMatchObject({ ok: true, state: 'done', currentVersion: 1 });
+      expect(versions(entry.rolledBack)).toEqual([2]);
+    }
+    expect(await histories(project, tenants)).toEqual([[1], [1], [1]]);
+
+    const all = await run(project, ['down', '--targets', file, '--to', '0', '--concurrency', '2']);
+    expect(all.code).toBe(0);
+    expect(group(all.stdout, 'tenants/globex')).toEqual([
+      expect.stringMatching(/^rolled back\s+1\s+users\s+migrations\/0001_users\.down\.surql in /),
+      'Rolled back 1 migration(s); current version 0.',
+    ]);
+    expect(await histories(project, tenants)).toEqual([[], [], []]);
+  });
+});
+
+describe('surreal-migrate --all-databases', () => {
+  let project: CliProject;
+
+  beforeAll(async () => {
+    project = await cliProject(MIGRATIONS);
+    await sql(
+      project,
+      { namespace: 'fleet', database: 'one' },
+      'DEFINE DATABASE IF NOT EXISTS one; DEFINE DATABASE two; DEFINE DATABASE three;',
+    );
+    await sql(project, { namespace: 'elsewhere', database: 'kept' }, 'DEFINE TABLE untouched SCHEMALESS;');
+  });
+  afterAll(() => project.dispose());
+
+  it('covers every database of --ns, in name order, and nothing outside it', async () => {
+    const before = await run(project, ['status', '--all-databases', '--ns', 'fleet', '--check', '--json']);
+    expect(before.code).toBe(4);
+    const pending = before.json();
+    expect(keys(pending)).toEqual(['fleet/one', 'fleet/three', 'fleet/two']);
+    expect(pending).toMatchObject({
+      ok: false,
+      summary: { total: 3, ok: 0, notCurrent: 3, failed: 0, notStarted: 0 },
+      error: { code: 'CHECK_FAILED', flagged: ['fleet/one', 'fleet/three', 'fleet/two'] },
+    });
+    for (const entry of pending.targets) {
+      expect(entry).toMatchObject({ ok: false, exitCode: 4, currentVersion: 0, error: { code: 'CHECK_FAILED' } });
+      expect(versions(entry.pending)).toEqual([1, 2]);
+    }
+
+    const up = await run(project, ['up', '--all-databases', '--ns', 'fleet']);
+    expect(up.code).toBe(0);
+    expect(headers(up.stdout)).toEqual(['fleet/one', 'fleet/three', 'fleet/two']);
+
+    // The namespace may come from the environment too.
+    const after = await runCli(project.root, ['status', '--all-databases', '--check', '--json'], {
+      SURREAL_URL: project.url,
+      SURREAL_NAMESPACE: 'fleet',
+      SURREAL_DATABASE: 'ignored',
+    });
+    expect(after.code).toBe(0);
+    expect(after.json()).toMatchObject({ ok: true, summary: { total: 3, ok: 3, notCurrent: 0 } });
+    expect(keys(after.json())).toEqual(['fleet/one', 'fleet/three', 'fleet/two']);
+    const fleet = ['one', 'two', 'three'].map((database) => ({ namespace: 'fleet', database }));
+    expect(await histories(project, [...fleet, { namespace: 'elsewhere', database: 'kept' }])).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+      [],
+    ]);
+  });
+
+  it('needs a namespace', async () => {
+    const missing = await run(project, ['status', '--all-databases', '--json']);
+    expect(missing.code).toBe(2);
+    expect(missing.json()).toMatchObject({
+      ok: false,
+      command: 'status',
+      error: { code: 'USAGE', message: expect.stringContaining('--all-databases needs --ns') },
+    });
+  });
+});
+
+describe('surreal-migrate --targets: a tenant whose database rejects a migration', () => {
+  let project: CliProject;
+  const tenants: Tenant[] = [
+    { namespace: 't', database: 'a' },
+    { namespace: 't', database: 'b' },
+    { namespace: 't', database: 'c' },
+  ];
+  let file: string;
+
+  beforeAll(async () => {
+    project = await cliProject(MIGRATIONS);
+    file = await targetsFile(project, 'tenants.json', tenants);
+    // Migration 2 defines `post`, which b already has: it fails there, and only there.
+    await sql(project, tenants[1]!, 'DEFINE TABLE post SCHEMAFULL;');
+  });
+  afterAll(() => project.dispose());
+
+  it('by default stops: exit 1 naming t/b, the targets after it not started', async () => {
+    const up = await run(project, ['up', '--targets', file, '--concurrency', '1']);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain(
+      'error: `up` failed on 1 of 3 target(s): t/b; 1 target(s) not started: t/c (--continue-on-error goes on with the others).',
+    );
+    expect(group(up.stdout, 't/a').at(-1)).toBe('Applied 2 migration(s); current version 2.');
+    const b = group(up.stdout, 't/b');
+    expect(b[0]).toMatch(/^applied\s+1\s+users /);
+    expect(b[1]).toMatch(/^failed\s+2\s+posts\s+migrations\/0002_posts\.surql$/);
+    expect(b[2]).toMatch(
+      /^error: Migration 2 \(posts, up\) failed at migrations\/0002_posts\.surql:1:1: .*already exists/,
+    );
+    expect(group(up.stdout, 't/c')).toEqual([
+      'not started: an earlier target failed (--continue-on-error goes on with the others)',
+    ]);
+    expect(up.stdout).toContain('3 target(s): 1 ok, 1 failed, 1 not started');
+    expect(await histories(project, tenants)).toEqual([[1, 2], [1], []]);
+
+    const json = await run(project, ['up', '--targets', file, '--concurrency', '1', '--json']);
+    expect(json.code).toBe(1);
+    const doc = json.json();
+    expect(doc).toMatchObject({
+      ok: false,
+      command: 'up',
+      summary: { total: 3, ok: 1, failed: 1, notStarted: 1 },
+      error: { code: 'TARGETS_FAILED', failed: ['t/b'], notStarted: ['t/c'], message: expect.stringContaining('t/b') },
+    });
+    expect(doc.targets).toEqual([
+      expect.objectContaining({ namespace: 't', database: 'a', ok: true, state: 'done', exitCode: 0, applied: [] }),
+      expect.objectContaining({
+        namespace: 't',
+        database: 'b',
+        ok: false,
+        state: 'failed',
+        exitCode: 1,
+        applied: [],
+        error: expect.objectContaining({
+          code: 'MIGRATION_FAILED',
+          version: 2,
+          message: expect.stringContaining('already exists'),
+        }),
+      }),
+      { namespace: 't', database: 'c', ok: false, state: 'not started', exitCode: null },
+    ]);
+    expect(await histories(project, tenants)).toEqual([[1, 2], [1], []]);
+  });
+
+  it('with --continue-on-error migrates every other tenant, and still exits 1 naming t/b', async () => {
+    const up = await run(project, ['up', '--targets', file, '--concurrency', '1', '--continue-on-error']);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain('error: `up` failed on 1 of 3 target(s): t/b.');
+    expect(group(up.stdout, 't/c').at(-1)).toBe('Applied 2 migration(s); current version 2.');
+    expect(up.stdout).toContain('3 target(s): 2 ok, 1 failed, 0 not started');
+    expect(await histories(project, tenants)).toEqual([[1, 2], [1], [1, 2]]);
+
+    // Reads never stop: status reads all three, t/b with its pending migration.
+    const status = await run(project, ['status', '--targets', file, '--concurrency', '1', '--check', '--json']);
+    expect(status.code).toBe(4);
+    expect(status.json().targets.map((t: JsonDocument) => [t.database, t.exitCode, versions(t.pending)])).toEqual([
+      ['a', 0, []],
+      ['b', 4, [2]],
+      ['c', 0, []],
+    ]);
+  });
+});
+
+describe('surreal-migrate --targets: the file and the flags', () => {
+  let project: CliProject;
+  /** Nothing listens there: a run that connected would exit 3. */
+  const unreachable = { SURREAL_URL: 'ws://127.0.0.1:1' };
+
+  beforeAll(async () => {
+    project = await cliProject(MIGRATIONS);
+  });
+  afterAll(() => project.dispose());
+
+  it.each([
+    ['missing.json', undefined, /^--targets missing\.json: cannot read it \(no such file\)\.$/],
+    ['broken.json', '[{"namespace": "a", "database": "b"},', /^--targets broken\.json is not valid JSON: /],
+    ['object.json', { namespace: 'a', database: 'b' }, /^--targets object\.json: expected a JSON array of/],
+    [
+      'entry.json',
+      [{ namespace: 'a', database: 'b' }, { namespace: 'a' }],
+      /^--targets entry\.json: entry \[1\]: expected `\{ namespace, database \}` with both names, got \{"namespace":"a"\}\.$/,
+    ],
+    [
+      'twice.json',
+      [
+        { namespace: 'a', database: 'b' },
+        { namespace: 'a', database: 'c' },
+        { namespace: 'a', database: 'b' },
+      ],
+      /^--targets twice\.json: entry \[2\]: a\/b is listed twice\.$/,
+    ],
+  ])('exits 2 on a bad targets file, naming it, before connecting: %s', async (name, content, message) => {
+    if (content !== undefined) await targetsFile(project, name, content);
+    const human = await runCli(project.root, ['up', '--targets', name], unreachable);
+    expect(human.code).toBe(2);
+    expect(human.stderr.split('\n')[0]).toMatch(new RegExp(`^error: ${message.source.slice(1)}`));
+    expect(human.stdout).toBe('');
+    const json = await runCli(project.root, ['status', '--targets', name, '--json'], unreachable);
+    expect(json.code).toBe(2);
+    expect(json.json()).toMatchObject({ ok: false, command: 'status', error: { code: 'USAGE' } });
+    expect(json.json().error.message).toMatch(message);
+  });
+
+  it('an empty list is nothing to do', async () => {
+    const file = await targetsFile(project, 'none.json', []);
+    const up = await run(project, ['up', '--targets', file]);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toBe('0 target(s): 0 ok, 0 failed, 0 not started\n');
+    expect(up.stderr).toBe('warning: No targets: none.json lists none.\n');
+    const json = await run(project, ['status', '--targets', file, '--json']);
+    expect(json.json()).toEqual({
+      ok: true,
+      command: 'status',
+      targets: [],
+      summary: { total: 0, ok: 0, notCurrent: 0, failed: 0, notStarted: 0 },
+    });
+  });
+
+  it.each([
+    [
+      ['plan', '--targets', 't.json'],
+      /--targets does not apply to `plan`; it works with status, up, down, validate, drift/,
+    ],
+    [['baseline', '1', '--all-databases'], /--all-databases does not apply to `baseline`/],
+    [['unlock', '--continue-on-error'], /--continue-on-error does not apply to `unlock`/],
+    [['dry-run', '--concurrency', '2'], /--concurrency does not apply to `dry-run`/],
+    [['up', '--targets', 't.json', '--all-databases'], /either --targets or --all-databases, not both/],
+    [['up', '--continue-on-error'], /--continue-on-error applies with --targets <file.json> or --all-databases only/],
+    [['down', '--all-databases', '--ns', 'n', '--db', 'd'], /--db does not apply with --all-databases/],
+  ])('refuses %j with exit 2', async (args, message) => {
+    const human = await runCli(project.root, args, unreachable);
+    expect(human.code).toBe(2);
+    expect(human.stderr).toMatch(message);
+    expect(human.stderr).toContain('surreal-migrate --help');
+    const json = await runCli(project.root, [...args, '--json'], unreachable);
+    expect(json.code).toBe(2);
+    expect(json.json()).toMatchObject({ ok: false, error: { code: 'USAGE', message: expect.stringMatching(message) } });
+  });
+
+  it('documents the flags, the JSON document and the exit order in --help', async () => {
+    const help = await runCli(project.root, ['--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['--targets <file.json>', '--all-databases', '--continue-on-error', '--concurrency <n>']) {
+      expect(help.stdout).toContain(`\n  ${flag}`);
+    }
+    expect(help.stdout).toContain(
+      '{ ok, command, targets: [{ namespace, database, ok, state, exitCode, ... }], summary }',
+    );
+    expect(help.stdout).toContain("Over many targets: the worst target's, in the order 0 < 4 < 1 < 3 < 2.");
+  });
+});
+
+describe('surreal-migrate up --targets, interrupted', () => {
+  let project: CliProject;
+  afterAll(() => project.dispose());
+
+  it('on SIGINT lets the current migration of the running tenant commit, starts no other, exits 130', async () => {
+    project = await cliProject({
+      '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
+      '0002_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 1500ms;\nCREATE slow:done;',
+      '0003_c.surql': 'DEFINE TABLE c SCHEMALESS;',
+    });
+    const tenants: Tenant[] = [
+      { namespace: 's', database: 'first' },
+      { namespace: 's', database: 'second' },
+    ];
+    const file = await targetsFile(project, 'tenants.json', tenants);
+    const cli = startNode(CLI, ['up', '--targets', file, '--concurrency', '1'], {
+      cwd: project.root,
+      env: { SURREAL_URL: project.url, SURREAL_NAMESPACE: '', SURREAL_DATABASE: '' },
+    });
+    await cli.waitFor(/0001_a\.surql in/);
+    cli.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
+    expect(cli.stderr()).toContain('SIGINT: stopping after the current migration');
+    expect(group(cli.stdout(), 's/first')).toEqual([
+      expect.stringMatching(/^applied\s+1\s+a\s+migrations\/0001_a\.surql in /),
+      expect.stringMatching(/^applied\s+2\s+slow\s+migrations\/0002_slow\.surql in /),
+      'Stopped by SIGINT; 1 migration(s) left for the next run.',
+    ]);
+    expect(group(cli.stdout(), 's/second')).toEqual(['not started: stopped by SIGINT']);
+    expect(cli.stdout()).toContain('2 target(s): 0 ok, 0 failed, 1 stopped, 1 not started');
+    expect(cli.stderr()).toContain(
+      'Stopped by SIGINT: s/first stopped after the current migration; 1 target(s) not started: s/second.',
+    );
+    // The lock of s/first was released (histories checks it).
+    expect(await histories(project, tenants)).toEqual([[1, 2], []]);
+  });
+});
+
+describe('surreal-migrate --targets over ws://', () => {
+  let project: CliProject;
+  let relay: WsRelay;
+  const SECRET = 'Tenant-S3cret';
+
+  beforeAll(async () => {
+    relay = await startWsRelay({ path: 'mem://' });
+    // Every tenant fails at migration 2, whose statement carries the password.
+    project = await cliProject({
+      '0001_notes.surql': 'DEFINE TABLE note SCHEMALESS;\n',
+      '0002_leak.surql': `THROW "denied for ${SECRET}";\n`,
+    });
+  });
+  afterAll(async () => {
+    await relay.close();
+    await project.dispose();
+  });
+
+  it('masks the password of the URL in every tenant entry and line', async () => {
+    const file = await targetsFile(project, 'tenants.json', [
+      { namespace: 'ws', database: 'one' },
+      { namespace: 'ws', database: 'two' },
+    ]);
+    const url = relay.url.replace('ws://', `ws://root:${SECRET}@`);
+    const args = ['up', '--targets', file, '--url', url, '--continue-on-error'];
+    const json = await runCli(project.root, [...args, '--json']);
+    expect(json.code).toBe(1);
+    const doc = json.json();
+    expect(doc.targets.map((t: JsonDocument) => [t.database, t.state, versions(t.applied), t.error?.code])).toEqual([
+      ['one', 'failed', [1], 'MIGRATION_FAILED'],
+      ['two', 'failed', [1], 'MIGRATION_FAILED'],
+    ]);
+    expect(doc.targets[1].error).toMatchObject({
+      statement: 'THROW "denied for ***"',
+      message: expect.stringContaining('denied for ***'),
+    });
+
+    const human = await runCli(project.root, args);
+    expect(human.code).toBe(1);
+    expect(group(human.stdout, 'ws/two')).toEqual([
+      expect.stringMatching(/^failed\s+2\s+leak\s+migrations\/0002_leak\.surql$/),
+      expect.stringMatching(/^error: Migration 2 \(leak, up\) failed at .*denied for \*\*\*$/),
+      '  statement: THROW "denied for ***"',
+      '  Nothing of this migration was applied. Fix the script and start again.',
+    ]);
+    expect(human.stderr).toContain('error: `up` failed on 2 of 2 target(s): ws/one, ws/two.');
+    for (const output of [human.stdout, human.stderr, json.stdout, json.stderr]) expect(output).not.toContain(SECRET);
+  });
+});
+
+describe('TargetGroups', () => {
+  function sink(): CliStream & { text: string } {
+    const s = {
+      text: '',
+      write(chunk: string, callback?: (error?: Error | null) => void) {
+        s.text += chunk;
+        callback?.();
+        return true;
+      },
+    };
+    return s;
+  }
+
+  it('prints each target whole under its header, in the list order, whichever finishes first', () => {
+    const stdout = sink();
+    const stderr = sink();
+    const out = new CliOutput({ stdout, stderr, env: {}, json: false, verbose: false });
+    out.addSecrets(['S3cret']);
+    const groups = new TargetGroups(out, ['n/a', 'n/b', 'n/c']);
+    const [a, b, c] = [0, 1, 2].map((i) => groups.output(i));
+    c!.print('c one');
+    b!.print('b one');
+    a!.print('a one');
+    // The head prints as it goes; the others wait.
+    expect(stdout.text).toBe('n/a\n  a one\n');
+    c!.print('c two, S3cret');
+    groups.finish(2);
+    b!.print('b two\n  more');
+    b!.note('to stderr at once');
+    expect(stderr.text).toBe('[n/b] to stderr at once\n');
+    expect(stdout.text).toBe('n/a\n  a one\n');
+    groups.finish(0);
+    // b is the head now: what it kept, then what it prints next, at once.
+    expect(stdout.text).toBe('n/a\n  a one\nn/b\n  b one\n  b two\n    more\n');
+    b!.print('');
+    b!.print('b three');
+    groups.finish(1);
+    expect(stdout.text).toBe(
+      'n/a\n  a one\nn/b\n  b one\n  b two\n    more\n\n  b three\nn/c\n  c one\n  c two, ***\n',
+    );
+  });
+});
