@@ -7,7 +7,6 @@ import {
 import { MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import {
-  DEFAULT_CONCURRENCY,
   DEFAULT_DIRECTORY,
   DEFAULT_TABLE,
   redactUrl,
@@ -405,7 +404,7 @@ async function status(manager: MigrationManager, check: boolean, out: CliOutput,
   const empty = await reportEmpty(manager, out, names);
   // The CLI's `ok` says whether the command succeeded (`--check` makes "nothing to do" a condition
   // of it); the one database's entry of `targets` repeats the rest.
-  const { ok: _current, targets: _targets, ...state } = await manager.status();
+  const { ok: current, targets: _targets, ...state } = await manager.status();
   const lock = await manager.lockHolder();
   const { url, namespace, database, directory, table } = manager.settings;
   const target = { url: url === undefined ? undefined : redactUrl(url), namespace, database, directory, table };
@@ -433,7 +432,8 @@ async function status(manager: MigrationManager, check: boolean, out: CliOutput,
     `${counts.drifted} changed, ${counts.missing} missing`;
   out.print('');
   out.print(summary);
-  const document = { target, ...state, lock: lock ?? null, ...(empty ? { empty } : {}) };
+  // `current`: nothing pending, failed, changed or missing (what --check makes a condition of `ok`).
+  const document = { target, ...state, current, lock: lock ?? null, ...(empty ? { empty } : {}) };
   if (check && Object.values(counts).some((n) => n > 0)) {
     const message = `status --check: ${summary}.`;
     out.note(message);
@@ -616,8 +616,8 @@ async function runOverManyTargets(
   const targets = manager.targets;
   const names = targets.map(targetKey);
   const policy = {
-    concurrency: many.concurrency ?? DEFAULT_CONCURRENCY,
-    onTargetFailure: READS.has(command.name) || many.continueOnError ? ('continue' as const) : ('stop' as const),
+    concurrency: manager.settings.concurrency,
+    onTargetFailure: READS.has(command.name) ? ('continue' as const) : manager.settings.onTargetFailure,
   };
   if (targets.length === 0) {
     out.warn(
@@ -662,7 +662,9 @@ async function runOverManyTargets(
     if (o.state === 'done') {
       const { ok: _ok, ...document } = o.value.document;
       const { exitCode } = o.value;
-      return { namespace, database, ok: exitCode === EXIT.ok, state: 'done', exitCode, ...document };
+      // A status entry is ok when its target is current, --check or not.
+      const ok = exitCode === EXIT.ok && (document as { current?: boolean }).current !== false;
+      return { namespace, database, ok, state: 'done', exitCode, ...document };
     }
     if (o.state === 'failed') {
       const state = signal && o.error instanceof MigrationsStoppedError ? 'stopped' : 'failed';
@@ -743,7 +745,7 @@ function summarize(
     out.error(message);
     return { exitCode, document: { ...document, error: { code: 'TARGETS_FAILED', message, failed, notStarted } } };
   }
-  if (flagged.length > 0) {
+  if (flagged.length > 0 && exitCode !== EXIT.ok) {
     // The targets' own code: CHECK_FAILED (status --check) or DRIFT.
     const first = entries.find((e) => e.state === 'done' && !e.ok) as { error?: { code?: string } } | undefined;
     const message = `${flagged.length} of ${entries.length} target(s) ${flag?.words ?? 'not ok'}: ${flagged.join(', ')}.`;

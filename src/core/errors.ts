@@ -408,19 +408,40 @@ export class TargetsFailedError extends MigrationsError {
     /** How many targets the run covered. */
     readonly total: number,
   ) {
-    const first = failures[0];
+    const named = failures.slice(0, NAMED_FAILURES);
     super(
       `Migrations failed on ${failures.length} of ${total} target(s)` +
         (notStarted.length > 0
-          ? `; ${notStarted.length} target(s) were not started (onTargetFailure 'stop': ` +
-            `set it to 'continue', or --continue-on-error, to migrate the others anyway)`
+          ? `; ${notStarted.length} target(s) were not started (onTargetFailure 'stop'; ` +
+            `'continue' migrates the others anyway)`
           : '') +
         `:\n` +
-        failures.map((f) => `  - ${f.namespace}/${f.database}: ${indent(f.error.message)}`).join('\n'),
-      { cause: first?.error },
+        named.map((f) => `  - ${f.namespace}/${f.database}: ${indent(f.error.message)}`).join('\n') +
+        (failures.length > named.length ? `\n  - and ${failures.length - named.length} more (see failures)` : ''),
+      { cause: failures[0]?.error },
     );
   }
+
+  /** For loggers that serialise errors: each failure with its error's code and message. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      total: this.total,
+      failures: this.failures.map(({ namespace, database, error }) => ({
+        namespace,
+        database,
+        code: (error as { code?: unknown }).code ?? null,
+        message: error.message,
+      })),
+      notStarted: this.notStarted,
+    };
+  }
 }
+
+/** How many failed targets the message of {@link TargetsFailedError} names (all are in `failures`). */
+const NAMED_FAILURES = 20;
 
 function indent(text: string): string {
   return text.replace(/\n/g, '\n    ');

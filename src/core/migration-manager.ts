@@ -14,7 +14,7 @@ import { HistoryStore, type FailedRecord } from './history-store.js';
 import { MigrationEvents, type MigrationEventMap, type MigrationEventName } from './migration-events.js';
 import { discoverMigrations, type MigrationFile } from './migration-files.js';
 import { MigrationLock } from './migration-lock.js';
-import { awaitsOperator, findProblems, type MigrationState } from './migration-plan.js';
+import { awaitsOperator, computeState, findProblems, type MigrationState } from './migration-plan.js';
 import { MigrationRunner, RunnerCore, coreOps, type MigrationResult, type RunnerOps } from './migration-runner.js';
 import {
   checkTargets,
@@ -24,6 +24,7 @@ import {
   type MigrationLogger,
   type MigrationTarget,
   type MigrationMode,
+  type TargetFailurePolicy,
   type MigrationsOptions,
   type ResolvedMigrationsOptions,
 } from './options.js';
@@ -32,7 +33,15 @@ import { BoundedClient } from './timing.js';
 import { folderSchema } from './schema-code.js';
 import { lintMigrations, type LintReport } from './lint.js';
 import { compareSchemas, readSchema, type SchemaKind } from './shadow.js';
-import { resolveTargets, runOverTargets, TargetSession, type SessionLike, type TargetOutcome } from './targets.js';
+import {
+  missingTargets,
+  resolveTargets,
+  runOverTargets,
+  targetId,
+  TargetSession,
+  type SessionLike,
+  type TargetOutcome,
+} from './targets.js';
 
 /** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
 export interface MigrationStatus {
@@ -138,6 +147,10 @@ export interface MigrationSettings {
   mode: MigrationMode;
   /** With `targets`: the targets, as resolved at start-up (or the last `refresh()`). */
   targets: readonly MigrationTarget[] | undefined;
+  /** Targets migrated at the same time (with `targets`). */
+  concurrency: number;
+  /** What a run over many targets does when one fails. */
+  onTargetFailure: TargetFailurePolicy;
 }
 
 /** Arguments of {@link MigrationManager.rollback}: give `to` or `steps`, or nothing for one step. */
@@ -217,6 +230,8 @@ export class MigrationManager {
   /** Managers handed out by forTarget(), closed with this one. */
   readonly #handedOut = new Set<MigrationManager>();
   #stopRequested = false;
+  /** Set by the manager of many targets for the next read: whether the database exists, as it just found. */
+  #absentHint: boolean | undefined;
   #closing: Promise<void> | undefined;
 
   /** Resolves the options, connects (with retries), reads the folder and resolves `targets`. */
@@ -256,25 +271,22 @@ export class MigrationManager {
     this.events = new TargetEvents(
       (error) => logger.warn(`A migration event listener threw: ${(error as Error).message}`),
       target,
-      place.parent?.events,
+      place.parent?.events as TargetEvents | undefined,
     );
     // A forTarget manager's events reach its parent's listeners, `on` among them, through the parent.
     if (!place.parent) this.events.subscribe(options.on);
-    // Each manager logs its own target's events (its logger names the target); not those forwarded.
-    const mine = (e: { target?: MigrationTarget }) =>
-      e.target === undefined || (target !== undefined && targetKey(e.target) === targetKey(target));
-    this.events.subscribe({
+    // Each manager logs its own events (its logger names the target), not those of its forTarget
+    // managers, which log their own.
+    (this.events as TargetEvents).own.subscribe({
       migrated: (e) =>
-        mine(e) &&
         logger.log(
           e.byAnother
             ? `Migration ${label(e)} was applied by another replica`
             : `Applied migration ${label(e)} in ${e.durationMs} ms`,
         ),
-      rolledBack: (e) => mine(e) && logger.log(`Rolled back migration ${label(e)} in ${e.durationMs} ms`),
-      failed: (e) => mine(e) && logger.error(e.error.message),
+      rolledBack: (e) => logger.log(`Rolled back migration ${label(e)} in ${e.durationMs} ms`),
+      failed: (e) => logger.error(e.error.message),
       lockWaiting: (e) =>
-        mine(e) &&
         logger.log(
           `Waiting for the migration lock` + (e.holder ? ` held by ${e.holder.host} pid ${e.holder.pid}` : ''),
         ),
@@ -317,6 +329,8 @@ export class MigrationManager {
       table,
       mode,
       targets: this.#targets,
+      concurrency: this.#options.concurrency,
+      onTargetFailure: this.#options.onTargetFailure,
     };
   }
 
@@ -401,6 +415,11 @@ export class MigrationManager {
       const spec = this.#options.targets;
       if (this.#targets && typeof spec === 'function') {
         this.#targets = await resolveTargets(spec, this.#connection.db);
+        // The sessions of targets no longer listed are closed.
+        const listed = new Set(this.#targets.map(targetId));
+        const gone = [...this.#pool].filter(([id]) => !listed.has(id));
+        for (const [id] of gone) this.#pool.delete(id);
+        await Promise.all(gone.map(([, manager]) => manager.close()));
       }
       this.#setFiles(discovered.up, discovered.down, discovered.ignored);
     });
@@ -410,6 +429,7 @@ export class MigrationManager {
   async getCurrentVersion(): Promise<number> {
     return this.#guard(async () => {
       this.#one('getCurrentVersion');
+      if (await this.#absent()) return 0;
       return (await this.#history.readVersions()).reduce((max, v) => Math.max(max, v), 0);
     });
   }
@@ -426,6 +446,7 @@ export class MigrationManager {
   async isEmpty(): Promise<boolean> {
     return this.#guard(async () => {
       this.#one('isEmpty');
+      if (await this.#absent()) return true;
       const [info] = await this.#bookkeeping.query('INFO FOR DB').responses();
       if (!info?.success) return false;
       const tables = (info.result as { tables?: Record<string, unknown> } | undefined)?.tables ?? {};
@@ -440,6 +461,7 @@ export class MigrationManager {
   probe(): Promise<MigrationsProbe> {
     if (this.#targets) return this.#guard(() => this.#probeTargets());
     return this.#guard(async () => {
+      if (await this.#absent()) return this.#absentProbe();
       const { versions, failed, lock } = await this.#history.probe();
       const applied = new Set(versions.filter((v): v is number => v !== undefined));
       const settled = new Set(failed.filter(awaitsOperator).map((r) => r.version));
@@ -464,9 +486,10 @@ export class MigrationManager {
   drift(): Promise<DriftReport> {
     return this.#guard(async () => {
       this.#one('drift');
-      const state = await this.#core.readState();
+      const absent = await this.#absent();
+      const state = await this.#readState(absent);
       const expected = await folderSchema(this.#options.directory, new Set(state.applied.map((r) => r.version)));
-      const live = await readSchema(this.#bookkeeping, this.#options.table);
+      const live = absent ? expected : await readSchema(this.#bookkeeping, this.#options.table);
       const drift = compareSchemas(expected, live).map((c) => ({
         change: c.change,
         kind: c.kind,
@@ -498,6 +521,7 @@ export class MigrationManager {
         const probe = await this.#probeTargets();
         return probe.pending > 0;
       }
+      if (await this.#absent()) return this.#files.up.length > 0;
       const applied = new Set(await this.#history.readVersions());
       return this.#files.up.some((m) => !applied.has(m.version));
     });
@@ -525,13 +549,11 @@ export class MigrationManager {
           `Migrating ${targets.length} target(s), ${Math.min(this.#options.concurrency, targets.length)} at a time`,
         );
       }
-      const outcomes = await this.#overTargets((manager) => manager.runMigrationUp(), this.#options.onTargetFailure);
-      const results = outcomes.flatMap((o) =>
-        o.state === 'done' ? o.value.map((r) => ({ ...r, target: o.target })) : [],
-      );
+      const outcomes = await this.#runTargets((manager) => manager.runMigrationUp());
+      const results = outcomes.flatMap((o) => (o.state === 'done' ? o.value : []));
       this.#throwFailures(outcomes);
       if (targets.length > 0) {
-        const changed = new Set(results.filter((r) => !r.byAnother).map((r) => targetKey(r.target))).size;
+        const changed = new Set(results.filter((r) => !r.byAnother).map((r) => targetKey(r.target!))).size;
         logger.log(
           `${targets.length} target(s) current in ${Date.now() - started} ms: ` +
             `${results.filter((r) => !r.byAnother).length} migration(s) applied on ${changed} of them`,
@@ -547,7 +569,7 @@ export class MigrationManager {
   async migrateTo(version: number): Promise<MigrationResult[]> {
     this.#one('migrateTo');
     requireVersion(version, 'to');
-    return this.#core.migrateUp((state) => state.pending.filter((m) => m.version <= version));
+    return this.#tag(await this.#core.migrateUp((state) => state.pending.filter((m) => m.version <= version)));
   }
 
   /**
@@ -557,23 +579,23 @@ export class MigrationManager {
   async rollback(options: RollbackOptions | null = {}): Promise<MigrationResult[]> {
     this.#one('rollback');
     const select = rollbackSelector(options ?? {});
-    return this.#core.migrateDown(select);
+    return this.#tag(await this.#core.migrateDown(select));
   }
 
   /** Applied, pending, drifted, missing and failed migrations. One query. */
   async status(): Promise<MigrationStatus> {
     if (this.#targets) return this.#guard(() => this.#statusOverTargets());
     return this.#guard(async () => {
-      const own = await this.#ownStatus();
+      const own = await this.#ownStatus(await this.#absent());
       const { namespace = '', database = '' } = this.#place.target ?? {};
       return { ...own, targets: [{ namespace, database, ...own, error: null }] };
     });
   }
 
   /** This database's status, without the list of targets. */
-  async #ownStatus(): Promise<Omit<MigrationStatus, 'targets'>> {
+  async #ownStatus(absent = false): Promise<Omit<MigrationStatus, 'targets'>> {
     {
-      const state = await this.#core.readState();
+      const state = await this.#readState(absent);
       const files = new Map(this.#files.up.map((m) => [m.version, m]));
       const status = {
         currentVersion: state.currentVersion,
@@ -606,7 +628,7 @@ export class MigrationManager {
   async validate(options: { requireCurrent?: boolean } = {}): Promise<ValidationReport> {
     return this.#guard(async () => {
       if (this.#targets) {
-        const outcomes = await this.#overTargets((manager) => manager.validate(options), 'continue');
+        const outcomes = await this.#readTargets((manager) => manager.validate(options));
         this.#throwFailures(outcomes);
         const done = outcomes.flatMap((o) => (o.state === 'done' ? [{ target: o.target, report: o.value }] : []));
         return {
@@ -614,12 +636,35 @@ export class MigrationManager {
           pending: done.reduce((sum, { report }) => sum + report.pending, 0),
         };
       }
-      const state = await this.#core.readState();
-      const { errors, warnings } = findProblems(state, this.#options);
-      if (errors[0]) throw errors[0];
-      if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
-      return { warnings, pending: state.pending.length };
+      return this.#validate(options, await this.#absent());
     });
+  }
+
+  async #validate(options: { requireCurrent?: boolean }, absent: boolean): Promise<ValidationReport> {
+    const state = await this.#readState(absent);
+    const { errors, warnings } = findProblems(state, this.#options);
+    if (errors[0]) throw errors[0];
+    if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
+    return { warnings, pending: state.pending.length };
+  }
+
+  /**
+   * Whether this forTarget manager's database does not exist yet. Asked before a read opens the
+   * session (its `use` would create the database): a read of a missing database answers as an
+   * empty one, and creates nothing. Two requests while the session is not open; none after.
+   */
+  async #absent(): Promise<boolean> {
+    const session = this.#place.session;
+    if (!session || session.opened) return false;
+    const hint = this.#absentHint;
+    this.#absentHint = undefined;
+    if (hint !== undefined) return hint;
+    return (await missingTargets(this.#connection.db, [this.#place.target!])).size > 0;
+  }
+
+  /** The state of this database; of an empty one, without a request, when it does not exist. */
+  #readState(absent: boolean): Promise<MigrationState> {
+    return absent ? Promise.resolve(computeState(this.#files.up, { applied: [], failed: [] })) : this.#core.readState();
   }
 
   /** What `runMigrationUp()` (direction up) or `rollback()` (down) would run. Touches nothing. */
@@ -627,7 +672,7 @@ export class MigrationManager {
     return this.#guard(async () => {
       this.#one('plan');
       const direction = options.direction ?? 'up';
-      const state = await this.#core.readState();
+      const state = await this.#readState(await this.#absent());
       const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
         version,
         name,
@@ -775,6 +820,7 @@ export class MigrationManager {
   lockHolder(): Promise<LockHolder | undefined> {
     return this.#guard(async () => {
       this.#one('lockHolder');
+      if (await this.#absent()) return undefined;
       return this.#lock.holder();
     });
   }
@@ -838,17 +884,25 @@ export class MigrationManager {
       await Promise.all([own.stop(), ...children.map((child) => child.runner.stop())]);
     };
     return {
-      runAll: () => (this.#targets ? this.#upOverTargets() : own.runAll()),
+      runAll: async () => (this.#targets ? this.#upOverTargets() : this.#tag(await own.runAll())),
       runOneUp: async () => {
         this.#one('runner.runOneUp');
-        return own.runOneUp();
+        return this.#tag(await own.runOneUp());
       },
       runOneDown: async () => {
         this.#one('runner.runOneDown');
-        return own.runOneDown();
+        return this.#tag(await own.runOneDown());
       },
       stop,
     };
+  }
+
+  /** A forTarget manager's results name their target, as they do in a run over many targets. */
+  #tag<R extends MigrationResult | MigrationResult[] | undefined>(results: R): R {
+    const target = this.#place.parent ? this.#place.target : undefined;
+    if (!target || results === undefined) return results;
+    const named = (r: MigrationResult) => ({ ...r, target });
+    return (Array.isArray(results) ? results.map(named) : named(results as MigrationResult)) as R;
   }
 
   /** Throws when this manager has many targets: `method` acts on one database. */
@@ -883,23 +937,41 @@ export class MigrationManager {
     );
   }
 
-  /** Runs `work` on the manager of each target (kept for the next run), with the policy. */
-  async #overTargets<T>(
-    work: (manager: MigrationManager) => Promise<T>,
-    onTargetFailure: 'stop' | 'continue',
-  ): Promise<TargetOutcome<T>[]> {
+  /**
+   * A run on the manager of each target (kept for the next run), with the failure policy. After a
+   * stop request no target starts.
+   */
+  async #runTargets<T>(work: (manager: MigrationManager) => Promise<T>): Promise<TargetOutcome<T>[]> {
     if (this.#stopRequested) throw new MigrationsStoppedError(undefined);
     return runOverTargets(
       this.#targets!,
-      { concurrency: this.#options.concurrency, onTargetFailure },
-      (target) => {
-        const key = targetKey(target);
-        let manager = this.#pool.get(key);
-        if (!manager) this.#pool.set(key, (manager = this.#managerOf(target)));
-        return work(manager);
-      },
+      { concurrency: this.#options.concurrency, onTargetFailure: this.#options.onTargetFailure },
+      (target) => work(this.#pooled(target)),
       () => this.#stopRequested,
     );
+  }
+
+  /**
+   * A read of every target, whatever one of them finds. A target whose database does not exist is
+   * read as an empty one (`absent`), without opening a session: that would create it.
+   */
+  async #readTargets<T>(work: (manager: MigrationManager) => Promise<T>): Promise<TargetOutcome<T>[]> {
+    const targets = this.#targets!;
+    const unopened = targets.filter((t) => !this.#pooled(t).#place.session?.opened);
+    // One listing for all of them, rather than two requests per target.
+    const missing = unopened.length > 0 ? await missingTargets(this.#connection.db, unopened) : new Set<string>();
+    for (const target of unopened) this.#pooled(target).#absentHint = missing.has(targetId(target));
+    return runOverTargets(targets, { concurrency: this.#options.concurrency, onTargetFailure: 'continue' }, (target) =>
+      work(this.#pooled(target)),
+    );
+  }
+
+  /** This manager's pooled manager of `target`. */
+  #pooled(target: MigrationTarget): MigrationManager {
+    const id = targetId(target);
+    let manager = this.#pool.get(id);
+    if (!manager) this.#pool.set(id, (manager = this.#managerOf(target)));
+    return manager;
   }
 
   /** Throws `TargetsFailedError` when a target failed (or `MigrationsStoppedError` after a stop). */
@@ -927,7 +999,7 @@ export class MigrationManager {
 
   /** status() with `targets`: each target's, and the sum of them. Never stops at a failing target. */
   async #statusOverTargets(): Promise<MigrationStatus> {
-    const outcomes = await this.#overTargets((manager) => manager.#ownStatus(), 'continue');
+    const outcomes = await this.#readTargets(async (manager) => manager.#ownStatus(await manager.#absent()));
     const entries: TargetStatus[] = outcomes.map((o) => {
       const { namespace, database } = o.target;
       if (o.state === 'done') return { namespace, database, ...o.value, error: null };
@@ -963,7 +1035,7 @@ export class MigrationManager {
 
   /** probe() with `targets`: one request per target, at most `concurrency` at a time. */
   async #probeTargets(): Promise<MigrationsProbe> {
-    const outcomes = await this.#overTargets((manager) => manager.probe(), 'continue');
+    const outcomes = await this.#readTargets((manager) => manager.probe());
     const targets: TargetProbe[] = outcomes.map((o) => {
       const { namespace, database } = o.target;
       if (o.state === 'done') {
@@ -983,6 +1055,12 @@ export class MigrationManager {
       lock: null,
       targets,
     };
+  }
+
+  /** The probe of a database that does not exist: nothing applied. */
+  #absentProbe(): MigrationsProbe {
+    const latestVersion = this.getLatestVersion();
+    return { currentVersion: 0, latestVersion, pending: this.#files.up.length, failed: [], unreadable: 0, lock: null };
   }
 
   /** Runs `work`; an error it throws leaves with every secret in it masked. */
@@ -1018,19 +1096,28 @@ interface Place {
 
 /** Events that name their target, and reach the parent manager's listeners too. */
 class TargetEvents extends MigrationEvents {
+  /** The manager's own events only (not its forTarget managers'): what it logs. */
+  readonly own: MigrationEvents;
   readonly #target: MigrationTarget | undefined;
-  readonly #parent: MigrationEvents | undefined;
+  readonly #parent: TargetEvents | undefined;
 
-  constructor(onListenerError: (error: Error) => void, target: MigrationTarget | undefined, parent?: MigrationEvents) {
+  constructor(onListenerError: (error: Error) => void, target: MigrationTarget | undefined, parent?: TargetEvents) {
     super(onListenerError);
+    this.own = new MigrationEvents(onListenerError);
     this.#target = target;
     this.#parent = parent;
   }
 
   override emit<K extends MigrationEventName>(event: K, payload: MigrationEventMap[K]): void {
     const named = this.#target && !payload.target ? { ...payload, target: this.#target } : payload;
-    super.emit(event, named);
-    this.#parent?.emit(event, named);
+    this.own.emit(event, named);
+    this.#relay(event, named);
+  }
+
+  /** To this manager's listeners, and on to its parent's. */
+  #relay<K extends MigrationEventName>(event: K, payload: MigrationEventMap[K]): void {
+    super.emit(event, payload);
+    if (this.#parent) this.#parent.#relay(event, payload);
   }
 }
 

@@ -333,8 +333,10 @@ function resolve(
       throw new MigrationOptionsError(field, `expected a name, got ${JSON.stringify(options[field])}.`);
     }
   }
-  const concurrency = wholeNumber(options.concurrency, DEFAULT_CONCURRENCY, 'concurrency');
-  if (concurrency < 1) throw new MigrationOptionsError('concurrency', 'expected a whole number >= 1, got 0.');
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new MigrationOptionsError('concurrency', `expected a whole number >= 1, got ${String(concurrency)}.`);
+  }
   atMost(concurrency, MAX_CONCURRENCY, 'concurrency');
   const onTargetFailure = options.onTargetFailure ?? DEFAULT_ON_TARGET_FAILURE;
   if (!POLICIES.includes(onTargetFailure)) {
@@ -493,9 +495,12 @@ export function checkTargets(value: unknown, field: string): readonly MigrationT
         `expected \`{ namespace, database }\` with both names, got ${describeValue(entry)}.`,
       );
     }
-    const key = targetKey(t as MigrationTarget);
-    if (seen.has(key)) throw new MigrationOptionsError(`${field}[${index}]`, `${key} is listed twice.`);
-    seen.add(key);
+    // Keyed by both names apart: `a/b` + `c` is not `a` + `b/c`.
+    const id = JSON.stringify([t.namespace, t.database]);
+    if (seen.has(id)) {
+      throw new MigrationOptionsError(`${field}[${index}]`, `${targetKey(t as MigrationTarget)} is listed twice.`);
+    }
+    seen.add(id);
     return Object.freeze({ namespace: t.namespace, database: t.database });
   });
   return Object.freeze(targets);
@@ -506,12 +511,19 @@ export function targetKey(target: MigrationTarget): string {
   return `${target.namespace}/${target.database}`;
 }
 
+/**
+ * What a value is, without its contents: a `targets` function may return rows of a tenants table,
+ * whose other columns (keys, connection strings) must not reach a log.
+ */
 function describeValue(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value).slice(0, 10);
+    return keys.length > 0 ? `an object with the keys ${keys.join(', ')}` : 'an empty object';
   }
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
 }
 
 function requireName(value: unknown, field: string): void {

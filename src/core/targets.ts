@@ -44,6 +44,11 @@ export class TargetSession implements SessionLike {
     this.#openOwn = openOwn;
   }
 
+  /** Whether the session is open (or opening). */
+  get opened(): boolean {
+    return this.#opening !== undefined;
+  }
+
   /** The session, opened once (again after a failed attempt). */
   session(): Promise<SurrealSession> {
     if (this.#closed) {
@@ -83,11 +88,7 @@ export class TargetSession implements SessionLike {
       }
       return this.#openOwn();
     }
-    // A fork carries the root session's sign-in and variables over; with none to carry, a new
-    // session spares the fork's own `use` of the root's namespace (one request per target).
-    const root = this.#root;
-    const inherit = root.accessToken !== undefined || Object.keys(root.parameters).length > 0;
-    const session = inherit ? await root.forkSession() : await root.newSession();
+    const session = await openSession(this.#root);
     try {
       await useRetrying(session, { namespace: this.#target.namespace, database: this.#target.database });
     } catch (error) {
@@ -153,7 +154,7 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
   }
   return async (client) => {
     const forked = client.isFeatureSupported(Features.Sessions);
-    const session: SurrealSession = forked ? await client.forkSession() : client;
+    const session: SurrealSession = forked ? await openSession(client) : client;
     // Without sessions the client itself moves: put back where it was afterwards.
     const { namespace: wasNamespace, database: wasDatabase } = forked ? { namespace: null, database: null } : client;
     try {
@@ -173,8 +174,7 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
         .map((database) => ({ namespace, database }));
     } finally {
       if (forked) await session.closeSession().catch(() => {});
-      else if (wasNamespace)
-        await client.use({ namespace: wasNamespace, database: wasDatabase ?? null }).catch(() => {});
+      else await client.use({ namespace: wasNamespace ?? null, database: wasDatabase ?? null }).catch(() => {});
     }
   };
 }
@@ -185,6 +185,51 @@ async function rootNamespaces(session: SurrealSession): Promise<string[] | undef
   if (!info?.success) return undefined;
   const namespaces = (info.result as { namespaces?: Record<string, unknown> } | undefined)?.namespaces;
   return namespaces ? Object.keys(namespaces) : undefined;
+}
+
+/**
+ * The targets whose database does not exist, found without creating anything (a session's `use`
+ * of a missing namespace or database defines it on SurrealDB 3): one `INFO FOR ROOT`, then one
+ * `INFO FOR NS` per namespace that exists. Empty when the user may not list namespaces (a
+ * namespace user: its namespace exists) and the namespace cannot be read either.
+ */
+export async function missingTargets(root: Surreal, targets: readonly MigrationTarget[]): Promise<Set<string>> {
+  const missing = new Set<string>();
+  if (targets.length === 0 || !root.isFeatureSupported(Features.Sessions)) return missing;
+  const session = await openSession(root);
+  try {
+    const namespaces = await rootNamespaces(session);
+    for (const namespace of new Set(targets.map((t) => t.namespace))) {
+      const inNamespace = targets.filter((t) => t.namespace === namespace);
+      if (namespaces && !namespaces.includes(namespace)) {
+        for (const t of inNamespace) missing.add(targetId(t));
+        continue;
+      }
+      await useRetrying(session, { namespace, database: null });
+      const [info] = await session.query('INFO FOR NS').responses();
+      if (!info?.success) continue;
+      const databases = (info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {};
+      for (const t of inNamespace) if (!Object.hasOwn(databases, t.database)) missing.add(targetId(t));
+    }
+  } finally {
+    await session.closeSession().catch(() => {});
+  }
+  return missing;
+}
+
+/**
+ * A session of its own on the connection, with the root session's sign-in and variables: a fork;
+ * with none to carry over, a new session, which spares the fork's own `use` of the root's
+ * namespace (one request per target).
+ */
+async function openSession(root: Surreal): Promise<SurrealSession> {
+  const inherit = root.accessToken !== undefined || Object.keys(root.parameters).length > 0;
+  return inherit ? root.forkSession() : root.newSession();
+}
+
+/** A target's identity, for maps and sets (`targetKey`'s `ns/db` is for display: names may hold a `/`). */
+export function targetId(target: MigrationTarget): string {
+  return JSON.stringify([target.namespace, target.database]);
 }
 
 /** Resolves the `targets` option: the list as is, or what the function returns, checked. */

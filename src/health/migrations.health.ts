@@ -141,7 +141,7 @@ export class MigrationsHealthIndicator implements OnModuleInit {
     if (notCurrent.length === 0) return indicator.up(details);
     const named = notCurrent.slice(0, NAMED_TARGETS).map((t) => {
       const why = [
-        ...(t.error !== undefined ? ['no answer'] : []),
+        ...(t.error !== undefined ? [abbreviate(t.error)] : []),
         ...(t.pending > 0 ? [`${t.pending} pending`] : []),
         ...(t.failed.length > 0 ? [`failed ${t.failed.join(', ')}`] : []),
         ...(t.unreadable !== undefined ? [`${t.unreadable} unreadable history row(s)`] : []),
@@ -171,4 +171,10 @@ export class MigrationsHealthIndicator implements OnModuleInit {
         : `MigrationsHealthIndicator found ${managers.length} MigrationsModules: provide it in the module that imports the one it should watch.`,
     );
   }
+}
+
+/** A target's error, short enough for a health message. */
+function abbreviate(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }

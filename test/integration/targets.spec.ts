@@ -654,4 +654,123 @@ describe('many targets', () => {
     await (await create({ ...base, targets: list })).runMigrationUp();
     await expect(validator.bootstrap()).resolves.toEqual([]);
   });
+
+  /** The databases of `namespace`, read without creating any. */
+  async function databasesOf(db: Surreal, namespace: string): Promise<string[]> {
+    const session = await db.newSession();
+    try {
+      const [root] = await session.query<[{ namespaces: Record<string, string> }]>('INFO FOR ROOT');
+      if (!Object.hasOwn(root.namespaces, namespace)) return [];
+      await session.use({ namespace, database: null });
+      const [info] = await session.query<[{ databases: Record<string, string> }]>('INFO FOR NS');
+      return Object.keys(info.databases).sort();
+    } finally {
+      await session.closeSession();
+    }
+  }
+
+  it('reads a target whose database does not exist as an empty one, and creates nothing; up creates it', async () => {
+    const db = await client();
+    const list = tenants(3);
+    const base = { url: undefined, namespace: undefined, database: undefined, client: db };
+    await (await create({ ...base, targets: [list[0]!] })).runMigrationUp();
+    const manager = await create({ ...base, targets: list });
+
+    const status = await manager.status();
+    expect(status.targets.map((t) => [t.database, t.ok, t.pending.length, t.error])).toEqual([
+      ['t01', true, 0, null],
+      ['t02', false, 4, null],
+      ['t03', false, 4, null],
+    ]);
+    const probe = await manager.probe();
+    expect(probe.targets!.map((t) => [t.database, t.pending])).toEqual([
+      ['t01', 0],
+      ['t02', 4],
+      ['t03', 4],
+    ]);
+    expect(await manager.needsMigration()).toBe(true);
+    await expect(manager.validate()).resolves.toEqual({ warnings: [], pending: 8 });
+    const lone = manager.forTarget(list[1]!);
+    expect((await lone.status()).pending).toHaveLength(4);
+    expect(await lone.drift()).toMatchObject({ ok: true, drift: [] });
+    expect(await lone.getCurrentVersion()).toBe(0);
+    expect(await lone.isEmpty()).toBe(true);
+    await lone.close();
+    // None of those reads made a database.
+    expect(await databasesOf(db, 'tenants')).toEqual(['t01']);
+    // A namespace that does not exist is not made either.
+    const elsewhere = await create({ ...base, targets: [{ namespace: 'nowhere', database: 'x' }] });
+    expect((await elsewhere.status()).targets[0]).toMatchObject({ ok: false, error: null });
+    const [root] = await db.query<[{ namespaces: Record<string, string> }]>('INFO FOR ROOT');
+    expect(Object.keys(root.namespaces)).not.toContain('nowhere');
+
+    await manager.runMigrationUp();
+    expect(await databasesOf(db, 'tenants')).toEqual(['t01', 't02', 't03']);
+    expect((await manager.status()).ok).toBe(true);
+  });
+
+  it('reads still answer after a stop request; runs refuse', async () => {
+    const manager = await create({ targets: tenants(2) });
+    await manager.runMigrationUp();
+    await manager.runner.stop();
+    expect((await manager.status()).ok).toBe(true);
+    expect((await manager.probe()).pending).toBe(0);
+    await expect(manager.validate({ requireCurrent: true })).resolves.toEqual({ warnings: [], pending: 0 });
+    expect(await manager.needsMigration()).toBe(false);
+    await expect(manager.runMigrationUp()).rejects.toThrow(/Stopped/);
+  });
+
+  it('refresh() closes the sessions of targets no longer listed', async () => {
+    const db = await client();
+    let listed = tenants(3);
+    const manager = await create({
+      url: undefined,
+      namespace: undefined,
+      database: undefined,
+      client: db,
+      targets: () => listed,
+    });
+    await manager.runMigrationUp();
+    const before = (await db.sessions()).length;
+    listed = listed.slice(0, 1);
+    await manager.refresh();
+    expect(manager.targets).toEqual(listed);
+    expect((await db.sessions()).length).toBe(before - 2);
+  });
+
+  it('a forTarget manager names its target in its results; each line is logged once, by the manager it is about', async () => {
+    const lines: string[] = [];
+    const logger = {
+      log: (m: string) => lines.push(m),
+      warn: (m: string) => lines.push(m),
+      error: (m: string) => lines.push(m),
+    };
+    const manager = await create({ logger });
+    const own = manager.forTarget({ namespace: 'home', database: 'main' });
+    const results = await own.runMigrationUp();
+    expect(results.map((r) => r.target)).toEqual(ALL.map(() => ({ namespace: 'home', database: 'main' })));
+    const applied = lines.filter((l) => l.includes('Applied migration'));
+    expect(applied).toHaveLength(4);
+    expect(applied.every((l) => l.startsWith('[home/main] '))).toBe(true);
+    await own.close();
+  });
+
+  it('refuses a concurrency that is not a whole number >= 1, saying what it got', async () => {
+    for (const concurrency of [0, -3, 1.5]) {
+      const error = await thrown(() => create({ targets: tenants(1), concurrency }));
+      expect(error).toBeInstanceOf(MigrationOptionsError);
+      expect((error as MigrationOptionsError).field).toBe('concurrency');
+      expect((error as Error).message).toContain(`got ${concurrency}.`);
+    }
+  });
+
+  it('keys targets by both names: a `/` in a name is not a duplicate', async () => {
+    const manager = await create({
+      targets: [
+        { namespace: 'a/b', database: 'c' },
+        { namespace: 'a', database: 'b/c' },
+      ],
+    });
+    expect(manager.targets).toHaveLength(2);
+  });
 });

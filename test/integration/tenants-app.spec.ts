@@ -87,13 +87,24 @@ describe('many tenants in a Nest app', () => {
     });
     expect(down.migrations.message).toBe('1 of 3 target(s) not current: saas/globex (1 pending)');
 
+    // A history row whose version cannot be read, in another tenant: named too.
+    const initech = manager.forTarget({ namespace: 'saas', database: 'initech' });
+    await (await initech.session()).query("CREATE _sbl_migrations:junk SET version = 'x'").collect();
+    await initech.close();
+    const worse = await indicator.isHealthy('migrations');
+    expect(worse.migrations.message).toBe(
+      '2 of 3 target(s) not current: saas/globex (1 pending), saas/initech (1 unreadable history row(s))',
+    );
+
     const status = await manager.status();
     expect(status.ok).toBe(false);
     expect(status.targets.map((t) => [t.database, t.currentVersion, t.ok])).toEqual([
       ['acme', 2, true],
       ['globex', 1, false],
-      ['initech', 2, true],
+      // Its history cannot be read: the entry says why, and the other targets are still reported.
+      ['initech', 0, false],
     ]);
+    expect(status.targets[2]!.error).toMatch(/_sbl_migrations:junk/);
     expect(status.pending.map((p) => p.version)).toEqual([2]);
     expect(status.applied.map((a) => a.version)).toEqual([1]);
   });

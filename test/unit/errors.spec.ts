@@ -167,7 +167,7 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
     [
       'failed on 1 of 3 target(s)',
       '1 target(s) were not started',
-      "set it to 'continue', or --continue-on-error",
+      "'continue' migrates the others anyway",
       '  - saas/acme: Migration 2 failed\n    at line 1',
     ],
   ],
@@ -290,5 +290,26 @@ describe('MigrationLockError', () => {
   it('says when the expiry is unknown', () => {
     const error = new MigrationLockError({ host: 'h', pid: 1, token: 't' }, 1);
     expect(error.message).toContain('held by h pid 1 (t) until unknown');
+  });
+
+  it('TargetsFailedError names the first 20 targets, keeps every failure, and serialises each with its code', () => {
+    const failures = Array.from({ length: 25 }, (_, i) => ({
+      namespace: 'saas',
+      database: `t${i}`,
+      error: Object.assign(new Error(`boom ${i}`), { code: 'MIGRATION_FAILED' }),
+    }));
+    const error = new TargetsFailedError(failures, [], 30);
+    expect(error.message).toContain('saas/t19: boom 19');
+    expect(error.message).not.toContain('saas/t20');
+    expect(error.message).toContain('and 5 more (see failures)');
+    expect(error.failures).toHaveLength(25);
+    const json = JSON.parse(JSON.stringify(error)) as { code: string; failures: unknown[] };
+    expect(json.code).toBe('TARGETS_FAILED');
+    expect(json.failures[24]).toEqual({
+      namespace: 'saas',
+      database: 't24',
+      code: 'MIGRATION_FAILED',
+      message: 'boom 24',
+    });
   });
 });
