@@ -1,4 +1,5 @@
 import type { Surreal, SurrealSession } from 'surrealdb';
+import { MigrationArgumentError } from '../core/errors.js';
 import { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import { checkTargets, type MigrationTarget, type MigrationsOptions } from '../core/options.js';
@@ -105,7 +106,7 @@ function tenantTargets(
 ): readonly MigrationTarget[] {
   if (typeof tenants === 'number') {
     if (!Number.isSafeInteger(tenants) || tenants < 1) {
-      throw new TypeError(`createMigratedTenants: tenants must be a whole number >= 1, got ${tenants}.`);
+      throw new MigrationArgumentError(`createMigratedTenants: tenants must be a whole number >= 1, got ${tenants}.`);
     }
     return Array.from({ length: tenants }, (_, i) => ({ namespace, database: `tenant_${i + 1}` }));
   }
