@@ -21,7 +21,7 @@ export async function readTargetsFile(file: string): Promise<readonly MigrationT
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new CliUsageError(`--targets ${file} is not valid JSON: ${(error as Error).message}.`);
+    throw new CliUsageError(`--targets ${file} is not valid JSON (${parseProblem(error)}): fix the file.`);
   }
   if (!Array.isArray(value)) {
     throw new CliUsageError(
@@ -43,4 +43,13 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
+}
+
+/**
+ * What JSON.parse said, without the excerpt of the text it quotes: the file may hold tenants'
+ * secrets (`…"CRET@h"},` of a connection string).
+ */
+function parseProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/,?\s*(?:\.\.\.)?\s*"[\s\S]*$/, '').trim() || 'it cannot be parsed';
 }

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { CliOutput, TargetGroups, type CliStream } from '../../src/cli/output.js';
 import { MigrationManager } from '../../src/index.js';
-import { startNode } from '../support/child.js';
+import { MIGRATION_MARKERS, startCli } from '../support/cli-process.js';
 import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
-import { CLI, cliProject, runCli, versions, type CliProject, type CliRun, type JsonDocument } from './cli-harness.js';
+import { cliProject, runCli, versions, type CliProject, type CliRun, type JsonDocument } from './cli-harness.js';
 
 /**
  * `surreal-migrate` over many targets (`--targets <file>`, `--all-databases`), as a child process
@@ -295,6 +295,128 @@ describe('surreal-migrate --all-databases', () => {
   });
 });
 
+describe('surreal-migrate --targets: tenants whose database does not exist yet', () => {
+  let project: CliProject;
+  const kept: Tenant = { namespace: 'there', database: 'kept' };
+  /** A new database in a namespace that exists, and one in a namespace that does not. */
+  const absent: Tenant[] = [
+    { namespace: 'there', database: 'absent' },
+    { namespace: 'nowhere', database: 'absent' },
+  ];
+  let file: string;
+
+  /** The databases of `there` and the namespaces, read in kept (which exists) after the CLI exited. */
+  function listing(): Promise<{ there: string[]; namespaces: string[] }> {
+    return inTenant(project, kept, async (db) => {
+      const [ns, root] =
+        await db.query<[{ databases: Record<string, string> }, { namespaces: Record<string, string> }]>(
+          'INFO FOR NS; INFO FOR ROOT',
+        );
+      return { there: Object.keys(ns.databases).sort(), namespaces: Object.keys(root.namespaces).sort() };
+    });
+  }
+
+  beforeAll(async () => {
+    project = await cliProject(MIGRATIONS);
+    const up = await run(project, ['up', '--targets', await targetsFile(project, 'kept.json', [kept])]);
+    expect(up.code).toBe(0);
+    file = await targetsFile(project, 'tenants.json', [kept, ...absent]);
+  });
+  afterAll(() => project.dispose());
+
+  it('status, validate and drift read them as empty, and create nothing', async () => {
+    const before = await listing();
+    expect(before.there).toEqual(['kept']);
+    expect(before.namespaces).toContain('there');
+    expect(before.namespaces).not.toContain('nowhere');
+
+    const status = await run(project, ['status', '--targets', file, '--json']);
+    expect(status.code).toBe(0);
+    const doc = status.json();
+    expect(doc).toMatchObject({ ok: true, summary: { total: 3, ok: 1, notCurrent: 2, failed: 0, notStarted: 0 } });
+    expect(doc.targets[0]).toMatchObject({ database: 'kept', ok: true, current: true, currentVersion: 2 });
+    for (const entry of doc.targets.slice(1)) {
+      expect(entry).toMatchObject({
+        ok: false,
+        state: 'done',
+        exitCode: 0,
+        current: false,
+        empty: true,
+        currentVersion: 0,
+        latestVersion: 2,
+        applied: [],
+        failed: [],
+        lock: null,
+      });
+      expect(versions(entry.pending)).toEqual([1, 2]);
+    }
+    for (const { namespace, database } of absent) {
+      expect(status.stderr).toMatch(
+        new RegExp(`^\\[${namespace}/${database}\\] warning: The database ${namespace}/${database} .* is empty`, 'm'),
+      );
+    }
+    expect(status.stderr).not.toContain('[there/kept]');
+
+    const human = await run(project, ['status', '--targets', file, '--check']);
+    expect(human.code).toBe(4);
+    expect(group(human.stdout, 'nowhere/absent')).toEqual([
+      expect.stringMatching(/^Database {4}surrealkv:.* \(namespace nowhere, database absent\)$/),
+      'Migrations  migrations: current version 0, latest 2',
+      '',
+      expect.stringMatching(/^pending\s+1\s+users\s+migrations\/0001_users\.surql$/),
+      expect.stringMatching(/^pending\s+2\s+posts\s+migrations\/0002_posts\.surql$/),
+      '',
+      '0 applied, 2 pending, 0 failed, 0 changed, 0 missing',
+    ]);
+
+    const validate = await run(project, ['validate', '--targets', file, '--json']);
+    expect(validate.code).toBe(0);
+    expect(validate.json().targets.map((t: JsonDocument) => [t.database, t.ok, t.pending])).toEqual([
+      ['kept', true, 0],
+      ['absent', true, 2],
+      ['absent', true, 2],
+    ]);
+    const required = await run(project, ['validate', '--require-current', '--targets', file, '--json']);
+    expect(required.code).toBe(1);
+    expect(required.json().error).toMatchObject({ code: 'TARGETS_FAILED', failed: ['there/absent', 'nowhere/absent'] });
+
+    const drift = await run(project, ['drift', '--targets', file]);
+    expect(drift.code).toBe(0);
+    expect(group(drift.stdout, 'there/absent')).toEqual([
+      '2 migration(s) pending, not part of the comparison: 1, 2.',
+      'No drift: the schema is what the applied migrations make it.',
+    ]);
+    expect(drift.stdout).toContain('3 target(s): 3 ok, 0 drifted, 0 failed, 0 not started');
+
+    // After all of these, still neither database nor the namespace.
+    expect(await listing()).toEqual(before);
+  });
+
+  it('up creates them and migrates them', async () => {
+    const up = await run(project, ['up', '--targets', file, '--json']);
+    expect(up.code).toBe(0);
+    expect(up.json().targets.map((t: JsonDocument) => [t.namespace, t.database, versions(t.applied), t.empty])).toEqual(
+      [
+        ['there', 'kept', [], undefined],
+        ['there', 'absent', [1, 2], true],
+        ['nowhere', 'absent', [1, 2], true],
+      ],
+    );
+    const after = await listing();
+    expect(after.there).toEqual(['absent', 'kept']);
+    expect(after.namespaces).toEqual(expect.arrayContaining(['nowhere', 'there']));
+    expect(await histories(project, [kept, ...absent])).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+    const status = await run(project, ['status', '--targets', file, '--check', '--json']);
+    expect(status.code).toBe(0);
+    expect(status.json()).toMatchObject({ ok: true, summary: { total: 3, ok: 3, notCurrent: 0 } });
+    expect(status.stderr).toBe('');
+  });
+});
+
 describe('surreal-migrate --targets: a tenant whose database rejects a migration', () => {
   let project: CliProject;
   const tenants: Tenant[] = [
@@ -377,6 +499,66 @@ describe('surreal-migrate --targets: a tenant whose database rejects a migration
       ['c', 0, []],
     ]);
   });
+
+  it('status without --check exits 0 and is ok, with t/b behind as its entry not ok; --check exits 4 naming it', async () => {
+    // t/b is behind (migration 2 pending); a and c are current.
+    const json = await run(project, ['status', '--targets', file, '--json']);
+    expect(json.code).toBe(0);
+    const doc = json.json();
+    expect(doc).toMatchObject({
+      ok: true,
+      command: 'status',
+      summary: { total: 3, ok: 2, notCurrent: 1, failed: 0, notStarted: 0 },
+    });
+    expect(doc).not.toHaveProperty('error');
+    expect(doc.targets.map((t: JsonDocument) => [t.database, t.ok, t.state, t.exitCode, t.current])).toEqual([
+      ['a', true, 'done', 0, true],
+      ['b', false, 'done', 0, false],
+      ['c', true, 'done', 0, true],
+    ]);
+    expect(versions(doc.targets[1].pending)).toEqual([2]);
+    for (const entry of doc.targets) expect(entry).not.toHaveProperty('error');
+
+    const human = await run(project, ['status', '--targets', file]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/\n3 target\(s\): 2 ok, 1 not current, 0 failed, 0 not started\n$/);
+    expect(human.stderr).not.toContain('not current');
+
+    const check = await run(project, ['status', '--targets', file, '--check', '--json']);
+    expect(check.code).toBe(4);
+    const checked = check.json();
+    expect(checked).toMatchObject({
+      ok: false,
+      summary: { total: 3, ok: 2, notCurrent: 1, failed: 0, notStarted: 0 },
+      error: { code: 'CHECK_FAILED', flagged: ['t/b'], message: '1 of 3 target(s) not current: t/b.' },
+    });
+    expect(checked.targets.map((t: JsonDocument) => [t.database, t.ok, t.exitCode, t.error?.code])).toEqual([
+      ['a', true, 0, undefined],
+      ['b', false, 4, 'CHECK_FAILED'],
+      ['c', true, 0, undefined],
+    ]);
+    const humanCheck = await run(project, ['status', '--targets', file, '--check']);
+    expect(humanCheck.code).toBe(4);
+    expect(humanCheck.stderr).toContain('1 of 3 target(s) not current: t/b.');
+  });
+
+  it('single-database status --json says whether the database is current, --check or not', async () => {
+    const one = (database: string, args: string[] = []) =>
+      runCli(project.root, ['status', '--json', ...args], {
+        SURREAL_URL: project.url,
+        SURREAL_NAMESPACE: 't',
+        SURREAL_DATABASE: database,
+      });
+    const behind = await one('b');
+    expect(behind.code).toBe(0);
+    expect(behind.json()).toMatchObject({ ok: true, command: 'status', current: false, currentVersion: 1 });
+    const current = await one('a');
+    expect(current.code).toBe(0);
+    expect(current.json()).toMatchObject({ ok: true, current: true, currentVersion: 2, pending: [] });
+    const checked = await one('b', ['--check']);
+    expect(checked.code).toBe(4);
+    expect(checked.json()).toMatchObject({ ok: false, current: false, error: { code: 'CHECK_FAILED', pending: 1 } });
+  });
 });
 
 describe('surreal-migrate --targets: the file and the flags', () => {
@@ -391,12 +573,16 @@ describe('surreal-migrate --targets: the file and the flags', () => {
 
   it.each([
     ['missing.json', undefined, /^--targets missing\.json: cannot read it \(no such file\)\.$/],
-    ['broken.json', '[{"namespace": "a", "database": "b"},', /^--targets broken\.json is not valid JSON: /],
+    [
+      'broken.json',
+      '[{"namespace": "a", "database": "b"},',
+      /^--targets broken\.json is not valid JSON \(Unexpected end of JSON input\): fix the file\.$/,
+    ],
     ['object.json', { namespace: 'a', database: 'b' }, /^--targets object\.json: expected a JSON array of/],
     [
       'entry.json',
       [{ namespace: 'a', database: 'b' }, { namespace: 'a' }],
-      /^--targets entry\.json: entry \[1\]: expected `\{ namespace, database \}` with both names, got \{"namespace":"a"\}\.$/,
+      /^--targets entry\.json: entry \[1\]: expected `\{ namespace, database \}` with both names, got an object with the keys namespace\.$/,
     ],
     [
       'twice.json',
@@ -417,6 +603,58 @@ describe('surreal-migrate --targets: the file and the flags', () => {
     expect(json.code).toBe(2);
     expect(json.json()).toMatchObject({ ok: false, command: 'status', error: { code: 'USAGE' } });
     expect(json.json().error.message).toMatch(message);
+  });
+
+  // A targets file may be an export of a tenants table: its other columns (connection strings,
+  // keys) must not reach the terminal or a CI log when an entry is wrong.
+  it.each([
+    [
+      'an extra column and no database',
+      [
+        { namespace: 'a', database: 'b' },
+        { namespace: 'a', dsn: 'postgres://u:SECRET@h' },
+      ],
+      'entry [1]: expected `{ namespace, database }` with both names, got an object with the keys namespace, dsn.',
+    ],
+    [
+      'a database that is not a name',
+      [{ namespace: 'a', database: { password: 'SECRET' } }],
+      'entry [0]: expected `{ namespace, database }` with both names, got an object with the keys namespace, database.',
+    ],
+    [
+      'an empty name beside a secret',
+      [{ namespace: '', database: 'b', token: 'SECRET' }],
+      'entry [0]: expected `{ namespace, database }` with both names, got an object with the keys namespace, database, token.',
+    ],
+    [
+      'a string entry',
+      ['postgres://u:SECRET@h'],
+      'entry [0]: expected `{ namespace, database }` with both names, got a string.',
+    ],
+    [
+      'JSON that breaks just after a secret (the parser quotes the text around it)',
+      '[{"namespace":"a","database":"b","dsn":"postgres://u:pw-SECRET@h"},\n]',
+      "is not valid JSON (Unexpected token ']'): fix the file.",
+    ],
+    [
+      'an object instead of the list',
+      { tenants: [{ namespace: 'a', database: 'b' }], dsn: 'postgres://u:SECRET@h' },
+      'expected a JSON array of { "namespace", "database" }, got an object.',
+    ],
+  ])('describes a bad entry by its shape, never its values: %s', async (_, content, problem) => {
+    const name = await targetsFile(project, 'secret-rows.json', content);
+    const human = await runCli(project.root, ['up', '--targets', name], unreachable);
+    expect(human.code).toBe(2);
+    const said = (problem.startsWith('is not') ? ' ' : ': ') + problem;
+    expect(human.stderr.split('\n')[0]).toBe(`error: --targets secret-rows.json${said}`);
+    const json = await runCli(project.root, ['status', '--targets', name, '--json'], unreachable);
+    expect(json.code).toBe(2);
+    expect(json.json()).toMatchObject({
+      ok: false,
+      command: 'status',
+      error: { code: 'USAGE', message: `--targets secret-rows.json${said}` },
+    });
+    for (const output of [human.stdout, human.stderr, json.stdout, json.stderr]) expect(output).not.toContain('SECRET');
   });
 
   it('an empty list is nothing to do', async () => {
@@ -473,6 +711,8 @@ describe('surreal-migrate up --targets, interrupted', () => {
   afterAll(() => project.dispose());
 
   it('on SIGINT lets the current migration of the running tenant commit, starts no other, exits 130', async () => {
+    // The SLEEP is only how long migration 2 runs: the signal is sent once it has started (its
+    // `migrating` marker), so the test does not depend on when migration 1 ends.
     project = await cliProject({
       '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
       '0002_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 1500ms;\nCREATE slow:done;',
@@ -483,13 +723,20 @@ describe('surreal-migrate up --targets, interrupted', () => {
       { namespace: 's', database: 'second' },
     ];
     const file = await targetsFile(project, 'tenants.json', tenants);
-    const cli = startNode(CLI, ['up', '--targets', file, '--concurrency', '1'], {
+    const cli = startCli(['up', '--targets', file, '--concurrency', '1'], {
       cwd: project.root,
-      env: { SURREAL_URL: project.url, SURREAL_NAMESPACE: '', SURREAL_DATABASE: '' },
+      env: { SURREAL_URL: project.url },
+      preload: [MIGRATION_MARKERS],
     });
-    await cli.waitFor(/0001_a\.surql in/);
-    cli.kill('SIGINT');
-    expect(await cli.exited).toBe(130);
+    try {
+      await cli.waitForStderr(/^marker:migrating s\/first 2$/m);
+      cli.kill('SIGINT');
+      expect(await cli.exited).toBe(130);
+    } finally {
+      cli.kill();
+    }
+    // Migration 2 had started when the signal came; 3 and the other tenant never did.
+    expect(cli.markers()).toEqual(['migrating s/first 1', 'migrating s/first 2']);
     expect(cli.stderr()).toContain('SIGINT: stopping after the current migration');
     expect(group(cli.stdout(), 's/first')).toEqual([
       expect.stringMatching(/^applied\s+1\s+a\s+migrations\/0001_a\.surql in /),

@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Surreal } from 'surrealdb';
 import { startNode, supportDir, type Child } from '../support/child.js';
+import { CONNECTED_BARRIER, startCli, type CliProcess } from '../support/cli-process.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
@@ -35,6 +37,21 @@ interface Report {
   results?: Applied[];
   code?: string;
   message?: string;
+}
+
+/** What `surreal-migrate up --targets … --json` prints: one entry per target. */
+interface CliUpDocument {
+  ok: boolean;
+  command: string;
+  summary: Record<string, number>;
+  targets: {
+    namespace: string;
+    database: string;
+    state: string;
+    ok: boolean;
+    currentVersion: number;
+    applied: { version: number; byAnother: boolean }[];
+  }[];
 }
 
 function report(child: Child): Report {
@@ -143,6 +160,49 @@ describe('replicas racing over many targets', () => {
       // What a process returned is what its events said (results in the targets' order).
       const sorted = (list: Applied[]) => list.map((a) => JSON.stringify(a)).sort();
       expect(sorted(r.results!)).toEqual(sorted(r.migrated));
+    }
+    expect(await tenantOutcomes(relay)).toEqual(everyTenantCurrent);
+  });
+
+  it('three `surreal-migrate up --targets` processes over the same 50 new tenants apply each migration once per tenant', async () => {
+    const root = path.dirname(folder.dir);
+    await writeFile(path.join(root, 'tenants.json'), JSON.stringify(TENANTS));
+    const args = ['up', '--targets', 'tenants.json', '--url', relay.url, '--dir', folder.dir, '--json'];
+    const clis: CliProcess[] = Array.from({ length: 3 }, () =>
+      startCli(args, { cwd: root, preload: [CONNECTED_BARRIER] }),
+    );
+    let codes: (number | string)[];
+    try {
+      // Each is connected with its 50 targets read: release them together.
+      await Promise.all(clis.map((c) => c.waitForStderr(/^barrier:ready$/m)));
+      clis.forEach((c) => c.release());
+      codes = await Promise.all(clis.map((c) => c.exited));
+    } finally {
+      clis.forEach((c) => c.kill());
+    }
+    expect({ codes, failed: clis.filter((_, i) => codes[i] !== 0).map((c) => c.stdout() + c.stderr()) }).toEqual({
+      codes: [0, 0, 0],
+      failed: [],
+    });
+
+    const docs = clis.map((c) => JSON.parse(c.stdout()) as CliUpDocument);
+    for (const doc of docs) {
+      expect(doc).toMatchObject({ ok: true, command: 'up', summary: { total: 50, ok: 50, failed: 0, notStarted: 0 } });
+      expect(doc.targets.map((t) => [t.namespace, t.database, t.state, t.ok, t.currentVersion])).toEqual(
+        TENANTS.map((t) => [t.namespace, t.database, 'done', true, 4]),
+      );
+    }
+    // Each (tenant, version) is in exactly one process's `applied` as its own; a process that
+    // lists it too has it as applied by another replica (or leaves it out: it found nothing left).
+    const own = docs.flatMap((doc) =>
+      doc.targets.flatMap((t) =>
+        t.applied.filter((a) => !a.byAnother).map((a) => `${t.namespace}/${t.database}:${a.version}`),
+      ),
+    );
+    expect(own.sort()).toEqual(everyPair);
+    // And no process lists a version of a tenant twice.
+    for (const doc of docs) {
+      for (const t of doc.targets) expect(new Set(t.applied.map((a) => a.version)).size).toBe(t.applied.length);
     }
     expect(await tenantOutcomes(relay)).toEqual(everyTenantCurrent);
   });
