@@ -407,13 +407,17 @@ export class TargetsFailedError extends MigrationsError {
     readonly notStarted: readonly { namespace: string; database: string }[],
     /** How many targets the run covered. */
     readonly total: number,
+    /** What failed (`'validate'`: the start-up checks of `mode: 'validate'`), and why targets were not started. */
+    context: { action?: 'migrate' | 'validate'; stopped?: boolean } = {},
   ) {
     const named = failures.slice(0, NAMED_FAILURES);
     super(
-      `Migrations failed on ${failures.length} of ${total} target(s)` +
+      `${context.action === 'validate' ? 'Validation' : 'Migrations'} failed on ${failures.length} of ${total} target(s)` +
         (notStarted.length > 0
-          ? `; ${notStarted.length} target(s) were not started (onTargetFailure 'stop'; ` +
-            `'continue' migrates the others anyway)`
+          ? context.stopped
+            ? `; ${notStarted.length} target(s) were not started (a stop was requested)`
+            : `; ${notStarted.length} target(s) were not started (onTargetFailure 'stop'; ` +
+              `'continue' migrates the others anyway)`
           : '') +
         `:\n` +
         named.map((f) => `  - ${f.namespace}/${f.database}: ${indent(f.error.message)}`).join('\n') +

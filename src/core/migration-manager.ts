@@ -391,7 +391,8 @@ export class MigrationManager {
     try {
       [checked] = checkTargets([target], 'forTarget') as [MigrationTarget];
     } catch (error) {
-      throw new MigrationArgumentError((error as Error).message.replace(/^Invalid migrations option /, ''));
+      const problem = (error as Error).message.replace(/^Invalid migrations option `forTarget\[0\]`: /, '');
+      throw new MigrationArgumentError(`forTarget: ${problem}`);
     }
     const manager = root.#managerOf(checked);
     root.#handedOut.add(manager);
@@ -412,6 +413,7 @@ export class MigrationManager {
   async refresh(): Promise<void> {
     return this.#guard(async () => {
       const discovered = await discoverMigrations(this.#options.directory);
+      this.#setFiles(discovered.up, discovered.down, discovered.ignored);
       const spec = this.#options.targets;
       if (this.#targets && typeof spec === 'function') {
         this.#targets = await resolveTargets(spec, this.#connection.db);
@@ -421,7 +423,6 @@ export class MigrationManager {
         for (const [id] of gone) this.#pool.delete(id);
         await Promise.all(gone.map(([, manager]) => manager.close()));
       }
-      this.#setFiles(discovered.up, discovered.down, discovered.ignored);
     });
   }
 
@@ -629,7 +630,7 @@ export class MigrationManager {
     return this.#guard(async () => {
       if (this.#targets) {
         const outcomes = await this.#readTargets((manager) => manager.validate(options));
-        this.#throwFailures(outcomes);
+        this.#throwFailures(outcomes, 'validate');
         const done = outcomes.flatMap((o) => (o.state === 'done' ? [{ target: o.target, report: o.value }] : []));
         return {
           warnings: done.flatMap(({ target, report }) => report.warnings.map((w) => `${targetKey(target)}: ${w}`)),
@@ -884,12 +885,17 @@ export class MigrationManager {
       await Promise.all([own.stop(), ...children.map((child) => child.runner.stop())]);
     };
     return {
-      runAll: async () => (this.#targets ? this.#upOverTargets() : this.#tag(await own.runAll())),
+      runAll: async () => {
+        this.#ensureOpen();
+        return this.#targets ? this.#upOverTargets() : this.#tag(await own.runAll());
+      },
       runOneUp: async () => {
+        this.#ensureOpen();
         this.#one('runner.runOneUp');
         return this.#tag(await own.runOneUp());
       },
       runOneDown: async () => {
+        this.#ensureOpen();
         this.#one('runner.runOneDown');
         return this.#tag(await own.runOneDown());
       },
@@ -905,8 +911,20 @@ export class MigrationManager {
     return (Array.isArray(results) ? results.map(named) : named(results as MigrationResult)) as R;
   }
 
+  /** A forTarget manager closed (or whose parent closed) says so, rather than failing on its session. */
+  #ensureOpen(): void {
+    const parent = this.#place.parent;
+    if (parent && (this.#closing || parent.#closing)) {
+      throw new MigrationArgumentError(
+        `The manager of ${targetKey(this.#place.target!)} is closed (closing the manager that made it ` +
+          'closes it too); get a new one with forTarget() from an open manager.',
+      );
+    }
+  }
+
   /** Throws when this manager has many targets: `method` acts on one database. */
   #one(method: string): void {
+    this.#ensureOpen();
     if (!this.#targets) return;
     throw new MigrationArgumentError(
       `${method}() acts on one database, and this manager has ${this.#targets.length} targets: call it on ` +
@@ -975,7 +993,7 @@ export class MigrationManager {
   }
 
   /** Throws `TargetsFailedError` when a target failed (or `MigrationsStoppedError` after a stop). */
-  #throwFailures(outcomes: readonly TargetOutcome<unknown>[]): void {
+  #throwFailures(outcomes: readonly TargetOutcome<unknown>[], action: 'migrate' | 'validate' = 'migrate'): void {
     const failures = outcomes.flatMap((o) =>
       o.state === 'failed' ? [{ namespace: o.target.namespace, database: o.target.database, error: o.error }] : [],
     );
@@ -984,7 +1002,9 @@ export class MigrationManager {
       if (failures.length > 0 || notStarted.length > 0) throw new MigrationsStoppedError(undefined);
       return;
     }
-    if (failures.length > 0) throw new TargetsFailedError(failures, notStarted, outcomes.length);
+    if (failures.length > 0) {
+      throw new TargetsFailedError(failures, notStarted, outcomes.length, { action, stopped: this.#stopRequested });
+    }
   }
 
   /** Whether a status is clean: nothing pending, failed, changed or (unless allowed) missing. */
@@ -1066,6 +1086,7 @@ export class MigrationManager {
   /** Runs `work`; an error it throws leaves with every secret in it masked. */
   async #guard<T>(work: () => Promise<T>): Promise<T> {
     try {
+      this.#ensureOpen();
       return await work();
     } catch (error) {
       throw this.#options.redactor.error(error);

@@ -92,10 +92,10 @@ export class TargetSession implements SessionLike {
     try {
       await useRetrying(session, { namespace: this.#target.namespace, database: this.#target.database });
     } catch (error) {
-      await session.closeSession().catch(() => {});
+      await closeSession(session);
       throw error;
     }
-    return { db: session, close: () => session.closeSession() };
+    return { db: session, close: () => closeSession(session) };
   }
 }
 
@@ -173,7 +173,7 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
         .sort(byCodeUnits)
         .map((database) => ({ namespace, database }));
     } finally {
-      if (forked) await session.closeSession().catch(() => {});
+      if (forked) await closeSession(session);
       else await client.use({ namespace: wasNamespace ?? null, database: wasDatabase ?? null }).catch(() => {});
     }
   };
@@ -212,7 +212,7 @@ export async function missingTargets(root: Surreal, targets: readonly MigrationT
       for (const t of inNamespace) if (!Object.hasOwn(databases, t.database)) missing.add(targetId(t));
     }
   } finally {
-    await session.closeSession().catch(() => {});
+    await closeSession(session);
   }
   return missing;
 }
@@ -225,6 +225,16 @@ export async function missingTargets(root: Surreal, targets: readonly MigrationT
 async function openSession(root: Surreal): Promise<SurrealSession> {
   const inherit = root.accessToken !== undefined || Object.keys(root.parameters).length > 0;
   return inherit ? root.forkSession() : root.newSession();
+}
+
+/**
+ * Ends a session of {@link openSession}. A forked session holds the sign-in, whose renewal timer
+ * the SDK (2.0.8) leaves running after `closeSession()`: it would keep the process alive until
+ * the token expires, and then fail. Invalidating the session first stops it.
+ */
+async function closeSession(session: SurrealSession): Promise<void> {
+  if (session.accessToken !== undefined) await session.invalidate().catch(() => {});
+  await session.closeSession().catch(() => {});
 }
 
 /** A target's identity, for maps and sets (`targetKey`'s `ns/db` is for display: names may hold a `/`). */

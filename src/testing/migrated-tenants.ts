@@ -110,6 +110,17 @@ function tenantTargets(
     }
     return Array.from({ length: tenants }, (_, i) => ({ namespace, database: `tenant_${i + 1}` }));
   }
+  if (!Array.isArray(tenants) || tenants.length === 0) {
+    throw new MigrationArgumentError(
+      'createMigratedTenants: tenants must be a count, a list of database names, or a list of ' +
+        '`{ namespace, database }`, with at least one.',
+    );
+  }
   const list = tenants.map((t: string | MigrationTarget) => (typeof t === 'string' ? { namespace, database: t } : t));
-  return checkTargets(list, 'tenants');
+  try {
+    return checkTargets(list, 'tenants');
+  } catch (error) {
+    const problem = (error as Error).message.replace(/^Invalid migrations option /, '');
+    throw new MigrationArgumentError(`createMigratedTenants: ${problem}`);
+  }
 }

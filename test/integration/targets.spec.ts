@@ -647,7 +647,9 @@ describe('many targets', () => {
     expect(failed.failures.map(key)).toEqual(['tenants/t02', 'tenants/t04']);
     expect(failed.failures.every((f) => f.error instanceof PendingMigrationsError)).toBe(true);
     expect(failed.notStarted).toEqual([]);
-    expect(failed.message).toMatch(/tenants\/t02: .*\n[\s\S]*tenants\/t04: /);
+    expect(failed.message).toMatch(
+      /^Validation failed on 2 of 4 target\(s\):\n {2}- tenants\/t02: .*\n[\s\S]*tenants\/t04: /,
+    );
     // Validation applies nothing.
     for (const target of [list[1]!, list[3]!]) expect(await readDatabase(db, target)).toEqual(untouched);
 
@@ -772,5 +774,64 @@ describe('many targets', () => {
       ],
     });
     expect(manager.targets).toHaveLength(2);
+  });
+
+  it('a forTarget manager used after its parent closed says it is closed', async () => {
+    const manager = await create({ targets: tenants(1) });
+    const tenant = manager.forTarget({ namespace: 'tenants', database: 't01' });
+    await tenant.runMigrationUp();
+    await manager.close();
+    for (const call of [
+      () => tenant.status(),
+      () => tenant.runMigrationUp(),
+      () => tenant.rollback(),
+      () => tenant.session(),
+    ]) {
+      const error = await thrown(call);
+      expect(error).toBeInstanceOf(MigrationArgumentError);
+      expect((error as Error).message).toBe(
+        'The manager of tenants/t01 is closed (closing the manager that made it closes it too); get a new one with forTarget() from an open manager.',
+      );
+    }
+    expect(() => manager.forTarget({ namespace: 'tenants', database: 't01' })).toThrow(/closed/);
+  });
+
+  it('forTarget names the bad argument without an index', async () => {
+    const manager = await create({ targets: tenants(1) });
+    expect(() => manager.forTarget({ namespace: '', database: 'x' })).toThrow(
+      /^forTarget: expected `\{ namespace, database \}` with both names, got an object with the keys namespace, database\.$/,
+    );
+  });
+
+  it('refresh() reads the folder even when the targets function fails', async () => {
+    let fail = false;
+    const manager = await create({
+      targets: () => {
+        if (fail) throw new Error('tenants table unreachable');
+        return tenants(1);
+      },
+    });
+    fail = true;
+    await folder.write('0005_e.surql', 'DEFINE TABLE e SCHEMALESS;');
+    await expect(manager.refresh()).rejects.toThrow('tenants table unreachable');
+    expect(manager.getLatestVersion()).toBe(5);
+    expect(manager.targets).toEqual(tenants(1));
+  });
+
+  it("after a stop request, the error says targets were not started because of it, not because of 'stop'", async () => {
+    const db = await client();
+    const list = tenants(3);
+    const base = { url: undefined, namespace: undefined, database: undefined, client: db };
+    await runIn(db, list[0]!, 'DEFINE TABLE b SCHEMALESS;');
+    const manager = await create({ ...base, targets: list, concurrency: 1, onTargetFailure: 'continue' });
+    // The first target fails; the stop is asked for when it does, so that the others are not started.
+    manager.events.on('failed', () => void manager.runner.stop());
+    const error = await thrown(() => manager.runMigrationUp());
+    expect(error).toBeInstanceOf(TargetsFailedError);
+    const failed = error as TargetsFailedError;
+    expect(failed.failures.map(key)).toEqual(['tenants/t01']);
+    expect(failed.notStarted.map(key)).toEqual(['tenants/t02', 'tenants/t03']);
+    expect(failed.message).toContain('2 target(s) were not started (a stop was requested)');
+    expect(failed.message).not.toContain("onTargetFailure 'stop'");
   });
 });

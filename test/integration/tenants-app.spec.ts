@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import type { Surreal, SurrealSession } from 'surrealdb';
 import {
   MIGRATIONS_OPTIONS,
+  MigrationArgumentError,
   MigrationManager,
   MigrationsModule,
   TargetsFailedError,
@@ -202,6 +203,14 @@ describe('createMigratedTenants', () => {
     const [inTwo] = await two!.db.query<[unknown[]]>('SELECT * FROM person').collect();
     expect(inOne).toHaveLength(1);
     expect(inTwo).toEqual([]);
+  });
+
+  it('refuses tenants it cannot make, with an argument error', async () => {
+    for (const tenants of [0, 1.5, [], 'acme', [{ namespace: 'a' }], ['x', 'x']]) {
+      await expect(
+        createMigratedTenants({ directory: folder.dir, tenants: tenants as unknown as number }),
+      ).rejects.toThrow(MigrationArgumentError);
+    }
   });
 
   it('gives module options that boot an app over the tenants in validate mode', async () => {

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { Surreal } from 'surrealdb';
+import { startNode, supportDir } from '../support/child.js';
+import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+
+/**
+ * Sessions of targets signed in with a token that expires: the SDK renews such a token on a timer,
+ * which closing the session alone leaves running. A process that closed its manager must still
+ * exit at once, not when the token (an hour here) would have expired.
+ */
+describe('many targets signed in as a namespace user', () => {
+  let relay: WsRelay;
+  let folder: TempMigrations;
+  beforeAll(async () => {
+    relay = await startWsRelay({ path: 'mem://' });
+    folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS; CREATE a:1;' });
+    const { default: WebSocketImpl } = await import('ws');
+    const db = new Surreal({ websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
+    await db.connect(relay.url, { reconnect: false });
+    await db.use({ namespace: 'saas', database: 'seed' });
+    await db
+      .query(
+        "DEFINE USER tenant_admin ON NAMESPACE PASSWORD 'Tenant-Admin-1' ROLES OWNER DURATION FOR TOKEN 1h, FOR SESSION 1h;",
+      )
+      .collect();
+    await db.close();
+  });
+  afterAll(async () => {
+    await relay.close();
+    await folder.dispose();
+  });
+
+  it('migrates both, and the process exits by itself once the manager is closed', async () => {
+    const child = startNode(path.join(supportDir, 'targets-close-child.mjs'), [relay.url, folder.dir]);
+    try {
+      // Without the sessions' sign-in invalidated, this waits for the token's hour (the test times out).
+      expect(await child.exited).toBe(0);
+      expect(child.stdout()).toContain('closed 2');
+    } finally {
+      child.kill();
+    }
+  });
+});
