@@ -29,7 +29,7 @@ import {
   type ResolvedMigrationsOptions,
 } from './options.js';
 import { surqlStatements } from './surql-splitter.js';
-import { BoundedClient } from './timing.js';
+import { BoundedClient, withTimeout } from './timing.js';
 import { folderSchema } from './schema-code.js';
 import { lintMigrations, type LintReport } from './lint.js';
 import { compareSchemas, readSchema, type SchemaKind } from './shadow.js';
@@ -458,9 +458,11 @@ export class MigrationManager {
   /**
    * What a readiness probe needs, in one request: no file I/O, no checksums (the files were read
    * when the manager was created; changed files are for {@link status} and {@link validate}).
+   * With `targets`, one request per target; given `timeoutMs`, the targets that have not answered
+   * by then are reported with `error: 'no answer within … ms'` rather than waited for.
    */
-  probe(): Promise<MigrationsProbe> {
-    if (this.#targets) return this.#guard(() => this.#probeTargets());
+  probe(options: { timeoutMs?: number } = {}): Promise<MigrationsProbe> {
+    if (this.#targets) return this.#guard(() => this.#probeTargets(options.timeoutMs));
     return this.#guard(async () => {
       if (await this.#absent()) return this.#absentProbe();
       const { versions, failed, lock } = await this.#history.probe();
@@ -1054,8 +1056,16 @@ export class MigrationManager {
   }
 
   /** probe() with `targets`: one request per target, at most `concurrency` at a time. */
-  async #probeTargets(): Promise<MigrationsProbe> {
-    const outcomes = await this.#readTargets((manager) => manager.probe());
+  async #probeTargets(timeoutMs?: number): Promise<MigrationsProbe> {
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const late = () => new Error(`no answer within ${timeoutMs} ms`);
+    const outcomes = await this.#readTargets((manager) =>
+      deadline === undefined
+        ? manager.probe()
+        : Date.now() >= deadline
+          ? Promise.reject(late())
+          : withTimeout(manager.probe(), deadline - Date.now(), () => late().message),
+    );
     const targets: TargetProbe[] = outcomes.map((o) => {
       const { namespace, database } = o.target;
       if (o.state === 'done') {

@@ -15,6 +15,8 @@ import type { MigrationsProbe } from '../core/migration-manager.js';
 export const DEFAULT_HEALTH_TIMEOUT_MS = 1000;
 /** How many targets that are not current the down message names (`notCurrent` lists them all). */
 const NAMED_TARGETS = 10;
+/** With targets: how long after `timeoutMs` the indicator waits for the probe's own report of the late ones. */
+const TARGETS_GRACE_MS = 250;
 /** Node's timers hold at most 2^31 - 1 ms. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -89,10 +91,14 @@ export class MigrationsHealthIndicator implements OnModuleInit {
     let timer: NodeJS.Timeout | undefined;
     try {
       this.#manager ??= this.#findManager();
+      // With targets, the probe itself reports those that did not answer in time, by name; the
+      // timer below is then only a backstop for the listing of the targets.
+      const many = this.#manager.settings.targets !== undefined;
       probe = await Promise.race([
-        this.#manager.probe(),
+        this.#manager.probe(many ? { timeoutMs } : {}),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timeout of ${timeoutMs}ms exceeded`)), timeoutMs);
+          const backstop = many ? timeoutMs + TARGETS_GRACE_MS : timeoutMs;
+          timer = setTimeout(() => reject(new Error(`timeout of ${backstop}ms exceeded`)), backstop);
           timer.unref();
         }),
       ]);

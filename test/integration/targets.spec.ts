@@ -834,4 +834,17 @@ describe('many targets', () => {
     expect(failed.message).toContain('2 target(s) were not started (a stop was requested)');
     expect(failed.message).not.toContain("onTargetFailure 'stop'");
   });
+
+  it('probe({ timeoutMs }) names the targets that did not answer in time instead of waiting for them', async () => {
+    const manager = await create({ targets: tenants(3) });
+    await manager.runMigrationUp();
+    const late = await manager.probe({ timeoutMs: 0 });
+    expect(late.targets!.map((t) => [t.database, t.error])).toEqual([
+      ['t01', 'no answer within 0 ms'],
+      ['t02', 'no answer within 0 ms'],
+      ['t03', 'no answer within 0 ms'],
+    ]);
+    const inTime = await manager.probe({ timeoutMs: 60_000 });
+    expect(inTime.targets!.every((t) => t.error === null && t.pending === 0)).toBe(true);
+  });
 });
