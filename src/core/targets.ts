@@ -21,8 +21,8 @@ export interface SessionLike {
 }
 
 /**
- * One target's session on a shared connection, opened on first use: a fork of the connection's
- * session (its authentication), switched to the target's namespace and database. Requests of
+ * One target's session on a shared connection, opened on first use (see {@link openSession}: it
+ * keeps the connection's sign-in), switched to the target's namespace and database. Requests of
  * different targets then run side by side on one connection without switching each other's
  * database. Servers without sessions (SurrealDB 2) get a connection of their own per target,
  * from `openOwn`.
