@@ -1,35 +1,10 @@
 // d. Replicas booting at once on one database against one replica alone, with 50 pending
 // migrations. Timed: bootstrap() only; each replica's manager (folder read, connection) is
 // created before the clock starts, as separate processes would do in parallel.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { MigrationManager } from '../dist/index.js';
-import { connect, row, summarize } from './stats.mjs';
+import { connect, row, startRelay, summarize } from './stats.mjs';
 
 const REPLICAS = 8;
-const RELAY_CLI = fileURLToPath(new URL('../test/support/ws-relay-cli.mjs', import.meta.url));
-
-/** The ws relay in a child process (its own event loop, like a server): resolves its url. */
-function startRelay() {
-  const child = spawn(process.execPath, [RELAY_CLI, '--path', 'mem://'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  // The relay's graceful close can hang once indexes exist; it gets 2 s, then SIGKILL.
-  const stop = async () => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const ready = /READY (\S+)/.exec(out);
-      if (ready) resolve({ url: ready[1], stop });
-    });
-    exited.then((code) => reject(new Error(`case d: the relay exited (${code}) before READY`)));
-  });
-}
 
 /**
  * `count` replicas booting at once on a fresh database. Returns the time until all are ready and
@@ -67,7 +42,7 @@ async function boot(count, target, folder, lock) {
 }
 
 export async function run({ folder50, runs = 7 }) {
-  const relay = await startRelay();
+  const relay = await startRelay('d');
   const rows = [];
   try {
     const setups = [

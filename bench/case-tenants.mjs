@@ -8,17 +8,14 @@
 //    send(), which forked sessions go through as well.
 // On mem:// (a fresh engine per run; the no-op start on a shared client, as case a) and over the
 // ws relay (one engine in a child process, the remote path; a fresh namespace per run).
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { NodeEngine } from '@surrealdb/node';
 import { WebSocketEngine } from 'surrealdb';
 import { DEFAULT_CONCURRENCY, MigrationManager } from '../dist/index.js';
-import { connect, migrationScript, migrationsFolder, row, summarize, time } from './stats.mjs';
+import { connect, migrationScript, migrationsFolder, row, startRelay, summarize, time } from './stats.mjs';
 
 const TENANTS = 100;
 const MIGRATIONS = 20;
 const SWEEP = [2, 4, 16, 32];
-const RELAY_CLI = fileURLToPath(new URL('../test/support/ws-relay-cli.mjs', import.meta.url));
 
 /** Case b's migration `v` without its DEFINE INDEX line. */
 const tenantScript = (v) =>
@@ -50,27 +47,6 @@ function takeRequests() {
   const byMethod = Object.fromEntries(tally);
   tally.clear();
   return { total: Object.values(byMethod).reduce((sum, n) => sum + n, 0), byMethod };
-}
-
-/** The ws relay in a child process (as case d): resolves its url and a stop(). */
-function startRelay() {
-  const child = spawn(process.execPath, [RELAY_CLI, '--path', 'mem://'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const ready = /READY (\S+)/.exec(out);
-      if (ready) resolve({ url: ready[1], stop });
-    });
-    exited.then((code) => reject(new Error(`case tenants: the relay exited (${code}) before READY`)));
-  });
 }
 
 /** Every tenant has the 20 history rows and the last migration's writes (one request). */
@@ -225,7 +201,7 @@ async function noopRows(setup, directory, runs) {
 export async function run({ runs = 5, sweepRuns = 3, remoteRuns = 3, noopRuns = 7 } = {}) {
   const directory = await migrationsFolder(MIGRATIONS, tenantScript);
   const restore = countRequests();
-  const relay = await startRelay();
+  const relay = await startRelay('tenants');
   try {
     const mem = { label: 'mem://, fresh engine', url: 'mem://', remote: false };
     const ws = { label: 'ws relay', url: relay.url, remote: true };

@@ -1,7 +1,9 @@
 // Tiny helpers shared by the bench cases: timing, summaries, fresh databases, generated folders.
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Surreal } from 'surrealdb';
 import { createNodeEngines } from '@surrealdb/node';
 
@@ -98,4 +100,30 @@ export async function migrationsFolder(count, script = migrationScript) {
 /** One table row: a figure's median/min/max with its unit, ratio and target. */
 export function row(caseId, metric, summary, extra = {}) {
   return { case: caseId, metric, ...summary, ...extra };
+}
+
+const RELAY_CLI = fileURLToPath(new URL('../test/support/ws-relay-cli.mjs', import.meta.url));
+
+/**
+ * The ws relay in a child process (its own event loop, like a server): resolves its url and a
+ * stop(). Its graceful close can hang once indexes exist; it gets 2 s, then SIGKILL.
+ */
+export function startRelay(caseId) {
+  const child = spawn(process.execPath, [RELAY_CLI, '--path', 'mem://'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const ready = /READY (\S+)/.exec(out);
+      if (ready) resolve({ url: ready[1], stop });
+    });
+    exited.then((code) => reject(new Error(`case ${caseId}: the relay exited (${code}) before READY`)));
+  });
 }
