@@ -23,7 +23,7 @@ describe('testing kit: a test process exits by itself', () => {
       45,
       { NODE_OPTIONS: '--experimental-vm-modules --no-warnings' },
     );
-    expect(output).toMatch(/Tests:\s+3 passed, 3 total/);
+    expect(output).toMatch(/Tests:\s+4 passed, 4 total/);
     expect(output).not.toMatch(/did not exit one second/);
     expect(code).toBe(0);
   });
