@@ -31,7 +31,7 @@ export interface MigrationResult {
   durationMs: number;
   /** Up only: another replica applied it first; this one applied nothing. */
   byAnother: boolean;
-  /** In a run over many `targets`: the target it ran on. */
+  /** The target it ran on: in a run over many `targets`, and from a `forTarget` manager. */
   target?: MigrationTarget;
 }
 
