@@ -1,24 +1,12 @@
-import { MigrationError, MigrationManager, UnreadableHistoryError, type MigrationsOptions } from '../../src/index.js';
-import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MigrationError, UnreadableHistoryError, type MigrationManager } from '../../src/index.js';
+import { memManagers, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
 /** Histories as older managers and operators leave them: found by version, refused when unreadable. */
 describe('adopted histories', () => {
   let folder: TempMigrations;
-  const managers: MigrationManager[] = [];
-  const open = async (extra: Partial<MigrationsOptions> = {}) => {
-    const manager = await MigrationManager.create({
-      url: 'mem://',
-      namespace: 't',
-      database: 't',
-      directory: folder.dir,
-      logger: false,
-      ...extra,
-    } as MigrationsOptions);
-    managers.push(manager);
-    return manager;
-  };
+  const { open, closeAll } = memManagers(() => folder);
   afterEach(async () => {
-    for (const manager of managers.splice(0).reverse()) await manager.close();
+    await closeAll();
     await folder.dispose();
   });
 

@@ -4,30 +4,16 @@ import {
   FailedMigrationPendingError,
   MigrationError,
   MigrationLockError,
-  MigrationManager,
   MigrationsStoppedError,
-  type MigrationsOptions,
 } from '../../src/index.js';
-import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { memManagers, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
 /** Scripts that could break atomicity or exactly-once, and what the runner does about them. */
 describe('hazards', () => {
   let folder: TempMigrations;
-  const managers: MigrationManager[] = [];
-  const open = async (extra: Partial<MigrationsOptions> = {}) => {
-    const manager = await MigrationManager.create({
-      url: 'mem://',
-      namespace: 't',
-      database: 't',
-      directory: folder.dir,
-      logger: false,
-      ...extra,
-    } as MigrationsOptions);
-    managers.push(manager);
-    return manager;
-  };
+  const { open, closeAll } = memManagers(() => folder);
   afterEach(async () => {
-    for (const manager of managers.splice(0).reverse()) await manager.close();
+    await closeAll();
     await folder.dispose();
   });
 

@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MigrationManager, type MigrationsOptions } from '../../src/index.js';
 
 /** A temporary folder of migration scripts; `files` maps file names to their text. */
 export interface TempMigrations {
@@ -41,4 +42,29 @@ export async function tempDir(prefix = 'sbl-'): Promise<{ dir: string; dispose()
 /** Options for a private in-memory database. */
 export function memOptions(directory: string) {
   return { url: 'mem://', namespace: 'test', database: 'test', directory } as const;
+}
+
+/**
+ * Opens managers on private in-memory databases of a test's folder (`t`/`t`, silent), and closes
+ * them, newest first, with `closeAll()`.
+ */
+export function memManagers(folder: () => TempMigrations) {
+  const managers: MigrationManager[] = [];
+  return {
+    async open(extra: Partial<MigrationsOptions> = {}): Promise<MigrationManager> {
+      const manager = await MigrationManager.create({
+        url: 'mem://',
+        namespace: 't',
+        database: 't',
+        directory: folder().dir,
+        logger: false,
+        ...extra,
+      } as MigrationsOptions);
+      managers.push(manager);
+      return manager;
+    },
+    async closeAll(): Promise<void> {
+      for (const manager of managers.splice(0).reverse()) await manager.close();
+    },
+  };
 }
