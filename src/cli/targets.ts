@@ -32,10 +32,9 @@ export async function readTargetsFile(file: string): Promise<readonly MigrationT
     return checkTargets(value, 'targets');
   } catch (error) {
     if (!(error instanceof MigrationOptionsError)) throw error;
-    // `targets[3]` and the problem, without the core's "Invalid migrations option" wording.
+    // `targets[3]` as the entry's index, and the problem without the core's wording around it.
     const index = /\[(\d+)\]$/.exec(error.field)?.[1];
-    const problem = error.message.slice(error.message.indexOf(': ') + 2);
-    throw new CliUsageError(`--targets ${file}: ${index === undefined ? '' : `entry [${index}]: `}${problem}`);
+    throw new CliUsageError(`--targets ${file}: ${index === undefined ? '' : `entry [${index}]: `}${error.problem}`);
   }
 }
 

@@ -42,7 +42,8 @@ export class MigrationOptionsError extends MigrationsError {
   constructor(
     /** The option at fault, e.g. `lock.ttlMs`. */
     readonly field: string,
-    problem: string,
+    /** What is wrong with it, and what to do: the message without the option's name. */
+    readonly problem: string,
   ) {
     super(`Invalid migrations option \`${field}\`: ${problem}`);
   }

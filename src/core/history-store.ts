@@ -406,13 +406,23 @@ export class HistoryStore {
 
   /** Sets stored checksums (repair). */
   async updateChecksums(entries: readonly { version: number; checksum: string; name: string }[]): Promise<void> {
-    await this.#inBatches(entries, (entry, i, vars) => {
-      vars.history = this.#history;
-      vars[`v${i}`] = entry.version;
-      vars[`sum${i}`] = entry.checksum;
-      vars[`name${i}`] = entry.name;
-      return `UPDATE $history SET checksum = $sum${i}, name = name ?? $name${i} WHERE version = $v${i};`;
-    });
+    for (let start = 0; start < entries.length; start += WRITE_BATCH) {
+      const batch = entries.slice(start, start + WRITE_BATCH);
+      const by = (pick: (entry: (typeof batch)[number]) => string) =>
+        Object.fromEntries(batch.map((entry) => [String(entry.version), pick(entry)]));
+      // One statement per batch: rows are found by version wherever their id, and a WHERE per
+      // entry would scan the history once each (`version` has no index).
+      await this.#run(
+        'UPDATE $history SET checksum = $sums[<string> version], name = name ?? $names[<string> version] ' +
+          'WHERE version IN $versions;',
+        {
+          history: this.#history,
+          versions: batch.map((entry) => entry.version),
+          sums: by((entry) => entry.checksum),
+          names: by((entry) => entry.name),
+        },
+      );
+    }
   }
 
   /**

@@ -159,9 +159,11 @@ export class MigrationLock {
     this.#stopHeartbeat();
     // A renewal already sent would otherwise land after the delete and read as a lost lease.
     await this.#renewing;
-    await this.#db
+    const [deleted] = await this.#db
       .query('DELETE $id WHERE owner.token = $lockToken', { id: this.#id, lockToken: this.owner.token })
       .responses();
+    // An answer, unlike a thrown request, does not fail by itself: a refused delete is the caller's to report.
+    if (deleted && !deleted.success) throw new Error(String(deleted.error?.message ?? 'the lock was not deleted'));
   }
 
   /** The current holder, if any (expired or not). */

@@ -4,6 +4,7 @@ import {
   DatabaseUnreachableError,
   MigrationArgumentError,
   MigrationsStoppedError,
+  type MigrationOptionsError,
   PendingMigrationsError,
   TargetsFailedError,
   type ChecksumMismatch,
@@ -307,6 +308,7 @@ export class MigrationManager {
     this.#lock = new MigrationLock(this.#bookkeeping, db, options, logger);
     this.#core = new RunnerCore({
       db,
+      connection: connection.db,
       options,
       history: this.#history,
       lock: this.#lock,
@@ -391,8 +393,7 @@ export class MigrationManager {
     try {
       [checked] = checkTargets([target], 'forTarget') as [MigrationTarget];
     } catch (error) {
-      const problem = (error as Error).message.replace(/^Invalid migrations option `forTarget\[0\]`: /, '');
-      throw new MigrationArgumentError(`forTarget: ${problem}`);
+      throw new MigrationArgumentError(`forTarget: ${(error as MigrationOptionsError).problem}`);
     }
     const manager = root.#managerOf(checked);
     root.#handedOut.add(manager);
@@ -491,8 +492,11 @@ export class MigrationManager {
       this.#one('drift');
       const absent = await this.#absent();
       const state = await this.#readState(absent);
+      const pending = state.pending.map(({ version, name, file }) => ({ version, name, file }));
+      // A database that does not exist has nothing applied and no schema: no shadow to build.
+      if (absent) return { ok: true, drift: [], pending };
       const expected = await folderSchema(this.#options.directory, new Set(state.applied.map((r) => r.version)));
-      const live = absent ? expected : await readSchema(this.#bookkeeping, this.#options.table);
+      const live = await readSchema(this.#bookkeeping, this.#options.table);
       const drift = compareSchemas(expected, live).map((c) => ({
         change: c.change,
         kind: c.kind,
@@ -501,11 +505,7 @@ export class MigrationManager {
         live: c.after,
         expected: c.before,
       }));
-      return {
-        ok: drift.length === 0,
-        drift,
-        pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
-      };
+      return { ok: drift.length === 0, drift, pending };
     });
   }
 
@@ -596,32 +596,30 @@ export class MigrationManager {
   }
 
   /** This database's status, without the list of targets. */
-  async #ownStatus(absent = false): Promise<Omit<MigrationStatus, 'targets'>> {
-    {
-      const state = await this.#readState(absent);
-      const files = new Map(this.#files.up.map((m) => [m.version, m]));
-      const status = {
-        currentVersion: state.currentVersion,
-        latestVersion: this.getLatestVersion(),
-        applied: state.applied.map((record) => {
-          const file = files.get(record.version);
-          return {
-            version: record.version,
-            name: record.name ?? file?.name ?? '',
-            appliedAt: record.appliedAt,
-            ...(record.checksum === undefined ? {} : { checksum: record.checksum }),
-            ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
-            verified: record.checksum === undefined || !file ? null : record.checksum === file.checksum,
-          };
-        }),
-        pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
-        drifted: state.drifted,
-        missing: state.missing.map(({ version, name }) => ({ version, name })),
-        future: state.future.map(({ version, name }) => ({ version, name })),
-        failed: state.failed.map((f) => ({ ...f, error: this.#options.redactor.text(f.error) })),
-      };
-      return { ...status, ok: this.#isOk(status) };
-    }
+  async #ownStatus(absent: boolean): Promise<Omit<MigrationStatus, 'targets'>> {
+    const state = await this.#readState(absent);
+    const files = new Map(this.#files.up.map((m) => [m.version, m]));
+    const status = {
+      currentVersion: state.currentVersion,
+      latestVersion: this.getLatestVersion(),
+      applied: state.applied.map((record) => {
+        const file = files.get(record.version);
+        return {
+          version: record.version,
+          name: record.name ?? file?.name ?? '',
+          appliedAt: record.appliedAt,
+          ...(record.checksum === undefined ? {} : { checksum: record.checksum }),
+          ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
+          verified: record.checksum === undefined || !file ? null : record.checksum === file.checksum,
+        };
+      }),
+      pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
+      drifted: state.drifted,
+      missing: state.missing.map(({ version, name }) => ({ version, name })),
+      future: state.future.map(({ version, name }) => ({ version, name })),
+      failed: state.failed.map((f) => ({ ...f, error: this.#options.redactor.text(f.error) })),
+    };
+    return { ...status, ok: this.#isOk(status) };
   }
 
   /**

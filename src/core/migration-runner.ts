@@ -38,6 +38,8 @@ export interface MigrationResult {
 /** What the runner shares with the manager. Internal. */
 export interface RunnerContext {
   readonly db: SessionLike;
+  /** The connection the sessions of `db` share: what the transaction convention is learnt once for. */
+  readonly connection: object;
   readonly options: ResolvedMigrationsOptions;
   readonly history: HistoryStore;
   readonly lock: MigrationLock;
@@ -46,6 +48,9 @@ export interface RunnerContext {
   /** The discovered scripts; `refresh()` replaces them. */
   files(): { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
 }
+
+/** Per connection (shared by the targets' sessions): whether the server answers BEGIN and COMMIT. */
+const conventions = new WeakMap<object, Promise<boolean>>();
 
 /** Transactional migrations that lose to a write conflict are tried again this many times. */
 const CONFLICT_RETRIES = 3;
@@ -128,7 +133,6 @@ export class RunnerCore {
   readonly #ctx: RunnerContext;
   #stopRequested = false;
   #active: Promise<unknown> = Promise.resolve();
-  #convention: Promise<boolean> | undefined;
   /** The failed and in-progress records as read under the lock, by version. */
   #failedRecords = new Map<number, FailedRecord>();
 
@@ -840,12 +844,18 @@ export class RunnerCore {
    * connection, from the number of answers to a transaction of one statement.
    */
   #answersTransactions(): Promise<boolean> {
-    this.#convention ??= this.#ctx.db
-      .query('BEGIN TRANSACTION; LET $__sbl_probe = 1; COMMIT TRANSACTION;')
-      .responses()
-      .then((responses) => responses.length === 3);
-    this.#convention.catch(() => (this.#convention = undefined));
-    return this.#convention;
+    const { connection } = this.#ctx;
+    let convention = conventions.get(connection);
+    if (!convention) {
+      convention = this.#ctx.db
+        .query('BEGIN TRANSACTION; LET $__sbl_probe = 1; COMMIT TRANSACTION;')
+        .responses()
+        .then((responses) => responses.length === 3);
+      conventions.set(connection, convention);
+      const learnt = convention;
+      learnt.catch(() => conventions.get(connection) === learnt && conventions.delete(connection));
+    }
+    return convention;
   }
 }
 

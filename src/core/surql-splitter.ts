@@ -354,7 +354,8 @@ export function splitSurql(source: string): SurqlStatement[] {
         } else if (!name && expect === Expect.Operator && current.statement === 'SELECT' && !current.letValue) {
           if (word === 'FROM' || word === 'WHERE') current.passes = current.propagates;
           else if (SELECT_CATCHING_CLAUSES.has(word)) current.passes = false;
-          // SELECT … EXPLAIN plans the query and evaluates none of it.
+          // SELECT … EXPLAIN: a RETURN in it is evaluated but does not end the request (measured on
+          // the engine; other statements in it, a CREATE in FROM, do run).
           if (word === 'EXPLAIN') hazards.length = Math.min(hazards.length, current.hazardMark);
         }
         const inner = top();

@@ -54,8 +54,14 @@ export class TargetSession implements SessionLike {
     if (this.#closed) {
       return Promise.reject(new Error(`the session of ${targetKey(this.#target)} is closed (its manager was closed)`));
     }
-    this.#opening ??= this.#open();
-    this.#opening.catch(() => (this.#opening = undefined));
+    if (!this.#opening) {
+      const opening = this.#open();
+      // A failed open is tried again by the next request.
+      opening.catch(() => {
+        if (this.#opening === opening) this.#opening = undefined;
+      });
+      this.#opening = opening;
+    }
     return this.#opening.then((opened) => opened.db);
   }
 
@@ -158,20 +164,14 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
     // Without sessions the client itself moves: put back where it was afterwards.
     const { namespace: wasNamespace, database: wasDatabase } = forked ? { namespace: null, database: null } : client;
     try {
-      // `use` of a namespace that does not exist defines it (SurrealDB 3): a listing must not.
-      if ((await rootNamespaces(session))?.includes(namespace) === false) return [];
-      await useRetrying(session, { namespace, database: null });
-      const [info] = await session.query('INFO FOR NS').responses();
-      if (!info?.success) {
+      const databases = await databasesOf(session, namespace, await rootNamespaces(session));
+      if (databases instanceof Error) {
         throw new MigrationOptionsError(
           'targets',
-          `could not list the databases of namespace ${namespace}: ${String(info?.error?.message ?? 'no answer')}.`,
+          `could not list the databases of namespace ${namespace}: ${databases.message}.`,
         );
       }
-      const databases = (info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {};
-      return Object.keys(databases)
-        .sort(byCodeUnits)
-        .map((database) => ({ namespace, database }));
+      return databases.sort(byCodeUnits).map((database) => ({ namespace, database }));
     } finally {
       if (forked) await closeSession(session);
       else await client.use({ namespace: wasNamespace ?? null, database: wasDatabase ?? null }).catch(() => {});
@@ -188,6 +188,23 @@ async function rootNamespaces(session: SurrealSession): Promise<string[] | undef
 }
 
 /**
+ * The databases of `namespace`, read without defining it: `[]` when the root's `namespaces` (if
+ * this user may list them) do not hold it, since a `use` of a namespace that does not exist
+ * defines it (SurrealDB 3). The server's refusal of `INFO FOR NS` comes back as an `Error`.
+ */
+async function databasesOf(
+  session: SurrealSession,
+  namespace: string,
+  namespaces: readonly string[] | undefined,
+): Promise<string[] | Error> {
+  if (namespaces && !namespaces.includes(namespace)) return [];
+  await useRetrying(session, { namespace, database: null });
+  const [info] = await session.query('INFO FOR NS').responses();
+  if (!info?.success) return new Error(String(info?.error?.message ?? 'no answer'));
+  return Object.keys((info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {});
+}
+
+/**
  * The targets whose database does not exist, found without creating anything (a session's `use`
  * of a missing namespace or database defines it on SurrealDB 3): one `INFO FOR ROOT`, then one
  * `INFO FOR NS` per namespace that exists. Empty when the user may not list namespaces (a
@@ -200,16 +217,12 @@ export async function missingTargets(root: Surreal, targets: readonly MigrationT
   try {
     const namespaces = await rootNamespaces(session);
     for (const namespace of new Set(targets.map((t) => t.namespace))) {
-      const inNamespace = targets.filter((t) => t.namespace === namespace);
-      if (namespaces && !namespaces.includes(namespace)) {
-        for (const t of inNamespace) missing.add(targetId(t));
-        continue;
+      const databases = await databasesOf(session, namespace, namespaces);
+      // Not readable: taken as there (a `use` then finds out).
+      if (databases instanceof Error) continue;
+      for (const t of targets) {
+        if (t.namespace === namespace && !databases.includes(t.database)) missing.add(targetId(t));
       }
-      await useRetrying(session, { namespace, database: null });
-      const [info] = await session.query('INFO FOR NS').responses();
-      if (!info?.success) continue;
-      const databases = (info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {};
-      for (const t of inNamespace) if (!Object.hasOwn(databases, t.database)) missing.add(targetId(t));
     }
   } finally {
     await closeSession(session);

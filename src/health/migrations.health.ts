@@ -9,6 +9,7 @@ interface IndicatorSession<Key extends string> {
 }
 import { MigrationArgumentError } from '../core/errors.js';
 import { MigrationManager } from '../core/migration-manager.js';
+import { targetKey } from '../core/options.js';
 import type { MigrationsProbe } from '../core/migration-manager.js';
 
 /** How long a probe may take before the indicator reports down: terminus's own default. */
@@ -130,7 +131,7 @@ export class MigrationsHealthIndicator implements OnModuleInit {
     const notCurrent = all
       .filter((t) => t.error !== null || t.pending > 0 || t.failed.length > 0 || t.unreadable > 0)
       .map((t) => ({
-        target: `${t.namespace}/${t.database}`,
+        target: targetKey(t),
         pending: t.pending,
         failed: t.failed,
         ...(t.unreadable > 0 ? { unreadable: t.unreadable } : {}),

@@ -1,5 +1,5 @@
 import type { Surreal, SurrealSession } from 'surrealdb';
-import { MigrationArgumentError } from '../core/errors.js';
+import { MigrationArgumentError, type MigrationOptionsError } from '../core/errors.js';
 import { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import { checkTargets, type MigrationTarget, type MigrationsOptions } from '../core/options.js';
@@ -120,7 +120,7 @@ function tenantTargets(
   try {
     return checkTargets(list, 'tenants');
   } catch (error) {
-    const problem = (error as Error).message.replace(/^Invalid migrations option /, '');
-    throw new MigrationArgumentError(`createMigratedTenants: ${problem}`);
+    const { field, problem } = error as MigrationOptionsError;
+    throw new MigrationArgumentError(`createMigratedTenants: \`${field}\`: ${problem}`);
   }
 }
