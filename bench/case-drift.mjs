@@ -3,7 +3,7 @@
 // The difference is the shadow build: the 300 migrations replayed into a private mem:// database.
 // Each is measured once, in the same run, the bare queries first.
 import { MigrationManager } from '../dist/index.js';
-import { migrationsFolder, row, time } from './stats.mjs';
+import { migrationsFolder, row, time, summarize } from './stats.mjs';
 
 const COUNT = 300;
 
@@ -31,10 +31,9 @@ export async function run({ count = COUNT } = {}) {
   await manager.close();
   if (!report.ok) throw new Error(`case drift: expected no drift, got ${JSON.stringify(report.drift).slice(0, 500)}`);
 
-  const one = (value) => ({ median: value, min: value, max: value, n: 1 });
   return [
-    row('drift', `bare INFO FOR DB + ${count} INFO FOR TABLE`, one(bareMs), { unit: 'ms' }),
-    row('drift', `manager.drift() (${count} tables: live schema + shadow build)`, one(driftMs), {
+    row('drift', `bare INFO FOR DB + ${count} INFO FOR TABLE`, summarize([bareMs]), { unit: 'ms' }),
+    row('drift', `manager.drift() (${count} tables: live schema + shadow build)`, summarize([driftMs]), {
       unit: 'ms',
       ratio: driftMs / bareMs,
       ratioOf: 'drift / bare INFO queries',

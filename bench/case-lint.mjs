@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lintMigrations } from '../dist/core/lint.js';
 import { MigrationManager } from '../dist/index.js';
-import { migrationsFolder, row, time } from './stats.mjs';
+import { migrationsFolder, row, time, summarize } from './stats.mjs';
 
 const COUNT = 300;
 
@@ -51,10 +51,9 @@ export async function run({ count = COUNT } = {}) {
     throw new Error(`case lint: expected ${count} clean, proven pairs, got ${JSON.stringify(report).slice(0, 500)}`);
   }
 
-  const one = (value) => ({ median: value, min: value, max: value, n: 1 });
   return [
-    row('lint', `plain replay: create + runMigrationUp (${count} ups, mem://)`, one(replayMs), { unit: 'ms' }),
-    row('lint', `lintMigrations (${count} ups, ${count} downs proven)`, one(lintMs), {
+    row('lint', `plain replay: create + runMigrationUp (${count} ups, mem://)`, summarize([replayMs]), { unit: 'ms' }),
+    row('lint', `lintMigrations (${count} ups, ${count} downs proven)`, summarize([lintMs]), {
       unit: 'ms',
       ratio: lintMs / replayMs,
       ratioOf: 'lint / plain replay',

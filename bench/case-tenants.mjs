@@ -180,18 +180,17 @@ async function noopRows(setup, directory, runs) {
   const how = client ? 'mem://, shared client' : `${setup.label}, connection included`;
   const s = summarize(samples);
   const perTenant = requests.total / TENANTS;
-  const one = (value) => ({ median: value, min: value, max: value, n: 1 });
   return [
     row('tenants', `no-op start, ${TENANTS} current tenants: create() + runMigrationUp() (${how})`, s, {
       unit: 'ms',
       perTenantMs: s.median / TENANTS,
     }),
-    row('tenants', `no-op start: requests (${how})`, one(requests.total), {
+    row('tenants', `no-op start: requests (${how})`, summarize([requests.total]), {
       unit: 'requests',
       byMethod: requests.byMethod,
       closeRequests: closeRequests.total,
     }),
-    row('tenants', `no-op start: requests per tenant (${how})`, one(perTenant), {
+    row('tenants', `no-op start: requests per tenant (${how})`, summarize([perTenant]), {
       unit: 'requests',
       byMethod: Object.fromEntries(Object.entries(requests.byMethod).map(([m, n]) => [m, n / TENANTS])),
     }),

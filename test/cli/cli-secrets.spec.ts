@@ -115,7 +115,10 @@ describe('an unreachable server with credentials in the URL', () => {
       statusRuns(url, { extra: [...FAST, '--user', 'root', '--pass', password.plain] }),
       statusRuns(url, { env: { SURREAL_USER: 'root', SURREAL_PASSWORD: password.plain } }),
     ]);
-    expectNoLeak({ ...prefixed('--pass', viaFlag), ...prefixed('SURREAL_PASSWORD', viaEnv) }, forbidden(password));
+    const runs = { ...prefixed('--pass', viaFlag), ...prefixed('SURREAL_PASSWORD', viaEnv) };
+    expectNoLeak(runs, forbidden(password));
+    // Each tried the closed port: the password went as far as a connection attempt.
+    for (const [name, run] of Object.entries(runs)) expect([name, run.code]).toEqual([name, 3]);
   });
 });
 
@@ -209,6 +212,12 @@ describe('migration errors that repeat the password (ws relay)', () => {
         }),
       );
       for (const [name, run] of entries) expect([name, run.code]).toEqual([name, 1]);
+      // The migration ran and failed on its THROW (signed in with the password), and its message
+      // reached the output masked: a run that never sent the password would show no `boom`.
+      expect(Object.fromEntries(entries)['up --json']!.json().error).toMatchObject({
+        code: 'MIGRATION_FAILED',
+        message: expect.stringContaining('boom ***'),
+      });
       return Object.fromEntries(entries);
     } finally {
       await folder.dispose();

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startNode, repoRoot } from '../support/child.js';
 
@@ -29,18 +28,15 @@ describe('testing kit: a test process exits by itself', () => {
   });
 
   const vitest = path.join(repoRoot, 'node_modules/vitest/vitest.mjs');
-  (existsSync(vitest) ? it : it.skip)(
-    'under Vitest in ESM, as `nest new` sets it up (default forks pool)',
-    async () => {
-      const { code, output } = await exitsWithin(
-        vitest,
-        ['run', '--config', 'test/e2e/testing-kit-vitest/vitest.config.mjs'],
-        60,
-      );
-      expect(output).toMatch(/Tests\s+3 passed \(3\)/);
-      expect(code).toBe(0);
-    },
-  );
+  it('under Vitest in ESM, as `nest new` sets it up (default forks pool)', async () => {
+    const { code, output } = await exitsWithin(
+      vitest,
+      ['run', '--config', 'test/e2e/testing-kit-vitest/vitest.config.mjs'],
+      60,
+    );
+    expect(output).toMatch(/Tests\s+3 passed \(3\)/);
+    expect(code).toBe(0);
+  });
 
   it('in a plain script that never calls process.exit()', async () => {
     const script = path.join(repoRoot, 'test/e2e/testing-kit-jest/plain-script.mjs');

@@ -362,18 +362,26 @@ describe('diff: the next migration from a desired schema', () => {
     const upLines = up.split('\n').filter((l) => l !== '' && !l.startsWith('--'));
     for (const l of upLines) expect(l).toMatch(/^DEFINE [A-Z]+ OVERWRITE /);
     // Tables before their fields and indexes; the analyzer an index uses already exists.
-    const line = (p: RegExp) => upLines.findIndex((l) => p.test(l));
+    /** The index of the line that matches; a line missing fails here, not as a -1 that sorts first. */
+    const found = (index: number, what: unknown) => {
+      expect({ what: String(what), found: index >= 0 }).toEqual({ what: String(what), found: true });
+      return index;
+    };
+    const line = (p: RegExp) =>
+      found(
+        upLines.findIndex((l) => p.test(l)),
+        p,
+      );
     expect(line(/^DEFINE TABLE OVERWRITE note /)).toBeLessThan(line(/^DEFINE FIELD OVERWRITE body ON note /));
     expect(line(/^DEFINE FIELD OVERWRITE body ON note /)).toBeLessThan(line(/^DEFINE INDEX OVERWRITE note_body /));
     // `labels.*` comes with `labels`: only its removal is written, in the down.
     expect(up).not.toContain('labels.*');
     expect(down).toContain('REMOVE FIELD IF EXISTS labels.* ON note;');
     const downLines = down.split('\n').filter((l) => l !== '' && !l.startsWith('--'));
-    expect(downLines.indexOf('REMOVE FIELD IF EXISTS body ON note;')).toBeLessThan(
-      downLines.indexOf('REMOVE TABLE IF EXISTS note;'),
-    );
-    expect(downLines.indexOf('REMOVE INDEX IF EXISTS note_body ON note;')).toBeLessThan(
-      downLines.indexOf('REMOVE FIELD IF EXISTS body ON note;'),
+    const downLine = (text: string) => found(downLines.indexOf(text), text);
+    expect(downLine('REMOVE FIELD IF EXISTS body ON note;')).toBeLessThan(downLine('REMOVE TABLE IF EXISTS note;'));
+    expect(downLine('REMOVE INDEX IF EXISTS note_body ON note;')).toBeLessThan(
+      downLine('REMOVE FIELD IF EXISTS body ON note;'),
     );
     expect(down).toContain('REMOVE FUNCTION IF EXISTS fn::bye;');
     expect(down).toMatch(/^DEFINE FIELD OVERWRITE name ON person TYPE string PERMISSIONS FULL;$/m);

@@ -227,6 +227,7 @@ describe('createMigratedTenants', () => {
     await app.init();
     try {
       const manager = app.get(MigrationManager);
+      expect(manager.settings.mode).toBe('validate');
       expect(manager.targets.map((t) => t.database)).toEqual(['acme', 'globex']);
       expect((await manager.status()).ok).toBe(true);
     } finally {
