@@ -629,13 +629,11 @@ async function runOverManyTargets(
   const groups = new TargetGroups(out, names);
   // For the advice on an empty database: where this command line names it.
   const where = many.source.from === 'file' ? `its entry in ${many.source.file}` : '--ns';
-  const indexOf = new Map(names.map((name, index) => [name, index]));
   const progress: Record<string, unknown>[] = targets.map(() => ({}));
   const outcomes = await runOverTargets(
     targets,
     policy,
-    async (target) => {
-      const index = indexOf.get(targetKey(target))!;
+    async (target, index) => {
       const tenant = manager.forTarget(target);
       try {
         return await runCommand(tenant, command, groups.output(index), progress[index]!, where);

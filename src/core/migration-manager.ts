@@ -521,8 +521,10 @@ export class MigrationManager {
   async needsMigration(): Promise<boolean> {
     return this.#guard(async () => {
       if (this.#targets) {
-        const probe = await this.#probeTargets();
-        return probe.pending > 0;
+        // Each target's own answer: a target that cannot be read is an error, not "nothing to do".
+        const outcomes = await this.#readTargets((manager) => manager.needsMigration());
+        this.#throwFailures(outcomes, 'validate');
+        return outcomes.some((o) => o.state === 'done' && o.value);
       }
       if (await this.#absent()) return this.#files.up.length > 0;
       const applied = new Set(await this.#history.readVersions());
@@ -556,7 +558,7 @@ export class MigrationManager {
       const results = outcomes.flatMap((o) => (o.state === 'done' ? o.value : []));
       this.#throwFailures(outcomes);
       if (targets.length > 0) {
-        const changed = new Set(results.filter((r) => !r.byAnother).map((r) => targetKey(r.target!))).size;
+        const changed = new Set(results.filter((r) => !r.byAnother).map((r) => targetId(r.target!))).size;
         logger.log(
           `${targets.length} target(s) current in ${Date.now() - started} ms: ` +
             `${results.filter((r) => !r.byAnother).length} migration(s) applied on ${changed} of them`,

@@ -120,7 +120,7 @@ export type TargetOutcome<T> =
 export async function runOverTargets<T>(
   targets: readonly MigrationTarget[],
   policy: { concurrency: number; onTargetFailure: TargetFailurePolicy },
-  work: (target: MigrationTarget) => Promise<T>,
+  work: (target: MigrationTarget, index: number) => Promise<T>,
   stopped: () => boolean = () => false,
 ): Promise<TargetOutcome<T>[]> {
   const outcomes: TargetOutcome<T>[] = targets.map((target) => ({ target, state: 'skipped' }));
@@ -131,7 +131,7 @@ export async function runOverTargets<T>(
       const index = next++;
       const target = targets[index]!;
       try {
-        outcomes[index] = { target, state: 'done', value: await work(target) };
+        outcomes[index] = { target, state: 'done', value: await work(target, index) };
       } catch (error) {
         outcomes[index] = { target, state: 'failed', error: asError(error) };
         if (policy.onTargetFailure === 'stop') halted = true;

@@ -233,6 +233,38 @@ describe('surreal-migrate --targets: tenants in several namespaces', () => {
   });
 });
 
+describe('surreal-migrate --targets: names that hold a `/`', () => {
+  let project: CliProject;
+  // Both read `a/b/c` when written as namespace/database: each must still be a target of its own.
+  const tenants: Tenant[] = [
+    { namespace: 'a/b', database: 'c' },
+    { namespace: 'a', database: 'b/c' },
+  ];
+  beforeAll(async () => {
+    project = await cliProject(MIGRATIONS);
+  });
+  afterAll(() => project.dispose());
+
+  it('migrates and reports each, in the list order', async () => {
+    const file = await targetsFile(project, 'slashes.json', tenants);
+    const up = await run(project, ['up', '--targets', file, '--json']);
+    expect(up.code).toBe(0);
+    expect(up.json().targets.map((t: Tenant & { state: string }) => [t.namespace, t.database, t.state])).toEqual([
+      ['a/b', 'c', 'done'],
+      ['a', 'b/c', 'done'],
+    ]);
+    expect(await histories(project, tenants)).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+    // The text too: two groups, each with its own lines.
+    const status = await run(project, ['status', '--targets', file]);
+    expect(status.code).toBe(0);
+    expect(headers(status.stdout)).toEqual(['a/b/c', 'a/b/c']);
+    expect(status.stdout).toMatch(/\n\n2 target\(s\): 2 ok, 0 not current, 0 failed, 0 not started\n$/);
+  });
+});
+
 describe('surreal-migrate --all-databases', () => {
   let project: CliProject;
 

@@ -847,4 +847,16 @@ describe('many targets', () => {
     const inTime = await manager.probe({ timeoutMs: 60_000 });
     expect(inTime.targets!.every((t) => t.error === null && t.pending === 0)).toBe(true);
   });
+
+  it('needsMigration() over targets says which could not be read, rather than "nothing to do"', async () => {
+    const manager = await create({ targets: tenants(2), connect: { timeoutMs: 200 } });
+    await manager.runMigrationUp();
+    await folder.write('0005_e.surql', 'DEFINE TABLE e SCHEMALESS;');
+    await manager.refresh();
+    expect(await manager.needsMigration()).toBe(true);
+    await manager.db.close();
+    const error = await thrown(() => manager.needsMigration());
+    expect(error).toBeInstanceOf(TargetsFailedError);
+    expect((error as TargetsFailedError).failures.map(key)).toEqual(['tenants/t01', 'tenants/t02']);
+  });
 });
