@@ -119,6 +119,14 @@ export function planDiff(current: DatabaseSchema, desired: DatabaseSchema): Diff
         `as [REDACTED]), so its DEFINE cannot be written from the schema. Write that change in a migration by hand.`,
     );
   }
+  // SurrealDB 3 has no REMOVE CONFIG: a config added or removed cannot be undone by a migration.
+  const config = changes.find((c) => c.kind === 'config' && c.change !== 'changed');
+  if (config) {
+    throw new MigrationArgumentError(
+      `diff: ${describeObject(config)} is ${config.change}, and SurrealDB has no REMOVE CONFIG to write its ` +
+        `${config.change === 'added' ? 'down' : 'up'} with. Write that change in a migration by hand.`,
+    );
+  }
   const steps = changes.map((change) => step(change)).filter((s) => s.up !== '' || s.down !== '');
   // Up: definitions in schema order (tables, views after them, then fields), removals children first.
   const defining = steps.filter((s) => s.change.change !== 'removed');

@@ -89,8 +89,11 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
   const own = new Set([historyTable, `${historyTable}_lock`, `${historyTable}_failed`]);
   const database = (info.result ?? {}) as Record<string, Record<string, string> | undefined>;
   for (const [key, kind] of Object.entries(DB_KINDS)) {
-    for (const [name, definition] of Object.entries(database[key] ?? {})) {
+    for (const [name, text] of Object.entries(database[key] ?? {})) {
       if (kind === 'table' && own.has(name)) continue;
+      // A config is shown without its DEFINE (`GRAPHQL TABLES AUTO FUNCTIONS AUTO` on 3.0.2): said
+      // in full, like every other definition, so that it can be written and compared as one.
+      const definition = kind === 'config' && !/^DEFINE\s/i.test(text) ? `DEFINE CONFIG ${text}` : text;
       objects.push({ kind, table: undefined, name, definition });
     }
   }

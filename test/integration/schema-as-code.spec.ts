@@ -287,6 +287,32 @@ describe('schema: the folder’s schema as SurrealQL', () => {
   });
 });
 
+describe('a config (shown by INFO FOR DB without its DEFINE)', () => {
+  let folder: TempMigrations;
+  beforeEach(async () => {
+    folder = await tempMigrations({ '0001_gql.surql': 'DEFINE TABLE a SCHEMALESS;\nDEFINE CONFIG GRAPHQL AUTO;\n' });
+  });
+  afterEach(() => folder.dispose());
+
+  it('is printed as a DEFINE CONFIG that applies to an empty database and gives it back', async () => {
+    const schema = await folderSchema(folder.dir);
+    const text = schemaToSurql(schema);
+    expect(text).toMatch(/^DEFINE CONFIG OVERWRITE GRAPHQL /m);
+    expect(await schemaOfText(text)).toEqual(schema);
+  });
+
+  it('added or removed, is refused by diff, which could not write its undoing', async () => {
+    const withConfig = await folderSchema(folder.dir);
+    const without = withConfig.filter((o) => o.kind !== 'config');
+    for (const [from, to, which] of [
+      [without, withConfig, 'down'],
+      [withConfig, without, 'up'],
+    ] as const) {
+      expect(() => planDiff(from, to)).toThrow(new RegExp(`no REMOVE CONFIG to write its ${which}`));
+    }
+  });
+});
+
 describe('diff: the next migration from a desired schema', () => {
   let folder: TempMigrations;
   let work: string;
