@@ -546,16 +546,19 @@ export class RunnerCore {
    */
   async #awaitConcurrentIndexes(script: MigrationFile, direction: MigrationDirection): Promise<void> {
     const { db, logger } = this.#ctx;
+    // Without the word, no statement can build in the background: the file is not split again.
+    if (!/concurrently/i.test(script.text)) return;
     const indexes = surqlStatements(script.text).flatMap((s) => (s.concurrentIndex ? [s.concurrentIndex] : []));
-    for (const { name, table } of indexes) {
+    indexes: for (const { name, table } of indexes) {
       const started = Date.now();
       let lastLog = started;
       for (let delay = 20; ; delay = Math.min(delay * 2, 1_000)) {
         const [info] = await db
           .query('INFO FOR INDEX $__sbl_index ON $__sbl_table', { __sbl_index: name, __sbl_table: table })
           .responses();
-        // The index is gone again (a later statement of the file removed it): nothing to wait for.
-        if (!info || !info.success) return;
+        // The index is gone again (a later statement of the file removed it): nothing to wait for
+        // here, but the file's other indexes still are.
+        if (!info || !info.success) continue indexes;
         const building = (info.result as { building?: Record<string, unknown> } | undefined)?.building ?? {};
         const status = String(building.status ?? 'ready');
         if (status === 'ready') {
@@ -569,8 +572,10 @@ export class RunnerCore {
             {
               reason: `the CONCURRENTLY index ${name} on ${table} failed to build: ${String(building.error ?? status)}`,
             },
-            `The migration itself committed and is recorded in the history; the index exists but is not usable. ` +
-              `Add a migration that removes or redefines it.`,
+            (direction === 'up'
+              ? 'The migration itself committed and is recorded in the history'
+              : 'The rollback itself committed and its history record is removed') +
+              '; the index exists but is not usable. Add a migration that removes or redefines it.',
           );
         }
         if (Date.now() - lastLog >= INDEX_LOG_MS) {
