@@ -16,8 +16,6 @@ import { Surreal } from 'surrealdb';
 import { MigrationManager, MigrationsModule, MigrationsStoppedError } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A promise with its resolve function. */
 function signal(): { promise: Promise<void>; fire(): void } {
   let fire!: () => void;
@@ -49,7 +47,7 @@ describe('MigrationsModule shutdown order', () => {
   it('keeps the connection for requests in flight while the server closes, and closes it last', async () => {
     const events: string[] = [];
     const entered = signal();
-    const closing = signal();
+    const shutdownHooked = signal();
 
     /** Records what each shutdown hook of the app's own module sees. */
     @Injectable()
@@ -60,11 +58,11 @@ describe('MigrationsModule shutdown order', () => {
         events.push(`${hook}: ${this.manager.db.status} ${JSON.stringify(versions)}`);
       }
       async onModuleDestroy() {
-        closing.fire();
         await this.#probe('onModuleDestroy');
       }
-      beforeApplicationShutdown() {
-        return this.#probe('beforeApplicationShutdown');
+      async beforeApplicationShutdown() {
+        await this.#probe('beforeApplicationShutdown');
+        shutdownHooked.fire();
       }
       async onApplicationShutdown() {
         // After beforeApplicationShutdown the runner starts nothing more, the connection still works.
@@ -78,12 +76,14 @@ describe('MigrationsModule shutdown order', () => {
     @Controller()
     class SlowController {
       constructor(@Inject(MigrationManager) private readonly manager: MigrationManager) {}
-      /** Answers only once the app is closing, after a pause: a request in flight at shutdown. */
+      /**
+       * Answers only once the shutdown hooks ran (Nest closes the HTTP server after them): a
+       * request in flight at shutdown.
+       */
       @Get('slow')
       async slow() {
         entered.fire();
-        await closing.promise;
-        await sleep(100);
+        await shutdownHooked.promise;
         const [versions] = await this.manager.db.query<[number[]]>('SELECT VALUE version FROM _sbl_migrations');
         events.push('request answered');
         return { versions };
