@@ -1,5 +1,5 @@
 import { RecordId, Table, type QueryResponse } from 'surrealdb';
-import { DatabaseUnreachableError, UnreadableHistoryError } from './errors.js';
+import { DatabaseUnreachableError, UnreadableHistoryError, type LockHolder } from './errors.js';
 import { redactUrl, type ResolvedMigrationsOptions } from './options.js';
 import type { QueryClient } from './timing.js';
 import { isConflictOrExists, isConnectionError, isNotExecuted } from './surreal-errors.js';
@@ -141,31 +141,24 @@ export class HistoryStore {
   async probe(): Promise<{
     versions: (number | undefined)[];
     failed: Pick<FailedRecord, 'version' | 'inProgress' | 'resumeAfter'>[];
-    lock: { host: string; pid: number; expiresAt: Date | undefined } | undefined;
+    lock: LockHolder | undefined;
   }> {
     const [history, failed, lock] = await this.#db
       .query(
         'SELECT VALUE version FROM $history; SELECT version, in_progress, resume_after FROM $failed; ' +
-          'SELECT owner.host AS host, owner.pid AS pid, expires_at FROM ONLY $lock',
+          'SELECT owner, acquired_at, expires_at FROM ONLY $lock',
         { history: this.#history, failed: this.#failed, lock: this.#lock },
       )
       .responses()
       .catch((error: unknown) => this.#unreachable(error));
-    const holder = rowsOrEmpty<Record<string, unknown>>(lock) as unknown as Record<string, unknown> | null;
+    const row = lock?.success ? (lock.result as Record<string, unknown> | null | undefined) : undefined;
     return {
       versions: rowsOrEmpty<unknown>(history).map(toVersion),
       failed: rowsOrEmpty<Record<string, unknown>>(failed).map((row) => {
         const record = toFailedRecord(row);
         return { version: record.version, inProgress: record.inProgress, resumeAfter: record.resumeAfter };
       }),
-      lock:
-        holder && !Array.isArray(holder)
-          ? {
-              host: String(holder.host ?? 'unknown'),
-              pid: Number(holder.pid ?? 0),
-              expiresAt: toDate(holder.expires_at),
-            }
-          : undefined,
+      lock: row && typeof row === 'object' && !Array.isArray(row) ? toHolder(row) : undefined,
     };
   }
 
@@ -508,6 +501,18 @@ function rowsOrEmpty<T>(response: QueryResponse | undefined): T[] {
 }
 
 /** A SurrealDB datetime (the SDK's DateTime), a Date or an ISO string, as a Date. */
+/** A lock record as its holder: who, and the lease's dates (a garbage date reads as none). */
+export function toHolder(row: Record<string, unknown>): LockHolder {
+  const owner = (row.owner ?? {}) as Record<string, unknown>;
+  return {
+    host: String(owner.host ?? 'unknown'),
+    pid: Number(owner.pid ?? 0),
+    token: String(owner.token ?? ''),
+    acquiredAt: toDate(row.acquired_at),
+    expiresAt: toDate(row.expires_at),
+  };
+}
+
 export function toDate(value: unknown): Date | undefined {
   if (value === undefined || value === null) return undefined;
   if (value instanceof Date) return value;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Duration, RecordId, Table, type QueryResponse } from 'surrealdb';
 import type { SessionLike } from './targets.js';
 import { MigrationLockError, type LockHolder } from './errors.js';
-import { toDate } from './history-store.js';
+import { toDate, toHolder } from './history-store.js';
 import type { MigrationEvents } from './migration-events.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from './options.js';
 import { isConflictOrExists } from './surreal-errors.js';
@@ -267,15 +267,4 @@ const WATCH_SETUP_MS = 1_000;
 function isHeldError(response: QueryResponse): boolean {
   if (response.success) return false;
   return isConflictOrExists(response.error);
-}
-
-function toHolder(row: Record<string, unknown>): LockHolder {
-  const owner = (row.owner ?? {}) as Record<string, unknown>;
-  return {
-    host: String(owner.host ?? 'unknown'),
-    pid: Number(owner.pid ?? 0),
-    token: String(owner.token ?? ''),
-    acquiredAt: toDate(row.acquired_at),
-    expiresAt: toDate(row.expires_at),
-  };
 }

@@ -9,14 +9,13 @@ import {
 import { MigrationOptionsError } from './errors.js';
 import { checkTargets, targetKey, type MigrationTarget, type TargetFailurePolicy } from './options.js';
 import { isRetryableConflict } from './surreal-errors.js';
-import { sleep } from './timing.js';
+import { sleep, type QueryClient } from './timing.js';
 
 /**
  * What the core asks of a database session: queries, and a live query for the lock's waiters.
  * A `Surreal` client fits, and so does a {@link TargetSession}.
  */
-export interface SessionLike {
-  query(sql: string, vars?: Record<string, unknown>): { responses(): Promise<QueryResponse[]> };
+export interface SessionLike extends QueryClient {
   live(table: Table): PromiseLike<LiveSubscription>;
 }
 
