@@ -134,7 +134,12 @@ const MAX_ATTEMPTS = 100;
  * 2^53 − 1, as discovery would refuse it; {@link CliError} `VERSION_CONTENDED` when other processes
  * took every version it tried.
  */
-export async function createMigration(directory: string, input: string): Promise<CreatedMigration> {
+export async function createMigration(
+  directory: string,
+  input: string,
+  /** The scripts' text (`diff`'s); by default a title comment each. */
+  texts?: { up: string; down: string },
+): Promise<CreatedMigration> {
   const name = normalizeMigrationName(input);
   const absolute = path.resolve(directory);
   const display = (p: string) => path.relative(process.cwd(), p) || p;
@@ -150,7 +155,10 @@ export async function createMigration(directory: string, input: string): Promise
       );
     }
     tried.push(nextVersion);
-    const migration = newMigration(style, nextVersion, name);
+    const named = newMigration(style, nextVersion, name);
+    const migration = texts
+      ? { ...named, up: { ...named.up, text: texts.up }, down: { ...named.down, text: texts.down } }
+      : named;
     const upPath = path.join(absolute, migration.up.fileName);
     const downPath = path.join(absolute, migration.down.fileName);
     if (!(await writeNew(upPath, migration.up.text))) continue;

@@ -1,8 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { discoverMigrations } from '../core/migration-files.js';
 import { desiredSchema, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/schema-code.js';
-import { folderStyle, newMigration, normalizeMigrationName } from './create.js';
+import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
 import type { CliOutput } from './output.js';
 
 type Outcome = { exitCode: number; document: Record<string, unknown> };
@@ -50,11 +49,6 @@ export async function diffCommand(
   }
   const name = normalizeMigrationName(options.migrationName ?? 'schema diff');
   const rendered = renderDiff(steps, name);
-  // The next version, in the folder's naming style, as `create` names it.
-  await discoverMigrations(directory);
-  const { style, nextVersion } = folderStyle(await readdir(directory));
-  const created = newMigration(style, nextVersion, name);
-  const names = { up: path.join(directory, created.up.fileName), down: path.join(directory, created.down.fileName) };
   const changes = steps.map((s) => ({
     change: s.change.change,
     kind: s.change.kind,
@@ -64,11 +58,16 @@ export async function diffCommand(
   }));
   for (const destructive of rendered.destructive) out.warn(`destructive: ${destructive}`);
   if (options.dryRun) {
-    out.print(`-- ${names.up}\n${rendered.up}\n-- ${names.down}\n${rendered.down}`);
+    // The next version, in the folder's naming style, as `create` would name it.
+    const { style, nextVersion } = folderStyle(await readdir(directory));
+    const { up, down } = newMigration(style, nextVersion, name);
+    out.print(
+      `-- ${path.join(directory, up.fileName)}\n${rendered.up}\n-- ${path.join(directory, down.fileName)}\n${rendered.down}`,
+    );
     return { exitCode: 0, document: { changes, up: rendered.up, down: rendered.down, files: [] } };
   }
-  await writeFile(names.up, rendered.up, { flag: 'wx' });
-  await writeFile(names.down, rendered.down, { flag: 'wx' });
-  out.print(`Wrote ${path.relative(process.cwd(), names.up)} and ${path.relative(process.cwd(), names.down)}.`);
-  return { exitCode: 0, document: { changes, files: [names.up, names.down] } };
+  // Written as `create` writes a pair: exclusively, the next free version, never one file alone.
+  const { files } = await createMigration(directory, name, rendered);
+  out.print(`Wrote ${files[0]} and ${files[1]}.`);
+  return { exitCode: 0, document: { changes, files: files.map((f) => path.join(directory, path.basename(f))) } };
 }
