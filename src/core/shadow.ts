@@ -8,6 +8,7 @@
  * run carry on past a failure, so that one pass finds every problem.
  */
 import type { Surreal } from 'surrealdb';
+import { emptyEngine } from './embedded-engine.js';
 import { MigrationError } from './errors.js';
 import type { MigrationFile } from './migration-files.js';
 import { MigrationManager, runnerCoreOf } from './migration-manager.js';
@@ -290,9 +291,9 @@ export class ShadowDatabase {
     if (this.#closed) return;
     this.#closed = true;
     // An engine that ran DEFINE INDEX keeps an index builder, and with it the Node process,
-    // alive after close(); removing what the shadow holds ends it. The shadow is private: nothing
-    // else lives there.
-    await this.db.query('REMOVE NAMESPACE IF EXISTS shadow').catch(() => {});
+    // alive after close(); emptying it ends that (a migration may have used another namespace).
+    // The shadow's engine is private: nothing else lives there.
+    await emptyEngine(this.db);
     await this.#manager.close();
   }
 

@@ -3,7 +3,7 @@ import { MigrationArgumentError, type MigrationOptionsError } from '../core/erro
 import { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import { checkTargets, type MigrationTarget, type MigrationsOptions } from '../core/options.js';
-import { emptyOnClose } from './embedded-engine.js';
+import { emptyOnClose } from '../core/embedded-engine.js';
 
 /** Options of {@link createMigratedTenants}. */
 export interface MigratedTenantsOptions {

@@ -5,7 +5,7 @@ import type { MigrationFile } from '../core/migration-files.js';
 import { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import { accessKeyRepairs, redactedAccesses } from './access-keys.js';
-import { emptyOnClose, quoteIdent } from './embedded-engine.js';
+import { emptyOnClose, quoteIdent } from '../core/embedded-engine.js';
 
 /** A migrated database, kept as the SurrealQL that rebuilds it. @internal */
 export interface MigrationTemplate {

@@ -12,7 +12,7 @@ export function quoteIdent(name: string): string {
  * Removes every namespace of an embedded engine. An engine that ever ran `DEFINE INDEX` keeps a
  * background index builder holding the datastore, and with it the native handle that keeps the
  * Node process alive after `close()`; removing the indexes (here: everything) ends the builders,
- * so the process can exit by itself. Never throws.
+ * so the process can exit by itself. Never throws. Used by the shadow database and the testing kit.
  * @internal
  */
 export async function emptyEngine(db: Surreal): Promise<void> {
