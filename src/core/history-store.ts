@@ -2,7 +2,7 @@ import { RecordId, Table, type QueryResponse } from 'surrealdb';
 import { DatabaseUnreachableError, UnreadableHistoryError, type LockHolder } from './errors.js';
 import { redactUrl, type ResolvedMigrationsOptions } from './options.js';
 import type { QueryClient } from './timing.js';
-import { isConflictOrExists, isConnectionError, isNotExecuted } from './surreal-errors.js';
+import { firstFailure, isConflictOrExists, isConnectionError, isNotExecuted } from './surreal-errors.js';
 
 /** Rows written per transaction by baseline, resolve and repair. */
 const WRITE_BATCH = 500;
@@ -222,8 +222,8 @@ export class HistoryStore {
   /** Sends a write; the first statement's real error is thrown. */
   async #run(sql: string, vars: Record<string, unknown>): Promise<void> {
     const responses = await this.#db.query(sql, vars).responses();
-    const failed = responses.find((r) => !r.success && !isNotExecuted(r.error)) ?? responses.find((r) => !r.success);
-    if (failed && !failed.success) throw failed.error;
+    const failed = firstFailure(responses);
+    if (failed) throw failed;
   }
 
   /** A lost connection, as this library's error; anything else as it came. */
@@ -346,10 +346,9 @@ export class HistoryStore {
       .responses();
     // Every answer, whatever the server's way of answering BEGIN and COMMIT: the lease check's
     // THROW is the real error, the others say "not executed".
-    const failed = answers.find((r) => !r.success && !isNotExecuted(r.error));
-    if (failed && !failed.success) throw failed.error;
-    if (answers.some((r) => !r.success))
-      throw new Error('the in-progress record was not written: its transaction did not commit');
+    const failed = firstFailure(answers);
+    if (failed && !isNotExecuted(failed)) throw failed;
+    if (failed) throw new Error('the in-progress record was not written: its transaction did not commit');
   }
 
   /**

@@ -18,7 +18,13 @@ import { computeState, findProblems, interruptedError, type MigrationState } fro
 import type { MigrationLogger, MigrationTarget, ResolvedMigrationsOptions } from './options.js';
 import { readVerdict, transactionalRequest } from './request-layout.js';
 import { findRefusal } from './script-policy.js';
-import { errorLocation, isConflictOrExists, isNotExecuted, isRetryableConflict } from './surreal-errors.js';
+import {
+  errorLocation,
+  firstFailure,
+  isConflictOrExists,
+  isNotExecuted,
+  isRetryableConflict,
+} from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
 import { sleep } from './timing.js';
 
@@ -745,8 +751,7 @@ export class RunnerCore {
     let failure: Error | undefined;
     try {
       const responses = await history.completeProgress(script.version, bookkeeping, started);
-      failure = responses.map((r) => (r.success ? undefined : r.error)).find((e) => e && !isNotExecuted(e));
-      failure ??= responses.map((r) => (r.success ? undefined : r.error)).find((e) => e);
+      failure = firstFailure(responses);
     } catch (error) {
       failure = error as Error;
     }

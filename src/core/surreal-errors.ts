@@ -58,6 +58,15 @@ function isTransactionConflict(e: SurrealErrorShape): boolean {
 }
 
 /** "not executed due to a failed/cancelled transaction": a consequence, never the cause. */
+/**
+ * The error of a request's answers: the statement that really failed (in a transaction the others
+ * say "not executed" or "cancelled"), else the first failure; undefined when every one succeeded.
+ */
+export function firstFailure(responses: readonly { success: boolean; error?: Error }[]): Error | undefined {
+  const failures = responses.flatMap((r) => (r.success || !r.error ? [] : [r.error]));
+  return failures.find((e) => !isNotExecuted(e)) ?? failures[0];
+}
+
 export function isNotExecuted(error: unknown): boolean {
   const e = error as SurrealErrorShape | undefined;
   if (!e) return false;
