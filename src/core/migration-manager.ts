@@ -710,14 +710,16 @@ export class MigrationManager {
    * Throws `MigrationError` for the first migration that fails.
    */
   async dryRun(): Promise<DryRunReport> {
-    this.#one('dryRun');
-    const state = await this.#core.readState();
-    const firstNoTx = state.pending.findIndex((m) => m.noTransaction);
-    const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
-    const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
-    const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
-    await this.#core.dryRun(runnable);
-    return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
+    return this.#guard(async () => {
+      this.#one('dryRun');
+      const state = await this.#core.readState();
+      const firstNoTx = state.pending.findIndex((m) => m.noTransaction);
+      const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
+      const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
+      const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
+      await this.#core.dryRun(runnable);
+      return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
+    });
   }
 
   /**
@@ -725,16 +727,18 @@ export class MigrationManager {
    * database whose schema was created by hand. Returns the versions recorded.
    */
   async baseline(version: number): Promise<number[]> {
-    this.#one('baseline');
-    requireVersion(version, 'version');
-    return this.#core.exclusive(async () => {
-      const state = await this.#core.readState();
-      const toRecord = state.pending.filter((m) => m.version <= version);
-      await this.#history.recordApplied(
-        toRecord.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
-        'baseline',
-      );
-      return toRecord.map((m) => m.version);
+    return this.#guard(async () => {
+      this.#one('baseline');
+      requireVersion(version, 'version');
+      return this.#core.exclusive(async () => {
+        const state = await this.#core.readState();
+        const toRecord = state.pending.filter((m) => m.version <= version);
+        await this.#history.recordApplied(
+          toRecord.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
+          'baseline',
+        );
+        return toRecord.map((m) => m.version);
+      });
     });
   }
 
@@ -796,27 +800,29 @@ export class MigrationManager {
    * rows whose file changed. Returns the versions updated.
    */
   async repair(options: { changed?: boolean } = {}): Promise<number[]> {
-    this.#one('repair');
-    // Rows whose version cannot be read hold nothing a run could use: they go first, named.
-    const removed = await this.#core.exclusive(() => this.#history.removeUnreadable());
-    if (removed.length > 0) {
-      this.#options.logger.warn(
-        `Removed ${removed.length} history row(s) whose version could not be read: ` +
-          removed.map((r) => `${String(r.id)} (version ${JSON.stringify(r.version ?? null)})`).join(', '),
-      );
-    }
-    const state = await this.#core.readState();
-    const files = new Map(this.#files.up.map((m) => [m.version, m]));
-    const versions = [
-      ...state.unverified.map((r) => r.version),
-      ...(options.changed ? state.drifted.map((d) => d.version) : []),
-    ];
-    const entries = versions.flatMap((version) => {
-      const file = files.get(version);
-      return file ? [{ version, checksum: file.checksum, name: file.name }] : [];
+    return this.#guard(async () => {
+      this.#one('repair');
+      // Rows whose version cannot be read hold nothing a run could use: they go first, named.
+      const removed = await this.#core.exclusive(() => this.#history.removeUnreadable());
+      if (removed.length > 0) {
+        this.#options.logger.warn(
+          `Removed ${removed.length} history row(s) whose version could not be read: ` +
+            removed.map((r) => `${String(r.id)} (version ${JSON.stringify(r.version ?? null)})`).join(', '),
+        );
+      }
+      const state = await this.#core.readState();
+      const files = new Map(this.#files.up.map((m) => [m.version, m]));
+      const versions = [
+        ...state.unverified.map((r) => r.version),
+        ...(options.changed ? state.drifted.map((d) => d.version) : []),
+      ];
+      const entries = versions.flatMap((version) => {
+        const file = files.get(version);
+        return file ? [{ version, checksum: file.checksum, name: file.name }] : [];
+      });
+      await this.#core.exclusive(() => this.#history.updateChecksums(entries));
+      return entries.map((e) => e.version).sort((a, b) => a - b);
     });
-    await this.#core.exclusive(() => this.#history.updateChecksums(entries));
-    return entries.map((e) => e.version).sort((a, b) => a - b);
   }
 
   /** The current lock holder, if any. */
