@@ -4,7 +4,7 @@ import {
   MigrationOptionsError,
   MigrationsStoppedError,
 } from '../core/errors.js';
-import { MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
+import { forEachTarget, MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import {
   DEFAULT_DIRECTORY,
@@ -630,11 +630,13 @@ async function runOverManyTargets(
   // For the advice on an empty database: where this command line names it.
   const where = many.source.from === 'file' ? `its entry in ${many.source.file}` : '--ns';
   const progress: Record<string, unknown>[] = targets.map(() => ({}));
+  // One listing tells each target whether its database exists (a read must not create it).
+  const tenants = await forEachTarget(manager);
   const outcomes = await runOverTargets(
     targets,
     policy,
-    async (target, index) => {
-      const tenant = manager.forTarget(target);
+    async (_target, index) => {
+      const tenant = tenants[index]!;
       try {
         return await runCommand(tenant, command, groups.output(index), progress[index]!, where);
       } catch (error) {

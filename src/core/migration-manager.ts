@@ -191,6 +191,12 @@ export function runnerCoreOf(manager: MigrationManager): RunnerCore {
 }
 
 /**
+ * forTarget() managers of every target of `manager`, each told whether its database exists from
+ * one listing (rather than two requests of its own before its first read). For the CLI; internal.
+ */
+export let forEachTarget: (manager: MigrationManager) => Promise<MigrationManager[]>;
+
+/**
  * The migrations of one folder against one database.
  *
  * Created with {@link MigrationManager.create}, which connects and reads the folder once;
@@ -231,9 +237,21 @@ export class MigrationManager {
   /** Managers handed out by forTarget(), closed with this one. */
   readonly #handedOut = new Set<MigrationManager>();
   #stopRequested = false;
-  /** Set by the manager of many targets for the next read: whether the database exists, as it just found. */
+  /** Set by the manager of many targets for its reads: whether the database is missing, as one listing found. */
   #absentHint: boolean | undefined;
   #closing: Promise<void> | undefined;
+
+  static {
+    forEachTarget = async (manager) => {
+      const targets = manager.targets;
+      const missing = await missingTargets(manager.#connection.db, targets);
+      return targets.map((target) => {
+        const child = manager.forTarget(target);
+        child.#absentHint = missing.has(targetId(target));
+        return child;
+      });
+    };
+  }
 
   /** Resolves the options, connects (with retries), reads the folder and resolves `targets`. */
   static async create(options: MigrationsOptions): Promise<MigrationManager> {
@@ -659,9 +677,8 @@ export class MigrationManager {
   async #absent(): Promise<boolean> {
     const session = this.#place.session;
     if (!session || session.opened) return false;
-    const hint = this.#absentHint;
-    this.#absentHint = undefined;
-    if (hint !== undefined) return hint;
+    // Known from a listing made for many targets at once (kept until the session opens).
+    if (this.#absentHint !== undefined) return this.#absentHint;
     return (await missingTargets(this.#connection.db, [this.#place.target!])).size > 0;
   }
 
