@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CborCodec, Surreal } from 'surrealdb';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
-import { startNode, supportDir, type Child } from '../support/child.js';
+import { lastJson, startNode, supportDir, type Child } from '../support/child.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { CLI, cliProject, type CliProject } from './cli-harness.js';
 
@@ -325,10 +325,7 @@ describe('a long migration on a server that keeps answering', () => {
     const replica = track(startNode(fleetChild, [relay.url, folder.dir, JSON.stringify(options)]));
 
     expect(await replica.exited).toBe(0);
-    const report = JSON.parse(replica.stdout().trim().split('\n').at(-1)!) as {
-      ok: boolean;
-      applied: { version: number; byAnother: boolean }[];
-    };
+    const report = lastJson<{ ok: boolean; applied: { version: number; byAnother: boolean }[] }>(replica);
     expect(report.applied.map((a) => [a.version, a.byAnother])).toEqual([
       [1, false],
       [2, false],

@@ -9,9 +9,9 @@ import {
   MigrationsModule,
   PendingMigrationsError,
 } from '../../src/index.js';
-import { startNode, supportDir, type Child } from '../support/child.js';
+import { lastJson, startNode, supportDir } from '../support/child.js';
 import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { connectWs, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
 const fleetChild = path.join(supportDir, 'fleet-child.mjs');
 const nestChild = path.join(supportDir, 'nest-child.mjs');
@@ -41,17 +41,10 @@ async function outcome(db: Surreal): Promise<{ effects: Record<number, number>; 
 const allFive = { effects: { 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 }, versions: [1, 2, 3, 4, 5], lock: [] };
 
 /** A second client of the relay's database, to look at the outcome. */
-async function connectWs(relay: WsRelay): Promise<Surreal> {
-  const { default: WebSocketImpl } = await import('ws');
-  const db = new Surreal({ websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
-  await db.connect(relay.url, { namespace: 'test', database: 'test', reconnect: false });
-  return db;
-}
+const connectRelay = (relay: WsRelay) => connectWs(relay.url, { namespace: 'test', database: 'test' });
 
 /** The JSON report that fleet-child.mjs prints last. */
-function report<T>(child: Child): T {
-  return JSON.parse(child.stdout().trim().split('\n').at(-1)!) as T;
-}
+const report = lastJson;
 
 async function connectMem(): Promise<Surreal> {
   const { createNodeEngines } = await import('@surrealdb/node');
@@ -111,7 +104,7 @@ describe('fleet safety', () => {
       const appliedHere = results.flatMap((r) => r.applied.filter((a) => !a.byAnother).map((a) => a.version)).sort();
       expect(appliedHere).toEqual([1, 2, 3, 4, 5]);
 
-      const db = await connectWs(relay);
+      const db = await connectRelay(relay);
       try {
         expect(await outcome(db)).toEqual(allFive);
       } finally {
@@ -156,7 +149,7 @@ describe('fleet safety', () => {
         [5, false],
       ]);
 
-      const db = await connectWs(relay);
+      const db = await connectRelay(relay);
       try {
         expect(await outcome(db)).toEqual(allFive);
       } finally {
@@ -366,7 +359,7 @@ describe('fleet safety', () => {
     folder = await tempMigrations({ '0001_a.surql': '' });
     const relay = await startWsRelay({ path: 'mem://' });
     try {
-      const admin = await connectWs(relay);
+      const admin = await connectRelay(relay);
       await admin.query("DEFINE USER deployer ON ROOT PASSWORD 'right-one' ROLES OWNER");
       await admin.close();
       const warnings: string[] = [];

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { RecordId, Surreal } from 'surrealdb';
 import { MigrationArgumentError, MigrationError, MigrationLockError, MigrationManager } from '../../src/index.js';
 import { cliProject } from '../cli/cli-harness.js';
-import { startNode, supportDir, type Child } from '../support/child.js';
+import { lastJson, startNode, supportDir, type Child } from '../support/child.js';
 import { memOptions, tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
@@ -71,9 +71,7 @@ interface ChildReport {
   message?: string;
 }
 
-function report(child: Child): ChildReport {
-  return JSON.parse(child.stdout().trim().split('\n').at(-1)!) as ChildReport;
-}
+const report = (child: Child) => lastJson<ChildReport>(child);
 
 /** Every child started by a test; any still running (a test failed) is killed after it. */
 const started: Child[] = [];

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { Surreal } from 'surrealdb';
 import { startNode, supportDir } from '../support/child.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { connectWs, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
 /**
  * Sessions of targets signed in with a token that expires: the SDK renews such a token on a timer,
@@ -15,10 +14,7 @@ describe('many targets signed in as a namespace user', () => {
   beforeAll(async () => {
     relay = await startWsRelay({ path: 'mem://' });
     folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS; CREATE a:1;' });
-    const { default: WebSocketImpl } = await import('ws');
-    const db = new Surreal({ websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
-    await db.connect(relay.url, { reconnect: false });
-    await db.use({ namespace: 'saas', database: 'seed' });
+    const db = await connectWs(relay.url, { namespace: 'saas', database: 'seed' });
     await db
       .query(
         "DEFINE USER tenant_admin ON NAMESPACE PASSWORD 'Tenant-Admin-1' ROLES OWNER DURATION FOR TOKEN 1h, FOR SESSION 1h;",

@@ -1,10 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Surreal } from 'surrealdb';
-import { startNode, supportDir, type Child } from '../support/child.js';
+import { lastJson, startNode, supportDir, type Child } from '../support/child.js';
 import { CONNECTED_BARRIER, startCli, type CliProcess } from '../support/cli-process.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { connectWs, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
 const tenantsChild = path.join(supportDir, 'tenants-child.mjs');
 
@@ -54,21 +53,11 @@ interface CliUpDocument {
   }[];
 }
 
-function report(child: Child): Report {
-  return JSON.parse(child.stdout().trim().split('\n').at(-1)!) as Report;
-}
-
-/** A client of the relay's database, to look at the outcome. */
-async function connectWs(relay: WsRelay): Promise<Surreal> {
-  const { default: WebSocketImpl } = await import('ws');
-  const db = new Surreal({ websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
-  await db.connect(relay.url, { reconnect: false });
-  return db;
-}
+const report = (child: Child) => lastJson<Report>(child);
 
 /** Per tenant: its history's versions, each migration's effect count, its tables, and lock records left. */
 async function tenantOutcomes(relay: WsRelay) {
-  const db = await connectWs(relay);
+  const db = await connectWs(relay.url);
   try {
     const outcomes: Record<
       string,
@@ -209,7 +198,7 @@ describe('replicas racing over many targets', () => {
 
   it('two Nest apps booting over the same 50 tenants (allDatabases) both start, and each migration runs once per tenant', async () => {
     // The tenants' databases exist, as after their sign-ups; nothing else is in them.
-    const db = await connectWs(relay);
+    const db = await connectWs(relay.url);
     try {
       await db.use({ namespace: NAMESPACE, database: TENANTS[0]!.database });
       await db.query(TENANTS.map((t) => `DEFINE DATABASE IF NOT EXISTS ${t.database};`).join(' '));

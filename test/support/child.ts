@@ -62,3 +62,8 @@ export function startNode(
     kill: (signal = 'SIGTERM') => child.kill(signal),
   };
 }
+
+/** The JSON document a child printed last on stdout (the report of the support children). */
+export function lastJson<T>(child: Pick<Child, 'stdout'>): T {
+  return JSON.parse(child.stdout().trim().split('\n').at(-1)!) as T;
+}

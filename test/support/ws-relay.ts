@@ -1,3 +1,4 @@
+import { Surreal } from 'surrealdb';
 /**
  * Test-only WebSocket relay: serves ONE embedded SurrealDB engine (@surrealdb/node) at
  * `ws://127.0.0.1:PORT/rpc` so SDK clients in this process and in child processes can share one
@@ -6,3 +7,14 @@
  */
 export type { WsRelay, WsRelayOptions } from './ws-relay-impl.mjs';
 export { startWsRelay } from './ws-relay-impl.mjs';
+
+/** A client of the relay's database, on `use` when given (Node 20 has no global WebSocket). */
+export async function connectWs(
+  url: string,
+  use: { namespace: string; database: string } | Record<string, never> = {},
+): Promise<Surreal> {
+  const { default: WebSocketImpl } = await import('ws');
+  const db = new Surreal({ websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
+  await db.connect(url, { ...use, reconnect: false });
+  return db;
+}
