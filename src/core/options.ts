@@ -1,7 +1,7 @@
 import type { Surreal } from 'surrealdb';
 import { MigrationOptionsError } from './errors.js';
 import type { MigrationEventHandlers } from './migration-events.js';
-import { Redactor, splitUrlCredentials } from './secrets.js';
+import { EMBEDDED_SCHEMES, Redactor, splitUrlCredentials } from './secrets.js';
 
 /** Defaults, in one place. Every other module reads resolved options, never a default of its own. */
 export const DEFAULT_DIRECTORY = 'migrations';
@@ -238,7 +238,8 @@ const OPTION_KEYS: readonly string[] = [
   // The Nest module's extra; harmless here.
   'isGlobal',
 ];
-const URL_SCHEME = /^(mem|surrealkv|surrealkv\+versioned|rocksdb|ws|wss|http|https):\/\//;
+const URL_SCHEME = new RegExp(`^(${EMBEDDED_SCHEMES}|ws|wss|http|https)://`);
+const EMBEDDED_URL = new RegExp(`^(${EMBEDDED_SCHEMES})://`);
 const MODES: readonly MigrationMode[] = ['apply', 'validate', 'off'];
 const POLICIES: readonly TargetFailurePolicy[] = ['stop', 'continue'];
 /** More sessions than this at once only queue at the server. */
@@ -455,7 +456,7 @@ export function redactUrl(url: string): string {
 
 /** Whether the URL names an embedded engine (no server, no sign-in). */
 export function isEmbeddedUrl(url: string): boolean {
-  return /^(mem|surrealkv|surrealkv\+versioned|rocksdb):\/\//.test(url);
+  return EMBEDDED_URL.test(url);
 }
 
 /** A misspelt option (`directry`, `lock: { ttl }`) would otherwise be ignored without a word. */

@@ -28,6 +28,9 @@ export interface UrlCredentials {
  * unencoded `/`, `#`, `?` or `@`. A URL without `@`, and an embedded engine's, come back as they
  * were (trimmed).
  */
+/** The schemes of the embedded engines, as a regular expression's alternatives. */
+export const EMBEDDED_SCHEMES = 'mem|surrealkv|surrealkv\\+versioned|rocksdb';
+
 export function splitUrlCredentials(input: string): UrlCredentials {
   const url = input.trim();
   const prefix = /^(?:[a-z][a-z0-9+.-]*:)?\/*/i.exec(url)?.[0] ?? '';
@@ -40,7 +43,7 @@ export function splitUrlCredentials(input: string): UrlCredentials {
     return { url, username: undefined, password: undefined, secrets: [rest.slice(0, at)], ambiguous: true };
   }
   // An embedded engine's URL is a path, which may hold an `@`; it never carries credentials.
-  if (at < 0 || /^(mem|surrealkv|surrealkv\+versioned|rocksdb):/i.test(prefix)) {
+  if (at < 0 || new RegExp(`^(${EMBEDDED_SCHEMES}):`, 'i').test(prefix)) {
     return { url, username: undefined, password: undefined, secrets: [] };
   }
   const userInfo = rest.slice(0, at);
