@@ -179,7 +179,7 @@ export class RunnerCore {
           for (const migration of selected) {
             this.#ensureRunning(selected.length - results.length);
             this.#ensureLeaseHeld(migration);
-            results.push(await this.applyUp(migration));
+            results.push(await this.#applyUp(migration));
           }
           return results;
         },
@@ -210,7 +210,7 @@ export class RunnerCore {
             this.#ensureRunning(steps.length - results.length);
             this.#ensureLeaseHeld(step.down);
             try {
-              results.push(await this.applyDown(step.version, step.name, step.down));
+              results.push(await this.#applyDown(step.version, step.name, step.down));
             } catch (error) {
               if (error instanceof MigrationError) {
                 error.rolledBack = results.map(({ version, name }) => ({ version, name }));
@@ -234,7 +234,7 @@ export class RunnerCore {
   /**
    * Applies one migration atomically (or statement by statement for a no-transaction file).
    */
-  async applyUp(migration: MigrationFile): Promise<MigrationResult> {
+  async #applyUp(migration: MigrationFile): Promise<MigrationResult> {
     const { events } = this.#ctx;
     const { version, name, file } = migration;
     events.emit('migrating', { version, name, file });
@@ -258,7 +258,7 @@ export class RunnerCore {
   /**
    * Rolls back one migration atomically with its down script.
    */
-  async applyDown(version: number, name: string, down: MigrationFile): Promise<MigrationResult> {
+  async #applyDown(version: number, name: string, down: MigrationFile): Promise<MigrationResult> {
     const { events } = this.#ctx;
     const file = down.file;
     events.emit('rollingBack', { version, name, file });
