@@ -519,3 +519,40 @@ describe("the demo's migrations", () => {
     expect(report).toEqual({ ok: true, problems: [], checked: 3, reversible: 3 });
   });
 });
+
+/**
+ * Hints that SurrealDB 3's own message alone gives away: each v2 form, on the engine, must still
+ * meet the message its rule reads, so that an engine that rewords one is noticed here.
+ */
+describe('upgrade hints read from the engine’s messages', () => {
+  it.each([
+    ['flexible-kind', 'DEFINE TABLE t SCHEMAFULL;\nDEFINE FIELD f ON t TYPE string FLEXIBLE;'],
+    ['flexible-table', 'DEFINE TABLE t SCHEMALESS;\nDEFINE FIELD f ON t TYPE object FLEXIBLE;'],
+    ['let', '$x = 1;'],
+    ['group-split', 'DEFINE TABLE t SCHEMALESS;\nSELECT * FROM t SPLIT a GROUP BY a;'],
+    ['optional-chaining', 'LET $v = {};\nRETURN $v?.x;'],
+    ['parallel', 'DEFINE TABLE t SCHEMALESS;\nSELECT * FROM t PARALLEL;'],
+    [
+      'field-delete-permission',
+      'DEFINE TABLE t SCHEMAFULL;\nDEFINE FIELD f ON t TYPE string PERMISSIONS FOR delete NONE;',
+    ],
+    ['scope', 'DEFINE SCOPE s SESSION 1h;'],
+    ['scope', "DEFINE TOKEN tk ON DATABASE TYPE HS512 VALUE 'secret';"],
+    ['fuzzy-operators', "RETURN 'a' ~ 'b';"],
+    [
+      'knn',
+      'DEFINE TABLE t SCHEMAFULL;\nDEFINE FIELD v ON t TYPE array<float>;\nDEFINE INDEX i ON t FIELDS v HNSW DIMENSION 2;\n' +
+        'SELECT * FROM t WHERE v <|1|> [1.0, 2.0];',
+    ],
+    ['undeclared-field', 'DEFINE TABLE t SCHEMAFULL;\nCREATE t SET x = 1;'],
+  ])('%s: %s', async (rule, script) => {
+    const folder = await tempMigrations({ '0001_v2.surql': `${script}\n`, '0001_v2.down.surql': '' });
+    try {
+      const report = await lintMigrations({ directory: folder.dir });
+      const hinted = report.problems.filter((p) => p.hint !== undefined);
+      expect(hinted.map((p) => p.hint)).toEqual([hintOf(rule)]);
+    } finally {
+      await folder.dispose();
+    }
+  });
+});
