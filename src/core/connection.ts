@@ -1,7 +1,14 @@
 import { Surreal, createRemoteEngines, type ConnectOptions, type Engines } from 'surrealdb';
 import { DatabaseUnreachableError, MigrationOptionsError } from './errors.js';
 import { sleep, withTimeout } from './timing.js';
-import { isEmbeddedUrl, redactUrl, type MigrationLogger, type ResolvedMigrationsOptions } from './options.js';
+import { embeddedV2Engines, isMissingPackage } from './embedded-v2.js';
+import {
+  isEmbeddedUrl,
+  redactUrl,
+  type MigrationLogger,
+  type ResolvedMigrationsOptions,
+  type SurrealDbMajor,
+} from './options.js';
 
 /** A database connection and whether this library owns (and so closes) it. */
 export interface MigrationConnection {
@@ -21,6 +28,8 @@ export interface MigrationConnection {
 export async function openConnection(
   options: ResolvedMigrationsOptions,
   logger: MigrationLogger,
+  /** An embedded SurrealDB 2 client whose datastore the new connection shares (a target's). */
+  shareWith?: Surreal,
 ): Promise<MigrationConnection> {
   if (options.client) {
     const db = options.client;
@@ -32,7 +41,7 @@ export async function openConnection(
   const attempts = retries + 1;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const db = await createClient(url, embedded);
+    const db = await createClient(url, embedded ? options.surrealdb : undefined, shareWith);
     // The WebSocket engine reports a refused connection only as events ('error', then
     // 'disconnected'); without them the attempt would wait for the whole timeout.
     let cause: Error | undefined;
@@ -53,6 +62,7 @@ export async function openConnection(
           : `no answer within ${timeoutMs} ms`,
       );
       unsubscribe.forEach((off) => off());
+      if (embedded) await checkEmbeddedVersion(db, options.surrealdb);
       // A server that stopped answering would hold a WebSocket close for 30 s; an embedded engine
       // closes when its data is flushed, which it must be allowed to finish.
       const close = async () => {
@@ -65,6 +75,8 @@ export async function openConnection(
       lastError = error;
       // Closed before the next attempt: an embedded path admits one connection at a time.
       await withTimeout(db.close(), CLOSE_TIMEOUT_MS, () => 'close timed out').catch(() => {});
+      // A wrong engine installed: no retry mends that.
+      if (error instanceof MigrationOptionsError) throw error;
       // The server answered and said no: waiting will not change its mind.
       if (isRefusal(error)) throw options.redactor.error(new DatabaseUnreachableError(redactUrl(url), attempt, error));
       if (attempt < attempts) {
@@ -93,18 +105,35 @@ function isRefusal(error: unknown): boolean {
   );
 }
 
-async function createClient(url: string, embedded: boolean): Promise<Surreal> {
+/**
+ * A client for `url`; `embedded` is the major version of the engine to run in this process, for
+ * an embedded URL (undefined for a server).
+ */
+export async function createClient(
+  url: string,
+  embedded: SurrealDbMajor | undefined,
+  shareWith?: Surreal,
+): Promise<Surreal> {
   let engines: Engines = createRemoteEngines();
-  if (embedded) {
-    // Loaded lazily: remote-only users never load the native binary, nor need it installed.
+  let register: ((client: Surreal) => void) | undefined;
+  // Loaded lazily: remote-only users never load an engine, nor need one installed.
+  if (embedded === 2) {
+    const v2 = await embeddedV2Engines('surrealdb', shareWith);
+    engines = { ...engines, ...v2.engines };
+    register = v2.register;
+  } else if (embedded === 3) {
     const { createNodeEngines } = await importEmbeddedEngine(url);
     engines = { ...engines, ...createNodeEngines() };
   }
-  if (typeof globalThis.WebSocket === 'undefined') {
-    const { default: WebSocketImpl } = await import('ws');
-    return new Surreal({ engines, websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
-  }
-  return new Surreal({ engines });
+  const client =
+    typeof globalThis.WebSocket === 'undefined'
+      ? new Surreal({
+          engines,
+          websocketImpl: (await import('ws')).default as unknown as typeof WebSocket,
+        })
+      : new Surreal({ engines });
+  register?.(client);
+  return client;
 }
 
 /**
@@ -125,11 +154,40 @@ async function importEmbeddedEngine(url: string) {
   }
 }
 
-/** The package itself is not installed (not one of its own imports failing). */
-function isMissingPackage(error: unknown, name: string): boolean {
-  const e = error as { code?: unknown; message?: unknown } | undefined;
-  if (e?.code !== 'ERR_MODULE_NOT_FOUND' && e?.code !== 'MODULE_NOT_FOUND') return false;
-  return typeof e.message === 'string' && (e.message.includes(`'${name}'`) || e.message.includes(`"${name}"`));
+/**
+ * The embedded engine is the version asked for: `@surrealdb/wasm` 3.x installed where 2.x was
+ * meant would judge every migration as SurrealDB 3 would.
+ */
+async function checkEmbeddedVersion(db: Surreal, major: SurrealDbMajor): Promise<void> {
+  const { version } = await db.version();
+  if (versionMajor(version) === major) return;
+  await db.close().catch(() => {});
+  throw new MigrationOptionsError(
+    'surrealdb',
+    `SurrealDB ${major} was asked for, but the embedded engine is ${version}` +
+      (major === 2 ? ': install @surrealdb/wasm 2.x (`npm install @surrealdb/wasm@^2.6`).' : '.'),
+  );
+}
+
+const majors = new WeakMap<Surreal, Promise<number>>();
+
+/**
+ * The major version of the server behind a connection (2 or 3): asked once per connection, the one
+ * probe that decides wherever SurrealDB 2 and 3 must be spoken to differently.
+ */
+export function serverMajor(db: Surreal): Promise<number> {
+  let major = majors.get(db);
+  if (!major) {
+    major = db.version().then(({ version }) => versionMajor(version));
+    majors.set(db, major);
+    major.catch(() => majors.delete(db));
+  }
+  return major;
+}
+
+/** `surrealdb-2.6.0` → 2. */
+export function versionMajor(version: string): number {
+  return Number(/(\d+)\.\d+/.exec(version)?.[1] ?? NaN);
 }
 
 function connectOptions(options: ResolvedMigrationsOptions, embedded: boolean): ConnectOptions {

@@ -19,6 +19,24 @@ export const DEFAULT_ALLOW_OUT_OF_ORDER = false;
 /** Targets migrated at the same time (each target's own migrations still run one after another). */
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_ON_TARGET_FAILURE: TargetFailurePolicy = 'stop';
+/** The SurrealDB major version of the embedded engine, and of an offline analysis's shadow. */
+export const DEFAULT_SURREALDB: SurrealDbMajor = 3;
+
+/** A SurrealDB major version this library speaks (2.4 and later, 3.x). */
+export type SurrealDbMajor = 2 | 3;
+
+/**
+ * Where analyses build their shadow database: the folder applied to a scratch database on a server
+ * of your own, made with a unique name and removed afterwards (on failure too). Any server the SDK
+ * accepts, so the shadow speaks exactly that server's version. Without it, the shadow is embedded:
+ * SurrealDB 3 from `@surrealdb/node`, or 2 from `@surrealdb/wasm` (see `surrealdb`).
+ */
+export interface ShadowOptions {
+  /** `ws(s)://host:port` or `http(s)://host:port`. */
+  url: string;
+  /** Credentials allowed to define and remove a namespace there. */
+  auth?: MigrationAuth;
+}
 
 /**
  * What the module does at application bootstrap.
@@ -140,6 +158,16 @@ export interface MigrationsOptions {
   /** Credentials for remote URLs. Embedded engines run without sign-in. */
   auth?: MigrationAuth;
   /**
+   * The SurrealDB major version to speak where no server is asked: the engine behind an embedded
+   * `url` (`mem://` runs SurrealDB 2 from `@surrealdb/wasm`, which has no other embedded store), and
+   * the shadow of the offline analyses (lint, schema, diff). Where a server is connected, its own
+   * version decides instead.
+   * @default DEFAULT_SURREALDB (3)
+   */
+  surrealdb?: SurrealDbMajor;
+  /** A shadow database on a server of your own, instead of the embedded engine. */
+  shadow?: ShadowOptions;
+  /**
    * A `Surreal` instance the app has already connected (namespace and database selected).
    * It is used as is and never closed by this library.
    */
@@ -191,6 +219,8 @@ export interface ResolvedMigrationsOptions {
   concurrency: number;
   onTargetFailure: TargetFailurePolicy;
   auth: MigrationAuth | undefined;
+  surrealdb: SurrealDbMajor;
+  shadow: ShadowOptions | undefined;
   client: Surreal | undefined;
   directory: string;
   table: string;
@@ -224,6 +254,8 @@ const OPTION_KEYS: readonly string[] = [
   'concurrency',
   'onTargetFailure',
   'auth',
+  'surrealdb',
+  'shadow',
   'client',
   'directory',
   'table',
@@ -257,7 +289,20 @@ export function resolveOptions(options: MigrationsOptions): ResolvedMigrationsOp
       ? splitUrlCredentials(options.url)
       : undefined;
   const password = (options as MigrationsOptions | null)?.auth?.password;
-  const redactor = new Redactor([...(credentials?.secrets ?? []), typeof password === 'string' ? password : undefined]);
+  // The shadow's server may have credentials of its own, in its URL or its auth.
+  const shadow = (options as MigrationsOptions | null)?.shadow;
+  const shadowSecrets =
+    shadow !== null && typeof shadow === 'object'
+      ? [
+          ...(typeof shadow.url === 'string' ? splitUrlCredentials(shadow.url).secrets : []),
+          typeof shadow.auth?.password === 'string' ? shadow.auth.password : undefined,
+        ]
+      : [];
+  const redactor = new Redactor([
+    ...(credentials?.secrets ?? []),
+    typeof password === 'string' ? password : undefined,
+    ...shadowSecrets,
+  ]);
   try {
     return resolve(options, credentials, redactor);
   } catch (error) {
@@ -363,6 +408,21 @@ function resolve(
       ? { username: credentials.username ?? '', password: credentials.password }
       : undefined);
 
+  const surrealdb = options.surrealdb ?? DEFAULT_SURREALDB;
+  if (surrealdb !== 2 && surrealdb !== 3) {
+    throw new MigrationOptionsError(
+      'surrealdb',
+      `expected 2 or 3 (the SurrealDB major version), got ${String(surrealdb)}.`,
+    );
+  }
+  if (surrealdb === 2 && url && isEmbeddedUrl(url.trim()) && !/^mem:\/\//.test(url.trim())) {
+    throw new MigrationOptionsError(
+      'url',
+      'SurrealDB 2 runs embedded only in memory (mem://, from @surrealdb/wasm); give mem://, or a SurrealDB 2 server URL.',
+    );
+  }
+  const shadow = resolveShadow(options.shadow);
+
   const table = options.table ?? DEFAULT_TABLE;
   if (typeof table !== 'string' || !IDENTIFIER.test(table)) {
     throw new MigrationOptionsError(
@@ -416,6 +476,8 @@ function resolve(
     concurrency,
     onTargetFailure,
     auth,
+    surrealdb,
+    shadow,
     client,
     directory,
     table,
@@ -431,6 +493,31 @@ function resolve(
     logger: options.logger === false || options.logger === undefined ? SILENT : redacting(options.logger, redactor),
     redactor,
   };
+}
+
+/** The shadow's server: a URL of a server (never embedded); credentials in it sign in, like `auth`. */
+export function resolveShadow(value: ShadowOptions | undefined): ShadowOptions | undefined {
+  if (value === undefined) return undefined;
+  unknownKeys(value ?? {}, ['url', 'auth'], 'shadow.');
+  if (typeof value?.url !== 'string' || !/^(ws|wss|http|https):\/\//.test(value.url.trim())) {
+    throw new MigrationOptionsError(
+      'shadow.url',
+      'expected the URL of a SurrealDB server (ws(s):// or http(s)://), where a scratch database is made for the shadow.',
+    );
+  }
+  const credentials = splitUrlCredentials(value.url);
+  if (
+    value.auth !== undefined &&
+    (typeof value.auth?.username !== 'string' || typeof value.auth.password !== 'string')
+  ) {
+    throw new MigrationOptionsError('shadow.auth', 'expected `{ username, password }` as strings.');
+  }
+  const auth =
+    value.auth ??
+    (credentials.password !== undefined
+      ? { username: credentials.username ?? '', password: credentials.password }
+      : undefined);
+  return { url: (credentials.password !== undefined ? credentials.url : value.url).trim(), ...(auth ? { auth } : {}) };
 }
 
 /** A logger that masks the secrets in every message, and in every error it is given. */
