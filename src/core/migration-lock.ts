@@ -77,7 +77,8 @@ export class MigrationLock {
         'CREATE $id CONTENT { owner: $owner, acquired_at: time::now(), expires_at: time::now() + $ttl }; ' +
           'UPDATE $id SET owner = $owner, acquired_at = time::now(), expires_at = time::now() + $ttl ' +
           // A lease whose expiry is not a datetime (garbage, or none) cannot be waited out: expired.
-          'WHERE !type::is_datetime(expires_at) OR expires_at < time::now() RETURN BEFORE; ' +
+          // The method form: SurrealDB 2 names the function type::is::datetime, 3 type::is_datetime.
+          'WHERE !expires_at.is_datetime() OR expires_at < time::now() RETURN BEFORE; ' +
           'SELECT * FROM ONLY $id',
         { id: this.#id, owner: this.#ownerRecord(), ttl: this.#ttl },
       )

@@ -1,5 +1,7 @@
 import path from 'node:path';
-import type { QueryResponse } from 'surrealdb';
+import type { QueryResponse, Surreal } from 'surrealdb';
+import { serverMajor } from './connection.js';
+import { forgetRolledBackTables } from './rolled-back-tables.js';
 import type { SessionLike } from './targets.js';
 import {
   MigrationError,
@@ -26,6 +28,7 @@ import {
   isRetryableConflict,
 } from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
+import { quoteIdent } from './embedded-engine.js';
 import { sleep } from './timing.js';
 
 /** One migration run up or down. */
@@ -44,8 +47,8 @@ export interface MigrationResult {
 /** What the runner shares with the manager. Internal. */
 export interface RunnerContext {
   readonly db: SessionLike;
-  /** The connection the sessions of `db` share: what the transaction convention is learnt once for. */
-  readonly connection: object;
+  /** The connection the sessions of `db` share: what the server's conventions are learnt once for. */
+  readonly connection: Surreal;
   readonly options: ResolvedMigrationsOptions;
   readonly history: HistoryStore;
   readonly lock: MigrationLock;
@@ -242,7 +245,7 @@ export class RunnerCore {
     try {
       const byAnother = migration.noTransaction
         ? await this.#runStatementByStatement(migration, 'up')
-        : await this.#runTransactional(migration, 'up', version);
+        : await this.#rollingBack(migration, () => this.#runTransactional(migration, 'up', version));
       if (!byAnother) await this.#awaitConcurrentIndexes(migration, 'up');
       const result = this.#result(migration, 'up', started, byAnother);
       events.emit('migrated', { version, name, file, durationMs: result.durationMs, byAnother });
@@ -265,7 +268,7 @@ export class RunnerCore {
     const started = performance.now();
     try {
       if (down.noTransaction) await this.#runStatementByStatement(down, 'down');
-      else await this.#runTransactional(down, 'down', version);
+      else await this.#rollingBack(down, () => this.#runTransactional(down, 'down', version));
       await this.#awaitConcurrentIndexes(down, 'down');
       const result = this.#result({ version, name, file }, 'down', started, false);
       events.emit('rolledBack', { version, name, file, durationMs: result.durationMs });
@@ -322,6 +325,7 @@ export class RunnerCore {
     let responses: QueryResponse[];
     try {
       responses = await this.#ctx.db.query(parts.join('\n')).responses();
+      await this.#forgetRolledBack(migrations.map((m) => m.text));
     } catch (error) {
       const at = errorLocation(error);
       const span = [...spans].reverse().find((s) => at && at.line >= s.firstLine) ?? spans[0]!;
@@ -560,7 +564,8 @@ export class RunnerCore {
       let lastLog = started;
       for (let delay = 20; ; delay = Math.min(delay * 2, 1_000)) {
         const [info] = await db
-          .query('INFO FOR INDEX $__sbl_index ON $__sbl_table', { __sbl_index: name, __sbl_table: table })
+          // Names written escaped: SurrealDB 2 takes no parameters as names in INFO.
+          .query(`INFO FOR INDEX ${quoteIdent(name)} ON ${quoteIdent(table)}`)
           .responses();
         // The index is gone again (a later statement of the file removed it): nothing to wait for
         // here, but the file's other indexes still are.
@@ -721,6 +726,7 @@ export class RunnerCore {
         unknown = !errorLocation(error);
       }
       if (!failure) continue;
+      await this.#forgetRolledBack([statement.text]);
       const reason = located?.reason ?? failure.message;
       const completed = index;
       await this.#recordFailed(script, direction, completed, statements.length, reason);
@@ -847,6 +853,22 @@ export class RunnerCore {
         detail: `before migration ${migration.version} (${migration.file})`,
       });
     }
+  }
+
+  /** A transactional run that, when it fails, leaves no table for SurrealDB 2 to half-remember. */
+  async #rollingBack<T>(script: MigrationFile, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      await this.#forgetRolledBack([script.text]);
+      throw error;
+    }
+  }
+
+  /** On SurrealDB 2, after a rollback: see `rolled-back-tables.ts`. */
+  async #forgetRolledBack(scripts: readonly string[]): Promise<void> {
+    const major = await serverMajor(this.#ctx.connection).catch(() => undefined);
+    if (major === 2) await forgetRolledBackTables(this.#ctx.db, scripts);
   }
 
   /**
