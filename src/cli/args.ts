@@ -1,6 +1,6 @@
 import { splitUrlCredentials } from '../core/secrets.js';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONCURRENCY, type MigrationsOptions } from '../core/options.js';
+import { DEFAULT_CONCURRENCY, type MigrationsOptions, type SurrealDbMajor } from '../core/options.js';
 import { CliUsageError } from './cli-errors.js';
 import { EXIT_SEVERITY } from './exit-codes.js';
 
@@ -41,6 +41,10 @@ export interface ConnectionFlags {
   lockTtl?: number;
   allowMissing?: boolean;
   allowOutOfOrder?: boolean;
+  /** `--surrealdb 2|3`: the version offline commands judge by, and of an embedded `--url`. */
+  surrealdb?: SurrealDbMajor;
+  /** `--shadow-url`: analyses build their shadow in a scratch database on this server. */
+  shadowUrl?: string;
 }
 
 /** Where the databases of a run over many targets come from. */
@@ -87,6 +91,8 @@ const OPTIONS = {
   'lock-ttl': { type: 'string' },
   'allow-missing': { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
+  surrealdb: { type: 'string' },
+  'shadow-url': { type: 'string' },
   fix: { type: 'boolean' },
   drift: { type: 'boolean' },
   'schema-check': { type: 'string' },
@@ -128,6 +134,8 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   'lock-ttl',
   'allow-missing',
   'allow-out-of-order',
+  'surrealdb',
+  'shadow-url',
   'json',
   'verbose',
   'help',
@@ -217,6 +225,14 @@ Options:
   --lock-ttl <ms>             how long this process's lease lasts without renewal
   --allow-missing             only warn when an applied migration has no file any more
   --allow-out-of-order        apply pending migrations older than the newest applied one
+  --surrealdb <2|3>           the SurrealDB version that lint, schema and diff judge the folder by
+                              on their embedded shadow (default 3), and of an embedded --url
+                              (2: mem:// only, from @surrealdb/wasm); drift and the commands that
+                              connect take the server's own version
+  --shadow-url <url>          build the shadow in a scratch namespace on this server instead (made
+                              with a unique name, removed afterwards; credentials as user:pass@ in
+                              the URL; env SURREAL_SHADOW_URL): the one server lint, schema and
+                              diff contact
   --json                      print exactly one JSON document on stdout
   --verbose                   also log the library's progress messages to stderr
   -h, --help                  print this help
@@ -278,6 +294,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     lockTtl: optionalNumber(values['lock-ttl'] as string | undefined, '--lock-ttl'),
     allowMissing: values['allow-missing'] === true ? true : undefined,
     allowOutOfOrder: values['allow-out-of-order'] === true ? true : undefined,
+    surrealdb: surrealdbFlag(values.surrealdb),
+    shadowUrl: values['shadow-url'],
   };
 
   const [name, ...rest] = positionals;
@@ -405,6 +423,12 @@ function buildCommand(
   }
 }
 
+function surrealdbFlag(value: string | undefined): SurrealDbMajor | undefined {
+  if (value === undefined) return undefined;
+  if (value === '2' || value === '3') return Number(value) as SurrealDbMajor;
+  throw new CliUsageError(`--surrealdb is the SurrealDB major version to judge by, 2 or 3, got "${value}".`);
+}
+
 function exclusive(to: number | undefined, steps: number | undefined): void {
   if (to !== undefined && steps !== undefined) throw new CliUsageError('give either --to or --steps, not both.');
 }
@@ -434,6 +458,7 @@ export const ENV = {
   database: 'SURREAL_DATABASE',
   user: 'SURREAL_USER',
   password: 'SURREAL_PASSWORD',
+  shadowUrl: 'SURREAL_SHADOW_URL',
 } as const;
 
 /** Manager options from the flags and the environment, and the secrets output must never show. */
@@ -488,5 +513,11 @@ export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (Object.keys(lock).length > 0) options.lock = lock;
   if (flags.allowMissing) options.allowMissing = true;
   if (flags.allowOutOfOrder) options.allowOutOfOrder = true;
+  if (flags.surrealdb !== undefined) options.surrealdb = flags.surrealdb;
+  const shadowUrl = pick(flags.shadowUrl, ENV.shadowUrl);
+  if (shadowUrl) {
+    secrets.push(...splitUrlCredentials(shadowUrl).secrets);
+    options.shadow = { url: shadowUrl };
+  }
   return { options, secrets: [...new Set(secrets)].filter((s) => s.length > 0) };
 }

@@ -19,6 +19,7 @@ import { cliAdvice } from './advice.js';
 import {
   commandName,
   connectionOptions,
+  ENV,
   parseCliArgs,
   USAGE,
   wantsJson,
@@ -30,6 +31,8 @@ import {
 import { CliUsageError } from './cli-errors.js';
 import { createMigration } from './create.js';
 import { EXIT, worstExitCode } from './exit-codes.js';
+import { shadowSource, type ShadowSource } from '../core/shadow.js';
+import { splitUrlCredentials } from '../core/secrets.js';
 import { lintCommand } from './lint.js';
 import { diffCommand, schemaCommand } from './schema.js';
 import { CliOutput, errorDocument, formatDuration, TargetGroups, type CliStream, type Mark } from './output.js';
@@ -140,14 +143,16 @@ async function execute(
     return { exitCode: EXIT.ok, document: { ...created } };
   }
   if (command.name === 'schema') {
-    return schemaCommand(args.connection.dir ?? DEFAULT_DIRECTORY, command, out);
+    return schemaCommand(args.connection.dir ?? DEFAULT_DIRECTORY, command, offlineShadow(args, env, out), out);
   }
   if (command.name === 'diff') {
-    return diffCommand(args.connection.dir ?? DEFAULT_DIRECTORY, args.connection.table ?? DEFAULT_TABLE, command, out);
+    const table = args.connection.table ?? DEFAULT_TABLE;
+    return diffCommand(args.connection.dir ?? DEFAULT_DIRECTORY, table, command, offlineShadow(args, env, out), out);
   }
   if (command.name === 'lint') {
     const directory = args.connection.dir ?? DEFAULT_DIRECTORY;
-    return lintCommand(directory, command.fix && command.out ? { out: command.out } : undefined, out);
+    const fix = command.fix && command.out ? { out: command.out } : undefined;
+    return lintCommand(directory, fix, offlineShadow(args, env, out), out);
   }
 
   const { options, secrets } = connectionOptions(args.connection, env);
@@ -183,6 +188,16 @@ async function execute(
     process.off('SIGTERM', onSignal);
     await manager.close().catch((error: unknown) => out.warn(`Could not close the connection: ${String(error)}`));
   }
+}
+
+/**
+ * Where an offline command (lint, schema, diff) builds its shadow: `--surrealdb`'s embedded engine,
+ * or `--shadow-url`'s server. It never opens `--url`.
+ */
+function offlineShadow(args: CliArgs, env: NodeJS.ProcessEnv, out: CliOutput): ShadowSource {
+  const url = args.connection.shadowUrl ?? (env[ENV.shadowUrl] || undefined);
+  if (url) out.addSecrets(splitUrlCredentials(url).secrets);
+  return shadowSource({ surrealdb: args.connection.surrealdb, ...(url ? { shadow: { url } } : {}) }, args.command.name);
 }
 
 function signalExitCode(signal: NodeJS.Signals): number {

@@ -5,15 +5,26 @@ import { discoverMigrations } from '../core/migration-files.js';
 import { upgradeScript } from '../core/v3-upgrade.js';
 import { CliUsageError } from './cli-errors.js';
 import type { CliOutput } from './output.js';
+import type { ShadowSource } from '../core/shadow.js';
 
 /** `lint`, and with `--fix --out <folder>`, a rewritten copy of the folder. */
 export async function lintCommand(
   directory: string,
   fix: { out: string } | undefined,
+  source: ShadowSource,
   out: CliOutput,
 ): Promise<{ exitCode: number; document: Record<string, unknown> }> {
+  if (fix && source.surrealdb === 2 && !source.server) {
+    throw new CliUsageError(
+      'lint --fix rewrites a folder for SurrealDB 3, and --surrealdb 2 judges it by SurrealDB 2: drop one of them.',
+    );
+  }
   const fixed = fix ? await writeUpgradedCopy(directory, fix.out, out) : undefined;
-  const report = await lintMigrations({ directory: fixed ? fix!.out : directory });
+  const report = await lintMigrations({
+    directory: fixed ? fix!.out : directory,
+    surrealdb: source.surrealdb,
+    shadow: source.server,
+  });
   for (const problem of report.problems) out.print(formatProblem(problem));
   const errors = report.problems.filter((p) => p.severity === 'error').length;
   const warnings = report.problems.length - errors;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { desiredSchema, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/schema-code.js';
 import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
 import type { CliOutput } from './output.js';
+import type { ShadowSource } from '../core/shadow.js';
 
 type Outcome = { exitCode: number; document: Record<string, unknown> };
 
@@ -10,9 +11,10 @@ type Outcome = { exitCode: number; document: Record<string, unknown> };
 export async function schemaCommand(
   directory: string,
   options: { out: string | undefined; check: string | undefined },
+  source: ShadowSource,
   out: CliOutput,
 ): Promise<Outcome> {
-  const text = schemaToSurql(await folderSchema(directory));
+  const text = schemaToSurql(await folderSchema(directory, undefined, source));
   if (options.check !== undefined) {
     const current = await readFile(options.check, 'utf8').catch(() => undefined);
     if (current === text) {
@@ -39,9 +41,13 @@ export async function diffCommand(
   directory: string,
   historyTable: string,
   options: { to: string; migrationName: string | undefined; dryRun: boolean },
+  source: ShadowSource,
   out: CliOutput,
 ): Promise<Outcome> {
-  const [current, desired] = await Promise.all([folderSchema(directory), desiredSchema(options.to, historyTable)]);
+  const [current, desired] = await Promise.all([
+    folderSchema(directory, undefined, source),
+    desiredSchema(options.to, historyTable, source),
+  ]);
   const steps = planDiff(current, desired);
   if (steps.length === 0) {
     out.print(`No difference: the folder's schema already is ${options.to}. Nothing written.`);

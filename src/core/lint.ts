@@ -6,7 +6,15 @@
  */
 import type { MigrationError } from './errors.js';
 import type { MigrationFile } from './migration-files.js';
-import { compareSchemas, describeObject, ShadowDatabase, type DatabaseSchema } from './shadow.js';
+import type { ShadowOptions, SurrealDbMajor } from './options.js';
+import {
+  compareSchemas,
+  describeObject,
+  shadowSource,
+  ShadowDatabase,
+  type DatabaseSchema,
+  type ShadowSource,
+} from './shadow.js';
 import { upgradeHint } from './v3-upgrade.js';
 
 export type LintProblemKind = 'syntax' | 'execution' | 'irreversible' | 'missing-down' | 'down-failed' | 'not-checked';
@@ -36,6 +44,14 @@ export interface LintReport {
 export interface LintOptions {
   /** The migrations folder. */
   directory: string;
+  /**
+   * The SurrealDB major version whose embedded engine judges the folder. Lint for the version your
+   * servers run; lint for 3 a folder written for 2 to see what an upgrade needs (with hints).
+   * @default DEFAULT_SURREALDB (3)
+   */
+  surrealdb?: SurrealDbMajor;
+  /** Judge the folder on a scratch database of this server instead (its version decides). */
+  shadow?: ShadowOptions;
 }
 
 /**
@@ -49,16 +65,20 @@ export interface LintOptions {
  * ```
  */
 export async function lintMigrations(options: LintOptions): Promise<LintReport> {
-  const shadow = await ShadowDatabase.open(options.directory);
+  const source = shadowSource(options, 'lint');
+  const shadow = await ShadowDatabase.open(options.directory, source);
   try {
-    return await lintShadow(shadow, options.directory);
+    return await lintShadow(shadow, options.directory, source);
   } finally {
     await shadow.close();
   }
 }
 
-async function lintShadow(first: ShadowDatabase, directory: string): Promise<LintReport> {
+async function lintShadow(first: ShadowDatabase, directory: string, source: ShadowSource): Promise<LintReport> {
   let shadow = first;
+  // Upgrade hints explain SurrealDB 3's refusals of SurrealDB 2's syntax: only when judging for 3.
+  const fromError = (kind: LintProblemKind, file: MigrationFile, error: MigrationError) =>
+    problemOf(kind, file, error, first.major >= 3);
   const problems: LintProblem[] = [];
   const downs = new Map(shadow.down.map((d) => [d.version, d]));
 
@@ -87,7 +107,7 @@ async function lintShadow(first: ShadowDatabase, directory: string): Promise<Lin
   /** After a pair that did not undo itself, the shadow is not what a replay gives: replay it. */
   const rebuild = async () => {
     await shadow.close();
-    shadow = await ShadowDatabase.open(directory);
+    shadow = await ShadowDatabase.open(directory, source);
     for (const version of applied) await shadow.applyUp(version);
     before = await shadow.schema();
   };
@@ -175,7 +195,7 @@ async function lintShadow(first: ShadowDatabase, directory: string): Promise<Lin
   return { ok: !problems.some((p) => p.severity === 'error'), problems, checked, reversible };
 }
 
-function fromError(kind: LintProblemKind, file: MigrationFile, error: MigrationError): LintProblem {
+function problemOf(kind: LintProblemKind, file: MigrationFile, error: MigrationError, hints: boolean): LintProblem {
   return {
     kind,
     severity: 'error',
@@ -184,6 +204,6 @@ function fromError(kind: LintProblemKind, file: MigrationFile, error: MigrationE
     line: error.line,
     column: error.column,
     message: error.reason,
-    hint: upgradeHint(error.reason, error.statement ?? ''),
+    hint: hints ? upgradeHint(error.reason, error.statement ?? '') : undefined,
   };
 }

@@ -1,5 +1,5 @@
 import type { Surreal, SurrealSession } from 'surrealdb';
-import { openConnection, type MigrationConnection } from './connection.js';
+import { openConnection, serverMajor, type MigrationConnection } from './connection.js';
 import {
   DatabaseUnreachableError,
   MigrationArgumentError,
@@ -32,6 +32,7 @@ import {
 import { surqlStatements } from './surql-splitter.js';
 import { BoundedClient, withTimeout } from './timing.js';
 import { folderSchema } from './schema-code.js';
+import type { ShadowSource } from './shadow.js';
 import { lintMigrations, type LintReport } from './lint.js';
 import { compareSchemas, readSchema, type SchemaKind } from './shadow.js';
 import {
@@ -513,7 +514,11 @@ export class MigrationManager {
       const pending = state.pending.map(({ version, name, file }) => ({ version, name, file }));
       // A database that does not exist has nothing applied and no schema: no shadow to build.
       if (absent) return { ok: true, drift: [], pending };
-      const expected = await folderSchema(this.#options.directory, new Set(state.applied.map((r) => r.version)));
+      const expected = await folderSchema(
+        this.#options.directory,
+        new Set(state.applied.map((r) => r.version)),
+        await this.#shadowSource(),
+      );
       const live = await readSchema(this.#bookkeeping, this.#options.table);
       const drift = compareSchemas(expected, live).map((c) => ({
         change: c.change,
@@ -532,7 +537,20 @@ export class MigrationManager {
    * database this manager is connected to is not touched.
    */
   lint(): Promise<LintReport> {
-    return this.#guard(() => lintMigrations({ directory: this.#options.directory }));
+    return this.#guard(async () => {
+      const { surrealdb, server } = await this.#shadowSource();
+      return lintMigrations({ directory: this.#options.directory, surrealdb, shadow: server });
+    });
+  }
+
+  /**
+   * Where this manager's analyses build their shadow: the `shadow` server if one is given, else
+   * the embedded engine of the connected server's major version, so that the folder is judged as
+   * the server would judge it.
+   */
+  async #shadowSource(): Promise<ShadowSource> {
+    const major = await serverMajor(this.#connection.db);
+    return { surrealdb: major === 2 ? 2 : 3, server: this.#options.shadow };
   }
 
   /** Whether any discovered migration is not applied. One query; no file I/O. */
@@ -969,9 +987,12 @@ export class MigrationManager {
       logger: naming(this.#options.logger, key),
     };
     const url = this.#options.url;
-    // Servers without sessions: a connection per target (only possible from a URL).
+    // Servers without sessions: a connection per target (only possible from a URL). The embedded
+    // SurrealDB 2 makes a new datastore per connection: a target's shares the manager's.
     const openOwn =
-      url === undefined ? undefined : () => openConnection({ ...options, client: undefined }, options.logger);
+      url === undefined
+        ? undefined
+        : () => openConnection({ ...options, client: undefined }, options.logger, this.#connection.db);
     const session = new TargetSession(this.#connection.db, target, openOwn);
     return new MigrationManager(
       options,

@@ -14,14 +14,20 @@ import {
   holdsSecret,
   inDefinitionOrder,
   ShadowDatabase,
+  DEFAULT_SHADOW,
   type DatabaseSchema,
+  type ShadowSource,
   type SchemaChange,
   type SchemaObject,
 } from './shadow.js';
 
 /** The schema the folder's migrations produce (all of them, or those up to `upTo`). */
-export async function folderSchema(directory: string, versions?: ReadonlySet<number>): Promise<DatabaseSchema> {
-  const shadow = await ShadowDatabase.open(directory);
+export async function folderSchema(
+  directory: string,
+  versions?: ReadonlySet<number>,
+  source: ShadowSource = DEFAULT_SHADOW,
+): Promise<DatabaseSchema> {
+  const shadow = await ShadowDatabase.open(directory, source);
   try {
     for (const up of shadow.up) {
       if (versions && !versions.has(up.version)) continue;
@@ -65,7 +71,11 @@ function overwrite(definition: string): string {
 }
 
 /** The schema a desired-schema file, or a folder of `.surql` files read in name order, describes. */
-export async function desiredSchema(target: string, historyTable: string): Promise<DatabaseSchema> {
+export async function desiredSchema(
+  target: string,
+  historyTable: string,
+  source: ShadowSource = DEFAULT_SHADOW,
+): Promise<DatabaseSchema> {
   const info = await stat(target).catch(() => undefined);
   if (!info)
     throw new MigrationArgumentError(`diff: ${target} does not exist; give a .surql file or a folder of them.`);
@@ -77,7 +87,7 @@ export async function desiredSchema(target: string, historyTable: string): Promi
     : [target];
   // A shadow with no migrations of its own: the desired schema is applied to it as written.
   const empty = await mkdtemp(path.join(tmpdir(), 'sbl-desired-'));
-  const shadow = await ShadowDatabase.open(empty);
+  const shadow = await ShadowDatabase.open(empty, source);
   try {
     for (const file of files) {
       const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');

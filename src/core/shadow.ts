@@ -8,12 +8,20 @@
  * run carry on past a failure, so that one pass finds every problem.
  */
 import type { Surreal } from 'surrealdb';
-import { emptyEngine } from './embedded-engine.js';
-import { MigrationError } from './errors.js';
+import { serverMajor } from './connection.js';
+import { emptyEngine, quoteIdent } from './embedded-engine.js';
+import { MigrationArgumentError, MigrationError } from './errors.js';
 import type { MigrationFile } from './migration-files.js';
 import { MigrationManager, runnerCoreOf } from './migration-manager.js';
 import { parseOnServer } from './migration-runner.js';
-import type { MigrationLogger } from './options.js';
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_SURREALDB,
+  resolveShadow,
+  type MigrationLogger,
+  type ShadowOptions,
+  type SurrealDbMajor,
+} from './options.js';
 import type { QueryClient } from './timing.js';
 
 /** The kinds of object `INFO FOR DB` and `INFO FOR TABLE` list, in the order a schema prints them. */
@@ -100,12 +108,8 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
   }
   const tables = Object.keys(database.tables ?? {}).filter((t) => !own.has(t));
   if (tables.length > 0) {
-    const answers = await db
-      .query(
-        tables.map((_, i) => `INFO FOR TABLE $__sbl_t${i};`).join(' '),
-        Object.fromEntries(tables.map((t, i) => [`__sbl_t${i}`, t])),
-      )
-      .responses();
+    // Names written escaped: SurrealDB 2 takes no parameters as names in INFO.
+    const answers = await db.query(tables.map((t) => `INFO FOR TABLE ${quoteIdent(t)};`).join(' ')).responses();
     answers.forEach((answer, i) => {
       if (!answer.success) throw answer.error;
       const table = tables[i]!;
@@ -211,23 +215,66 @@ export function inDefinitionOrder<T extends Pick<SchemaObject, 'kind'> & { defin
 }
 
 /**
- * A private in-memory database with a folder's migrations, applied one version at a time by the
- * production runner. Needs `@surrealdb/node` (the embedded engine).
+ * Where a shadow is built, and so which SurrealDB judges the folder: the embedded engine of a major
+ * version (SurrealDB 3 from `@surrealdb/node`, 2 from `@surrealdb/wasm`), or a scratch namespace on
+ * a server of the user's (`server`), whose version then decides.
+ */
+export interface ShadowSource {
+  surrealdb: SurrealDbMajor;
+  server?: ShadowOptions | undefined;
+}
+
+/** The embedded SurrealDB 3, when nothing says otherwise. */
+export const DEFAULT_SHADOW: ShadowSource = { surrealdb: DEFAULT_SURREALDB };
+
+/**
+ * The source that analysis options (`surrealdb`, `shadow`) name, checked as the one options object
+ * checks them; `field` prefixes the name in the error.
+ */
+export function shadowSource(
+  options: { surrealdb?: SurrealDbMajor; shadow?: ShadowOptions },
+  field: string,
+): ShadowSource {
+  const surrealdb = options.surrealdb ?? DEFAULT_SURREALDB;
+  if (surrealdb !== 2 && surrealdb !== 3) {
+    throw new MigrationArgumentError(
+      `${field}: surrealdb is 2 or 3 (the SurrealDB major version), not ${String(surrealdb)}.`,
+    );
+  }
+  if (options.shadow === undefined) return { surrealdb };
+  return { surrealdb, server: resolveShadow(options.shadow) };
+}
+
+/**
+ * A private database with a folder's migrations, applied one version at a time by the production
+ * runner: in memory in this process, or in a namespace of its own on the user's server.
  */
 export class ShadowDatabase {
   readonly #manager: MigrationManager;
+  /** The scratch namespace on a server, removed on close; undefined for an embedded engine. */
+  readonly #scratch: string | undefined;
   #closed = false;
 
-  private constructor(manager: MigrationManager) {
+  /** The major version of the engine that judges the folder (the server's, for a server shadow). */
+  readonly major: number;
+
+  private constructor(manager: MigrationManager, scratch: string | undefined, major: number) {
     this.#manager = manager;
+    this.#scratch = scratch;
+    this.major = major;
   }
 
   /** Opens a new, empty shadow for the migrations in `directory`. */
-  static async open(directory: string, logger: MigrationLogger | false = false): Promise<ShadowDatabase> {
+  static async open(
+    directory: string,
+    source: ShadowSource = DEFAULT_SHADOW,
+    logger: MigrationLogger | false = false,
+  ): Promise<ShadowDatabase> {
+    const scratch = source.server ? `sbl_shadow_${randomUUID().replace(/-/g, '')}` : undefined;
     const manager = await MigrationManager.create({
-      url: 'mem://',
-      namespace: 'shadow',
-      database: 'shadow',
+      ...(source.server
+        ? { url: source.server.url, auth: source.server.auth, namespace: scratch, database: 'shadow' }
+        : { url: 'mem://', surrealdb: source.surrealdb, namespace: 'shadow', database: 'shadow' }),
       directory,
       logger,
       // The shadow carries on past a failure: later versions may then be applied before it.
@@ -235,7 +282,13 @@ export class ShadowDatabase {
       validateChecksums: false,
       lock: { ttlMs: 60_000 },
     });
-    return new ShadowDatabase(manager);
+    try {
+      const major = source.server ? await serverMajor(manager.db) : source.surrealdb;
+      return new ShadowDatabase(manager, scratch, major);
+    } catch (error) {
+      await manager.close();
+      throw error;
+    }
   }
 
   get db(): Surreal {
@@ -290,11 +343,19 @@ export class ShadowDatabase {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // An engine that ran DEFINE INDEX keeps an index builder, and with it the Node process,
-    // alive after close(); emptying it ends that (a migration may have used another namespace).
-    // The shadow's engine is private: nothing else lives there.
-    await emptyEngine(this.db);
-    await this.#manager.close();
+    try {
+      if (this.#scratch !== undefined) {
+        // On a server only the scratch namespace is the shadow's: nothing else is touched.
+        await this.db.query(`REMOVE NAMESPACE IF EXISTS ${quoteIdent(this.#scratch)}`).responses();
+      } else {
+        // An engine that ran DEFINE INDEX keeps an index builder, and with it the Node process,
+        // alive after close(); emptying it ends that (a migration may have used another
+        // namespace). The shadow's engine is private: nothing else lives there.
+        await emptyEngine(this.db);
+      }
+    } finally {
+      await this.#manager.close();
+    }
   }
 
   /**
