@@ -16,6 +16,7 @@ import {
 } from '../../src/index.js';
 import { createMigratedDatabase, type MigratedDatabase } from '../../src/testing/index.js';
 import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
 
 /*
  * The demo's module (controllers, guard, error filter, terminus readiness) in a Nest app, each test
@@ -190,7 +191,7 @@ describe('demo app (in process)', () => {
       const folder = await brokenFolder();
       // The demo's own mode: apply at bootstrap, on a fresh private database.
       const options: MigrationsOptions = {
-        url: 'mem://',
+        ...MEM,
         namespace: 'e2e',
         database: 'e2e',
         directory: folder.dir,

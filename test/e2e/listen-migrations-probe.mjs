@@ -1,4 +1,5 @@
 /**
+import { MEM } from '../support/engine-env.mjs';
  * Runs the demo's migrations (argv[3]) up and down, one at a time, on a private in-memory engine
  * through the built library (argv[2], a dist/index.js), and prints what it saw as one JSON line.
  *
@@ -8,7 +9,7 @@
 const [, , indexJs, directory] = process.argv;
 const { MigrationManager } = await import(indexJs);
 
-const manager = await MigrationManager.create({ url: 'mem://', namespace: 'probe', database: 'probe', directory });
+const manager = await MigrationManager.create({ ...MEM, namespace: 'probe', database: 'probe', directory });
 const db = manager.db;
 
 /** Every definition in the database, history tables left out. */

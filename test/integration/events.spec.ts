@@ -2,6 +2,7 @@ import { Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MigrationEvents, MigrationManager, MigrationsModule, type MigrationEventName } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
 
 describe('events', () => {
   let folder: TempMigrations;
@@ -39,7 +40,7 @@ describe('events', () => {
     @Module({
       imports: [
         MigrationsModule.forRoot({
-          url: 'mem://',
+          ...MEM,
           namespace: 't',
           database: 't',
           directory: folder.dir,

@@ -12,6 +12,8 @@ import {
 import { lastJson, startNode, supportDir } from '../support/child.js';
 import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { connectWs, startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { MEM } from '../support/engine.js';
+import { memClient } from '../support/engine.js';
 
 const fleetChild = path.join(supportDir, 'fleet-child.mjs');
 const nestChild = path.join(supportDir, 'nest-child.mjs');
@@ -47,10 +49,7 @@ const connectRelay = (relay: WsRelay) => connectWs(relay.url, { namespace: 'test
 const report = lastJson;
 
 async function connectMem(): Promise<Surreal> {
-  const { createNodeEngines } = await import('@surrealdb/node');
-  const db = new Surreal({ engines: createNodeEngines() });
-  await db.connect('mem://', { namespace: 'test', database: 'test' });
-  return db;
+  return memClient({ namespace: 'test', database: 'test' });
 }
 
 describe('fleet safety', () => {
@@ -217,7 +216,7 @@ describe('fleet safety', () => {
     it('times out waiting for a live holder, naming it; forceUnlock frees it', async () => {
       folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
       const manager = await MigrationManager.create({
-        url: 'mem://',
+        ...MEM,
         namespace: 'test',
         database: 'test',
         directory: folder.dir,
@@ -245,7 +244,7 @@ describe('fleet safety', () => {
     it('is not taken when nothing is pending: a current app boots while another process holds it', async () => {
       folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
       const manager = await MigrationManager.create({
-        url: 'mem://',
+        ...MEM,
         namespace: 'test',
         database: 'test',
         directory: folder.dir,

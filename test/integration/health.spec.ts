@@ -6,6 +6,7 @@ import request from 'supertest';
 import { MigrationManager, MigrationsModule } from '../../src/index.js';
 import { DEFAULT_HEALTH_TIMEOUT_MS, MigrationsHealthIndicator } from '../../src/health/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
 
 type Query = Surreal['query'];
 
@@ -41,7 +42,7 @@ describe('MigrationsHealthIndicator', () => {
 
   const forRoot = (extra: Record<string, unknown> = {}) =>
     MigrationsModule.forRoot({
-      url: 'mem://',
+      ...MEM,
       namespace: 't',
       database: 't',
       directory: folder.dir,
@@ -133,7 +134,7 @@ describe('MigrationsHealthIndicator', () => {
   it('is down while a no-transaction migration has a failed record', async () => {
     await folder.write('0002_b.surql', '-- migrate:no-transaction\nDEFINE TABLE b SCHEMALESS;\nTHROW "half";');
     const manager = await MigrationManager.create({
-      url: 'mem://',
+      ...MEM,
       namespace: 't',
       database: 't',
       directory: folder.dir,

@@ -1,6 +1,7 @@
 import { Surreal } from 'surrealdb';
 import { MigrationManager } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { memClient } from '../support/engine.js';
 
 /** The same client, counting the requests (round trips) sent through `query`. */
 function counting(db: Surreal): { client: Surreal; count(): number; reset(): void } {
@@ -24,9 +25,7 @@ describe('the lean path (round trips, counted)', () => {
   let folder: TempMigrations;
   let db: Surreal;
   beforeEach(async () => {
-    const { createNodeEngines } = await import('@surrealdb/node');
-    db = new Surreal({ engines: createNodeEngines() });
-    await db.connect('mem://', { namespace: 't', database: 't' });
+    db = await memClient({ namespace: 't', database: 't' });
     const files: Record<string, string> = {};
     for (let v = 1; v <= 20; v++)
       files[`${String(v).padStart(4, '0')}_m${v}.surql`] =

@@ -15,6 +15,8 @@ import { Test } from '@nestjs/testing';
 import { Surreal } from 'surrealdb';
 import { MigrationManager, MigrationsModule, MigrationsStoppedError } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
+import { memClient } from '../support/engine.js';
 
 /** A promise with its resolve function. */
 function signal(): { promise: Promise<void>; fire(): void } {
@@ -93,7 +95,7 @@ describe('MigrationsModule shutdown order', () => {
     @Module({
       imports: [
         MigrationsModule.forRoot({
-          url: 'mem://',
+          ...MEM,
           namespace: 't',
           database: 't',
           directory: folder.dir,
@@ -132,9 +134,7 @@ describe('MigrationsModule shutdown order', () => {
   it('lets a migration in progress at shutdown finish, and never closes a given client', async () => {
     await folder.write('0001_a.surql', 'SLEEP 300ms;\nDEFINE TABLE a SCHEMALESS;');
     await folder.write('0002_b.surql', 'DEFINE TABLE b SCHEMALESS;');
-    const { createNodeEngines } = await import('@surrealdb/node');
-    const db = new Surreal({ engines: createNodeEngines() });
-    await db.connect('mem://', { namespace: 't', database: 't' });
+    const db = await memClient({ namespace: 't', database: 't' });
     try {
       const migrating = signal();
       const app = (

@@ -14,6 +14,7 @@ import { UPGRADE_RULES, upgradeHint, upgradeScript } from '../../src/core/v3-upg
 import { MigrationManager } from '../../src/index.js';
 import { repoRoot } from '../support/child.js';
 import { memOptions, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
 
 /** The migrations of a SurrealDB 2 app (see its README): what SurrealDB 3 refuses, file by file. */
 const V2_CORPUS = path.join(repoRoot, 'test', 'fixtures', 'v2-corpus');
@@ -478,7 +479,7 @@ describe('lint needs only the folder', () => {
 
   it('leaves a user database alone, even one named as the shadow is', async () => {
     const manager = await MigrationManager.create({
-      url: 'mem://',
+      ...MEM,
       namespace: 'shadow',
       database: 'shadow',
       directory: DEMO,

@@ -1,5 +1,6 @@
 import { MigrationManager } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
 
 /** Lock records that an operator or another tool left unreadable are taken over, not waited out. */
 describe('a lock record that cannot be read as a lease', () => {
@@ -20,7 +21,7 @@ describe('a lock record that cannot be read as a lease', () => {
     folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
     const warnings: string[] = [];
     const manager = await MigrationManager.create({
-      url: 'mem://',
+      ...MEM,
       namespace: 't',
       database: 't',
       directory: folder.dir,
@@ -41,7 +42,7 @@ describe('a lock record that cannot be read as a lease', () => {
   it('does not say a garbage lease is held until a date it does not hold', async () => {
     folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
     const manager = await MigrationManager.create({
-      url: 'mem://',
+      ...MEM,
       namespace: 't',
       database: 't',
       directory: folder.dir,

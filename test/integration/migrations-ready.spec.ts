@@ -11,6 +11,7 @@ import {
 // To be re-exported from src/index.ts.
 import { MIGRATIONS_READY, type MigrationsReady } from '../../src/nest/migrations.ready.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
 
 const CONFIG = Symbol('CONFIG');
 
@@ -80,7 +81,7 @@ describe('MIGRATIONS_READY', () => {
   });
 
   const options = (extra: Partial<MigrationsOptions> = {}): MigrationsOptions => ({
-    url: 'mem://',
+    ...MEM,
     namespace: 't',
     database: 't',
     directory: folder.dir,

@@ -3,6 +3,8 @@ import { Test } from '@nestjs/testing';
 import { Surreal } from 'surrealdb';
 import { MigrationManager, MigrationRunner, MigrationsModule } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
+import { memClient } from '../support/engine.js';
 
 const CONFIG = Symbol('CONFIG');
 
@@ -34,7 +36,7 @@ describe('MigrationsModule', () => {
           imports: [ConfigModule],
           inject: [CONFIG],
           useFactory: (config: { dir: string }) => ({
-            url: 'mem://',
+            ...MEM,
             namespace: 't',
             database: 't',
             directory: config.dir,
@@ -57,9 +59,7 @@ describe('MigrationsModule', () => {
   });
 
   it('uses a client it is given and never closes it', async () => {
-    const { createNodeEngines } = await import('@surrealdb/node');
-    const db = new Surreal({ engines: createNodeEngines() });
-    await db.connect('mem://', { namespace: 't', database: 't' });
+    const db = await memClient({ namespace: 't', database: 't' });
     try {
       const moduleRef = await Test.createTestingModule({
         imports: [MigrationsModule.forRoot({ client: db, directory: folder.dir, logger: false })],
@@ -79,7 +79,7 @@ describe('MigrationsModule', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         MigrationsModule.forRoot({
-          url: 'mem://',
+          ...MEM,
           namespace: 't',
           database: 't',
           directory: folder.dir,
@@ -105,7 +105,7 @@ describe('MigrationsModule', () => {
   it('sends no credentials to an embedded engine', async () => {
     // An embedded engine has no users: a sign-in attempt would fail.
     const manager = await MigrationManager.create({
-      url: 'mem://',
+      ...MEM,
       namespace: 't',
       database: 't',
       auth: { username: 'root', password: 'not-a-user-here' },
@@ -122,7 +122,7 @@ describe('MigrationsModule', () => {
   it('fails at start-up with the option at fault', async () => {
     await expect(
       Test.createTestingModule({
-        imports: [MigrationsModule.forRoot({ url: 'mem://', namespace: 't', database: 't', table: 'bad-name' })],
+        imports: [MigrationsModule.forRoot({ ...MEM, namespace: 't', database: 't', table: 'bad-name' })],
       }).compile(),
     ).rejects.toThrow(/Invalid migrations option `table`/);
   });

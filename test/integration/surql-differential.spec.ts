@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { Surreal, type QueryResponse } from 'surrealdb';
 import { findRefusal } from '../../src/core/script-policy.js';
 import { surqlStatements } from '../../src/core/surql-splitter.js';
+import { memClient } from '../support/engine.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reporting helpers
@@ -76,9 +77,7 @@ let db: Surreal;
 let caseNumber = 0;
 
 beforeAll(async () => {
-  const { createNodeEngines } = await import('@surrealdb/node');
-  db = new Surreal({ engines: createNodeEngines() });
-  await db.connect('mem://', { namespace: 'diff', database: 'setup' });
+  db = await memClient({ namespace: 'diff', database: 'setup' });
 });
 
 afterAll(async () => {

@@ -12,6 +12,8 @@ import {
   type MigrationsOptions,
 } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
+import { memClient } from '../support/engine.js';
 
 /** Four migrations, each adding a table and a row to `effect`: a second run of one would show. */
 const four: Record<string, string> = {
@@ -113,11 +115,8 @@ async function thrown(call: () => unknown): Promise<unknown> {
   }
 }
 
-async function memClient(namespace = 'home', database = 'main'): Promise<Surreal> {
-  const { createNodeEngines } = await import('@surrealdb/node');
-  const db = new Surreal({ engines: createNodeEngines() });
-  await db.connect('mem://', { namespace, database });
-  return db;
+async function memClientAt(namespace = 'home', database = 'main'): Promise<Surreal> {
+  return memClient({ namespace, database });
 }
 
 describe('many targets', () => {
@@ -136,7 +135,7 @@ describe('many targets', () => {
 
   async function create(options: Partial<MigrationsOptions>): Promise<MigrationManager> {
     const manager = await MigrationManager.create({
-      url: 'mem://',
+      ...MEM,
       namespace: 'home',
       database: 'main',
       directory: folder.dir,
@@ -149,7 +148,7 @@ describe('many targets', () => {
   }
 
   async function client(): Promise<Surreal> {
-    const db = await memClient();
+    const db = await memClientAt();
     clients.push(db);
     return db;
   }

@@ -14,6 +14,7 @@ import {
 import { MigrationsHealthIndicator } from '../../src/health/index.js';
 import { createMigratedTenants, type MigratedTenants } from '../../src/testing/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { MEM } from '../support/engine.js';
 
 const FILES = {
   '0001_person.surql': 'DEFINE TABLE person SCHEMAFULL; DEFINE FIELD name ON person TYPE string;',
@@ -48,7 +49,7 @@ describe('many tenants in a Nest app', () => {
       imports: [
         TerminusModule,
         MigrationsModule.forRoot({
-          ...(options.client ? {} : { url: 'mem://' }),
+          ...(options.client ? {} : MEM),
           directory: folder.dir,
           logger: false,
           ...options,
@@ -216,7 +217,7 @@ describe('createMigratedTenants', () => {
   it('gives module options that boot an app over the tenants in validate mode', async () => {
     kit = await createMigratedTenants({ directory: folder.dir, tenants: ['acme', 'globex'], namespace: 'saas' });
     @Module({
-      imports: [MigrationsModule.forRoot({ url: 'mem://', namespace: 'x', database: 'x', directory: folder.dir })],
+      imports: [MigrationsModule.forRoot({ ...MEM, namespace: 'x', database: 'x', directory: folder.dir })],
     })
     class AppModule {}
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })

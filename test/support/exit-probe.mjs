@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { lintMigrations, MIGRATIONS_READY, MigrationsModule } from '../../dist/index.js';
+import { MEM } from './engine-env.mjs';
 
 const [mode, directory] = process.argv.slice(2);
 if (mode === 'lint') {
@@ -20,7 +21,7 @@ if (mode === 'lint') {
   Injectable()(Seeder);
   class AppModule {}
   Module({
-    imports: [MigrationsModule.forRoot({ url: 'mem://', namespace: 'n', database: 'd', directory, logger: false })],
+    imports: [MigrationsModule.forRoot({ ...MEM, namespace: 'n', database: 'd', directory, logger: false })],
     providers: [Seeder],
   })(AppModule);
   try {

@@ -4,6 +4,7 @@
 // Usage: node listener-fault-child.mjs <migrationsDir>
 // Prints one line of JSON: { ok: true, applied, lockHolder, warnings } or { ok: false, message }.
 import { MigrationManager } from '../../dist/index.js';
+import { MEM } from './engine-env.mjs';
 
 const [directory] = process.argv.slice(2);
 const EVENTS = ['migrating', 'migrated', 'failed', 'rollingBack', 'rolledBack', 'lockWaiting', 'lockAcquired'];
@@ -18,7 +19,7 @@ const on = Object.fromEntries(
   ]),
 );
 
-const manager = await MigrationManager.create({ url: 'mem://', namespace: 't', database: 't', directory, logger, on });
+const manager = await MigrationManager.create({ ...MEM, namespace: 't', database: 't', directory, logger, on });
 for (const name of EVENTS) {
   manager.events.on(name, async () => {
     await Promise.resolve();

@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MigrationManager, type MigrationsOptions } from '../../src/index.js';
+import { MEM } from './engine.js';
 
 /** A temporary folder of migration scripts; `files` maps file names to their text. */
 export interface TempMigrations {
@@ -41,7 +42,7 @@ export async function tempDir(prefix = 'sbl-'): Promise<{ dir: string; dispose()
 
 /** Options for a private in-memory database. */
 export function memOptions(directory: string) {
-  return { url: 'mem://', namespace: 'test', database: 'test', directory } as const;
+  return { ...MEM, namespace: 'test', database: 'test', directory } as const;
 }
 
 /**
@@ -53,7 +54,7 @@ export function memManagers(folder: () => TempMigrations) {
   return {
     async open(extra: Partial<MigrationsOptions> = {}): Promise<MigrationManager> {
       const manager = await MigrationManager.create({
-        url: 'mem://',
+        ...MEM,
         namespace: 't',
         database: 't',
         directory: folder().dir,

@@ -1,0 +1,39 @@
+import type { Surreal } from 'surrealdb';
+import { createClient } from '../../src/core/connection.js';
+import { ENGINE, MEM, SURREALDB } from './engine-env.mjs';
+
+export { ENGINE, MEM, SURREALDB };
+
+/** A client of a new in-memory database of the suite's engine, on `use` when given. */
+export async function memClient(
+  use: { namespace: string; database: string } | Record<string, never> = {},
+): Promise<Surreal> {
+  const db = await createClient('mem://', SURREALDB);
+  await db.connect('mem://', use);
+  return db;
+}
+
+/**
+ * `it` where the suite's engine can run the test, else a skip that says why in its name, so that
+ * nothing is skipped silently (Jest lists skipped tests by name).
+ */
+export function itOn(engines: readonly ('v2' | 'v3')[], why: string): jest.It {
+  return engines.includes(ENGINE)
+    ? it
+    : (((name: string, ...rest: unknown[]) =>
+        (it.skip as (...args: unknown[]) => void)(
+          `${name} [skipped on SurrealDB ${SURREALDB}: ${why}]`,
+          ...rest,
+        )) as unknown as jest.It);
+}
+
+/** `describe` likewise. */
+export function describeOn(engines: readonly ('v2' | 'v3')[], why: string): jest.Describe {
+  return engines.includes(ENGINE)
+    ? describe
+    : (((name: string, ...rest: unknown[]) =>
+        (describe.skip as (...args: unknown[]) => void)(
+          `${name} [skipped on SurrealDB ${SURREALDB}: ${why}]`,
+          ...rest,
+        )) as unknown as jest.Describe);
+}
