@@ -35,6 +35,11 @@ let loading: Promise<WasmModule> | undefined;
 /** The datastore behind each client of the embedded SurrealDB 2 engine (made when it connects). */
 const datastores = new WeakMap<Surreal, { datastore?: SharedV2Datastore }>();
 
+/** Whether `client` runs on an embedded SurrealDB 2 datastore that another client can share. */
+export function isEmbeddedV2Client(client: Surreal): boolean {
+  return datastores.has(client);
+}
+
 /**
  * The engines of `@surrealdb/wasm` 2.x for a `Surreal` client (`mem` only), bridged for Node, and
  * `register`, to call with the client made from them. `shareWith`, a client made from such engines

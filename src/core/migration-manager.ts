@@ -1,5 +1,6 @@
 import type { Surreal, SurrealSession } from 'surrealdb';
 import { openConnection, serverMajor, type MigrationConnection } from './connection.js';
+import { isEmbeddedV2Client } from './embedded-v2.js';
 import {
   DatabaseUnreachableError,
   MigrationArgumentError,
@@ -986,14 +987,18 @@ export class MigrationManager {
       on: {},
       logger: naming(this.#options.logger, key),
     };
-    const url = this.#options.url;
-    // Servers without sessions: a connection per target (only possible from a URL). The embedded
-    // SurrealDB 2 makes a new datastore per connection: a target's shares the manager's.
-    const openOwn =
-      url === undefined
-        ? undefined
-        : () => openConnection({ ...options, client: undefined }, options.logger, this.#connection.db);
-    const session = new TargetSession(this.#connection.db, target, openOwn);
+    // Servers without sessions get a connection per target: from the URL, or, for a `client` of the
+    // embedded SurrealDB 2, to its datastore. (Each mem:// connection of the embedded SurrealDB 2 is
+    // otherwise a new datastore: a target's shares the manager's.)
+    const root = this.#connection.db;
+    const own: ResolvedMigrationsOptions | undefined =
+      this.#options.url !== undefined
+        ? { ...options, client: undefined }
+        : isEmbeddedV2Client(root)
+          ? { ...options, client: undefined, url: 'mem://', surrealdb: 2 }
+          : undefined;
+    const openOwn = own && (() => openConnection(own, options.logger, root));
+    const session = new TargetSession(root, target, openOwn);
     return new MigrationManager(
       options,
       { db: this.#connection.db, owned: false, close: async () => {} },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Surreal } from 'surrealdb';
 import type { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
-import type { MigrationsOptions } from '../core/options.js';
+import { DEFAULT_SURREALDB, type MigrationsOptions, type SurrealDbMajor } from '../core/options.js';
 import { dropSpares, prepareSpare, SPARES, spareId, takeSpare } from './spares.js';
 import {
   fingerprint,
@@ -24,6 +24,12 @@ export interface MigratedDatabaseOptions {
   namespace?: string;
   /** @default a random name */
   database?: string;
+  /**
+   * The SurrealDB major version of the in-memory engine: 3 (`@surrealdb/node`) or 2
+   * (`@surrealdb/wasm` 2.x). Test on the version your servers run.
+   * @default DEFAULT_SURREALDB (3)
+   */
+  surrealdb?: SurrealDbMajor;
   /**
    * `true`: the migrations run once per process into a template, and each call gets a copy of
    * it. `false`: each call runs every migration (what a test of the migrations' own timing or
@@ -86,6 +92,7 @@ export async function createMigratedDatabase(options: MigratedDatabaseOptions = 
     namespace: options.namespace ?? 'test',
     database: options.database,
     table: options.table,
+    surrealdb: options.surrealdb ?? DEFAULT_SURREALDB,
   };
   const database = () => options.database ?? `test_${randomUUID().replaceAll('-', '')}`;
   const made = options.template === false ? await replayed(settings, database()) : await copied(settings, database);

@@ -2,7 +2,7 @@ import type { Surreal, SurrealSession } from 'surrealdb';
 import { MigrationArgumentError, type MigrationOptionsError } from '../core/errors.js';
 import { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
-import { checkTargets, type MigrationTarget, type MigrationsOptions } from '../core/options.js';
+import { checkTargets, type MigrationTarget, type MigrationsOptions, type SurrealDbMajor } from '../core/options.js';
 import { emptyOnClose } from '../core/embedded-engine.js';
 
 /** Options of {@link createMigratedTenants}. */
@@ -18,13 +18,22 @@ export interface MigratedTenantsOptions {
   tenants?: number | readonly string[] | readonly MigrationTarget[];
   /** The namespace of tenants given by count or by name. @default 'test' */
   namespace?: string;
+  /**
+   * The SurrealDB major version of the in-memory engine: 3, or 2 (from `@surrealdb/wasm`, where the
+   * tenants' connections share one datastore, since SurrealDB 2 has no sessions).
+   * @default DEFAULT_SURREALDB (3)
+   */
+  surrealdb?: SurrealDbMajor;
 }
 
 /** One migrated tenant of {@link MigratedTenants}. */
 export interface MigratedTenant {
   readonly namespace: string;
   readonly database: string;
-  /** A session of its own on the shared connection, on this tenant's database. */
+  /**
+   * A session of its own on the shared connection, on this tenant's database (on SurrealDB 2, a
+   * connection of its own to the same datastore).
+   */
   readonly db: SurrealSession;
   /** The tenant's manager (`manager.forTarget(tenant)`). */
   readonly manager: MigrationManager;
@@ -71,6 +80,7 @@ export async function createMigratedTenants(options: MigratedTenantsOptions = {}
   const table = options.table === undefined ? {} : { table: options.table };
   const manager = await MigrationManager.create({
     url: 'mem://',
+    ...(options.surrealdb === undefined ? {} : { surrealdb: options.surrealdb }),
     namespace,
     targets,
     directory,

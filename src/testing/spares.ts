@@ -28,7 +28,13 @@ const spares = new Map<string, Spare[]>();
 
 /** Which calls a spare can serve. @internal */
 export function spareId(settings: TemplateSettings): string {
-  return JSON.stringify([path.resolve(settings.directory), settings.namespace, settings.database, settings.table]);
+  return JSON.stringify([
+    path.resolve(settings.directory),
+    settings.namespace,
+    settings.database,
+    settings.table,
+    settings.surrealdb,
+  ]);
 }
 
 /** Takes the spare for `id`, once it is ready; undefined when there is none or it failed. @internal */

@@ -4,6 +4,7 @@ import type { Surreal } from 'surrealdb';
 import type { MigrationFile } from '../core/migration-files.js';
 import { MigrationManager } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
+import type { SurrealDbMajor } from '../core/options.js';
 import { accessKeyRepairs, redactedAccesses } from './access-keys.js';
 import { emptyOnClose, quoteIdent } from '../core/embedded-engine.js';
 
@@ -38,6 +39,7 @@ export interface TemplateSettings {
   /** Only when the caller named it: a migration may read `session::db()`. */
   database: string | undefined;
   table: string | undefined;
+  surrealdb: SurrealDbMajor;
 }
 
 /** Templates kept per process; the oldest goes first past this many (a watch run edits files). */
@@ -61,6 +63,7 @@ const templates: Map<string, Promise<MigrationTemplate>> = ((os as unknown as Re
 export function templateKey(up: readonly MigrationFile[], settings: TemplateSettings): string {
   const material = JSON.stringify({
     format: 1,
+    surrealdb: settings.surrealdb,
     namespace: settings.namespace,
     database: settings.database ?? null,
     table: settings.table ?? null,
@@ -132,6 +135,7 @@ export async function openCopy(
 export async function openManager(settings: TemplateSettings, database: string): Promise<MigrationManager> {
   const manager = await MigrationManager.create({
     url: 'mem://',
+    surrealdb: settings.surrealdb,
     namespace: settings.namespace,
     database,
     directory: settings.directory,
