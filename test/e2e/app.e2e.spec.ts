@@ -16,7 +16,7 @@ import {
 } from '../../src/index.js';
 import { createMigratedDatabase, type MigratedDatabase } from '../../src/testing/index.js';
 import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { MEM } from '../support/engine.js';
+import { MEM, SURREALDB } from '../support/engine.js';
 
 /*
  * The demo's module (controllers, guard, error filter, terminus readiness) in a Nest app, each test
@@ -68,7 +68,7 @@ describe('demo app (in process)', () => {
 
   /** The demo app over a database the kit migrated from `directory`. */
   async function createApp(directory = FIXTURE, adminToken: string | null = TOKEN) {
-    testDb = await createMigratedDatabase({ directory });
+    testDb = await createMigratedDatabase({ directory, surrealdb: SURREALDB });
     const moduleRef = await demoTestingModule(adminToken)
       .overrideProvider(MIGRATIONS_OPTIONS)
       .useValue(testDb.moduleOptions)
@@ -177,7 +177,7 @@ describe('demo app (in process)', () => {
     it('makes the testing kit reject, naming the file and line', async () => {
       const folder = await brokenFolder();
 
-      const error = await createMigratedDatabase({ directory: folder.dir }).then(
+      const error = await createMigratedDatabase({ directory: folder.dir, surrealdb: SURREALDB }).then(
         () => undefined,
         (e: unknown) => e,
       );

@@ -1,11 +1,12 @@
 /**
-import { MEM } from '../support/engine-env.mjs';
  * Runs the demo's migrations (argv[3]) up and down, one at a time, on a private in-memory engine
  * through the built library (argv[2], a dist/index.js), and prints what it saw as one JSON line.
  *
  * A child process of listen.e2e.spec.ts: the demo migrations define indexes, after which the
  * embedded engine keeps its process alive, so this ends with process.exit.
  */
+import { MEM } from '../support/engine-env.mjs';
+
 const [, , indexJs, directory] = process.argv;
 const { MigrationManager } = await import(indexJs);
 

@@ -8,6 +8,7 @@ import {
   type MigrationsOptions,
 } from '../../src/index.js';
 import { memOptions, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { SURREALDB } from '../support/engine.js';
 
 async function info(manager: MigrationManager): Promise<unknown> {
   const [result] = await manager.db.query<[unknown]>('INFO FOR DB');
@@ -150,8 +151,8 @@ describe('integrity', () => {
   });
 
   describe('no-transaction files', () => {
-    const analyzerAndIndex =
-      'DEFINE ANALYZER simple TOKENIZERS blank, class FILTERS lowercase;\nDEFINE INDEX note_body ON note FIELDS body FULLTEXT ANALYZER simple BM25;\n';
+    // SurrealDB 2 calls a full-text index SEARCH.
+    const analyzerAndIndex = `DEFINE ANALYZER simple TOKENIZERS blank, class FILTERS lowercase;\nDEFINE INDEX note_body ON note FIELDS body ${SURREALDB === 2 ? 'SEARCH' : 'FULLTEXT'} ANALYZER simple BM25;\n`;
 
     it('apply a FULLTEXT index over existing rows with an analyzer defined in the same file', async () => {
       folder = await tempMigrations({

@@ -14,7 +14,7 @@ import {
 import { MigrationsHealthIndicator } from '../../src/health/index.js';
 import { createMigratedTenants, type MigratedTenants } from '../../src/testing/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { MEM } from '../support/engine.js';
+import { MEM, SURREALDB } from '../support/engine.js';
 
 const FILES = {
   '0001_person.surql': 'DEFINE TABLE person SCHEMAFULL; DEFINE FIELD name ON person TYPE string;',
@@ -129,7 +129,12 @@ describe('many tenants in a Nest app', () => {
   describe('a tenant whose database rejects a migration', () => {
     let kit: MigratedTenants;
     beforeEach(async () => {
-      kit = await createMigratedTenants({ directory: folder.dir, tenants: ['ok1', 'bad', 'ok2'], namespace: 'saas' });
+      kit = await createMigratedTenants({
+        surrealdb: SURREALDB,
+        directory: folder.dir,
+        tenants: ['ok1', 'bad', 'ok2'],
+        namespace: 'saas',
+      });
       const bad = kit.tenants.find((t) => t.database === 'bad')!;
       await bad.db.query('DEFINE TABLE audit SCHEMALESS;').collect();
       await folder.write('0003_audit.surql', 'DEFINE TABLE audit SCHEMAFULL;');
@@ -188,7 +193,7 @@ describe('createMigratedTenants', () => {
   });
 
   it('makes several migrated tenants, isolated from each other, in one engine', async () => {
-    kit = await createMigratedTenants({ directory: folder.dir, tenants: 3 });
+    kit = await createMigratedTenants({ surrealdb: SURREALDB, directory: folder.dir, tenants: 3 });
     expect(kit.tenants.map((t) => `${t.namespace}/${t.database}`)).toEqual([
       'test/tenant_1',
       'test/tenant_2',
@@ -209,13 +214,18 @@ describe('createMigratedTenants', () => {
   it('refuses tenants it cannot make, with an argument error', async () => {
     for (const tenants of [0, 1.5, [], 'acme', [{ namespace: 'a' }], ['x', 'x']]) {
       await expect(
-        createMigratedTenants({ directory: folder.dir, tenants: tenants as unknown as number }),
+        createMigratedTenants({ surrealdb: SURREALDB, directory: folder.dir, tenants: tenants as unknown as number }),
       ).rejects.toThrow(MigrationArgumentError);
     }
   });
 
   it('gives module options that boot an app over the tenants in validate mode', async () => {
-    kit = await createMigratedTenants({ directory: folder.dir, tenants: ['acme', 'globex'], namespace: 'saas' });
+    kit = await createMigratedTenants({
+      surrealdb: SURREALDB,
+      directory: folder.dir,
+      tenants: ['acme', 'globex'],
+      namespace: 'saas',
+    });
     @Module({
       imports: [MigrationsModule.forRoot({ ...MEM, namespace: 'x', database: 'x', directory: folder.dir })],
     })

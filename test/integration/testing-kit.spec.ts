@@ -12,6 +12,7 @@ import {
 } from '../../src/testing/index.js';
 import { accessKeyRepairs } from '../../src/testing/access-keys.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { SURREALDB } from '../support/engine.js';
 
 const ITEMS = {
   '0001_items.surql':
@@ -24,7 +25,7 @@ const ITEMS = {
 /** Every database made by a test, disposed after it. */
 const opened: MigratedDatabase[] = [];
 async function migrated(options: MigratedDatabaseOptions): Promise<MigratedDatabase> {
-  const testDb = await createMigratedDatabase(options);
+  const testDb = await createMigratedDatabase({ surrealdb: SURREALDB, ...options });
   opened.push(testDb);
   return testDb;
 }
