@@ -100,9 +100,7 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
   for (const [key, kind] of Object.entries(DB_KINDS)) {
     for (const [name, text] of Object.entries(database[key] ?? {})) {
       if (kind === 'table' && own.has(name)) continue;
-      // A config is shown without its DEFINE (`GRAPHQL TABLES AUTO FUNCTIONS AUTO` on 3.0.2): said
-      // in full, like every other definition, so that it can be written and compared as one.
-      const definition = kind === 'config' && !/^DEFINE\s/i.test(text) ? `DEFINE CONFIG ${text}` : text;
+      const definition = kind === 'config' ? configDefinition(text) : text;
       objects.push({ kind, table: undefined, name, definition });
     }
   }
@@ -121,6 +119,15 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
     });
   }
   return objects.sort(compareObjects);
+}
+
+/**
+ * A config as every other definition is said: in full, without the clause it was defined with.
+ * SurrealDB 3.0.2 shows it without its DEFINE (`GRAPHQL TABLES AUTO FUNCTIONS AUTO`); SurrealDB 2
+ * with it, and with the OVERWRITE or IF NOT EXISTS of the statement that defined it.
+ */
+function configDefinition(text: string): string {
+  return `DEFINE CONFIG ${text.replace(/^DEFINE\s+CONFIG\s+(?:OVERWRITE\s+|IF\s+NOT\s+EXISTS\s+)?/i, '')}`;
 }
 
 /** Kind, then table, then name; tables come before their fields, indexes and events. */
