@@ -7,8 +7,15 @@ import { readSchema, type DatabaseSchema } from '../../src/core/shadow.js';
 import { MigrationManager, PossibleRenameError } from '../../src/index.js';
 import { RICH_FOLDER } from '../support/schema-fixtures.js';
 import { memOptions, removeTempFolder, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { SURREALDB } from '../support/engine.js';
 
 const HISTORY = '_sbl_migrations';
+
+/** An array field's item field: `tags.*` on SurrealDB 3, `tags[*]` on 2. */
+const ITEM = SURREALDB >= 3 ? '.*' : '[*]';
+
+/** Shadows of the suite's engine (SURREALDB_ENGINE), as `schema --surrealdb` says which. */
+const ON = { surrealdb: SURREALDB } as const;
 
 /** A private in-memory database with `text` applied to it, and its schema. */
 async function schemaOfText(text: string): Promise<DatabaseSchema> {
@@ -63,6 +70,45 @@ describe('drift: the live schema against the applied migrations', () => {
     const [info] = await m.db.query<[{ tables: Record<string, string> }]>('INFO FOR DB');
     expect(Object.keys(info.tables)).toEqual(expect.arrayContaining(['schema_history', 'schema_history_lock']));
     expect(await m.drift()).toEqual({ ok: true, drift: [], pending: [] });
+  });
+
+  it('compares within one version: `option<string>` fields are no drift right after `up`, a hand change is', async () => {
+    const m = await migrated();
+    const nickname = (schema: DatabaseSchema) =>
+      schema.find((o) => o.kind === 'field' && o.table === 'person' && o.name === 'nickname')?.definition;
+    // The folder's `option<string>` field, as the connected server prints it…
+    const live = nickname(await readSchema(m.db, HISTORY));
+    expect(live).toMatch(
+      SURREALDB >= 3
+        ? /^DEFINE FIELD nickname ON person TYPE none \| string\b/
+        : /^DEFINE FIELD nickname ON person TYPE option<string>/,
+    );
+    // …and as the other version prints it: a shadow of that version would call every such field drift.
+    const other = nickname(await folderSchema(folder.dir, undefined, { surrealdb: SURREALDB >= 3 ? 2 : 3 }));
+    expect(other).toMatch(/^DEFINE FIELD nickname ON person TYPE /);
+    expect(other).not.toBe(live);
+
+    expect(await m.drift()).toEqual({ ok: true, drift: [], pending: [] });
+
+    await m.db.query('DEFINE FIELD OVERWRITE nickname ON person TYPE option<int>;').responses();
+    expect(await m.drift()).toEqual({
+      ok: false,
+      pending: [],
+      drift: [
+        {
+          change: 'changed',
+          kind: 'field',
+          table: 'person',
+          name: 'nickname',
+          live: expect.stringMatching(
+            SURREALDB >= 3
+              ? /^DEFINE FIELD nickname ON person TYPE none \| int\b/
+              : /^DEFINE FIELD nickname ON person TYPE option<int>/,
+          ),
+          expected: live,
+        },
+      ],
+    });
   });
 
   it('lists exactly a field added, an index removed and a field type changed by hand, with both definitions', async () => {
@@ -165,7 +211,9 @@ describe('a database user defined with PASSWORD', () => {
   });
 
   it('prints the same bytes on every run', async () => {
-    expect(schemaToSurql(await folderSchema(folder.dir))).toBe(schemaToSurql(await folderSchema(folder.dir)));
+    expect(schemaToSurql(await folderSchema(folder.dir, undefined, ON))).toBe(
+      schemaToSurql(await folderSchema(folder.dir, undefined, ON)),
+    );
   });
 });
 
@@ -179,9 +227,9 @@ describe('schema: the folder’s schema as SurrealQL', () => {
   });
 
   it('prints one DEFINE … OVERWRITE per object, kinds in the engine’s order, byte for byte the same each run', async () => {
-    const schema = await folderSchema(folder.dir);
+    const schema = await folderSchema(folder.dir, undefined, ON);
     const text = schemaToSurql(schema);
-    expect(schemaToSurql(await folderSchema(folder.dir))).toBe(text);
+    expect(schemaToSurql(await folderSchema(folder.dir, undefined, ON))).toBe(text);
     const statements = text.split('\n').filter((l) => l !== '' && !l.startsWith('--'));
     expect(statements).toHaveLength(schema.length);
     for (const s of statements) expect(s).toMatch(/^DEFINE [A-Z]+ OVERWRITE .*;$/);
@@ -206,7 +254,9 @@ describe('schema: the folder’s schema as SurrealQL', () => {
       'person',
       'works_at',
     ]);
-    expect(at(/^DEFINE FIELD OVERWRITE tags ON person /)).toBe(at(/^DEFINE FIELD OVERWRITE tags\.\* ON person /) - 1);
+    expect(at(/^DEFINE FIELD OVERWRITE tags ON person /)).toBe(
+      statements.findIndex((s) => s.startsWith(`DEFINE FIELD OVERWRITE tags${ITEM} ON person `)) - 1,
+    );
     expect(text).toContain('TYPE RELATION IN person OUT company');
     expect(text).toContain('DEFINE FIELD OVERWRITE in ON works_at TYPE record<person>');
     expect(text).toContain('DEFINE FIELD OVERWRITE out ON works_at TYPE record<company>');
@@ -238,14 +288,16 @@ describe('schema: the folder’s schema as SurrealQL', () => {
       ].join('\n'),
     });
     try {
-      expect(schemaToSurql(await folderSchema(other.dir))).toBe(schemaToSurql(await folderSchema(folder.dir)));
+      expect(schemaToSurql(await folderSchema(other.dir, undefined, ON))).toBe(
+        schemaToSurql(await folderSchema(folder.dir, undefined, ON)),
+      );
     } finally {
       await other.dispose();
     }
   });
 
   it('applied to an empty database, gives the same schema back', async () => {
-    const schema = await folderSchema(folder.dir);
+    const schema = await folderSchema(folder.dir, undefined, ON);
     const text = schemaToSurql(schema);
     const applied = await schemaOfText(text);
     expect(applied).toEqual(schema);
@@ -259,15 +311,15 @@ describe('schema: the folder’s schema as SurrealQL', () => {
         ['field', 'works_at', 'in'],
         ['field', 'works_at', 'out'],
         ['field', 'person', 'tags'],
-        ['field', 'person', 'tags.*'],
+        ['field', 'person', `tags${ITEM}`],
         ['event', 'person', 'person_created'],
       ]),
     );
   });
 
   it('covers a folder prefix: only the given versions', async () => {
-    const first = await folderSchema(folder.dir, new Set([1]));
-    const all = await folderSchema(folder.dir);
+    const first = await folderSchema(folder.dir, new Set([1]), ON);
+    const all = await folderSchema(folder.dir, undefined, ON);
     expect(keys(all).filter((k) => !keys(first).some((f) => f.join() === k.join()))).toEqual([
       ['field', 'person', 'nickname'],
     ]);
@@ -279,7 +331,7 @@ describe('schema: the folder’s schema as SurrealQL', () => {
         'DEFINE TABLE src SCHEMALESS;\nDEFINE TABLE a_count AS SELECT count() AS n FROM src GROUP ALL;\n',
     });
     try {
-      const schema = await folderSchema(views.dir);
+      const schema = await folderSchema(views.dir, undefined, ON);
       expect(await schemaOfText(schemaToSurql(schema))).toEqual(schema);
     } finally {
       await views.dispose();
@@ -295,14 +347,28 @@ describe('a config (shown by INFO FOR DB without its DEFINE)', () => {
   afterEach(() => folder.dispose());
 
   it('is printed as a DEFINE CONFIG that applies to an empty database and gives it back', async () => {
-    const schema = await folderSchema(folder.dir);
+    const schema = await folderSchema(folder.dir, undefined, ON);
     const text = schemaToSurql(schema);
     expect(text).toMatch(/^DEFINE CONFIG OVERWRITE GRAPHQL /m);
     expect(await schemaOfText(text)).toEqual(schema);
   });
 
+  it('reads the same, defined with OVERWRITE or IF NOT EXISTS (which SurrealDB 2 shows in its definition)', async () => {
+    const plain = await schemaOfText('DEFINE CONFIG GRAPHQL AUTO;');
+    expect(plain).toEqual([
+      {
+        kind: 'config',
+        table: undefined,
+        name: 'GraphQL',
+        definition: 'DEFINE CONFIG GRAPHQL TABLES AUTO FUNCTIONS AUTO',
+      },
+    ]);
+    expect(await schemaOfText('DEFINE CONFIG OVERWRITE GRAPHQL AUTO;')).toEqual(plain);
+    expect(await schemaOfText('DEFINE CONFIG IF NOT EXISTS GRAPHQL AUTO;')).toEqual(plain);
+  });
+
   it('added or removed, is refused by diff, which could not write its undoing', async () => {
-    const withConfig = await folderSchema(folder.dir);
+    const withConfig = await folderSchema(folder.dir, undefined, ON);
     const without = withConfig.filter((o) => o.kind !== 'config');
     for (const [from, to, which] of [
       [without, withConfig, 'down'],
@@ -329,7 +395,7 @@ describe('diff: the next migration from a desired schema', () => {
   /** The folder's own schema as a desired-schema file, with `edit` applied to its text and `extra` appended. */
   async function desiredFile(edit: (text: string) => string, extra = ''): Promise<string> {
     const file = path.join(work, 'desired.surql');
-    await writeFile(file, edit(schemaToSurql(await folderSchema(folder.dir))) + extra);
+    await writeFile(file, edit(schemaToSurql(await folderSchema(folder.dir, undefined, ON))) + extra);
     return file;
   }
 
@@ -354,7 +420,8 @@ describe('diff: the next migration from a desired schema', () => {
         'DEFINE TABLE note SCHEMAFULL;',
         'DEFINE FIELD body ON note TYPE string;',
         'DEFINE FIELD labels ON note TYPE array<string>;',
-        'DEFINE INDEX note_body ON note FIELDS body FULLTEXT ANALYZER simple BM25;',
+        // (SurrealDB 2 says SEARCH where 3 says FULLTEXT.)
+        `DEFINE INDEX note_body ON note FIELDS body ${SURREALDB >= 3 ? 'FULLTEXT' : 'SEARCH'} ANALYZER simple BM25;`,
         'DEFINE TABLE wrote TYPE RELATION IN person OUT note;',
         'DEFINE FIELD email ON person TYPE option<string>;',
         'DEFINE FIELD person ON log TYPE option<record<person>>;',
@@ -362,8 +429,8 @@ describe('diff: the next migration from a desired schema', () => {
         '',
       ].join('\n'),
     );
-    const current = await folderSchema(folder.dir);
-    const desired = await desiredSchema(file, HISTORY);
+    const current = await folderSchema(folder.dir, undefined, ON);
+    const desired = await desiredSchema(file, HISTORY, ON);
     const steps = planDiff(current, desired);
     expect(steps.map((s) => [s.change.change, s.change.kind, s.change.table, s.change.name])).toEqual(
       expect.arrayContaining([
@@ -401,8 +468,8 @@ describe('diff: the next migration from a desired schema', () => {
     expect(line(/^DEFINE TABLE OVERWRITE note /)).toBeLessThan(line(/^DEFINE FIELD OVERWRITE body ON note /));
     expect(line(/^DEFINE FIELD OVERWRITE body ON note /)).toBeLessThan(line(/^DEFINE INDEX OVERWRITE note_body /));
     // `labels.*` comes with `labels`: only its removal is written, in the down.
-    expect(up).not.toContain('labels.*');
-    expect(down).toContain('REMOVE FIELD IF EXISTS labels.* ON note;');
+    expect(up).not.toContain(`labels${ITEM}`);
+    expect(down).toContain(`REMOVE FIELD IF EXISTS labels${ITEM} ON note;`);
     const downLines = down.split('\n').filter((l) => l !== '' && !l.startsWith('--'));
     const downLine = (text: string) => found(downLines.indexOf(text), text);
     expect(downLine('REMOVE FIELD IF EXISTS body ON note;')).toBeLessThan(downLine('REMOVE TABLE IF EXISTS note;'));
@@ -414,14 +481,14 @@ describe('diff: the next migration from a desired schema', () => {
 
     await writeFile(path.join(folder.dir, '0003_evolve.surql'), up);
     await writeFile(path.join(folder.dir, '0003_evolve.down.surql'), down);
-    const lint = await lintMigrations({ directory: folder.dir });
+    const lint = await lintMigrations({ directory: folder.dir, ...ON });
     expect(lint.problems).toEqual([]);
     expect(lint).toMatchObject({ ok: true, checked: 3, reversible: 3 });
-    expect(await folderSchema(folder.dir)).toEqual(desired);
+    expect(await folderSchema(folder.dir, undefined, ON)).toEqual(desired);
     // The desired schema applied to an empty database, read back: the same.
     expect(await schemaOfText(schemaToSurql(desired))).toEqual(desired);
     // And nothing is left to do.
-    expect(planDiff(await folderSchema(folder.dir), desired)).toEqual([]);
+    expect(planDiff(await folderSchema(folder.dir, undefined, ON), desired)).toEqual([]);
   });
 
   it('reads a folder of desired-schema files in name order', async () => {
@@ -430,15 +497,15 @@ describe('diff: the next migration from a desired schema', () => {
     for (const f of await readdir(dir)) if (f.includes('.down.')) await rm(path.join(dir, f));
     // 0001 and 0002 as they are, then a third file on top.
     await writeFile(path.join(dir, '0003_more.surql'), 'DEFINE TABLE tag SCHEMAFULL;\n');
-    const steps = planDiff(await folderSchema(folder.dir), await desiredSchema(dir, HISTORY));
+    const steps = planDiff(await folderSchema(folder.dir, undefined, ON), await desiredSchema(dir, HISTORY, ON));
     expect(steps.map((s) => [s.change.change, s.change.kind, s.change.name])).toEqual([['added', 'table', 'tag']]);
   });
 
   it('marks a removed table and a removed field destructive, and restores them in the down', async () => {
     // The event writes to `log`: it goes with it.
     const file = await desiredFile(without(/ ON log | OVERWRITE log | since ON works_at | person_created /));
-    const desired = await desiredSchema(file, HISTORY);
-    const steps = planDiff(await folderSchema(folder.dir), desired);
+    const desired = await desiredSchema(file, HISTORY, ON);
+    const steps = planDiff(await folderSchema(folder.dir, undefined, ON), desired);
     expect(steps.map((s) => [s.change.change, s.change.kind, s.change.name, s.destructive])).toEqual([
       // Children first: the event, the field, then the table.
       ['removed', 'event', 'person_created', false],
@@ -458,8 +525,8 @@ describe('diff: the next migration from a desired schema', () => {
 
     await writeFile(path.join(folder.dir, '0003_drop_log.surql'), up);
     await writeFile(path.join(folder.dir, '0003_drop_log.down.surql'), down);
-    expect((await lintMigrations({ directory: folder.dir })).problems).toEqual([]);
-    expect(await folderSchema(folder.dir)).toEqual(desired);
+    expect((await lintMigrations({ directory: folder.dir, ...ON })).problems).toEqual([]);
+    expect(await folderSchema(folder.dir, undefined, ON)).toEqual(desired);
   });
 
   it('marks a field whose type changes destructive, and not one whose type stays', async () => {
@@ -468,7 +535,7 @@ describe('diff: the next migration from a desired schema', () => {
         .replace('since ON works_at TYPE datetime', 'since ON works_at TYPE string')
         .replace('DEFINE FIELD OVERWRITE name ON person TYPE string', '$& ASSERT $value != ""'),
     );
-    const steps = planDiff(await folderSchema(folder.dir), await desiredSchema(file, HISTORY));
+    const steps = planDiff(await folderSchema(folder.dir, undefined, ON), await desiredSchema(file, HISTORY, ON));
     expect(steps.map((s) => [s.change.change, s.change.name, s.destructive])).toEqual([
       ['changed', 'name', false],
       ['changed', 'since', true],
@@ -484,7 +551,10 @@ describe('diff: the next migration from a desired schema', () => {
     const file = await desiredFile((t) =>
       t.replace(' name ON person', ' full_name ON person').replace('FIELDS name', 'FIELDS full_name'),
     );
-    const [current, desired] = await Promise.all([folderSchema(folder.dir), desiredSchema(file, HISTORY)]);
+    const [current, desired] = await Promise.all([
+      folderSchema(folder.dir, undefined, ON),
+      desiredSchema(file, HISTORY, ON),
+    ]);
     let error: unknown;
     try {
       planDiff(current, desired);
@@ -504,7 +574,10 @@ describe('diff: the next migration from a desired schema', () => {
 
   it('refuses a possible table rename, naming both tables', async () => {
     const file = await desiredFile((t) => t.replace(/ log /g, ' audit_log ').replace('CREATE log', 'CREATE audit_log'));
-    const [current, desired] = await Promise.all([folderSchema(folder.dir), desiredSchema(file, HISTORY)]);
+    const [current, desired] = await Promise.all([
+      folderSchema(folder.dir, undefined, ON),
+      desiredSchema(file, HISTORY, ON),
+    ]);
     expect(() => planDiff(current, desired)).toThrow(PossibleRenameError);
     expect(() => planDiff(current, desired)).toThrow(
       expect.objectContaining({ removed: 'table `log`', added: 'table `audit_log`' }),
@@ -516,12 +589,12 @@ describe('diff: the next migration from a desired schema', () => {
       (t) => t,
       'DEFINE TABLE src SCHEMALESS;\nDEFINE TABLE a_count AS SELECT count() AS n FROM src GROUP ALL;\n',
     );
-    const desired = await desiredSchema(file, HISTORY);
-    const { up, down } = renderDiff(planDiff(await folderSchema(folder.dir), desired), 'views');
+    const desired = await desiredSchema(file, HISTORY, ON);
+    const { up, down } = renderDiff(planDiff(await folderSchema(folder.dir, undefined, ON), desired), 'views');
     await writeFile(path.join(folder.dir, '0003_views.surql'), up);
     await writeFile(path.join(folder.dir, '0003_views.down.surql'), down);
-    expect((await lintMigrations({ directory: folder.dir })).problems).toEqual([]);
-    expect(await folderSchema(folder.dir)).toEqual(desired);
+    expect((await lintMigrations({ directory: folder.dir, ...ON })).problems).toEqual([]);
+    expect(await folderSchema(folder.dir, undefined, ON)).toEqual(desired);
   });
 
   it('refuses an access or user whose secret the server hides, rather than write a placeholder key', async () => {
@@ -530,8 +603,8 @@ describe('diff: the next migration from a desired schema', () => {
       "DEFINE USER ops ON DATABASE PASSWORD 'pw' ROLES VIEWER;\n",
     ]) {
       const file = await desiredFile((t) => t, definition);
-      const current = await folderSchema(folder.dir);
-      const desired = await desiredSchema(file, HISTORY);
+      const current = await folderSchema(folder.dir, undefined, ON);
+      const desired = await desiredSchema(file, HISTORY, ON);
       expect(() => planDiff(current, desired)).toThrow(/holds a secret the server hides or salts anew/);
     }
     const printed = schemaToSurql(
@@ -541,6 +614,7 @@ describe('diff: the next migration from a desired schema', () => {
           'DEFINE ACCESS account ON DATABASE TYPE RECORD SIGNIN (SELECT * FROM person WHERE name = $name);\n',
         ),
         HISTORY,
+        ON,
       ),
     );
     expect(printed).not.toContain("'[REDACTED]'");
@@ -549,6 +623,6 @@ describe('diff: the next migration from a desired schema', () => {
 
   it('finds no step when the desired schema is the folder’s', async () => {
     const file = await desiredFile((t) => t);
-    expect(planDiff(await folderSchema(folder.dir), await desiredSchema(file, HISTORY))).toEqual([]);
+    expect(planDiff(await folderSchema(folder.dir, undefined, ON), await desiredSchema(file, HISTORY, ON))).toEqual([]);
   });
 });
