@@ -62,6 +62,7 @@ export {
 export { allDatabases } from './core/targets.js';
 export {
   ChecksumMismatchError,
+  DatabaseRequestError,
   DatabaseUnreachableError,
   UnreadableHistoryError,
   PossibleRenameError,

@@ -67,6 +67,8 @@ const OPTION_SOURCES: Record<string, string> = {
   database: '--db or SURREAL_DATABASE',
   auth: '--user/--pass or SURREAL_USER/SURREAL_PASSWORD',
   directory: '--dir',
+  surrealdb: '--surrealdb',
+  'shadow.url': '--shadow-url or SURREAL_SHADOW_URL',
   table: '--table',
   'connect.timeoutMs': '--connect-timeout',
   'connect.retries': '--connect-retries',

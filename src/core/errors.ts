@@ -20,7 +20,8 @@ export type MigrationsErrorCode =
   | 'DATABASE_UNREACHABLE'
   | 'UNREADABLE_HISTORY'
   | 'POSSIBLE_RENAME'
-  | 'TARGETS_FAILED';
+  | 'TARGETS_FAILED'
+  | 'DATABASE_ERROR';
 
 /** Up or down. */
 export type MigrationDirection = 'up' | 'down';
@@ -339,6 +340,26 @@ export class DatabaseUnreachableError extends MigrationsError {
             cause instanceof Error ? cause.message : String(cause)
           }. Check that the server is alive; each attempt waits connect.timeoutMs, and the attempts stop ` +
             `after lock.waitTimeoutMs.`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * SurrealDB refused a request of the tool's own (the history, the lock, a schema read), not one of
+ * a migration's: the server's message is inside, and the cause is the driver's error.
+ */
+export class DatabaseRequestError extends MigrationsError {
+  readonly code = 'DATABASE_ERROR';
+
+  constructor(
+    /** The server's (or the driver's) message. */
+    readonly reason: string,
+    cause: unknown,
+  ) {
+    super(
+      `SurrealDB refused a request of the migrations tool's own: ${reason}. Check that the server is ` +
+        `SurrealDB 2.4 or later (or 3.x) and that the user may define and write tables in this database.`,
       { cause },
     );
   }

@@ -1,5 +1,6 @@
 import type { Surreal, SurrealSession } from 'surrealdb';
 import { openConnection, serverMajor, type MigrationConnection } from './connection.js';
+import { asLibraryError } from './surreal-errors.js';
 import { isEmbeddedV2Client } from './embedded-v2.js';
 import {
   DatabaseUnreachableError,
@@ -229,6 +230,8 @@ export class MigrationManager {
   readonly #history: HistoryStore;
   readonly #lock: MigrationLock;
   readonly #bookkeeping: BoundedClient;
+  /** The database, as errors name it (the URL redacted, and the target). */
+  readonly #where: string;
   readonly #place: Place;
   /** The folder's scripts, shared with every `forTarget` manager (`refresh()` replaces them). */
   readonly #files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
@@ -316,6 +319,7 @@ export class MigrationManager {
     const where =
       (options.url === undefined ? 'the database of the given client' : redactUrl(options.url)) +
       (place.session && target ? ` (${targetKey(target)})` : '');
+    this.#where = where;
     this.#bookkeeping = new BoundedClient(
       db,
       {
@@ -329,6 +333,7 @@ export class MigrationManager {
     this.#core = new RunnerCore({
       db,
       connection: connection.db,
+      where,
       options,
       history: this.#history,
       lock: this.#lock,
@@ -1148,7 +1153,7 @@ export class MigrationManager {
       this.#ensureOpen();
       return await work();
     } catch (error) {
-      throw this.#options.redactor.error(error);
+      throw this.#options.redactor.error(asLibraryError(error, this.#where));
     }
   }
 

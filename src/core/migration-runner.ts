@@ -21,6 +21,7 @@ import type { MigrationLogger, MigrationTarget, ResolvedMigrationsOptions } from
 import { readVerdict, transactionalRequest } from './request-layout.js';
 import { findRefusal } from './script-policy.js';
 import {
+  asLibraryError,
   errorLocation,
   firstFailure,
   isConflictOrExists,
@@ -29,7 +30,7 @@ import {
 } from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
 import { quoteIdent } from './embedded-engine.js';
-import { sleep } from './timing.js';
+import { sleep, withTimeout } from './timing.js';
 
 /** One migration run up or down. */
 export interface MigrationResult {
@@ -49,6 +50,8 @@ export interface RunnerContext {
   readonly db: SessionLike;
   /** The connection the sessions of `db` share: what the server's conventions are learnt once for. */
   readonly connection: Surreal;
+  /** The database, as errors name it (the URL redacted, and the target). */
+  readonly where: string;
   readonly options: ResolvedMigrationsOptions;
   readonly history: HistoryStore;
   readonly lock: MigrationLock;
@@ -301,7 +304,7 @@ export class RunnerCore {
    */
   dryRun(migrations: readonly MigrationFile[]): Promise<void> {
     return this.#dryRun(migrations).catch((error: unknown) => {
-      throw this.#ctx.options.redactor.error(error);
+      throw this.#ctx.options.redactor.error(asLibraryError(error, this.#ctx.where));
     });
   }
 
@@ -396,7 +399,7 @@ export class RunnerCore {
         return run();
       })
       .catch((error: unknown) => {
-        throw this.#ctx.options.redactor.error(error);
+        throw this.#ctx.options.redactor.error(asLibraryError(error, this.#ctx.where));
       });
     this.#active = promise;
     return promise;
@@ -865,10 +868,15 @@ export class RunnerCore {
     }
   }
 
-  /** On SurrealDB 2, after a rollback: see `rolled-back-tables.ts`. */
+  /**
+   * On SurrealDB 2, after a rollback: see `rolled-back-tables.ts`. Bounded by one connect timeout: a
+   * server that stopped answering (the cause of the failure, maybe) must not hold its report back.
+   */
   async #forgetRolledBack(scripts: readonly string[]): Promise<void> {
-    const major = await serverMajor(this.#ctx.connection).catch(() => undefined);
-    if (major === 2) await forgetRolledBackTables(this.#ctx.db, scripts);
+    const cure = async () => {
+      if ((await serverMajor(this.#ctx.connection)) === 2) await forgetRolledBackTables(this.#ctx.db, scripts);
+    };
+    await withTimeout(cure(), this.#ctx.options.connect.timeoutMs, () => 'no answer').catch(() => {});
   }
 
   /**

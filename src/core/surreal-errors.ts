@@ -1,3 +1,5 @@
+import { DatabaseRequestError, DatabaseUnreachableError, MigrationsError } from './errors.js';
+
 /**
  * How SurrealDB's errors are told apart. One place, since v2 and v3 word them differently.
  *
@@ -15,6 +17,26 @@ const CONNECTION_ERROR_NAMES: ReadonlySet<string> = new Set([
   'HttpConnectionError',
   'ReconnectExhaustionError',
 ]);
+
+/**
+ * What a public method throws for `error`: a lost connection as {@link DatabaseUnreachableError}
+ * (`where`: the redacted URL); any other error of the driver or the server as
+ * {@link DatabaseRequestError}, with the server's message inside; anything else (this library's
+ * own errors above all) as it is. So no raw SDK error escapes.
+ */
+export function asLibraryError(error: unknown, where: string): unknown {
+  if (error instanceof MigrationsError) return error;
+  if (isConnectionError(error)) return new DatabaseUnreachableError(where, 1, error, 'request');
+  if (isSurrealError(error)) return new DatabaseRequestError((error as Error).message, error);
+  return error;
+}
+
+/** The SDK's own mark on its errors (a global symbol: it holds across its ESM and CommonJS builds). */
+const SURREAL_ERROR = Symbol.for('surrealdb.SurrealError');
+
+function isSurrealError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[SURREAL_ERROR] === true;
+}
 
 /** The SDK lost (or never had) its connection: the request did not get an answer. */
 export function isConnectionError(error: unknown): boolean {

@@ -24,6 +24,7 @@ const STATUS: Record<MigrationsErrorCode, HttpStatus> = {
   UNREADABLE_HISTORY: HttpStatus.CONFLICT,
   POSSIBLE_RENAME: HttpStatus.CONFLICT,
   TARGETS_FAILED: HttpStatus.INTERNAL_SERVER_ERROR,
+  DATABASE_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
 /**

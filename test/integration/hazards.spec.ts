@@ -1,5 +1,6 @@
 import { type Surreal } from 'surrealdb';
 import {
+  DatabaseRequestError,
   DatabaseUnreachableError,
   FailedMigrationPendingError,
   MigrationError,
@@ -138,6 +139,22 @@ describe('hazards', () => {
     expect((error as MigrationsStoppedError).remaining).toBe(1);
     await expect(manager.runMigrationUp()).rejects.toBeInstanceOf(MigrationsStoppedError);
   }, 20_000);
+
+  it('reports a request of its own that the server refuses as DatabaseRequestError, with the message', async () => {
+    folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
+    const manager = await open();
+    // The lock's table refuses every write: the lock's own request fails, on either engine.
+    await manager.db.query(
+      'DEFINE TABLE _sbl_migrations_lock SCHEMALESS; DEFINE EVENT refuse ON _sbl_migrations_lock THEN { THROW "lock writes are refused here" };',
+    );
+    const error = await manager.runMigrationUp().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseRequestError);
+    expect(error).toMatchObject({ code: 'DATABASE_ERROR', name: 'DatabaseRequestError' });
+    expect((error as Error).message).toMatch(
+      /refused a request of the migrations tool's own: .*lock writes are refused here/,
+    );
+    expect(await manager.getCurrentVersion()).toBe(0);
+  });
 
   it('reports a lost connection as DatabaseUnreachableError, not a raw SDK error', async () => {
     folder = await tempMigrations({ '0001_a.surql': '' });
