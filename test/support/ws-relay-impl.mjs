@@ -7,102 +7,22 @@
 // `attach`/`detach` and a `session` uuid on every request), so namespace/database, variables
 // and auth are per connection, while all connections share one datastore and see the real
 // engine's transaction/conflict behaviour.
-import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { CborCodec, Uuid } from 'surrealdb';
-import { WebSocketServer } from 'ws';
-
-const codec = new CborCodec({});
-const DUMMY_TOKEN_ISSUER = 'ws-relay';
-
-/** @type {{ connect(url: string, options?: unknown): Promise<any> } | undefined} */
-let nativeEngineClass;
-
-/**
- * Loads the native `SurrealNodeEngine` class. @surrealdb/node only exports its JS wrapper,
- * so the platform `.node` addon next to it is required directly.
- */
-function loadNativeEngineClass() {
-  if (nativeEngineClass) return nativeEngineClass;
-  const require = createRequire(import.meta.url);
-  const candidates = [];
-  if (process.env.NAPI_RS_NATIVE_LIBRARY_PATH) {
-    candidates.push(process.env.NAPI_RS_NATIVE_LIBRARY_PATH);
-  }
-  const prefix = `surrealdb-node.${process.platform}-${process.arch}`;
-  for (const dir of require.resolve.paths('@surrealdb/node') ?? []) {
-    const dist = join(dir, '@surrealdb', 'node', 'dist');
-    if (!existsSync(dist)) continue;
-    const files = readdirSync(dist)
-      .filter((file) => file.startsWith(prefix) && file.endsWith('.node'))
-      // glibc builds first unless the runtime is musl.
-      .sort((a, b) => Number(a.includes('musl')) - Number(b.includes('musl')));
-    if (isMusl()) files.reverse();
-    candidates.push(...files.map((file) => join(dist, file)));
-    break;
-  }
-  const errors = [];
-  for (const file of candidates) {
-    try {
-      const binding = require(file);
-      if (binding && typeof binding.SurrealNodeEngine?.connect === 'function') {
-        nativeEngineClass = binding.SurrealNodeEngine;
-        return nativeEngineClass;
-      }
-    } catch (err) {
-      errors.push(err);
-    }
-  }
-  throw new Error(
-    `ws-relay: cannot load the native SurrealNodeEngine from @surrealdb/node (tried ${candidates.join(', ') || 'nothing'})`,
-    { cause: errors },
-  );
-}
-
-function isMusl() {
-  if (process.platform !== 'linux') return false;
-  const report = /** @type {any} */ (process.report?.getReport?.());
-  return !report?.header?.glibcVersionRuntime;
-}
-
-/**
- * Copies bytes into a Uint8Array of this realm. Under Jest's vm modules the native addon's and
- * Node's Buffers come from another realm, and the SDK's CBOR decoder relies on `instanceof`.
- * @param {ArrayBuffer | ArrayBufferView} bytes
- */
-function toLocalBytes(bytes) {
-  if (ArrayBuffer.isView(bytes))
-    return new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return new Uint8Array(bytes.slice(0));
-}
-
-/** CBOR map(n) header for small n. */
-function mapHeader(size) {
-  return Uint8Array.of(0xa0 + size);
-}
-
-/**
- * Builds `{ id, result: <raw> }` without decoding/re-encoding the engine's result bytes.
- * @param {unknown} id
- * @param {Uint8Array} raw
- */
-function resultFrame(id, raw) {
-  const parts = id === undefined ? [mapHeader(1)] : [mapHeader(2), codec.encode('id'), codec.encode(id)];
-  parts.push(codec.encode('result'), raw);
-  return Buffer.concat(parts);
-}
-
-/** @param {unknown} id @param {unknown} error */
-function errorFrame(id, error) {
-  return Buffer.from(codec.encode(id === undefined ? { error } : { id, error }));
-}
-
-function isPlainObject(value) {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
-}
+import { Uuid } from 'surrealdb';
+import {
+  codec,
+  errorFrame,
+  isPlainObject,
+  isRootCredentials,
+  key,
+  makeDummyToken,
+  newUuid,
+  resultFrame,
+  rpcError,
+  serveRequests,
+  serveRpc,
+  toLocalBytes,
+} from './ws-relay-common.mjs';
+import { loadNativeEngineClass } from './ws-relay-native.mjs';
 
 /** The native engine answers either the bare result or `{ error: { code, message, ... } }`. */
 function isEngineError(decoded) {
@@ -117,41 +37,6 @@ function isEngineError(decoded) {
   );
 }
 
-function rpcError(code, kind, message) {
-  return { code, kind, message };
-}
-
-function base64url(value) {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-/** A JWT-shaped token without `exp` (so the SDK schedules no renewal). */
-function makeDummyToken(auth) {
-  const payload = { iss: DUMMY_TOKEN_ISSUER, iat: Math.floor(Date.now() / 1000), ID: String(auth?.user ?? 'root') };
-  return `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(payload)}.relay`;
-}
-
-function isRootCredentials(auth) {
-  if (!isPlainObject(auth)) return false;
-  const lower = Object.keys(auth).map((key) => key.toLowerCase());
-  return (
-    lower.includes('user') &&
-    lower.includes('pass') &&
-    !lower.some(
-      (key) =>
-        key === 'ns' || key === 'db' || key === 'ac' || key === 'namespace' || key === 'database' || key === 'access',
-    )
-  );
-}
-
-const key = (uuid) => String(uuid);
-
-/**
- * Not `Uuid.v4()`: under Jest's vm modules its bytes live in an ArrayBuffer of another realm and
- * the SDK's CborCodec then encodes the uuid as an empty map. Parsing a string is realm-safe.
- */
-const newUuid = () => new Uuid(randomUUID());
-
 /**
  * @param {import('./ws-relay-impl.mjs').WsRelayOptions} options
  * @returns {Promise<import('./ws-relay-impl.mjs').WsRelay>}
@@ -161,6 +46,14 @@ export async function startWsRelay(options) {
     throw new TypeError('startWsRelay: options.path (engine url, e.g. "mem://") is required');
   }
   const host = options.host ?? '127.0.0.1';
+  return startNativeRelay({ ...options, host });
+}
+
+/**
+ * SurrealDB 3 from the native engine: one engine session per client session.
+ * @param {import('./ws-relay-impl.mjs').WsRelayOptions & { host: string }} options
+ */
+async function startNativeRelay(options) {
   const Engine = loadNativeEngineClass();
   const engine = await Engine.connect(options.path, options.engineOptions);
   let engineFreed = false;
@@ -171,7 +64,6 @@ export async function startWsRelay(options) {
   const inflight = new Set();
   const dummyTokens = new Set();
   const connections = new Set();
-  let closing = false;
 
   const call = (request) => {
     if (engineFreed) return Promise.reject(new Error('ws-relay: engine closed'));
@@ -190,7 +82,6 @@ export async function startWsRelay(options) {
   // The relay's own session, used for cleanup and for checking whether root users exist.
   const adminSession = newUuid();
   await call({ id: 'relay-attach', method: 'attach', session: adminSession });
-
   // Live query notifications carry the engine session id: route them to the owning socket.
   const receiver = await engine.notifications();
   const notificationLoop = (async () => {
@@ -348,21 +239,9 @@ export async function startWsRelay(options) {
     conn.sessions.clear();
   }
 
-  const server = createServer((req, res) => {
-    if (req.url === '/health' || req.url === '/status') {
-      res.writeHead(200).end();
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('ws-relay: only ws /rpc is served');
-  });
+  let served;
   try {
-    await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve(undefined);
-      });
-    });
+    served = await serveRpc({ host: options.host, port: options.port ?? 0, onSocket });
   } catch (err) {
     // e.g. EADDRINUSE: do not leak the engine.
     await Promise.allSettled([...inflight]);
@@ -371,18 +250,8 @@ export async function startWsRelay(options) {
     await notificationLoop;
     throw err;
   }
-  const wss = new WebSocketServer({
-    server,
-    path: '/rpc',
-    handleProtocols: (protocols) => (protocols.has('cbor') ? 'cbor' : false),
-  });
 
-  wss.on('error', () => {});
-  wss.on('connection', (socket) => {
-    if (closing) {
-      socket.terminate();
-      return;
-    }
+  function onSocket(socket) {
     const conn = {
       socket,
       defaultSession: newUuid(),
@@ -400,55 +269,27 @@ export async function startWsRelay(options) {
       if (isEngineError(decoded)) throw new Error(decoded.error.message);
     });
     conn.ready.catch(() => socket.terminate());
-
-    socket.on('message', (data, isBinary) => {
-      const work = (async () => {
-        let request;
-        try {
-          if (!isBinary) throw new Error('text frames are not supported, use the cbor subprotocol');
-          request = codec.decode(toLocalBytes(Array.isArray(data) ? Buffer.concat(data) : data));
-          if (!isPlainObject(request) || typeof request.method !== 'string') throw new Error('invalid request');
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          return errorFrame(
-            isPlainObject(request) ? request.id : undefined,
-            rpcError(-32700, 'Serialization', `Parse error: ${message}`),
-          );
-        }
-        try {
-          await conn.ready;
-          return await handle(conn, request);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          return errorFrame(request.id, rpcError(-32000, 'Internal', `ws-relay: ${message}`));
-        }
-      })().then((frame) => {
-        if (socket.readyState === socket.OPEN) socket.send(frame);
-      });
-      conn.pending.add(work);
-      work.finally(() => conn.pending.delete(work)).catch(() => {});
-    });
-    socket.on('error', () => {});
+    serveRequests(
+      socket,
+      conn.pending,
+      async (request) => {
+        await conn.ready;
+        return handle(conn, request);
+      },
+      rpcError,
+    );
     socket.on('close', () => {
       conn.closed = cleanup(conn).finally(() => connections.delete(conn));
     });
-  });
-
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : Number(options.port ?? 0);
+  }
 
   let closePromise;
   return {
-    url: `ws://${host}:${port}/rpc`,
-    port,
+    url: served.url,
+    port: served.port,
     close() {
       closePromise ??= (async () => {
-        closing = true;
-        const wssClosed = new Promise((resolve) => wss.close(() => resolve(undefined)));
-        const serverClosed = new Promise((resolve) => server.close(() => resolve(undefined)));
-        for (const conn of connections) conn.socket.terminate();
-        server.closeAllConnections?.();
-        await Promise.all([wssClosed, serverClosed]);
+        await served.stop();
         // 'close' handlers run asynchronously after terminate(); wait (bounded) for every cleanup.
         const deadline = Date.now() + 5000;
         while ([...connections].some((conn) => !conn.closed) && Date.now() < deadline) {
