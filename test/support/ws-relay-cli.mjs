@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Starts a ws-relay in its own process: `node test/support/ws-relay-cli.mjs [--path mem://] [--port 0]`.
+// Starts a ws-relay in its own process:
+//   node test/support/ws-relay-cli.mjs [--path mem://] [--port 0] [--user root --pass root]
+// --user/--pass require a root sign-in.
 // Prints `READY ws://127.0.0.1:PORT/rpc` on stdout once listening and runs until SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import { startWsRelay } from './ws-relay-impl.mjs';
@@ -8,10 +10,17 @@ const { values } = parseArgs({
   options: {
     path: { type: 'string', default: 'mem://' },
     port: { type: 'string', default: '0' },
+    user: { type: 'string' },
+    pass: { type: 'string' },
   },
 });
 
-const relay = await startWsRelay({ path: values.path, port: Number(values.port) });
+const relay = await startWsRelay({
+  path: values.path,
+  port: Number(values.port),
+  user: values.user,
+  pass: values.pass,
+});
 process.stdout.write(`READY ${relay.url}\n`);
 
 let stopping = false;

@@ -1,5 +1,5 @@
 // What the test relay's two engines share (see ws-relay-impl.mjs): the CBOR frames, the relay's own
-// root tokens, and the HTTP/WebSocket server itself.
+// root tokens, the rule for unauthenticated requests, and the HTTP/WebSocket server itself.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { CborCodec, Uuid } from 'surrealdb';
@@ -79,6 +79,45 @@ export const key = (uuid) => String(uuid);
  * the SDK's CborCodec then encodes the uuid as an empty map. Parsing a string is realm-safe.
  */
 export const newUuid = () => new Uuid(randomUUID());
+
+/**
+ * What a server started with `--user/--pass` answers without a sign-in: sign-in and session
+ * bookkeeping. Anything that runs statements (query, select, create, live, info, ...) is refused.
+ */
+export const OPEN_METHODS = new Set([
+  'ping',
+  'version',
+  'health',
+  'use',
+  'let',
+  'set',
+  'unset',
+  'signin',
+  'signup',
+  'authenticate',
+  'refresh',
+  'invalidate',
+  'reset',
+  'attach',
+  'detach',
+  'sessions',
+]);
+
+/** The statement that gives the engine the root user a server's `--user/--pass` creates. */
+export function defineRootUser(user, pass, escapeIdent) {
+  // PASSWORD takes a string literal, not a parameter; a JSON string is a valid SurrealQL string.
+  return `DEFINE USER ${escapeIdent(user)} ON ROOT PASSWORD ${JSON.stringify(pass)} ROLES OWNER`;
+}
+
+/** `user`/`pass` both given (root sign-in required) or both left out. */
+export function rootCredentials(options) {
+  const { user, pass } = options;
+  if (user === undefined && pass === undefined) return undefined;
+  if (typeof user !== 'string' || typeof pass !== 'string' || user === '') {
+    throw new TypeError('startWsRelay: options.user and options.pass go together, as non-empty strings');
+  }
+  return { user, pass };
+}
 
 /**
  * Serves `ws://host:port/rpc` (CBOR subprotocol) and answers `/health` and `/status`.

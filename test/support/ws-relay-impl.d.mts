@@ -9,6 +9,13 @@ export interface WsRelayOptions {
   host?: string;
   /** Passed to the native engine's connect(), like @surrealdb/node's ConnectionOptions. */
   engineOptions?: Record<string, unknown>;
+  /**
+   * With `pass`: a root user, required as `surreal start --user --pass` requires it. Requests that
+   * run statements are refused until the connection signs in (as this user, or with a token the
+   * relay issued). Without them any root sign-in is accepted (the engine has no users).
+   */
+  user?: string;
+  pass?: string;
 }
 
 export interface WsRelay {

@@ -7,16 +7,20 @@
 // `attach`/`detach` and a `session` uuid on every request), so namespace/database, variables
 // and auth are per connection, while all connections share one datastore and see the real
 // engine's transaction/conflict behaviour.
-import { Uuid } from 'surrealdb';
+// With `user`/`pass`, a root sign-in is required, as `surreal start --user --pass` requires it.
+import { escapeIdent, Uuid } from 'surrealdb';
 import {
   codec,
+  defineRootUser,
   errorFrame,
   isPlainObject,
   isRootCredentials,
   key,
   makeDummyToken,
   newUuid,
+  OPEN_METHODS,
   resultFrame,
+  rootCredentials,
   rpcError,
   serveRequests,
   serveRpc,
@@ -38,6 +42,17 @@ function isEngineError(decoded) {
 }
 
 /**
+ * What SurrealDB 3 answers, with a root user defined, a request that needs a sign-in from a
+ * session without one (the wording of its anonymous-access check, kind NotAllowed).
+ */
+const ANONYMOUS_REFUSED = {
+  code: -32002,
+  kind: 'NotAllowed',
+  message: 'Anonymous access not allowed: Not enough permissions to perform this action',
+  details: { kind: 'Auth', details: { kind: 'NotAllowed' } },
+};
+
+/**
  * @param {import('./ws-relay-impl.mjs').WsRelayOptions} options
  * @returns {Promise<import('./ws-relay-impl.mjs').WsRelay>}
  */
@@ -45,15 +60,17 @@ export async function startWsRelay(options) {
   if (!options || typeof options.path !== 'string') {
     throw new TypeError('startWsRelay: options.path (engine url, e.g. "mem://") is required');
   }
+  const credentials = rootCredentials(options);
   const host = options.host ?? '127.0.0.1';
-  return startNativeRelay({ ...options, host });
+  return startNativeRelay({ ...options, host }, credentials);
 }
 
 /**
  * SurrealDB 3 from the native engine: one engine session per client session.
  * @param {import('./ws-relay-impl.mjs').WsRelayOptions & { host: string }} options
+ * @param {{ user: string, pass: string } | undefined} credentials
  */
-async function startNativeRelay(options) {
+async function startNativeRelay(options, credentials) {
   const Engine = loadNativeEngineClass();
   const engine = await Engine.connect(options.path, options.engineOptions);
   let engineFreed = false;
@@ -63,6 +80,8 @@ async function startNativeRelay(options) {
   /** Every pending engine call, so close() can wait for them before freeing the engine. */
   const inflight = new Set();
   const dummyTokens = new Set();
+  /** Engine sessions signed in (checked only with `credentials`, as a server with a root user does). */
+  const signedIn = new Set();
   const connections = new Set();
 
   const call = (request) => {
@@ -82,6 +101,14 @@ async function startNativeRelay(options) {
   // The relay's own session, used for cleanup and for checking whether root users exist.
   const adminSession = newUuid();
   await call({ id: 'relay-attach', method: 'attach', session: adminSession });
+  if (credentials) {
+    // As `surreal start --user --pass` does: the root user exists, so sign-ins are really checked.
+    const query = defineRootUser(credentials.user, credentials.pass, escapeIdent);
+    const { decoded } = await call({ id: 'relay-user', method: 'query', params: [query], session: adminSession });
+    const failure = isEngineError(decoded) ? decoded.error : decoded?.find?.((r) => r?.status !== 'OK');
+    if (failure) throw new Error(`ws-relay: cannot define the root user: ${JSON.stringify(failure)}`);
+  }
+
   // Live query notifications carry the engine session id: route them to the owning socket.
   const receiver = await engine.notifications();
   const notificationLoop = (async () => {
@@ -142,6 +169,9 @@ async function startNativeRelay(options) {
     const { id, method } = request;
     const clientSession = request.session ?? undefined;
     const forward = { ...request, session: engineSessionFor(conn, clientSession) };
+    if (credentials && !OPEN_METHODS.has(method) && !signedIn.has(key(forward.session))) {
+      return errorFrame(id, ANONYMOUS_REFUSED);
+    }
 
     switch (method) {
       case 'attach': {
@@ -168,6 +198,7 @@ async function startNativeRelay(options) {
         if (isEngineError(decoded)) return errorFrame(id, decoded.error);
         conn.sessions.delete(key(clientSession));
         sessionOwners.delete(key(engineSession));
+        signedIn.delete(key(engineSession));
         return resultFrame(id, raw);
       }
       case 'sessions':
@@ -175,6 +206,7 @@ async function startNativeRelay(options) {
         return Buffer.from(codec.encode({ id, result: [...conn.sessions.values()].map((entry) => entry.client) }));
       case 'authenticate':
         if (typeof request.params?.[0] === 'string' && dummyTokens.has(request.params[0])) {
+          signedIn.add(key(forward.session));
           return Buffer.from(codec.encode({ id, result: null }));
         }
         break;
@@ -190,6 +222,7 @@ async function startNativeRelay(options) {
       if (method === 'signin' && isRootCredentials(request.params?.[0]) && !(await rootUsersExist())) {
         const token = makeDummyToken(request.params[0]);
         dummyTokens.add(token);
+        signedIn.add(key(forward.session));
         return Buffer.from(codec.encode({ id, result: token }));
       }
       return errorFrame(id, decoded.error);
@@ -198,9 +231,13 @@ async function startNativeRelay(options) {
     return resultFrame(id, raw);
   }
 
-  /** Remembers live queries and open transactions so a closing socket can clean them up. */
+  /** Remembers sign-ins, live queries and open transactions (so a closing socket can clean them up). */
   function track(conn, method, engineSession, decoded, request) {
-    if (method === 'live' && decoded instanceof Uuid) {
+    if (method === 'signin' || method === 'signup' || method === 'authenticate') {
+      signedIn.add(key(engineSession));
+    } else if (method === 'invalidate' || method === 'reset') {
+      signedIn.delete(key(engineSession));
+    } else if (method === 'live' && decoded instanceof Uuid) {
       conn.lives.set(key(decoded), { live: decoded, session: engineSession });
     } else if (method === 'query' && Array.isArray(decoded)) {
       for (const statement of decoded) {
@@ -235,6 +272,7 @@ async function startNativeRelay(options) {
       await killLiveQueries(conn, engineSession);
       await call({ id: 'relay-detach', method: 'detach', session: engineSession }).catch(() => {});
       sessionOwners.delete(key(engineSession));
+      signedIn.delete(key(engineSession));
     }
     conn.sessions.clear();
   }
