@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Starts a ws-relay in its own process:
-//   node test/support/ws-relay-cli.mjs [--path mem://] [--port 0] [--user root --pass root]
-// --user/--pass require a root sign-in.
+//   node test/support/ws-relay-cli.mjs [--path mem://] [--port 0] [--engine v2|v3] [--user root --pass root]
+// --engine defaults to SURREALDB_ENGINE=v2 -> v2, else v3; --user/--pass require a root sign-in.
 // Prints `READY ws://127.0.0.1:PORT/rpc` on stdout once listening and runs until SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import { startWsRelay } from './ws-relay-impl.mjs';
@@ -10,6 +10,7 @@ const { values } = parseArgs({
   options: {
     path: { type: 'string', default: 'mem://' },
     port: { type: 'string', default: '0' },
+    engine: { type: 'string' },
     user: { type: 'string' },
     pass: { type: 'string' },
   },
@@ -18,6 +19,7 @@ const { values } = parseArgs({
 const relay = await startWsRelay({
   path: values.path,
   port: Number(values.port),
+  engine: /** @type {'v2' | 'v3' | undefined} */ (values.engine),
   user: values.user,
   pass: values.pass,
 });

@@ -35,6 +35,11 @@ export function resultFrame(id, raw) {
   return Buffer.concat(parts);
 }
 
+/** `{ id, result }` for a result the relay makes itself. */
+export function valueFrame(id, result) {
+  return Buffer.from(codec.encode(id === undefined ? { result } : { id, result }));
+}
+
 /** @param {unknown} id @param {unknown} error */
 export function errorFrame(id, error) {
   return Buffer.from(codec.encode(id === undefined ? { error } : { id, error }));

@@ -1,12 +1,13 @@
 // Plain-ESM implementation of the test WebSocket relay (see ws-relay.ts for the typed entry).
 // It is .mjs so that child processes can load it with plain `node` (no ts-jest there).
 //
-// One embedded SurrealDB engine (the native `SurrealNodeEngine` inside @surrealdb/node) is
-// served over `ws://127.0.0.1:PORT/rpc`, speaking the same CBOR RPC protocol as a real server.
-// Every WebSocket connection gets its own engine session (the native engine supports
-// `attach`/`detach` and a `session` uuid on every request), so namespace/database, variables
-// and auth are per connection, while all connections share one datastore and see the real
-// engine's transaction/conflict behaviour.
+// One embedded SurrealDB engine is served over `ws://127.0.0.1:PORT/rpc`, speaking the same CBOR
+// RPC protocol as a real server; all connections share its one datastore.
+// - engine 'v3' (here): the native `SurrealNodeEngine` inside @surrealdb/node. Every WebSocket
+//   connection gets its own engine session (the native engine supports `attach`/`detach` and a
+//   `session` uuid on every request), so namespace/database, variables and auth are per
+//   connection, and connections see the real engine's transaction/conflict behaviour.
+// - engine 'v2' (ws-relay-v2.mjs): SurrealDB 2.6 from @surrealdb/wasm, one request at a time.
 // With `user`/`pass`, a root sign-in is required, as `surreal start --user --pass` requires it.
 import { escapeIdent, Uuid } from 'surrealdb';
 import {
@@ -52,6 +53,11 @@ const ANONYMOUS_REFUSED = {
   details: { kind: 'Auth', details: { kind: 'NotAllowed' } },
 };
 
+/** The engine a relay serves when its options name none: `SURREALDB_ENGINE=v2` switches a whole run. */
+export function defaultEngine() {
+  return process.env.SURREALDB_ENGINE === 'v2' ? 'v2' : 'v3';
+}
+
 /**
  * @param {import('./ws-relay-impl.mjs').WsRelayOptions} options
  * @returns {Promise<import('./ws-relay-impl.mjs').WsRelay>}
@@ -60,8 +66,17 @@ export async function startWsRelay(options) {
   if (!options || typeof options.path !== 'string') {
     throw new TypeError('startWsRelay: options.path (engine url, e.g. "mem://") is required');
   }
+  const engine = options.engine ?? defaultEngine();
+  if (engine !== 'v2' && engine !== 'v3') {
+    throw new TypeError(`startWsRelay: options.engine is 'v2' or 'v3', not ${JSON.stringify(engine)}`);
+  }
   const credentials = rootCredentials(options);
   const host = options.host ?? '127.0.0.1';
+  if (engine === 'v2') {
+    // Loaded only for v2: the wasm engine is a large module.
+    const { startV2Relay } = await import('./ws-relay-v2.mjs');
+    return startV2Relay({ ...options, host }, credentials);
+  }
   return startNativeRelay({ ...options, host }, credentials);
 }
 
@@ -325,6 +340,7 @@ async function startNativeRelay(options, credentials) {
   return {
     url: served.url,
     port: served.port,
+    engine: 'v3',
     close() {
       closePromise ??= (async () => {
         await served.stop();
