@@ -1,5 +1,6 @@
 import {
   ChecksumMismatchError,
+  DatabaseRequestError,
   DatabaseUnreachableError,
   UnreadableHistoryError,
   PossibleRenameError,
@@ -36,6 +37,12 @@ const failure: MigrationFailureContext = {
 
 /** One instance of every error class, with its code and the phrases its message must contain. */
 const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
+  [
+    'DatabaseRequestError',
+    new DatabaseRequestError('Found a THROW', cause),
+    'DATABASE_ERROR',
+    ["refused a request of the migrations tool's own: Found a THROW", 'SurrealDB 2.4 or later'],
+  ],
   [
     'MigrationsStoppedError',
     new MigrationsStoppedError(2),
