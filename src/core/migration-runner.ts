@@ -248,7 +248,7 @@ export class RunnerCore {
     try {
       const byAnother = migration.noTransaction
         ? await this.#runStatementByStatement(migration, 'up')
-        : await this.#rollingBack(migration, () => this.#runTransactional(migration, 'up', version));
+        : await this.#runTransactional(migration, 'up', version);
       if (!byAnother) await this.#awaitConcurrentIndexes(migration, 'up');
       const result = this.#result(migration, 'up', started, byAnother);
       events.emit('migrated', { version, name, file, durationMs: result.durationMs, byAnother });
@@ -271,7 +271,7 @@ export class RunnerCore {
     const started = performance.now();
     try {
       if (down.noTransaction) await this.#runStatementByStatement(down, 'down');
-      else await this.#rollingBack(down, () => this.#runTransactional(down, 'down', version));
+      else await this.#runTransactional(down, 'down', version);
       await this.#awaitConcurrentIndexes(down, 'down');
       const result = this.#result({ version, name, file }, 'down', started, false);
       events.emit('rolledBack', { version, name, file, durationMs: result.durationMs });
@@ -453,9 +453,24 @@ export class RunnerCore {
    * already applied the version (up only).
    */
   async #runTransactional(script: MigrationFile, direction: MigrationDirection, version: number): Promise<boolean> {
-    const { db, history, lock } = this.#ctx;
     const statements = surqlStatements(script.text);
     refuse(script, direction, statements);
+    try {
+      return await this.#sendTransactional(script, direction, version, statements);
+    } catch (error) {
+      // Sent, and rolled back (or its fate unknown): nothing for SurrealDB 2 to half-remember.
+      await this.#forgetRolledBack([script.text]);
+      throw error;
+    }
+  }
+
+  async #sendTransactional(
+    script: MigrationFile,
+    direction: MigrationDirection,
+    version: number,
+    statements: SurqlStatement[],
+  ): Promise<boolean> {
+    const { db, history, lock } = this.#ctx;
     const bookkeeping =
       direction === 'up'
         ? history.recordStatement({
@@ -855,16 +870,6 @@ export class RunnerCore {
         lost: true,
         detail: `before migration ${migration.version} (${migration.file})`,
       });
-    }
-  }
-
-  /** A transactional run that, when it fails, leaves no table for SurrealDB 2 to half-remember. */
-  async #rollingBack<T>(script: MigrationFile, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      await this.#forgetRolledBack([script.text]);
-      throw error;
     }
   }
 

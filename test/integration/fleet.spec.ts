@@ -12,8 +12,7 @@ import {
 import { lastJson, startNode, supportDir } from '../support/child.js';
 import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { connectWs, startWsRelay, type WsRelay } from '../support/ws-relay.js';
-import { MEM } from '../support/engine.js';
-import { memClient } from '../support/engine.js';
+import { ENGINE, itOn, MEM, memClient } from '../support/engine.js';
 
 const fleetChild = path.join(supportDir, 'fleet-child.mjs');
 const nestChild = path.join(supportDir, 'nest-child.mjs');
@@ -47,6 +46,13 @@ const connectRelay = (relay: WsRelay) => connectWs(relay.url, { namespace: 'test
 
 /** The JSON report that fleet-child.mjs prints last. */
 const report = lastJson;
+
+async function openSurrealKv(url: string): Promise<Surreal> {
+  const { createNodeEngines } = await import('@surrealdb/node');
+  const db = new Surreal({ engines: createNodeEngines() });
+  await db.connect(url, { namespace: 'test', database: 'test' });
+  return db;
+}
 
 async function connectMem(): Promise<Surreal> {
   return memClient({ namespace: 'test', database: 'test' });
@@ -114,58 +120,63 @@ describe('fleet safety', () => {
     }
   });
 
-  it('a holder killed mid-migration is taken over after the ttl, even when its transaction commits later', async () => {
-    folder = await tempMigrations({
-      ...counted,
-      // The holder is killed during this sleep, but the server keeps running its request and
-      // commits it while the next replica, which took over, applies the same version.
-      '0002_a.surql': 'DEFINE TABLE a SCHEMALESS;\nSLEEP 2500ms;\nCREATE effect SET m = 2;',
-    });
-    const relay = await startWsRelay({ path: 'mem://' });
-    try {
-      const lock = { ttlMs: 600, retryMs: 50 };
-      const first = startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ lock })]);
-      await first.waitFor('LOCKED');
-      // Give it time to apply 0001 and send 0002.
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      first.kill('SIGKILL');
-      expect(await first.exited).toBe('SIGKILL');
-
-      const second = startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ lock })]);
-      expect(await second.exited).toBe(0);
-      expect(second.stderr()).toMatch(/Took over an expired migration lock/);
-      // The dead holder's commit of 0002 landed first; the fence made this replica's attempt
-      // fail and roll back, and it carried on.
-      expect(
-        report<{ applied: { version: number; byAnother: boolean }[] }>(second).applied.map((a) => [
-          a.version,
-          a.byAnother,
-        ]),
-      ).toEqual([
-        [2, true],
-        [3, false],
-        [4, false],
-        [5, false],
-      ]);
-
-      const db = await connectRelay(relay);
+  itOn(['v3'], 'the embedded SurrealDB 2 runs one request at a time: no takeover can land during the holder’s SLEEP')(
+    'a holder killed mid-migration is taken over after the ttl, even when its transaction commits later',
+    async () => {
+      folder = await tempMigrations({
+        ...counted,
+        // The holder is killed during this sleep, but the server keeps running its request and
+        // commits it while the next replica, which took over, applies the same version.
+        '0002_a.surql': 'DEFINE TABLE a SCHEMALESS;\nSLEEP 2500ms;\nCREATE effect SET m = 2;',
+      });
+      const relay = await startWsRelay({ path: 'mem://' });
       try {
-        expect(await outcome(db)).toEqual(allFive);
+        const lock = { ttlMs: 600, retryMs: 50 };
+        const first = startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ lock })]);
+        await first.waitFor('LOCKED');
+        // Give it time to apply 0001 and send 0002.
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        first.kill('SIGKILL');
+        expect(await first.exited).toBe('SIGKILL');
+
+        const second = startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ lock })]);
+        expect(await second.exited).toBe(0);
+        expect(second.stderr()).toMatch(/Took over an expired migration lock/);
+        // The dead holder's commit of 0002 landed first; the fence made this replica's attempt
+        // fail and roll back, and it carried on.
+        expect(
+          report<{ applied: { version: number; byAnother: boolean }[] }>(second).applied.map((a) => [
+            a.version,
+            a.byAnother,
+          ]),
+        ).toEqual([
+          [2, true],
+          [3, false],
+          [4, false],
+          [5, false],
+        ]);
+
+        const db = await connectRelay(relay);
+        try {
+          expect(await outcome(db)).toEqual(allFive);
+        } finally {
+          await db.close();
+        }
       } finally {
-        await db.close();
+        await relay.close();
       }
-    } finally {
-      await relay.close();
-    }
-  });
+    },
+  );
 
   it('on SIGTERM mid-run, lets the current migration commit, applies no more, and releases the lock', async () => {
     folder = await tempMigrations({
       ...counted,
       '0002_a.surql': 'DEFINE TABLE a SCHEMALESS;\nSLEEP 1500ms;\nCREATE effect SET m = 2;',
     });
+    // A store that outlives the app's process: a file on SurrealDB 3, the relay's datastore on 2.
     const data = await tempDir();
-    const url = `surrealkv://${data.dir}/db`;
+    const relay = ENGINE === 'v2' ? await startWsRelay({ path: 'mem://' }) : undefined;
+    const url = relay ? relay.url : `surrealkv://${data.dir}/db`;
     try {
       const app = startNode(nestChild, [url, folder.dir]);
       await app.waitFor('MIGRATING 2');
@@ -173,41 +184,43 @@ describe('fleet safety', () => {
       expect(await app.exited).toBe('SIGTERM');
       expect(app.stdout()).not.toContain('MIGRATING 3');
 
-      const { createNodeEngines } = await import('@surrealdb/node');
-      const db = new Surreal({ engines: createNodeEngines() });
-      await db.connect(url, { namespace: 'test', database: 'test' });
+      const db = relay ? await connectWs(url, { namespace: 'test', database: 'test' }) : await openSurrealKv(url);
       try {
         expect(await outcome(db)).toEqual({ effects: { 1: 1, 2: 1 }, versions: [1, 2], lock: [] });
       } finally {
         await db.close();
       }
     } finally {
+      await relay?.close();
       await data.dispose();
     }
   });
 
-  it('reports an embedded database held by another process within the connect budget', async () => {
-    folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
-    const data = await tempDir();
-    const url = `surrealkv://${data.dir}/db`;
-    const holder = startNode(nestChild, [url, folder.dir]);
-    try {
-      await holder.waitFor('READY');
-      const second = startNode(fleetChild, [
-        url,
-        folder.dir,
-        JSON.stringify({ connect: { timeoutMs: 800, retries: 1, backoffMs: 10 } }),
-      ]);
-      expect(await second.exited).toBe(1);
-      const failure = report<{ code: string; message: string }>(second);
-      expect(failure.code).toBe('DATABASE_UNREACHABLE');
-      expect(failure.message).toMatch(/another process may hold this embedded database open/);
-    } finally {
-      holder.kill('SIGTERM');
-      await holder.exited;
-      await data.dispose();
-    }
-  });
+  itOn(['v3'], 'a file-backed embedded database (surrealkv://); the embedded SurrealDB 2 is in memory only')(
+    'reports an embedded database held by another process within the connect budget',
+    async () => {
+      folder = await tempMigrations({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
+      const data = await tempDir();
+      const url = `surrealkv://${data.dir}/db`;
+      const holder = startNode(nestChild, [url, folder.dir]);
+      try {
+        await holder.waitFor('READY');
+        const second = startNode(fleetChild, [
+          url,
+          folder.dir,
+          JSON.stringify({ connect: { timeoutMs: 800, retries: 1, backoffMs: 10 } }),
+        ]);
+        expect(await second.exited).toBe(1);
+        const failure = report<{ code: string; message: string }>(second);
+        expect(failure.code).toBe('DATABASE_UNREACHABLE');
+        expect(failure.message).toMatch(/another process may hold this embedded database open/);
+      } finally {
+        holder.kill('SIGTERM');
+        await holder.exited;
+        await data.dispose();
+      }
+    },
+  );
 
   describe('the lock', () => {
     const planted =
@@ -290,36 +303,43 @@ describe('fleet safety', () => {
         await db.close();
       }
     });
-    it('wakes a waiting replica when the lease is released, long before its next poll', async () => {
-      folder = await tempMigrations({
-        '0001_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 300ms;\nCREATE effect SET m = 1;',
-      });
-      const db = await connectMem();
-      const waits: number[] = [];
-      const create = (retryMs: number) =>
-        MigrationManager.create({
-          client: db,
-          directory: folder.dir,
-          logger: false,
-          lock: { retryMs, waitTimeoutMs: 600_000 },
-          on: { lockWaiting: () => waits.push(retryMs) },
+    itOn(
+      ['v3'],
+      'the embedded SurrealDB 2 runs one request at a time: the waiter reads the history only once the holder is done',
+    )(
+      'wakes a waiting replica when the lease is released, long before its next poll',
+      async () => {
+        folder = await tempMigrations({
+          '0001_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 300ms;\nCREATE effect SET m = 1;',
         });
-      const [holder, waiter] = await Promise.all([create(10), create(60_000)]);
-      try {
-        const first = holder.runMigrationUp();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        // With a 60 s poll interval, only the live query on the lease can end this wait within
-        // the test's timeout.
-        const [, waited] = await Promise.all([first, waiter.runMigrationUp()]);
-        expect(waits).toEqual([60_000]);
-        expect(waited).toEqual([]);
-        expect(await effectCounts(db)).toEqual({ 1: 1 });
-      } finally {
-        await holder.close();
-        await waiter.close();
-        await db.close();
-      }
-    }, 20_000);
+        const db = await connectMem();
+        const waits: number[] = [];
+        const create = (retryMs: number) =>
+          MigrationManager.create({
+            client: db,
+            directory: folder.dir,
+            logger: false,
+            lock: { retryMs, waitTimeoutMs: 600_000 },
+            on: { lockWaiting: () => waits.push(retryMs) },
+          });
+        const [holder, waiter] = await Promise.all([create(10), create(60_000)]);
+        try {
+          const first = holder.runMigrationUp();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          // With a 60 s poll interval, only the live query on the lease can end this wait within
+          // the test's timeout.
+          const [, waited] = await Promise.all([first, waiter.runMigrationUp()]);
+          expect(waits).toEqual([60_000]);
+          expect(waited).toEqual([]);
+          expect(await effectCounts(db)).toEqual({ 1: 1 });
+        } finally {
+          await holder.close();
+          await waiter.close();
+          await db.close();
+        }
+      },
+      20_000,
+    );
   });
 
   describe("mode 'validate'", () => {

@@ -5,6 +5,7 @@ import { cliProject } from '../cli/cli-harness.js';
 import { lastJson, startNode, supportDir, type Child } from '../support/child.js';
 import { memOptions, tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { ENGINE, itOn } from '../support/engine.js';
 
 /**
  * Faults in the middle of a `-- migrate:no-transaction` file: its holder killed, paused or cut off
@@ -162,9 +163,13 @@ describe('no-transaction files under faults', () => {
     folder = await tempMigrations(countedFiles);
     const data = await tempDir();
     cleanups.push(() => data.dispose());
-    const url = `surrealkv://${data.dir}/db`;
+    // A store that outlives the child: a file on SurrealDB 3, the relay's datastore on 2 (whose
+    // embedded engine is in memory only).
+    const relay = ENGINE === 'v2' ? await startWsRelay({ path: 'mem://' }) : undefined;
+    if (relay) cleanups.push(() => relay.close());
+    const url = relay ? relay.url : `surrealkv://${data.dir}/db`;
 
-    // The child opens the embedded database alone and dies with it, its lease still standing.
+    // The child opens the database and dies, its lease still standing.
     const holder = startMigrator(url, folder.dir, { holdAt: statement(2) });
     await holder.waitFor('HOLDING');
     holder.kill('SIGKILL');
@@ -252,42 +257,45 @@ describe('no-transaction files under faults', () => {
   });
 
   describe('the server dies mid-file', () => {
-    it('the holder fails saying statement 2 may or may not have run; after a restart the next run refuses', async () => {
-      folder = await tempMigrations(countedFiles);
-      const data = await tempDir();
-      cleanups.push(() => data.dispose());
-      const engineUrl = `surrealkv://${data.dir}/db`;
+    itOn(['v3'], 'the server restarts on its files; the embedded SurrealDB 2 is in memory only')(
+      'the holder fails saying statement 2 may or may not have run; after a restart the next run refuses',
+      async () => {
+        folder = await tempMigrations(countedFiles);
+        const data = await tempDir();
+        cleanups.push(() => data.dispose());
+        const engineUrl = `surrealkv://${data.dir}/db`;
 
-      const server = await startRelayProcess(engineUrl);
-      const holder = startMigrator(server.url, folder.dir, { holdAt: statement(2) });
-      await holder.waitFor('HOLDING');
-      server.child.kill('SIGKILL');
-      expect(await server.child.exited).toBe('SIGKILL');
-      holder.kill('SIGCONT');
-      expect(await holder.exited).toBe(1);
-      const failure = report(holder);
-      expect(failure).toMatchObject({ ok: false, name: 'MigrationError', code: 'MIGRATION_FAILED' });
-      expect(failure.message).toMatch(/0002_counted\.surql:3/);
-      expect(failure.message).toMatch(
-        /statement 1 of 3 was applied and remains, and statement 2 may or may not have run/,
-      );
-      // With the server gone, the failure could not be recorded either.
-      expect(holder.stderr()).toMatch(/Could not record the failed attempt of migration 2/);
+        const server = await startRelayProcess(engineUrl);
+        const holder = startMigrator(server.url, folder.dir, { holdAt: statement(2) });
+        await holder.waitFor('HOLDING');
+        server.child.kill('SIGKILL');
+        expect(await server.child.exited).toBe('SIGKILL');
+        holder.kill('SIGCONT');
+        expect(await holder.exited).toBe(1);
+        const failure = report(holder);
+        expect(failure).toMatchObject({ ok: false, name: 'MigrationError', code: 'MIGRATION_FAILED' });
+        expect(failure.message).toMatch(/0002_counted\.surql:3/);
+        expect(failure.message).toMatch(
+          /statement 1 of 3 was applied and remains, and statement 2 may or may not have run/,
+        );
+        // With the server gone, the failure could not be recorded either.
+        expect(holder.stderr()).toMatch(/Could not record the failed attempt of migration 2/);
 
-      const restarted = await startRelayProcess(engineUrl);
-      const manager = await open(restarted.url, folder.dir);
-      expect(await bookkeeping(manager.db)).toEqual({
-        versions: [1],
-        failed: [expect.objectContaining(inProgressBefore2(holder.pid))],
-        lock: [expect.anything()],
-      });
-      expectRefusalBefore2(await manager.runMigrationUp().catch((e: unknown) => e), holder.pid);
+        const restarted = await startRelayProcess(engineUrl);
+        const manager = await open(restarted.url, folder.dir);
+        expect(await bookkeeping(manager.db)).toEqual({
+          versions: [1],
+          failed: [expect.objectContaining(inProgressBefore2(holder.pid))],
+          lock: [expect.anything()],
+        });
+        expectRefusalBefore2(await manager.runMigrationUp().catch((e: unknown) => e), holder.pid);
 
-      await manager.resolve(2, 'resume', { after: 1 });
-      expect((await manager.runMigrationUp()).map((r) => r.version)).toEqual([2]);
-      expect(await counts(manager.db)).toEqual(eachOnce);
-      expect(await bookkeeping(manager.db)).toEqual({ versions: [1, 2], failed: [], lock: [] });
-    });
+        await manager.resolve(2, 'resume', { after: 1 });
+        expect((await manager.runMigrationUp()).map((r) => r.version)).toEqual([2]);
+        expect(await counts(manager.db)).toEqual(eachOnce);
+        expect(await bookkeeping(manager.db)).toEqual({ versions: [1, 2], failed: [], lock: [] });
+      },
+    );
 
     it('an in-progress record left behind (written by hand here) makes the lock holder refuse, naming the statement', async () => {
       folder = await tempMigrations(countedFiles);

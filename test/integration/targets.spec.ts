@@ -13,7 +13,7 @@ import {
 } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { MEM } from '../support/engine.js';
-import { memClient } from '../support/engine.js';
+import { itOn, memClient, sessionOn } from '../support/engine.js';
 
 /** Four migrations, each adding a table and a row to `effect`: a second run of one would show. */
 const four: Record<string, string> = {
@@ -33,14 +33,20 @@ function tenants(count: number, namespace = 'tenants'): MigrationTarget[] {
 
 const key = (t: MigrationTarget) => `${t.namespace}/${t.database}`;
 
+/** A statement that makes a database exist on either engine, and leaves no table. */
+const EXISTS = 'DEFINE PARAM $tenant VALUE true';
+
 /** A session of its own on `db`, on `target`'s database, for the duration of `work`. */
-async function inDatabase<T>(db: Surreal, target: MigrationTarget, work: (session: SurrealSession) => Promise<T>) {
-  const session = await db.forkSession();
+async function inDatabase<T>(
+  db: Surreal,
+  target: MigrationTarget,
+  work: (session: SurrealSession | Surreal) => Promise<T>,
+) {
+  const { session, close } = await sessionOn(db, { namespace: target.namespace, database: target.database });
   try {
-    await session.use({ namespace: target.namespace, database: target.database });
     return await work(session);
   } finally {
-    await session.closeSession();
+    await close();
   }
 }
 
@@ -222,9 +228,9 @@ describe('many targets', () => {
 
   it('allDatabases lists every database of a namespace, in name order, and refresh() picks up new ones', async () => {
     const db = await client();
-    for (const name of ['gamma', 'alpha', 'beta'])
-      await runIn(db, { namespace: 'tenants', database: name }, 'RETURN 1');
-    await runIn(db, { namespace: 'others', database: 'zeta' }, 'RETURN 1');
+    // A definition makes each database exist: SurrealDB 3 makes one on its first use, 2 on its first write.
+    for (const name of ['gamma', 'alpha', 'beta']) await runIn(db, { namespace: 'tenants', database: name }, EXISTS);
+    await runIn(db, { namespace: 'others', database: 'zeta' }, EXISTS);
 
     const names = (list: readonly MigrationTarget[]) => list.map(key);
     expect(names(await allDatabases('tenants')(db))).toEqual(['tenants/alpha', 'tenants/beta', 'tenants/gamma']);
@@ -244,7 +250,7 @@ describe('many targets', () => {
     expect(await readDatabase(db, { namespace: 'others', database: 'zeta' })).toEqual(untouched);
 
     // A tenant created while the app runs joins on refresh().
-    await runIn(db, { namespace: 'tenants', database: 'delta' }, 'RETURN 1');
+    await runIn(db, { namespace: 'tenants', database: 'delta' }, EXISTS);
     await manager.refresh();
     expect(names(manager.targets)).toEqual(['tenants/alpha', 'tenants/beta', 'tenants/delta', 'tenants/gamma']);
     const results = await manager.runMigrationUp();
@@ -658,16 +664,13 @@ describe('many targets', () => {
 
   /** The databases of `namespace`, read without creating any. */
   async function databasesOf(db: Surreal, namespace: string): Promise<string[]> {
-    const session = await db.newSession();
-    try {
-      const [root] = await session.query<[{ namespaces: Record<string, string> }]>('INFO FOR ROOT');
-      if (!Object.hasOwn(root.namespaces, namespace)) return [];
-      await session.use({ namespace, database: null });
-      const [info] = await session.query<[{ databases: Record<string, string> }]>('INFO FOR NS');
-      return Object.keys(info.databases).sort();
-    } finally {
-      await session.closeSession();
-    }
+    const [root] = await db.query<[{ namespaces: Record<string, string> }]>('INFO FOR ROOT');
+    if (!Object.hasOwn(root.namespaces, namespace)) return [];
+    // A USE inside a request moves only that request, on either engine.
+    const [, info] = await db.query<[unknown, { databases: Record<string, string> }]>(
+      `USE NS ${namespace}; INFO FOR NS;`,
+    );
+    return Object.keys(info.databases).sort();
   }
 
   it('reads a target whose database does not exist as an empty one, and creates nothing; up creates it', async () => {
@@ -721,23 +724,26 @@ describe('many targets', () => {
     await expect(manager.runMigrationUp()).rejects.toThrow(/Stopped/);
   });
 
-  it('refresh() closes the sessions of targets no longer listed', async () => {
-    const db = await client();
-    let listed = tenants(3);
-    const manager = await create({
-      url: undefined,
-      namespace: undefined,
-      database: undefined,
-      client: db,
-      targets: () => listed,
-    });
-    await manager.runMigrationUp();
-    const before = (await db.sessions()).length;
-    listed = listed.slice(0, 1);
-    await manager.refresh();
-    expect(manager.targets).toEqual(listed);
-    expect((await db.sessions()).length).toBe(before - 2);
-  });
+  itOn(['v3'], 'SurrealDB 2 has no sessions to count (each target has a connection of its own)')(
+    'refresh() closes the sessions of targets no longer listed',
+    async () => {
+      const db = await client();
+      let listed = tenants(3);
+      const manager = await create({
+        url: undefined,
+        namespace: undefined,
+        database: undefined,
+        client: db,
+        targets: () => listed,
+      });
+      await manager.runMigrationUp();
+      const before = (await db.sessions()).length;
+      listed = listed.slice(0, 1);
+      await manager.refresh();
+      expect(manager.targets).toEqual(listed);
+      expect((await db.sessions()).length).toBe(before - 2);
+    },
+  );
 
   it('a forTarget manager names its target in its results; each line is logged once, by the manager it is about', async () => {
     const lines: string[] = [];
@@ -847,15 +853,18 @@ describe('many targets', () => {
     expect(inTime.targets!.every((t) => t.error === null && t.pending === 0)).toBe(true);
   });
 
-  it('needsMigration() over targets says which could not be read, rather than "nothing to do"', async () => {
-    const manager = await create({ targets: tenants(2), connect: { timeoutMs: 200 } });
-    await manager.runMigrationUp();
-    await folder.write('0005_e.surql', 'DEFINE TABLE e SCHEMALESS;');
-    await manager.refresh();
-    expect(await manager.needsMigration()).toBe(true);
-    await manager.db.close();
-    const error = await thrown(() => manager.needsMigration());
-    expect(error).toBeInstanceOf(TargetsFailedError);
-    expect((error as TargetsFailedError).failures.map(key)).toEqual(['tenants/t01', 'tenants/t02']);
-  });
+  itOn(['v3'], 'on SurrealDB 2 each target has a connection of its own, which closing the manager’s leaves open')(
+    'needsMigration() over targets says which could not be read, rather than "nothing to do"',
+    async () => {
+      const manager = await create({ targets: tenants(2), connect: { timeoutMs: 200 } });
+      await manager.runMigrationUp();
+      await folder.write('0005_e.surql', 'DEFINE TABLE e SCHEMALESS;');
+      await manager.refresh();
+      expect(await manager.needsMigration()).toBe(true);
+      await manager.db.close();
+      const error = await thrown(() => manager.needsMigration());
+      expect(error).toBeInstanceOf(TargetsFailedError);
+      expect((error as TargetsFailedError).failures.map(key)).toEqual(['tenants/t01', 'tenants/t02']);
+    },
+  );
 });

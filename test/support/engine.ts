@@ -1,4 +1,4 @@
-import type { Surreal } from 'surrealdb';
+import type { Surreal, SurrealSession } from 'surrealdb';
 import { createClient } from '../../src/core/connection.js';
 import { ENGINE, MEM, SURREALDB } from './engine-env.mjs';
 
@@ -36,4 +36,27 @@ export function describeOn(engines: readonly ('v2' | 'v3')[], why: string): jest
           `${name} [skipped on SurrealDB ${SURREALDB}: ${why}]`,
           ...rest,
         )) as unknown as jest.Describe);
+}
+
+/**
+ * A session of its own on `db`, on `where`: a session of the connection on SurrealDB 3, and on
+ * SurrealDB 2 (no sessions) a client of its own on the same embedded datastore. `close()` ends it.
+ */
+export async function sessionOn(
+  db: Surreal,
+  where: { namespace: string; database: string },
+): Promise<{ session: SurrealSession | Surreal; close(): Promise<void> }> {
+  if (ENGINE === 'v2') {
+    const client = await createClient('mem://', 2, db);
+    await client.connect('mem://', where);
+    return {
+      session: client,
+      close: async () => {
+        await client.close();
+      },
+    };
+  }
+  const session = await db.forkSession();
+  await session.use(where);
+  return { session, close: () => session.closeSession() };
 }
