@@ -1,4 +1,4 @@
-import { Surreal } from 'surrealdb';
+import { type Surreal } from 'surrealdb';
 import { MigrationManager } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { memClient } from '../support/engine.js';

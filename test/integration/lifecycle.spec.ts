@@ -12,7 +12,6 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Surreal } from 'surrealdb';
 import { MigrationManager, MigrationsModule, MigrationsStoppedError } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { MEM } from '../support/engine.js';

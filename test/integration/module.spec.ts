@@ -1,6 +1,5 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Surreal } from 'surrealdb';
 import { MigrationManager, MigrationRunner, MigrationsModule } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { MEM } from '../support/engine.js';

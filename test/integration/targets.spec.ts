@@ -1,4 +1,4 @@
-import { Surreal, type SurrealSession } from 'surrealdb';
+import { type Surreal, type SurrealSession } from 'surrealdb';
 import {
   allDatabases,
   MigrationArgumentError,
