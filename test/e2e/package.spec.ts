@@ -372,17 +372,17 @@ describe('the packed package, installed into apps', () => {
   });
 
   describe('without @surrealdb/wasm', () => {
-    it.each([
-      ['status', '--url', 'mem://', '--ns', 'app', '--db', 'app'],
-      ['lint'],
-    ])('`surreal-migrate %s … --surrealdb 2` says what to install, as an options error', async (...command) => {
-      const bin = path.join(cjs, 'node_modules/.bin/surreal-migrate');
-      const result = await spawnResult(bin, [...command, '--surrealdb', '2', '--dir', FIXTURE], cjs);
-      expect(result.code).toBe(2);
-      expect(result.stderr).toContain('`surrealdb`');
-      expect(result.stderr).toContain('npm install @surrealdb/wasm@^2.6');
-      expect(result.stderr).not.toMatch(/Cannot find (package|module)/);
-    });
+    it.each([['status', '--url', 'mem://', '--ns', 'app', '--db', 'app'], ['lint']])(
+      '`surreal-migrate %s … --surrealdb 2` says what to install, as an options error',
+      async (...command) => {
+        const bin = path.join(cjs, 'node_modules/.bin/surreal-migrate');
+        const result = await spawnResult(bin, [...command, '--surrealdb', '2', '--dir', FIXTURE], cjs);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain('`surrealdb`');
+        expect(result.stderr).toContain('npm install @surrealdb/wasm@^2.6');
+        expect(result.stderr).not.toMatch(/Cannot find (package|module)/);
+      },
+    );
   });
 
   it("a CommonJS app's own client: its connection errors are recognised", async () => {
