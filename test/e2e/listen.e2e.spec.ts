@@ -4,7 +4,9 @@ import { acceptsConnections, freePort } from '../support/net.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ENGINE } from '../support/engine.js';
 import { tempDir } from '../support/migrations-dir.js';
+import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
 /*
  * The real demo (src/main.ts and the migrations/ folder) as a child process: built once into a
@@ -109,10 +111,22 @@ describe('the demo migrations', () => {
 describe('the demo as a process', () => {
   let work: { dir: string; dispose(): Promise<void> };
   const children = new Set<ChildProcess>();
+  /**
+   * On SurrealDB 2, whose embedded engine is in memory only, the demo's database is a server
+   * that outlives its processes: the relay, requiring a root sign-in as a compose file's server does.
+   */
+  let server: WsRelay | undefined;
 
   beforeEach(async () => {
     work = await tempDir('sbl-demo-run-');
+    if (ENGINE === 'v2') server = await startWsRelay({ path: 'mem://', user: 'root', pass: 'root' });
   });
+
+  /** The demo's database settings: a file on SurrealDB 3, the server, signed in, on 2. */
+  function database(file: string): Record<string, string> {
+    if (!server) return { SURREAL_URL: `surrealkv://${path.join(work.dir, file)}` };
+    return { SURREAL_URL: server.url, SURREAL_USER: 'root', SURREAL_PASSWORD: 'root' };
+  }
 
   afterEach(async () => {
     for (const child of children) {
@@ -123,6 +137,8 @@ describe('the demo as a process', () => {
       }
     }
     children.clear();
+    await server?.close();
+    server = undefined;
     await work.dispose();
   });
 
@@ -186,7 +202,7 @@ describe('the demo as a process', () => {
     const port = await freePort();
 
     const demo = startDemo(work.dir, {
-      SURREAL_URL: `surrealkv://${path.join(work.dir, 'db')}`,
+      ...database('db'),
       MIGRATIONS_DIR: 'broken-migrations',
       PORT: String(port),
       ADMIN_TOKEN: TOKEN,
@@ -215,7 +231,7 @@ describe('the demo as a process', () => {
     await linkDemoMigrations(work.dir);
     const port = await freePort();
     const settings = {
-      SURREAL_URL: `surrealkv://${path.join(work.dir, 'data/demo.db')}`,
+      ...database('data/demo.db'),
       PORT: String(port),
       ADMIN_TOKEN: TOKEN,
     };
