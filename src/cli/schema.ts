@@ -44,10 +44,10 @@ export async function diffCommand(
   source: ShadowSource,
   out: CliOutput,
 ): Promise<Outcome> {
-  const [current, desired] = await Promise.all([
-    folderSchema(directory, undefined, source),
-    desiredSchema(options.to, historyTable, source),
-  ]);
+  // One shadow after the other: two embedded SurrealDB 2 datastores at work at once in one process
+  // can crash its wasm engine.
+  const current = await folderSchema(directory, undefined, source);
+  const desired = await desiredSchema(options.to, historyTable, source);
   const steps = planDiff(current, desired);
   if (steps.length === 0) {
     out.print(`No difference: the folder's schema already is ${options.to}. Nothing written.`);
