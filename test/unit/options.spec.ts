@@ -12,6 +12,7 @@ import {
   DEFAULT_LOCK_TTL_MS,
   DEFAULT_LOCK_WAIT_TIMEOUT_MS,
   DEFAULT_MODE,
+  DEFAULT_SURREALDB,
   DEFAULT_TABLE,
   DEFAULT_VALIDATE_CHECKSUMS,
   isEmbeddedUrl,
@@ -314,5 +315,47 @@ describe('resolveOptions: bounded numbers', () => {
 
   it('takes a table name that is a keyword', () => {
     for (const table of ['select', 'NONE', 'true']) expect(resolveOptions({ ...base, table }).table).toBe(table);
+  });
+});
+
+describe('resolveOptions: the SurrealDB version and the shadow server', () => {
+  it('speaks SurrealDB 3 unless told otherwise, and takes 2', () => {
+    expect(resolveOptions({ ...base }).surrealdb).toBe(DEFAULT_SURREALDB);
+    expect(DEFAULT_SURREALDB).toBe(3);
+    expect(resolveOptions({ ...base, surrealdb: 2 }).surrealdb).toBe(2);
+  });
+
+  it.each([4, '3', 1])('refuses surrealdb: %p, naming the field', (surrealdb) => {
+    const error = optionsError({ ...base, surrealdb });
+    expect(error.field).toBe('surrealdb');
+    expect(error.problem).toMatch(/expected 2 or 3/);
+  });
+
+  it('refuses an embedded SurrealDB 2 that is not in memory, saying what works', () => {
+    const error = optionsError({ ...base, url: 'surrealkv://data/app.db', surrealdb: 2 });
+    expect(error.field).toBe('url');
+    expect(error.problem).toMatch(/SurrealDB 2 runs embedded only in memory \(mem:\/\/, from @surrealdb\/wasm\)/);
+  });
+
+  it('takes a shadow server, its credentials from the URL or auth, and never shows the password', () => {
+    const fromUrl = resolveOptions({ ...base, shadow: { url: 'ws://root:s3cret@db:8000' } });
+    expect(fromUrl.shadow).toEqual({ url: 'ws://db:8000', auth: { username: 'root', password: 's3cret' } });
+    expect(fromUrl.redactor.text('failed: s3cret')).toBe('failed: ***');
+    const withAuth = resolveOptions({
+      ...base,
+      shadow: { url: 'wss://db', auth: { username: 'u', password: 'p4ss' } },
+    });
+    expect(withAuth.shadow).toEqual({ url: 'wss://db', auth: { username: 'u', password: 'p4ss' } });
+    expect(withAuth.redactor.text('p4ss')).toBe('***');
+  });
+
+  it.each([
+    [{ url: 'mem://' }, 'shadow.url', /URL of a SurrealDB server/],
+    [{ url: 'ws://db', extra: 1 }, 'shadow.extra', /unknown option/],
+    [{ url: 'ws://db', auth: { username: 'u' } }, 'shadow.auth', /username, password/],
+  ])('refuses the shadow %p, naming %s', (shadow, field, problem) => {
+    const error = optionsError({ ...base, shadow });
+    expect(error.field).toBe(field);
+    expect(error.problem).toMatch(problem);
   });
 });
