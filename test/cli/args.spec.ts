@@ -305,3 +305,23 @@ describe('exit codes and JSON errors', () => {
     expect(errorDocument(new TypeError('oops'))).toEqual({ code: 'UNEXPECTED_ERROR', message: 'oops' });
   });
 });
+
+describe('--surrealdb and --shadow-url', () => {
+  it('read the version to judge by, and the shadow server, into the one options object', () => {
+    const args = parseCliArgs(['lint', '--surrealdb', '2', '--shadow-url', 'ws://root:pw@db:8000']);
+    expect(args.connection).toMatchObject({ surrealdb: 2, shadowUrl: 'ws://root:pw@db:8000' });
+    const { options, secrets } = connectionOptions({ ...args.connection, url: 'mem://' }, {});
+    expect(options).toMatchObject({ surrealdb: 2, shadow: { url: 'ws://root:pw@db:8000' } });
+    expect(secrets).toContain('pw');
+  });
+
+  it('take the shadow server from SURREAL_SHADOW_URL too', () => {
+    const { options } = connectionOptions({ url: 'mem://' }, { SURREAL_SHADOW_URL: 'ws://db:8000' });
+    expect(options.shadow).toEqual({ url: 'ws://db:8000' });
+  });
+
+  it.each(['4', '2.6', 'v2', ''])('refuse --surrealdb %p as a usage error', (value) => {
+    expect(() => parseCliArgs(['lint', '--surrealdb', value])).toThrow(CliUsageError);
+    expect(() => parseCliArgs(['lint', '--surrealdb', value])).toThrow(/--surrealdb is the SurrealDB major version/);
+  });
+});
