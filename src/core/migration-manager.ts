@@ -1,4 +1,4 @@
-import type { Surreal, SurrealSession } from 'surrealdb';
+import { Features, type Surreal, type SurrealSession } from 'surrealdb';
 import { openConnection, serverMajor, type MigrationConnection } from './connection.js';
 import { asLibraryError } from './surreal-errors.js';
 import { isEmbeddedV2Client } from './embedded-v2.js';
@@ -39,6 +39,7 @@ import { lintMigrations, type LintReport } from './lint.js';
 import { compareSchemas, readSchema, type SchemaKind } from './shadow.js';
 import {
   missingTargets,
+  noSessionsError,
   resolveTargets,
   runOverTargets,
   targetId,
@@ -268,6 +269,10 @@ export class MigrationManager {
       let targets: readonly MigrationTarget[] | undefined;
       try {
         targets = resolved.targets === undefined ? undefined : await resolveTargets(resolved.targets, connection.db);
+        // Refused now, not at each target's first request.
+        if (targets && !connection.owned && !connection.db.isFeatureSupported(Features.Sessions)) {
+          if (!isEmbeddedV2Client(connection.db)) throw noSessionsError();
+        }
       } catch (error) {
         await connection.close();
         throw error;

@@ -84,13 +84,7 @@ export class TargetSession implements SessionLike {
 
   async #open(): Promise<{ db: SurrealSession; close(): Promise<void> }> {
     if (!this.#root.isFeatureSupported(Features.Sessions)) {
-      if (!this.#openOwn) {
-        throw new MigrationOptionsError(
-          'targets',
-          'this server has no sessions (SurrealDB 3 has them), so targets cannot share the `client` given; ' +
-            'give `url` instead, and each target gets a connection of its own.',
-        );
-      }
+      if (!this.#openOwn) throw noSessionsError();
       return this.#openOwn();
     }
     const session = await openSession(this.#root);
@@ -102,6 +96,18 @@ export class TargetSession implements SessionLike {
     }
     return { db: session, close: () => closeSession(session) };
   }
+}
+
+/**
+ * A `client` of a server without sessions (SurrealDB 2) cannot serve several targets: each needs a
+ * connection of its own, which only a URL can open.
+ */
+export function noSessionsError(): MigrationOptionsError {
+  return new MigrationOptionsError(
+    'targets',
+    'this server has no sessions (SurrealDB 2; SurrealDB 3 has them), so targets cannot share the `client` ' +
+      'given; give `url` instead, and each target gets a connection of its own.',
+  );
 }
 
 /** How one target fared in {@link runOverTargets}. */

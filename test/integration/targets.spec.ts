@@ -13,7 +13,8 @@ import {
 } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { MEM } from '../support/engine.js';
-import { itOn, memClient, sessionOn } from '../support/engine.js';
+import { ENGINE, itOn, memClient, sessionOn } from '../support/engine.js';
+import { connectWs, startWsRelay } from '../support/ws-relay.js';
 
 /** Four migrations, each adding a table and a row to `effect`: a second run of one would show. */
 const four: Record<string, string> = {
@@ -867,4 +868,28 @@ describe('many targets', () => {
       expect((error as TargetsFailedError).failures.map(key)).toEqual(['tenants/t01', 'tenants/t02']);
     },
   );
+
+  it('a server client with several targets: sessions on SurrealDB 3; refused in one sentence on 2, which has none', async () => {
+    const relay = await startWsRelay({ path: 'mem://' });
+    const db = await connectWs(relay.url, { namespace: 'home', database: 'main' });
+    try {
+      const options = { url: undefined, namespace: undefined, database: undefined, client: db, targets: tenants(2) };
+      if (ENGINE === 'v2') {
+        const error = await thrown(() => create(options));
+        expect(error).toBeInstanceOf(MigrationOptionsError);
+        expect(error).toMatchObject({ field: 'targets' });
+        expect((error as Error).message).toBe(
+          'Invalid migrations option `targets`: this server has no sessions (SurrealDB 2; SurrealDB 3 has them), ' +
+            'so targets cannot share the `client` given; give `url` instead, and each target gets a connection of its own.',
+        );
+      } else {
+        const manager = await create(options);
+        expect((await manager.runMigrationUp()).length).toBe(2 * ALL.length);
+        for (const target of tenants(2)) expect(await readDatabase(db, target)).toEqual(current);
+      }
+    } finally {
+      await db.close();
+      await relay.close();
+    }
+  });
 });
