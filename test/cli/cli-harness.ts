@@ -74,7 +74,10 @@ export function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {})
   });
 }
 
-/** A temporary project folder: `migrations/`, an embedded `surrealkv://` database, the CLI run in it. */
+/**
+ * A temporary project folder: `migrations/`, an embedded `surrealkv://` database (or, with
+ * `server`, a namespace of its own on that server), the CLI run in it.
+ */
 export interface CliProject {
   root: string;
   migrations: string;
@@ -93,16 +96,20 @@ export interface CliProject {
   dispose(): Promise<void>;
 }
 
-export async function cliProject(files: Record<string, string> = {}): Promise<CliProject> {
+export async function cliProject(
+  files: Record<string, string> = {},
+  server?: { url: string; namespace: string },
+): Promise<CliProject> {
   const root = await mkdtemp(path.join(tmpdir(), 'sbl-cli-'));
   const migrations = path.join(root, 'migrations');
   await mkdir(migrations);
   const write = (name: string, text: string) => writeFile(path.join(migrations, name), text);
   for (const [name, text] of Object.entries(files)) await write(name, text);
-  const url = `surrealkv://${path.join(root, 'db')}`;
-  const env = { SURREAL_URL: url, SURREAL_NAMESPACE: 'test', SURREAL_DATABASE: 'test' };
+  const url = server?.url ?? `surrealkv://${path.join(root, 'db')}`;
+  const namespace = server?.namespace ?? 'test';
+  const env = { SURREAL_URL: url, SURREAL_NAMESPACE: namespace, SURREAL_DATABASE: 'test' };
   const withDb = async <T>(fn: (db: Surreal) => Promise<T>): Promise<T> => {
-    const manager = await MigrationManager.create({ url, namespace: 'test', database: 'test', directory: migrations });
+    const manager = await MigrationManager.create({ url, namespace, database: 'test', directory: migrations });
     try {
       return await fn(manager.db);
     } finally {
