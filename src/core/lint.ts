@@ -179,7 +179,7 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
       if (again) {
         problems.push({
           ...fromError('irreversible', up, again),
-          message: `${up.file} fails when applied again after ${down.file}: ${again.reason}`,
+          message: `${up.file} fails when applied again after ${down.file}: ${reasonOf(again)}`,
         });
       }
       if (changes.length === 0 && !again) {
@@ -203,7 +203,15 @@ function problemOf(kind: LintProblemKind, file: MigrationFile, error: MigrationE
     version: file.version,
     line: error.line,
     column: error.column,
-    message: error.reason,
+    message: reasonOf(error),
     hint: hints ? upgradeHint(error.reason, error.statement ?? '') : undefined,
   };
+}
+
+/**
+ * SurrealDB's message, as both versions say it: SurrealDB 2 puts "There was a problem with the
+ * database: " before a request-level failure (a parse error), which says nothing of the file.
+ */
+function reasonOf(error: MigrationError): string {
+  return error.reason.replace(/^There was a problem with the database: /, '');
 }
