@@ -44,21 +44,8 @@ describe('surreal-migrate lint', () => {
     return project;
   }
 
-  /**
-   * A project with the demo's migrations as the suite's engine spells them: written for SurrealDB 3,
-   * they call `string::is_email`, which SurrealDB 2 names `string::is::email`.
-   */
-  async function projectWithDemo(): Promise<CliProject> {
-    const p = await projectWith(DEMO);
-    if (SURREALDB === 2) {
-      const file = path.join(p.migrations, '0001_create_users.surql');
-      await writeFile(file, (await readFile(file, 'utf8')).replace(/\bstring::is_email\b/g, 'string::is::email'));
-    }
-    return p;
-  }
-
   it("exits 0 on the demo's folder, with every down proven, and needs no database", async () => {
-    const p = await projectWithDemo();
+    const p = await projectWith(DEMO);
     // The project's database is in the environment: lint must not open it.
     const text = await p.run(['lint', ...JUDGE]);
     expect(text.stderr).toBe('');
@@ -72,7 +59,7 @@ describe('surreal-migrate lint', () => {
   });
 
   it('exits 0 with only warnings, and 1 with errors', async () => {
-    const p = await projectWithDemo();
+    const p = await projectWith(DEMO);
     await writeFile(path.join(p.migrations, '0004_tags.surql'), 'DEFINE TABLE tag SCHEMALESS;\n');
     const warned = await runCli(p.root, ['lint', ...JUDGE]);
     expect(warned.code).toBe(0);
@@ -148,7 +135,7 @@ describe('surreal-migrate lint', () => {
   });
 
   it('--json: a problem without a place or hint still has all eight keys (null)', async () => {
-    const p = await projectWithDemo();
+    const p = await projectWith(DEMO);
     await writeFile(path.join(p.migrations, '0004_tags.surql'), 'DEFINE TABLE tag SCHEMALESS;\n');
     const doc = (await runCli(p.root, ['lint', '--json', ...JUDGE])).json();
     expect(doc.problems).toHaveLength(1);

@@ -23,19 +23,6 @@ const DEMO = path.join(repoRoot, 'migrations');
 /** Judged by the suite's engine (SURREALDB_ENGINE), as `lint --surrealdb` says which. */
 const ON = { surrealdb: SURREALDB } as const;
 
-/**
- * The demo's migrations as the suite's engine spells them: written for SurrealDB 3, they call
- * `string::is_email`, which SurrealDB 2 names `string::is::email`.
- */
-async function demoFolder(): Promise<{ dir: string; dispose(): Promise<void> }> {
-  if (SURREALDB >= 3) return { dir: DEMO, dispose: async () => {} };
-  const files: Record<string, string> = {};
-  for (const name of await readdir(DEMO)) {
-    files[name] = (await readFile(path.join(DEMO, name), 'utf8')).replace(/\bstring::is_email\b/g, 'string::is::email');
-  }
-  return tempMigrations(files);
-}
-
 /** A statement that fails at run time on a table that was never defined (SurrealDB 2 updates nothing there). */
 const FAILS_ON_MISSING_TABLE = SURREALDB >= 3 ? 'UPDATE nothere SET k = 1;' : 'REMOVE TABLE nothere;';
 
@@ -501,30 +488,25 @@ describe('lint needs only the folder', () => {
   }
 
   it('leaves a user database alone, even one named as the shadow is', async () => {
-    const demo = await demoFolder();
-    try {
-      const manager = await MigrationManager.create({
-        ...MEM,
-        namespace: 'shadow',
-        database: 'shadow',
-        directory: demo.dir,
-        logger: false,
-      });
-      managers.push(manager);
-      await manager.runMigrationUp();
-      await manager.rollback({ steps: 1 });
-      await manager.db.query("CREATE user:ada SET email = 'ada@example.com', name = 'Ada';");
-      const before = await everything(manager.db);
+    const manager = await MigrationManager.create({
+      ...MEM,
+      namespace: 'shadow',
+      database: 'shadow',
+      directory: DEMO,
+      logger: false,
+    });
+    managers.push(manager);
+    await manager.runMigrationUp();
+    await manager.rollback({ steps: 1 });
+    await manager.db.query("CREATE user:ada SET email = 'ada@example.com', name = 'Ada';");
+    const before = await everything(manager.db);
 
-      // A shadow of the same engine as the user's database (on SurrealDB 2, the same wasm module).
-      const report = await lintMigrations({ directory: demo.dir, ...ON });
-      // The user's tables were not in the shadow: the demo's ups met an empty database.
-      expect(report).toMatchObject({ ok: true, problems: [], checked: 3, reversible: 3 });
-      expect(await everything(manager.db)).toEqual(before);
-      expect(await manager.getCurrentVersion()).toBe(2);
-    } finally {
-      await demo.dispose();
-    }
+    // A shadow of the same engine as the user's database (on SurrealDB 2, the same wasm module).
+    const report = await lintMigrations({ directory: DEMO, ...ON });
+    // The user's tables were not in the shadow: the demo's ups met an empty database.
+    expect(report).toMatchObject({ ok: true, problems: [], checked: 3, reversible: 3 });
+    expect(await everything(manager.db)).toEqual(before);
+    expect(await manager.getCurrentVersion()).toBe(2);
   });
 
   it('writes nothing to the folder', async () => {
@@ -546,13 +528,8 @@ describe('lint needs only the folder', () => {
 
 describe("the demo's migrations", () => {
   it('lint clean, with all 3 downs proven', async () => {
-    const demo = await demoFolder();
-    try {
-      const report = await lintMigrations({ directory: demo.dir, ...ON });
-      expect(report).toEqual({ ok: true, problems: [], checked: 3, reversible: 3 });
-    } finally {
-      await demo.dispose();
-    }
+    const report = await lintMigrations({ directory: DEMO, ...ON });
+    expect(report).toEqual({ ok: true, problems: [], checked: 3, reversible: 3 });
   });
 });
 
