@@ -8,13 +8,34 @@ import { Surreal } from 'surrealdb';
 export type { WsRelay, WsRelayEngine, WsRelayOptions } from './ws-relay-impl.mjs';
 export { defaultEngine, startWsRelay } from './ws-relay-impl.mjs';
 
-/** A client of the relay's database, on `use` when given (Node 20 has no global WebSocket). */
+/**
+ * The root user of a relay that requires a sign-in, as `surreal start --user root --pass root`
+ * (Open Notebook's compose file) does: `startWsRelay({ path: 'mem://', ...RELAY_ROOT })`, or
+ * `ws-relay-cli.mjs --user root --pass root`.
+ */
+export const RELAY_ROOT = { user: 'root', pass: 'root' } as const;
+
+/** The same user as the product's `auth` option (and the SDK's `authentication`) signs in with it. */
+export const RELAY_AUTH = { username: RELAY_ROOT.user, password: RELAY_ROOT.pass } as const;
+
+/** The same user as `surreal-migrate` reads it from the environment. */
+export const RELAY_ENV = { SURREAL_USER: RELAY_ROOT.user, SURREAL_PASSWORD: RELAY_ROOT.pass } as const;
+
+/**
+ * A client of the relay's database, on `use` when given (Node 20 has no global WebSocket), signed
+ * in with `auth` when given (a relay started with `user`/`pass` refuses statements without it).
+ */
 export async function connectWs(
   url: string,
   use: { namespace: string; database: string } | Record<string, never> = {},
+  options: { auth?: { username: string; password: string } } = {},
 ): Promise<Surreal> {
   const { default: WebSocketImpl } = await import('ws');
   const db = new Surreal({ websocketImpl: WebSocketImpl as unknown as typeof WebSocket });
-  await db.connect(url, { ...use, reconnect: false });
+  await db.connect(url, {
+    ...use,
+    reconnect: false,
+    ...(options.auth ? { authentication: { ...options.auth } } : {}),
+  });
   return db;
 }
