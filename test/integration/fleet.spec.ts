@@ -11,7 +11,7 @@ import {
 } from '../../src/index.js';
 import { lastJson, startNode, supportDir } from '../support/child.js';
 import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { connectWs, startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { connectWs, RELAY_AUTH, RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 import { ENGINE, itOn, MEM, memClient } from '../support/engine.js';
 
 const fleetChild = path.join(supportDir, 'fleet-child.mjs');
@@ -41,8 +41,15 @@ async function outcome(db: Surreal): Promise<{ effects: Record<number, number>; 
 
 const allFive = { effects: { 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 }, versions: [1, 2, 3, 4, 5], lock: [] };
 
-/** A second client of the relay's database, to look at the outcome. */
-const connectRelay = (relay: WsRelay) => connectWs(relay.url, { namespace: 'test', database: 'test' });
+/**
+ * Every relay here requires the root sign-in, as `surreal start --user root --pass root` does;
+ * every client of it signs in.
+ */
+const startRelay = () => startWsRelay({ path: 'mem://', ...RELAY_ROOT });
+
+/** A second client of the relay's database (signed in as root), to look at the outcome. */
+const connectRelay = (relay: WsRelay) =>
+  connectWs(relay.url, { namespace: 'test', database: 'test' }, { auth: RELAY_AUTH });
 
 /** The JSON report that fleet-child.mjs prints last. */
 const report = lastJson;
@@ -95,10 +102,10 @@ describe('fleet safety', () => {
 
   it('6 processes against one ws:// server apply each migration once, and all exit 0', async () => {
     folder = await tempMigrations(counted);
-    const relay: WsRelay = await startWsRelay({ path: 'mem://' });
+    const relay: WsRelay = await startRelay();
     try {
       const children = Array.from({ length: 6 }, () =>
-        startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ lock: { retryMs: 20 } })]),
+        startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ auth: RELAY_AUTH, lock: { retryMs: 20 } })]),
       );
       const codes = await Promise.all(children.map((c) => c.exited));
       expect({ codes, errors: children.filter((c, i) => codes[i] !== 0).map((c) => c.stdout() + c.stderr()) }).toEqual({
@@ -129,17 +136,17 @@ describe('fleet safety', () => {
         // commits it while the next replica, which took over, applies the same version.
         '0002_a.surql': 'DEFINE TABLE a SCHEMALESS;\nSLEEP 2500ms;\nCREATE effect SET m = 2;',
       });
-      const relay = await startWsRelay({ path: 'mem://' });
+      const relay = await startRelay();
       try {
         const lock = { ttlMs: 600, retryMs: 50 };
-        const first = startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ lock })]);
+        const first = startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ auth: RELAY_AUTH, lock })]);
         await first.waitFor('LOCKED');
         // Give it time to apply 0001 and send 0002.
         await new Promise((resolve) => setTimeout(resolve, 400));
         first.kill('SIGKILL');
         expect(await first.exited).toBe('SIGKILL');
 
-        const second = startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ lock })]);
+        const second = startNode(fleetChild, [relay.url, folder.dir, JSON.stringify({ auth: RELAY_AUTH, lock })]);
         expect(await second.exited).toBe(0);
         expect(second.stderr()).toMatch(/Took over an expired migration lock/);
         // The dead holder's commit of 0002 landed first; the fence made this replica's attempt
@@ -175,16 +182,16 @@ describe('fleet safety', () => {
     });
     // A store that outlives the app's process: a file on SurrealDB 3, the relay's datastore on 2.
     const data = await tempDir();
-    const relay = ENGINE === 'v2' ? await startWsRelay({ path: 'mem://' }) : undefined;
+    const relay = ENGINE === 'v2' ? await startRelay() : undefined;
     const url = relay ? relay.url : `surrealkv://${data.dir}/db`;
     try {
-      const app = startNode(nestChild, [url, folder.dir]);
+      const app = startNode(nestChild, [url, folder.dir, JSON.stringify(relay ? { auth: RELAY_AUTH } : {})]);
       await app.waitFor('MIGRATING 2');
       app.kill('SIGTERM');
       expect(await app.exited).toBe('SIGTERM');
       expect(app.stdout()).not.toContain('MIGRATING 3');
 
-      const db = relay ? await connectWs(url, { namespace: 'test', database: 'test' }) : await openSurrealKv(url);
+      const db = relay ? await connectRelay(relay) : await openSurrealKv(url);
       try {
         expect(await outcome(db)).toEqual({ effects: { 1: 1, 2: 1 }, versions: [1, 2], lock: [] });
       } finally {
@@ -376,7 +383,7 @@ describe('fleet safety', () => {
 
   it('does not retry credentials the server refused', async () => {
     folder = await tempMigrations({ '0001_a.surql': '' });
-    const relay = await startWsRelay({ path: 'mem://' });
+    const relay = await startRelay();
     try {
       const admin = await connectRelay(relay);
       await admin.query("DEFINE USER deployer ON ROOT PASSWORD 'right-one' ROLES OWNER");

@@ -1,11 +1,13 @@
 // A Nest app in a child process, for shutdown tests: applies migrations at bootstrap with
 // shutdown hooks enabled, then serves until a signal.
-// Usage: node nest-child.mjs <url> <migrationsDir>
+// Usage: node nest-child.mjs <url> <migrationsDir> [jsonOptions]
+//   jsonOptions: MigrationsOptions without functions, e.g. `{ "auth": { "username", "password" } }`.
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MigrationsModule } from '../../dist/index.js';
 
-const [url, directory] = process.argv.slice(2);
+const [url, directory, extra = '{}'] = process.argv.slice(2);
+const options = JSON.parse(extra);
 const log = (message) => process.stdout.write(`${message}\n`);
 
 class AppModule {}
@@ -18,6 +20,7 @@ Module({
       directory,
       logger: { log, warn: log, error: log },
       on: { migrating: (e) => log(`MIGRATING ${e.version}`) },
+      ...options,
     }),
   ],
 })(AppModule);
