@@ -3,7 +3,7 @@ import path from 'node:path';
 import { lastJson, startNode, supportDir, type Child } from '../support/child.js';
 import { CONNECTED_BARRIER, startCli, type CliProcess } from '../support/cli-process.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { connectWs, startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { connectWs, RELAY_AUTH, RELAY_ENV, RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
 const tenantsChild = path.join(supportDir, 'tenants-child.mjs');
 
@@ -57,7 +57,7 @@ const report = (child: Child) => lastJson<Report>(child);
 
 /** Per tenant: its history's versions, each migration's effect count, its tables, and lock records left. */
 async function tenantOutcomes(relay: WsRelay) {
-  const db = await connectWs(relay.url);
+  const db = await connectWs(relay.url, {}, { auth: RELAY_AUTH });
   try {
     const outcomes: Record<
       string,
@@ -96,10 +96,13 @@ const everyTenantCurrent = Object.fromEntries(
   ]),
 );
 
-/** Starts the replicas, waits until each is connected with its targets resolved, then releases them together. */
+/**
+ * Starts the replicas (each signed in as the relay's root user), waits until each is connected with
+ * its targets resolved, then releases them together.
+ */
 async function race(kind: 'manager' | 'nest', count: number, relay: WsRelay, dir: string, options: object) {
   const children = Array.from({ length: count }, () =>
-    startNode(tenantsChild, [kind, relay.url, dir, JSON.stringify(options)]),
+    startNode(tenantsChild, [kind, relay.url, dir, JSON.stringify({ auth: RELAY_AUTH, ...options })]),
   );
   try {
     await Promise.all(children.map((c) => c.waitFor('READY')));
@@ -131,7 +134,8 @@ describe('replicas racing over many targets', () => {
   let relay: WsRelay;
   beforeEach(async () => {
     folder = await tempMigrations(counted);
-    relay = await startWsRelay({ path: 'mem://' });
+    // It requires the root sign-in, as `surreal start --user root --pass root` does.
+    relay = await startWsRelay({ path: 'mem://', ...RELAY_ROOT });
   });
   afterEach(async () => {
     await relay.close();
@@ -158,7 +162,7 @@ describe('replicas racing over many targets', () => {
     await writeFile(path.join(root, 'tenants.json'), JSON.stringify(TENANTS));
     const args = ['up', '--targets', 'tenants.json', '--url', relay.url, '--dir', folder.dir, '--json'];
     const clis: CliProcess[] = Array.from({ length: 3 }, () =>
-      startCli(args, { cwd: root, preload: [CONNECTED_BARRIER] }),
+      startCli(args, { cwd: root, env: RELAY_ENV, preload: [CONNECTED_BARRIER] }),
     );
     let codes: (number | string)[];
     try {
@@ -198,7 +202,7 @@ describe('replicas racing over many targets', () => {
 
   it('two Nest apps booting over the same 50 tenants (allDatabases) both start, and each migration runs once per tenant', async () => {
     // The tenants' databases exist, as after their sign-ups; nothing else is in them.
-    const db = await connectWs(relay.url);
+    const db = await connectWs(relay.url, {}, { auth: RELAY_AUTH });
     try {
       await db.use({ namespace: NAMESPACE, database: TENANTS[0]!.database });
       await db.query(TENANTS.map((t) => `DEFINE DATABASE IF NOT EXISTS ${t.database};`).join(' '));
