@@ -4,7 +4,7 @@ import { MigrationArgumentError, MigrationError, MigrationLockError, MigrationMa
 import { cliProject } from '../cli/cli-harness.js';
 import { lastJson, startNode, supportDir, type Child } from '../support/child.js';
 import { memOptions, tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { RELAY_AUTH, RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 import { ENGINE, itOn } from '../support/engine.js';
 
 /**
@@ -82,15 +82,32 @@ function track(child: Child): Child {
   return child;
 }
 
-/** Starts notx-child.mjs on `url`, with `holdAt` the statement it stops before, if any. */
-function startMigrator(url: string, directory: string, options: { holdAt?: string; cwd?: string } = {}): Child {
-  const { holdAt, cwd } = options;
-  return track(startNode(notxChild, [url, directory, JSON.stringify({ lock, holdAt })], cwd ? { cwd } : {}));
+/**
+ * Every relay here requires the root sign-in, as `surreal start --user root --pass root` does;
+ * every client of one signs in with {@link RELAY_AUTH}.
+ */
+const startRelay = () => startWsRelay({ path: 'mem://', ...RELAY_ROOT });
+
+/**
+ * Starts notx-child.mjs on `url`, with `holdAt` the statement it stops before, if any, signed in
+ * with `auth` if given (a relay's url).
+ */
+function startMigrator(
+  url: string,
+  directory: string,
+  options: { holdAt?: string; cwd?: string; auth?: typeof RELAY_AUTH } = {},
+): Child {
+  const { holdAt, cwd, auth } = options;
+  return track(startNode(notxChild, [url, directory, JSON.stringify({ auth, lock, holdAt })], cwd ? { cwd } : {}));
 }
 
-/** A ws-relay in a process of its own, so that it can die like a server does. */
-async function startRelayProcess(engineUrl: string): Promise<{ child: Child; url: string }> {
-  const child = track(startNode(relayCli, ['--path', engineUrl]));
+/**
+ * A ws-relay in a process of its own, so that it can die like a server does. With `signIn`, it
+ * requires the root sign-in (and defines the root user in its store).
+ */
+async function startRelayProcess(engineUrl: string, signIn = true): Promise<{ child: Child; url: string }> {
+  const root = signIn ? ['--user', RELAY_ROOT.user, '--pass', RELAY_ROOT.pass] : [];
+  const child = track(startNode(relayCli, ['--path', engineUrl, ...root]));
   await child.waitFor(/READY ws:\S+\n/);
   return { child, url: /READY (ws:\S+)/.exec(child.stdout())![1]! };
 }
@@ -128,8 +145,8 @@ describe('no-transaction files under faults', () => {
   const managers: MigrationManager[] = [];
   const cleanups: (() => Promise<unknown>)[] = [];
 
-  /** A manager on `url` with the short lease; closed after the test. */
-  const open = async (url: string, directory: string): Promise<MigrationManager> => {
+  /** A manager on `url` with the short lease, signed in with `auth` if given; closed after the test. */
+  const open = async (url: string, directory: string, auth?: typeof RELAY_AUTH): Promise<MigrationManager> => {
     const manager = await MigrationManager.create({
       url,
       namespace: 'test',
@@ -137,6 +154,7 @@ describe('no-transaction files under faults', () => {
       directory,
       logger: false,
       lock,
+      ...(auth ? { auth } : {}),
     });
     managers.push(manager);
     return manager;
@@ -165,17 +183,18 @@ describe('no-transaction files under faults', () => {
     cleanups.push(() => data.dispose());
     // A store that outlives the child: a file on SurrealDB 3, the relay's datastore on 2 (whose
     // embedded engine is in memory only).
-    const relay = ENGINE === 'v2' ? await startWsRelay({ path: 'mem://' }) : undefined;
+    const relay = ENGINE === 'v2' ? await startRelay() : undefined;
     if (relay) cleanups.push(() => relay.close());
     const url = relay ? relay.url : `surrealkv://${data.dir}/db`;
+    const auth = relay ? RELAY_AUTH : undefined;
 
     // The child opens the database and dies, its lease still standing.
-    const holder = startMigrator(url, folder.dir, { holdAt: statement(2) });
+    const holder = startMigrator(url, folder.dir, { holdAt: statement(2), auth });
     await holder.waitFor('HOLDING');
     holder.kill('SIGKILL');
     expect(await holder.exited).toBe('SIGKILL');
 
-    const manager = await open(url, folder.dir);
+    const manager = await open(url, folder.dir, auth);
     const left = await bookkeeping(manager.db);
     expect(left.versions).toEqual([1]);
     expect(left.failed).toEqual([expect.objectContaining(inProgressBefore2(holder.pid))]);
@@ -211,22 +230,22 @@ describe('no-transaction files under faults', () => {
 
   it('a holder paused (SIGSTOP) past its lease: the next process refuses, and the paused one stops with lost: true', async () => {
     folder = await tempMigrations(countedFiles);
-    const relay: WsRelay = await startWsRelay({ path: 'mem://' });
+    const relay: WsRelay = await startRelay();
     cleanups.push(() => relay.close());
 
-    const paused = startMigrator(relay.url, folder.dir, { holdAt: statement(2) });
+    const paused = startMigrator(relay.url, folder.dir, { holdAt: statement(2), auth: RELAY_AUTH });
     await paused.waitFor('HOLDING');
     // Its heartbeat stops with it, so its lease expires.
     paused.kill('SIGSTOP');
 
-    const next = startMigrator(relay.url, folder.dir);
+    const next = startMigrator(relay.url, folder.dir, { auth: RELAY_AUTH });
     expect(await next.exited).toBe(1);
     expect(next.stderr()).toMatch(new RegExp(`Took over an expired migration lock from \\S+ pid ${paused.pid} \\(`));
     const refusal = report(next);
     expect(refusal).toMatchObject({ ok: false, name: 'MigrationError', code: 'MIGRATION_FAILED' });
     expect(refusal.message).toMatch(/statement 1 completed of 3, and statement 2 may or may not have run/);
 
-    const manager = await open(relay.url, folder.dir);
+    const manager = await open(relay.url, folder.dir, RELAY_AUTH);
     const { db } = manager;
     expect(await counts(db)).toEqual({ s1: 1 });
     expect(await bookkeeping(db)).toEqual({
@@ -266,7 +285,7 @@ describe('no-transaction files under faults', () => {
         const engineUrl = `surrealkv://${data.dir}/db`;
 
         const server = await startRelayProcess(engineUrl);
-        const holder = startMigrator(server.url, folder.dir, { holdAt: statement(2) });
+        const holder = startMigrator(server.url, folder.dir, { holdAt: statement(2), auth: RELAY_AUTH });
         await holder.waitFor('HOLDING');
         server.child.kill('SIGKILL');
         expect(await server.child.exited).toBe('SIGKILL');
@@ -281,8 +300,12 @@ describe('no-transaction files under faults', () => {
         // With the server gone, the failure could not be recorded either.
         expect(holder.stderr()).toMatch(/Could not record the failed attempt of migration 2/);
 
-        const restarted = await startRelayProcess(engineUrl);
-        const manager = await open(restarted.url, folder.dir);
+        // Restarted without --user/--pass: with them the relay fails to start, as it defines the root
+        // user again ("The root user 'root' already exists") where `surreal start` creates it only
+        // when none exists. The root user in its files still checks this sign-in (a wrong password
+        // is refused), though the relay lets unauthenticated requests through.
+        const restarted = await startRelayProcess(engineUrl, false);
+        const manager = await open(restarted.url, folder.dir, RELAY_AUTH);
         expect(await bookkeeping(manager.db)).toEqual({
           versions: [1],
           failed: [expect.objectContaining(inProgressBefore2(holder.pid))],
