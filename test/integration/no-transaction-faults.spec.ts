@@ -102,12 +102,11 @@ function startMigrator(
 }
 
 /**
- * A ws-relay in a process of its own, so that it can die like a server does. With `signIn`, it
- * requires the root sign-in (and defines the root user in its store).
+ * A ws-relay in a process of its own, so that it can die like a server does. It requires the root
+ * sign-in (and defines the root user in its store, unless the store has it).
  */
-async function startRelayProcess(engineUrl: string, signIn = true): Promise<{ child: Child; url: string }> {
-  const root = signIn ? ['--user', RELAY_ROOT.user, '--pass', RELAY_ROOT.pass] : [];
-  const child = track(startNode(relayCli, ['--path', engineUrl, ...root]));
+async function startRelayProcess(engineUrl: string): Promise<{ child: Child; url: string }> {
+  const child = track(startNode(relayCli, ['--path', engineUrl, '--user', RELAY_ROOT.user, '--pass', RELAY_ROOT.pass]));
   await child.waitFor(/READY ws:\S+\n/);
   return { child, url: /READY (ws:\S+)/.exec(child.stdout())![1]! };
 }
@@ -300,11 +299,8 @@ describe('no-transaction files under faults', () => {
         // With the server gone, the failure could not be recorded either.
         expect(holder.stderr()).toMatch(/Could not record the failed attempt of migration 2/);
 
-        // Restarted without --user/--pass: with them the relay fails to start, as it defines the root
-        // user again ("The root user 'root' already exists") where `surreal start` creates it only
-        // when none exists. The root user in its files still checks this sign-in (a wrong password
-        // is refused), though the relay lets unauthenticated requests through.
-        const restarted = await startRelayProcess(engineUrl, false);
+        // Restarted on its files, as a server is: the root user stored there is kept and required.
+        const restarted = await startRelayProcess(engineUrl);
         const manager = await open(restarted.url, folder.dir, RELAY_AUTH);
         expect(await bookkeeping(manager.db)).toEqual({
           versions: [1],

@@ -111,7 +111,8 @@ export const OPEN_METHODS = new Set([
 /** The statement that gives the engine the root user a server's `--user/--pass` creates. */
 export function defineRootUser(user, pass, escapeIdent) {
   // PASSWORD takes a string literal, not a parameter; a JSON string is a valid SurrealQL string.
-  return `DEFINE USER ${escapeIdent(user)} ON ROOT PASSWORD ${JSON.stringify(pass)} ROLES OWNER`;
+  // IF NOT EXISTS: a restart on a store that has the user keeps it, as `surreal start` does.
+  return `DEFINE USER IF NOT EXISTS ${escapeIdent(user)} ON ROOT PASSWORD ${JSON.stringify(pass)} ROLES OWNER`;
 }
 
 /** `user`/`pass` both given (root sign-in required) or both left out. */
