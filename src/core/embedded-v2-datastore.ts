@@ -28,7 +28,8 @@ export class SharedV2Datastore {
   readonly #clients = new Set<ClientState>();
   #current: ClientState | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  #opened = false;
+  /** Settles once the engine connected (or failed to): undefined until the first client opens it. */
+  #opened: Promise<Error | undefined> | undefined;
   #closed = false;
 
   constructor(engine: Sender) {
@@ -46,14 +47,14 @@ export class SharedV2Datastore {
       open: (connection: Parameters<SurrealEngine['open']>[0]) => {
         this.#clients.add(state);
         if (!this.#opened) {
-          this.#opened = true;
-          engine.subscribe('connected', () => events.publish('connected'));
-          engine.subscribe('error', (error) => events.publish('error', error));
+          this.#opened = new Promise((settle) => {
+            engine.subscribe('connected', () => settle(undefined));
+            engine.subscribe('error', (error) => settle(error));
+          });
           engine.open(connection);
-        } else {
-          // Already open: connected as soon as the SDK listens.
-          queueMicrotask(() => events.publish('connected'));
         }
+        // Each client is connected once the engine is (at once, for the clients after the first).
+        void this.#opened.then((error) => (error ? events.publish('error', error) : events.publish('connected')));
       },
       close: async () => {
         this.#clients.delete(state);

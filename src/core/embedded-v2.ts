@@ -8,7 +8,8 @@
  *   a SurrealDB 2 server sends `{ code: -32000, message }`: turned into the SDK's own error, as the
  *   SDK does with a server's answer;
  * - it cannot take a second request while one is suspended (a `SLEEP`, a lock wait): wasm throws
- *   "recursive use of an object detected" and the request never settles; requests are queued;
+ *   "recursive use of an object detected" and the request never settles; the datastore in front of
+ *   it (`embedded-v2-datastore.ts`) sends them one at a time;
  * - 2.4.0 has no `ready()`.
  */
 import { readFile } from 'node:fs/promises';
@@ -113,20 +114,14 @@ function installFileFetch(): void {
   };
 }
 
-/** The engine with its requests queued one at a time, its string failures as server errors. */
+/** The engine with its string failures as server errors, and a `ready()`. */
 function bridged(made: SurrealEngine): SharedEngine {
   const engine = made as SharedEngine;
   const send = engine.send.bind(engine);
-  let queue: Promise<unknown> = Promise.resolve();
-  engine.send = ((request: Parameters<RpcEngine['send']>[0]) => {
-    const run = queue.then(() =>
-      send(request).catch((error: unknown) => {
-        throw typeof error === 'string' ? asServerError(error) : error;
-      }),
-    );
-    queue = run.catch(() => {});
-    return run;
-  }) as RpcEngine['send'];
+  engine.send = ((request: Parameters<RpcEngine['send']>[0]) =>
+    send(request).catch((error: unknown) => {
+      throw typeof error === 'string' ? asServerError(error) : error;
+    })) as RpcEngine['send'];
   if (typeof (engine as { ready?: unknown }).ready !== 'function') {
     (engine as { ready: () => void }).ready = () => {};
   }

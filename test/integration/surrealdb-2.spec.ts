@@ -5,7 +5,8 @@
  * SurrealDB 3 the same outcomes hold without the cure.
  */
 import { FailedMigrationPendingError, MigrationError, type MigrationManager } from '../../src/index.js';
-import { SURREALDB } from '../support/engine.js';
+import { createClient } from '../../src/core/connection.js';
+import { describeOn, memClient, SURREALDB } from '../support/engine.js';
 import { memManagers, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
 /** The history statement of Open Notebook's `bump_version()`, in the engine's spelling. */
@@ -113,4 +114,38 @@ describe(`SurrealDB ${SURREALDB}: adoption and rolled-back tables`, () => {
       await expectTableKept(manager, 'z', ['z:1']);
     });
   });
+
+  describeOn(['v2'], 'SurrealDB 3 has sessions: its clients never share an embedded datastore this way')(
+    'clients sharing one embedded SurrealDB 2 datastore',
+    () => {
+      it('each keeps its namespace, database and variables, and overlapping requests all settle', async () => {
+        const first = await memClient({ namespace: 'n', database: 'a' });
+        const second = await createClient('mem://', 2, first);
+        await second.connect('mem://', { namespace: 'n', database: 'b' });
+        try {
+          await first.set('who', 'first');
+          await second.set('who', 'second');
+          // One suspended in a SLEEP while the other writes and reads: the engine takes one at a time.
+          const [slept, wrote] = await Promise.all([
+            first.query<[unknown, string, string]>('SLEEP 50ms; CREATE t:1 SET by = $who; RETURN session::db();'),
+            second.query<[unknown, string]>('CREATE t:1 SET by = $who; RETURN session::db();'),
+          ]);
+          expect(slept[2]).toBe('a');
+          expect(wrote[1]).toBe('b');
+          const [a] = await first.query<[string[]]>('SELECT VALUE by FROM t');
+          const [b] = await second.query<[string[]]>('SELECT VALUE by FROM t');
+          expect([a, b]).toEqual([['first'], ['second']]);
+          await second.unset('who');
+          const [[gone], [kept]] = await Promise.all([
+            second.query<[unknown]>('RETURN $who'),
+            first.query<[unknown]>('RETURN $who'),
+          ]);
+          expect([gone, kept]).toEqual([undefined, 'first']);
+        } finally {
+          await second.close();
+          await first.close();
+        }
+      });
+    },
+  );
 });
