@@ -97,12 +97,19 @@ const everyTenantCurrent = Object.fromEntries(
 );
 
 /**
+ * How long one connection attempt may take. The relay serving the embedded SurrealDB 2 answers one
+ * request at a time, for every connection of every replica (a target's own, on SurrealDB 2): a
+ * connection may wait its turn longer than the default 3 s on a busy machine.
+ */
+const CONNECT = { timeoutMs: 30_000 };
+
+/**
  * Starts the replicas (each signed in as the relay's root user), waits until each is connected with
  * its targets resolved, then releases them together.
  */
 async function race(kind: 'manager' | 'nest', count: number, relay: WsRelay, dir: string, options: object) {
   const children = Array.from({ length: count }, () =>
-    startNode(tenantsChild, [kind, relay.url, dir, JSON.stringify({ auth: RELAY_AUTH, ...options })]),
+    startNode(tenantsChild, [kind, relay.url, dir, JSON.stringify({ auth: RELAY_AUTH, connect: CONNECT, ...options })]),
   );
   try {
     await Promise.all(children.map((c) => c.waitFor('READY')));
@@ -161,6 +168,7 @@ describe('replicas racing over many targets', () => {
     const root = path.dirname(folder.dir);
     await writeFile(path.join(root, 'tenants.json'), JSON.stringify(TENANTS));
     const args = ['up', '--targets', 'tenants.json', '--url', relay.url, '--dir', folder.dir, '--json'];
+    args.push('--connect-timeout', String(CONNECT.timeoutMs));
     const clis: CliProcess[] = Array.from({ length: 3 }, () =>
       startCli(args, { cwd: root, env: RELAY_ENV, preload: [CONNECTED_BARRIER] }),
     );
