@@ -108,6 +108,7 @@ function isRefusal(error: unknown): boolean {
 /**
  * A client for `url`; `embedded` is the major version of the engine to run in this process, for
  * an embedded URL (undefined for a server).
+ * @internal
  */
 export async function createClient(
   url: string,
@@ -159,7 +160,7 @@ async function importEmbeddedEngine(url: string) {
  * meant would judge every migration as SurrealDB 3 would.
  */
 async function checkEmbeddedVersion(db: Surreal, major: SurrealDbMajor): Promise<void> {
-  const { version } = await db.version();
+  const version = await serverVersion(db);
   if (versionMajor(version) === major) return;
   await db.close().catch(() => {});
   throw new MigrationOptionsError(
@@ -169,20 +170,25 @@ async function checkEmbeddedVersion(db: Surreal, major: SurrealDbMajor): Promise
   );
 }
 
-const majors = new WeakMap<Surreal, Promise<number>>();
+const versions = new WeakMap<Surreal, Promise<string>>();
+
+/** The version the server behind a connection reports (`surrealdb-2.6.0`), asked once per connection. */
+function serverVersion(db: Surreal): Promise<string> {
+  let version = versions.get(db);
+  if (!version) {
+    version = db.version().then((answer) => answer.version);
+    versions.set(db, version);
+    version.catch(() => versions.delete(db));
+  }
+  return version;
+}
 
 /**
- * The major version of the server behind a connection (2 or 3): asked once per connection, the one
- * probe that decides wherever SurrealDB 2 and 3 must be spoken to differently.
+ * The major version of the server behind a connection (2 or 3): the one probe that decides
+ * wherever SurrealDB 2 and 3 must be spoken to differently.
  */
-export function serverMajor(db: Surreal): Promise<number> {
-  let major = majors.get(db);
-  if (!major) {
-    major = db.version().then(({ version }) => versionMajor(version));
-    majors.set(db, major);
-    major.catch(() => majors.delete(db));
-  }
-  return major;
+export async function serverMajor(db: Surreal): Promise<number> {
+  return versionMajor(await serverVersion(db));
 }
 
 /** `surrealdb-2.6.0` → 2. */
