@@ -55,8 +55,9 @@ export interface LintOptions {
 }
 
 /**
- * Lints a migrations folder on a private in-memory database. Needs only the folder (and
- * `@surrealdb/node`).
+ * Lints a migrations folder on a private in-memory database. Needs only the folder (and the
+ * embedded engine of the version it judges by: `@surrealdb/node` for 3, `@surrealdb/wasm` 2.x for 2),
+ * or the `shadow` server.
  *
  * @example
  * ```ts
