@@ -94,6 +94,8 @@ export interface CliProject {
   env: NodeJS.ProcessEnv;
   /** SURREAL_USER and SURREAL_PASSWORD when the project's database requires a sign-in, else nothing. */
   credentials: NodeJS.ProcessEnv;
+  /** That sign-in as the product's `auth` option ({@link CliProject.withDb} signs in with it), else undefined. */
+  auth: { username: string; password: string } | undefined;
   /** Runs the CLI in the project with its database in the environment. */
   run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
   write(name: string, text: string): Promise<void>;
@@ -136,6 +138,7 @@ export async function cliProject(files: Record<string, string> = {}, server?: Cl
     const namespace = server?.namespace ?? 'test';
     const signIn = server?.signIn === true;
     const credentials: NodeJS.ProcessEnv = signIn ? { ...RELAY_ENV } : {};
+    const auth = signIn ? { ...RELAY_AUTH } : undefined;
     const env = { SURREAL_URL: url, SURREAL_NAMESPACE: namespace, SURREAL_DATABASE: 'test', ...credentials };
     const withDb = async <T>(fn: (db: Surreal) => Promise<T>): Promise<T> => {
       const manager = await MigrationManager.create({
@@ -143,7 +146,7 @@ export async function cliProject(files: Record<string, string> = {}, server?: Cl
         namespace,
         database: 'test',
         directory: migrations,
-        ...(signIn ? { auth: { ...RELAY_AUTH } } : {}),
+        ...(auth ? { auth } : {}),
       });
       try {
         return await fn(manager.db);
@@ -158,6 +161,7 @@ export async function cliProject(files: Record<string, string> = {}, server?: Cl
       url,
       env,
       credentials,
+      auth,
       run: (args, extra = {}) => runCli(root, args, { ...env, ...extra }),
       write,
       read: (name) => readFile(path.join(migrations, name), 'utf8'),
