@@ -4,13 +4,14 @@ import type { Surreal } from 'surrealdb';
 import { CliOutput, TargetGroups, type CliStream } from '../../src/cli/output.js';
 import { MigrationManager } from '../../src/index.js';
 import { MIGRATION_MARKERS, startCli } from '../support/cli-process.js';
-import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 import { cliProject, runCli, versions, type CliProject, type CliRun, type JsonDocument } from './cli-harness.js';
 
 /**
  * `surreal-migrate` over many targets (`--targets <file>`, `--all-databases`), as a child process
- * against an embedded surrealkv:// database holding every tenant. Each describe's steps build on
- * each other and run in order.
+ * against the project's database holding every tenant (an embedded surrealkv:// file on SurrealDB 3,
+ * a relayed SurrealDB 2 that requires the root sign-in on 2). Each describe's steps build on each
+ * other and run in order.
  */
 
 const MIGRATIONS = {
@@ -25,14 +26,22 @@ interface Tenant {
   database: string;
 }
 
-/** The CLI in the project, with only its URL in the environment (no namespace or database). */
+/**
+ * The CLI in the project, with only its URL (and its sign-in, when it requires one) in the
+ * environment: no namespace or database.
+ */
 function run(project: CliProject, args: string[]): Promise<CliRun> {
-  return runCli(project.root, args, { SURREAL_URL: project.url });
+  return runCli(project.root, args, { SURREAL_URL: project.url, ...project.credentials });
 }
 
 /** Opens one tenant's database in this process (no CLI may run meanwhile) and closes it after `fn`. */
 async function inTenant<T>(project: CliProject, tenant: Tenant, fn: (db: Surreal) => Promise<T>): Promise<T> {
-  const manager = await MigrationManager.create({ url: project.url, ...tenant, directory: project.migrations });
+  const manager = await MigrationManager.create({
+    url: project.url,
+    ...tenant,
+    directory: project.migrations,
+    ...(project.auth ? { auth: project.auth } : {}),
+  });
   try {
     return await fn(manager.db);
   } finally {
@@ -300,6 +309,7 @@ describe('surreal-migrate --all-databases', () => {
 
     // The namespace may come from the environment too.
     const after = await runCli(project.root, ['status', '--all-databases', '--check', '--json'], {
+      ...project.credentials,
       SURREAL_URL: project.url,
       SURREAL_NAMESPACE: 'fleet',
       SURREAL_DATABASE: 'ignored',
@@ -392,7 +402,7 @@ describe('surreal-migrate --targets: tenants whose database does not exist yet',
     const human = await run(project, ['status', '--targets', file, '--check']);
     expect(human.code).toBe(4);
     expect(group(human.stdout, 'nowhere/absent')).toEqual([
-      expect.stringMatching(/^Database {4}surrealkv:.* \(namespace nowhere, database absent\)$/),
+      `Database    ${project.url} (namespace nowhere, database absent)`,
       'Migrations  migrations: current version 0, latest 2',
       '',
       expect.stringMatching(/^pending\s+1\s+users\s+migrations\/0001_users\.surql$/),
@@ -577,6 +587,7 @@ describe('surreal-migrate --targets: a tenant whose database rejects a migration
   it('single-database status --json says whether the database is current, --check or not', async () => {
     const one = (database: string, args: string[] = []) =>
       runCli(project.root, ['status', '--json', ...args], {
+        ...project.credentials,
         SURREAL_URL: project.url,
         SURREAL_NAMESPACE: 't',
         SURREAL_DATABASE: database,
@@ -757,7 +768,7 @@ describe('surreal-migrate up --targets, interrupted', () => {
     const file = await targetsFile(project, 'tenants.json', tenants);
     const cli = startCli(['up', '--targets', file, '--concurrency', '1'], {
       cwd: project.root,
-      env: { SURREAL_URL: project.url },
+      env: { SURREAL_URL: project.url, ...project.credentials },
       preload: [MIGRATION_MARKERS],
     });
     try {
@@ -791,7 +802,9 @@ describe('surreal-migrate --targets over ws://', () => {
   const SECRET = 'Tenant-S3cret';
 
   beforeAll(async () => {
-    relay = await startWsRelay({ path: 'mem://' });
+    // It requires its root user's sign-in, as `surreal start --user root --pass ...` does: only the
+    // URL's credentials pass it.
+    relay = await startWsRelay({ path: 'mem://', user: RELAY_ROOT.user, pass: SECRET });
     // Every tenant fails at migration 2, whose statement carries the password.
     project = await cliProject({
       '0001_notes.surql': 'DEFINE TABLE note SCHEMALESS;\n',
