@@ -1,7 +1,6 @@
-import { MigrationManager } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { freePort } from '../support/net.js';
-import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import { RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 import { runCli, type CliRun } from './cli-harness.js';
 import { forbidden, PASSWORDS, type Password } from '../support/passwords.js';
 
@@ -131,18 +130,8 @@ describe('a server that checks the password (ws relay with a root user)', () => 
   const rootPassword = PASSWORDS[1]!;
 
   beforeAll(async () => {
-    relay = await startWsRelay({ path: 'mem://' });
-    const admin = await MigrationManager.create({
-      url: relay.url,
-      namespace: 'app',
-      database: 'main',
-      directory: migrations.dir,
-    });
-    try {
-      await admin.db.query(`DEFINE USER root ON ROOT PASSWORD ${JSON.stringify(rootPassword.plain)} ROLES OWNER`);
-    } finally {
-      await admin.close();
-    }
+    // It requires its root user's sign-in, as `surreal start --user root --pass ...` does.
+    relay = await startWsRelay({ path: 'mem://', user: RELAY_ROOT.user, pass: rootPassword.plain });
   });
   afterAll(() => relay?.close());
 
@@ -172,25 +161,25 @@ describe('a server that checks the password (ws relay with a root user)', () => 
 });
 
 describe('migration errors that repeat the password (ws relay)', () => {
-  let relay: WsRelay;
   let dbCount = 0;
-  beforeAll(async () => {
-    // No root user: the relay takes any root password, as a fresh `--user root --pass root` server.
-    relay = await startWsRelay({ path: 'mem://' });
-  });
-  afterAll(() => relay?.close());
 
   /** SurrealQL's double-quoted spelling of a string (the same escapes as JSON). */
   const surql = (text: string) => JSON.stringify(text);
 
-  /** Each command in human, --json and --verbose mode, each against a fresh database. */
+  /**
+   * Each command in human, --json and --verbose mode, each against a fresh database of a server
+   * whose root user's password is `password` (it requires the sign-in, as `surreal start --user root
+   * --pass ...` does), signing in with it from the URL or the environment.
+   */
   async function failingRuns(
     password: Password,
     script: string,
     credentials: 'url' | 'env',
   ): Promise<Record<string, CliRun>> {
     const folder = await tempMigrations({ '0001_leak.surql': script });
+    let relay: WsRelay | undefined;
     try {
+      relay = await startWsRelay({ path: 'mem://', user: RELAY_ROOT.user, pass: password.plain });
       const url = credentials === 'url' ? relay.url.replace('ws://', `ws://root:${password.written}@`) : relay.url;
       const env = credentials === 'env' ? { SURREAL_USER: 'root', SURREAL_PASSWORD: password.plain } : {};
       const commands: Record<string, string[]> = {
@@ -212,14 +201,16 @@ describe('migration errors that repeat the password (ws relay)', () => {
         }),
       );
       for (const [name, run] of entries) expect([name, run.code]).toEqual([name, 1]);
-      // The migration ran and failed on its THROW (signed in with the password), and its message
-      // reached the output masked: a run that never sent the password would show no `boom`.
+      // The migration ran and failed on its THROW (signed in with the password, which the server
+      // checked), and its message reached the output masked: a run that never sent the password
+      // would show no `boom`.
       expect(Object.fromEntries(entries)['up --json']!.json().error).toMatchObject({
         code: 'MIGRATION_FAILED',
         message: expect.stringContaining('boom ***'),
       });
       return Object.fromEntries(entries);
     } finally {
+      await relay?.close();
       await folder.dispose();
     }
   }
