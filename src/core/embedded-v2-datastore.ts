@@ -4,9 +4,9 @@
  *
  * The wasm engine has no sessions, and each `connect` to `mem://` is a new datastore: without this,
  * the targets of a `mem://` URL (each on a connection of its own, as on any SurrealDB 2) would each
- * see an empty database. Requests run one at a time (the engine cannot overlap them anyway); before
- * a client's request, the datastore is switched to that client's namespace, database and
- * variables if another client ran last.
+ * see an empty database. Requests run one at a time (the engine cannot overlap them anyway; see
+ * `inTurn`); before a client's request, the datastore is switched to that client's namespace,
+ * database and variables if another client ran last.
  */
 import { Publisher, type EngineEvents, type RpcEngine, type SurrealEngine } from 'surrealdb';
 
@@ -22,12 +22,27 @@ interface ClientState {
   vars: Map<string, unknown>;
 }
 
+/**
+ * One queue for every datastore of the process: the wasm engines share one module and its memory.
+ * Two connects at once, on a cold start, load the module twice, the second over the first one's
+ * memory ("memory access out of bounds", "unreachable"); and the engine cannot overlap requests
+ * anyway. So the embedded SurrealDB 2 does one thing at a time in a process, whichever datastore
+ * asks.
+ */
+let processQueue: Promise<unknown> = Promise.resolve();
+
+/** Runs `work` once everything queued before it has settled. */
+function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  const run = processQueue.then(work);
+  processQueue = run.catch(() => {});
+  return run;
+}
+
 export class SharedV2Datastore {
   /** The engine that owns the datastore: the first client's. */
   readonly #engine: Sender;
   readonly #clients = new Set<ClientState>();
   #current: ClientState | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
   /** Settles once the engine connected (or failed to): undefined until the first client opens it. */
   #opened: Promise<Error | undefined> | undefined;
   #closed = false;
@@ -46,13 +61,15 @@ export class SharedV2Datastore {
       features: engine.features,
       open: (connection: Parameters<SurrealEngine['open']>[0]) => {
         this.#clients.add(state);
-        if (!this.#opened) {
-          this.#opened = new Promise((settle) => {
-            engine.subscribe('connected', () => settle(undefined));
-            engine.subscribe('error', (error) => settle(error));
-          });
-          engine.open(connection);
-        }
+        // The engine connects in the background and says so by an event: its turn lasts until then.
+        this.#opened ??= inTurn(
+          () =>
+            new Promise<Error | undefined>((settle) => {
+              engine.subscribe('connected', () => settle(undefined));
+              engine.subscribe('error', (error) => settle(error));
+              engine.open(connection);
+            }),
+        );
         // Each client is connected once the engine is (at once, for the clients after the first).
         void this.#opened.then((error) => (error ? events.publish('error', error) : events.publish('connected')));
       },
@@ -61,7 +78,7 @@ export class SharedV2Datastore {
         if (this.#current === state) this.#current = undefined;
         if (this.#clients.size === 0 && !this.#closed) {
           this.#closed = true;
-          await engine.close();
+          await inTurn(() => engine.close());
         }
         events.publish('disconnected');
       },
@@ -79,15 +96,13 @@ export class SharedV2Datastore {
 
   /** One request of a client, after the datastore is switched to that client. */
   #run(state: ClientState, work: () => Promise<unknown>, request?: Request): Promise<never> {
-    const run = this.#queue.then(async () => {
+    return inTurn(async () => {
       if (this.#closed) throw new Error('the embedded SurrealDB 2 datastore is closed');
       if (this.#current !== state) await this.#switchTo(state);
       const result = await work();
       if (request) this.#track(state, request);
       return result as never;
     });
-    this.#queue = run.catch(() => {});
-    return run;
   }
 
   /** Restores a client's namespace, database and variables over the last client's. */

@@ -5,7 +5,9 @@
  * SurrealDB 3 the same outcomes hold without the cure.
  */
 import { FailedMigrationPendingError, MigrationError, type MigrationManager } from '../../src/index.js';
+import path from 'node:path';
 import { createClient } from '../../src/core/connection.js';
+import { startNode, supportDir } from '../support/child.js';
 import { describeOn, memClient, SURREALDB } from '../support/engine.js';
 import { memManagers, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
@@ -118,6 +120,41 @@ describe(`SurrealDB ${SURREALDB}: adoption and rolled-back tables`, () => {
   describeOn(['v2'], 'SurrealDB 3 has sessions: its clients never share an embedded datastore this way')(
     'clients sharing one embedded SurrealDB 2 datastore',
     () => {
+      it('two private databases at work at once, over and over, leave the engine whole', async () => {
+        // The wasm engines of a process share one module: two loading it at once corrupted it.
+        const schema = [
+          'DEFINE ANALYZER OVERWRITE simple TOKENIZERS BLANK FILTERS LOWERCASE;',
+          "DEFINE FUNCTION OVERWRITE fn::greet($name: string) { RETURN 'Hello ' + $name; } PERMISSIONS FULL;",
+          'DEFINE PARAM OVERWRITE $page_size VALUE 20 PERMISSIONS FULL;',
+          'DEFINE TABLE OVERWRITE company TYPE NORMAL SCHEMAFULL PERMISSIONS NONE;',
+          'DEFINE TABLE OVERWRITE audit_log TYPE ANY SCHEMALESS PERMISSIONS NONE;',
+          'DEFINE TABLE OVERWRITE person TYPE NORMAL SCHEMAFULL PERMISSIONS NONE;',
+          'DEFINE TABLE OVERWRITE works_at TYPE RELATION IN person OUT company SCHEMAFULL PERMISSIONS NONE;',
+          'DEFINE FIELD OVERWRITE title ON company TYPE string PERMISSIONS FULL;',
+          'DEFINE FIELD OVERWRITE name ON person TYPE string PERMISSIONS FULL;',
+          'DEFINE FIELD OVERWRITE nickname ON person TYPE option<string> PERMISSIONS FULL;',
+          'DEFINE FIELD OVERWRITE tags ON person TYPE array<string> DEFAULT [] PERMISSIONS FULL;',
+          'DEFINE FIELD OVERWRITE tags[*] ON person TYPE string PERMISSIONS FULL;',
+          'DEFINE FIELD OVERWRITE in ON works_at TYPE record<person> PERMISSIONS FULL;',
+          'DEFINE FIELD OVERWRITE out ON works_at TYPE record<company> PERMISSIONS FULL;',
+          'DEFINE FIELD OVERWRITE since ON works_at TYPE datetime PERMISSIONS FULL;',
+          'DEFINE INDEX OVERWRITE person_name ON person FIELDS name;',
+          "DEFINE EVENT OVERWRITE person_created ON person WHEN $event = 'CREATE' THEN { CREATE audit_log SET person = $after.id; };",
+        ].join('\n');
+        folder = await tempMigrations({ '0001_schema.surql': schema });
+        // In a process of its own, on the built library: a broken engine ends its process.
+        const child = startNode(path.join(supportDir, 'v2-parallel-child.mjs'), [
+          path.join(folder.dir, '0001_schema.surql'),
+          '10',
+        ]);
+        const exited = await child.exited;
+        expect({ exited, stdout: child.stdout(), stderr: child.stderr() }).toEqual({
+          exited: 0,
+          stdout: 'same 10\n',
+          stderr: '',
+        });
+      });
+
       it('each keeps its namespace, database and variables, and overlapping requests all settle', async () => {
         const first = await memClient({ namespace: 'n', database: 'a' });
         const second = await createClient('mem://', 2, first);
