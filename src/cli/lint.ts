@@ -14,7 +14,7 @@ export async function lintCommand(
   source: ShadowSource,
   out: CliOutput,
 ): Promise<{ exitCode: number; document: Record<string, unknown> }> {
-  if (fix && source.surrealdb === 2 && !source.server) {
+  if (fix && source.surrealdb === 2) {
     throw new CliUsageError(
       'lint --fix rewrites a folder for SurrealDB 3, and --surrealdb 2 judges it by SurrealDB 2: drop one of them.',
     );

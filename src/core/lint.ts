@@ -15,6 +15,7 @@ import {
   type DatabaseSchema,
   type ShadowSource,
 } from './shadow.js';
+import { serverMessage } from './surreal-errors.js';
 import { upgradeHint } from './v3-upgrade.js';
 
 export type LintProblemKind = 'syntax' | 'execution' | 'irreversible' | 'missing-down' | 'down-failed' | 'not-checked';
@@ -180,7 +181,7 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
       if (again) {
         problems.push({
           ...fromError('irreversible', up, again),
-          message: `${up.file} fails when applied again after ${down.file}: ${reasonOf(again)}`,
+          message: `${up.file} fails when applied again after ${down.file}: ${serverMessage(again.reason)}`,
         });
       }
       if (changes.length === 0 && !again) {
@@ -204,15 +205,7 @@ function problemOf(kind: LintProblemKind, file: MigrationFile, error: MigrationE
     version: file.version,
     line: error.line,
     column: error.column,
-    message: reasonOf(error),
+    message: serverMessage(error.reason),
     hint: hints ? upgradeHint(error.reason, error.statement ?? '') : undefined,
   };
-}
-
-/**
- * SurrealDB's message, as both versions say it: SurrealDB 2 puts "There was a problem with the
- * database: " before a request-level failure (a parse error), which says nothing of the file.
- */
-function reasonOf(error: MigrationError): string {
-  return error.reason.replace(/^There was a problem with the database: /, '');
 }

@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MigrationArgumentError, PossibleRenameError } from './errors.js';
+import { serverMessage } from './surreal-errors.js';
 import {
   compareSchemas,
   describeObject,
@@ -95,7 +96,8 @@ export async function desiredSchema(
       try {
         answers = await shadow.db.query(text).responses();
       } catch (error) {
-        throw new MigrationArgumentError(`diff: ${file} does not parse: ${(error as Error).message.split('\n')[0]}`);
+        const message = serverMessage((error as Error).message).split('\n')[0];
+        throw new MigrationArgumentError(`diff: ${file} does not parse: ${message}`);
       }
       const failed = answers.find((a) => !a.success);
       if (failed && !failed.success) {

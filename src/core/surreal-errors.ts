@@ -38,6 +38,14 @@ function isSurrealError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[SURREAL_ERROR] === true;
 }
 
+/**
+ * SurrealDB's message, as both versions say it: SurrealDB 2 puts "There was a problem with the
+ * database: " before a request-level failure (a parse error), which says nothing of the script.
+ */
+export function serverMessage(message: string): string {
+  return message.replace(/^There was a problem with the database: /, '');
+}
+
 /** The SDK lost (or never had) its connection: the request did not get an answer. */
 export function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
