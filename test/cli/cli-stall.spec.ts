@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CborCodec, Surreal } from 'surrealdb';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import { lastJson, startNode, supportDir, type Child } from '../support/child.js';
+import { itOn } from '../support/engine.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { CLI, cliProject, type CliProject } from './cli-harness.js';
 
@@ -19,8 +20,13 @@ import { CLI, cliProject, type CliProject } from './cli-harness.js';
 const relayCli = path.join(supportDir, 'ws-relay-cli.mjs');
 const fleetChild = path.join(supportDir, 'fleet-child.mjs');
 
-/** A password the relay accepts (any root sign-in); it must never be printed. */
+/**
+ * The password of the relay's root user: the relay requires the sign-in, as `surreal start --user
+ * root --pass ...` does. It must never be printed.
+ */
 const PASSWORD = 'stall-pw-7Qx93k';
+/** That sign-in as the product's `auth` option and the SDK's `authentication`. */
+const AUTH = { username: 'root', password: PASSWORD };
 
 const children: Child[] = [];
 const track = (child: Child): Child => {
@@ -30,7 +36,7 @@ const track = (child: Child): Child => {
 
 /** A ws-relay in a process of its own, so that it can be paused like a stalled server. */
 async function startRelay(): Promise<{ child: Child; url: string }> {
-  const child = track(startNode(relayCli, ['--path', 'mem://']));
+  const child = track(startNode(relayCli, ['--path', 'mem://', '--user', AUTH.username, '--pass', PASSWORD]));
   await child.waitFor(/READY ws:\S+\n/);
   return { child, url: /READY (ws:\S+)/.exec(child.stdout())![1]! };
 }
@@ -174,10 +180,10 @@ function startCli(cwd: string, args: string[]): CliProcess {
   };
 }
 
-/** A client of the relay's database, to look at what a run left. */
+/** A client of the relay's database, signed in, to look at what a run left. */
 async function connectWs(url: string): Promise<Surreal> {
   const db = new Surreal({ websocketImpl: WebSocket as unknown as typeof globalThis.WebSocket });
-  await db.connect(url, { namespace: 'test', database: 'test', reconnect: false });
+  await db.connect(url, { namespace: 'test', database: 'test', reconnect: false, authentication: { ...AUTH } });
   return db;
 }
 
@@ -271,36 +277,43 @@ describe('surreal-migrate against a server that stops answering', () => {
     expect(cli.stdout() + cli.stderr()).not.toContain(PASSWORD);
   });
 
-  it('a second SIGTERM during a long migration exits 143 at once, without waiting for it or releasing the lock', async () => {
-    project = await cliProject({
-      '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
-      '0002_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 600s;\nCREATE slow:done;',
-    });
-    const relay = await startRelay();
-    proxy = await startProxy(relay.url);
-    const cli = startCli(project.root, ['up', ...connection(proxy.url)]);
-    // 0002's request is on its way: the run is inside the long migration.
-    await proxy.request((rpc) => rpc.sql?.includes('SLEEP 600s') === true);
+  itOn(
+    ['v3'],
+    "overlapping requests: the history is read while the migration's SLEEP 600s still runs on the server, and the " +
+      'embedded SurrealDB 2 (wasm) serves one request at a time',
+  )(
+    'a second SIGTERM during a long migration exits 143 at once, without waiting for it or releasing the lock',
+    async () => {
+      project = await cliProject({
+        '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
+        '0002_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 600s;\nCREATE slow:done;',
+      });
+      const relay = await startRelay();
+      proxy = await startProxy(relay.url);
+      const cli = startCli(project.root, ['up', ...connection(proxy.url)]);
+      // 0002's request is on its way: the run is inside the long migration.
+      await proxy.request((rpc) => rpc.sql?.includes('SLEEP 600s') === true);
 
-    cli.kill('SIGTERM');
-    await cli.waitFor('stderr', 'SIGTERM: stopping after the current migration (again to exit at once)');
-    cli.kill('SIGTERM');
-    expect(await cli.exited).toBe(143);
-    expect(cli.stdout()).toMatch(/0001_a\.surql in/);
-    expect(cli.stdout()).not.toMatch(/Stopped by SIGTERM/);
+      cli.kill('SIGTERM');
+      await cli.waitFor('stderr', 'SIGTERM: stopping after the current migration (again to exit at once)');
+      cli.kill('SIGTERM');
+      expect(await cli.exited).toBe(143);
+      expect(cli.stdout()).toMatch(/0001_a\.surql in/);
+      expect(cli.stdout()).not.toMatch(/Stopped by SIGTERM/);
 
-    // 0002 is still sleeping on the server: not committed, and the lease was left to expire.
-    const db = await connectWs(relay.url);
-    try {
-      const [versions, lock] = await db.query<[number[], unknown[]]>(
-        'SELECT VALUE version FROM _sbl_migrations ORDER BY version; SELECT * FROM _sbl_migrations_lock',
-      );
-      expect(versions).toEqual([1]);
-      expect(lock).toHaveLength(1);
-    } finally {
-      await db.close();
-    }
-  });
+      // 0002 is still sleeping on the server: not committed, and the lease was left to expire.
+      const db = await connectWs(relay.url);
+      try {
+        const [versions, lock] = await db.query<[number[], unknown[]]>(
+          'SELECT VALUE version FROM _sbl_migrations ORDER BY version; SELECT * FROM _sbl_migrations_lock',
+        );
+        expect(versions).toEqual([1]);
+        expect(lock).toHaveLength(1);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 });
 
 describe('a long migration on a server that keeps answering', () => {
@@ -314,30 +327,37 @@ describe('a long migration on a server that keeps answering', () => {
     folder = undefined;
   });
 
-  it('is not taken for a stall: its statement runs far past waitTimeoutMs + ttlMs while renewals are answered', async () => {
-    // The stall limit is 500 + 1000 ms; the statement sleeps more than three times as long.
-    folder = await tempMigrations({
-      '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
-      '0002_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 5s;\nCREATE slow:done;',
-    });
-    const relay = await startRelay();
-    const options = { lock: { ttlMs: 1000, waitTimeoutMs: 500 }, connect: { timeoutMs: 1000 } };
-    const replica = track(startNode(fleetChild, [relay.url, folder.dir, JSON.stringify(options)]));
+  itOn(
+    ['v3'],
+    "overlapping requests: the lock's renewals are answered during the migration's SLEEP, and the embedded " +
+      'SurrealDB 2 (wasm) serves one request at a time',
+  )(
+    'is not taken for a stall: its statement runs far past waitTimeoutMs + ttlMs while renewals are answered',
+    async () => {
+      // The stall limit is 500 + 1000 ms; the statement sleeps more than three times as long.
+      folder = await tempMigrations({
+        '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
+        '0002_slow.surql': 'DEFINE TABLE slow SCHEMALESS;\nSLEEP 5s;\nCREATE slow:done;',
+      });
+      const relay = await startRelay();
+      const options = { auth: AUTH, lock: { ttlMs: 1000, waitTimeoutMs: 500 }, connect: { timeoutMs: 1000 } };
+      const replica = track(startNode(fleetChild, [relay.url, folder.dir, JSON.stringify(options)]));
 
-    expect(await replica.exited).toBe(0);
-    const report = lastJson<{ ok: boolean; applied: { version: number; byAnother: boolean }[] }>(replica);
-    expect(report.applied.map((a) => [a.version, a.byAnother])).toEqual([
-      [1, false],
-      [2, false],
-    ]);
-    expect(replica.stderr()).not.toMatch(/stalled/);
+      expect(await replica.exited).toBe(0);
+      const report = lastJson<{ ok: boolean; applied: { version: number; byAnother: boolean }[] }>(replica);
+      expect(report.applied.map((a) => [a.version, a.byAnother])).toEqual([
+        [1, false],
+        [2, false],
+      ]);
+      expect(replica.stderr()).not.toMatch(/stalled/);
 
-    const db = await connectWs(relay.url);
-    try {
-      const [done] = await db.query<[unknown[]]>('SELECT * FROM slow');
-      expect(done).toHaveLength(1);
-    } finally {
-      await db.close();
-    }
-  });
+      const db = await connectWs(relay.url);
+      try {
+        const [done] = await db.query<[unknown[]]>('SELECT * FROM slow');
+        expect(done).toHaveLength(1);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 });
