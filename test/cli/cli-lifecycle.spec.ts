@@ -1,8 +1,9 @@
 import { cliProject, versions, type CliProject } from './cli-harness.js';
 
 /**
- * `surreal-migrate` as a child process against an embedded surrealkv:// database: a project goes up
- * and down, and its lock is removed. The steps build on each other and run in order.
+ * `surreal-migrate` as a child process against the project's database (an embedded surrealkv:// file
+ * on SurrealDB 3, a relayed SurrealDB 2 that requires the root sign-in on 2): a project goes up and
+ * down, and its lock is removed. The steps build on each other and run in order.
  */
 describe('surreal-migrate: up, down, plan, dry-run, validate, unlock', () => {
   let project: CliProject;
