@@ -131,7 +131,7 @@ export async function cliProject(files: Record<string, string> = {}, server?: Cl
     const write = (name: string, text: string) => writeFile(path.join(migrations, name), text);
     for (const [name, text] of Object.entries(files)) await write(name, text);
     if (!server && ENGINE === 'v2') {
-      relay = await startWsRelay({ path: 'mem://', ...RELAY_ROOT });
+      relay = await startWsRelay({ path: 'mem://', engine: 'v2', ...RELAY_ROOT });
       server = { url: relay.url, namespace: 'test', signIn: true };
     }
     const url = server?.url ?? `surrealkv://${path.join(root, 'db')}`;
