@@ -19,10 +19,19 @@ function check(condition, message) {
 }
 
 async function upsert(db) {
-  await db.query('UPSERT $id SET pid = $pid, at = time::now()', {
-    id: new RecordId('probe', process.pid),
-    pid: process.pid,
-  });
+  // Three probes writing the first rows of a new table at once may meet a write conflict on
+  // SurrealDB 3 (the table is defined by the first write): the server says to retry, as a client does.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.query('UPSERT $id SET pid = $pid, at = time::now()', {
+        id: new RecordId('probe', process.pid),
+        pid: process.pid,
+      });
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !/can be retried/.test(String(error?.message))) throw error;
+    }
+  }
 }
 
 async function sessions(db) {
