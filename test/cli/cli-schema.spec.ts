@@ -3,7 +3,6 @@ import path from 'node:path';
 import { repoRoot } from '../support/child.js';
 import { SURREALDB } from '../support/engine.js';
 import { RICH_FOLDER } from '../support/schema-fixtures.js';
-import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
 import { cliProject, runCli, type CliProject } from './cli-harness.js';
 
 /** The offline commands (schema, diff, lint) judge by the suite's engine: `--surrealdb 2` on SurrealDB 2. */
@@ -17,28 +16,11 @@ const MANY_RUNS = SURREALDB === 2 ? 180_000 : 60_000;
 const ITEM = SURREALDB === 2 ? 'tags\\[\\*\\]' : 'tags\\.\\*';
 
 /**
- * The projects' databases. On SurrealDB 3, each project's own embedded `surrealkv://` database. On 2,
- * whose embedded engine is `mem://` only, a namespace of its own on one relayed SurrealDB 2 server.
+ * A project with `files`, its database of the suite's engine: on SurrealDB 3 an embedded
+ * `surrealkv://` file, on 2 (in memory only) a relayed server that requires the root sign-in.
  */
-let relay: WsRelay | undefined;
-let projects = 0;
-beforeAll(async () => {
-  if (SURREALDB !== 2) return;
-  relay = await startWsRelay({ path: 'mem://' });
-  const probe = await cliProject({}, { url: relay.url, namespace: 'probe' });
-  try {
-    expect((await probe.withDb((db) => db.version())).version).toMatch(/^surrealdb-2\./);
-  } finally {
-    await probe.dispose();
-  }
-});
-afterAll(async () => {
-  await relay?.close();
-});
-
-/** A project with `files`, its database of the suite's engine. */
 function newProject(files: Record<string, string> = {}): Promise<CliProject> {
-  return cliProject(files, relay && { url: relay.url, namespace: `project${++projects}` });
+  return cliProject(files);
 }
 
 /** Every file of a folder with its text, to prove that nothing was written to it. */

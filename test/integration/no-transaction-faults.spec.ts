@@ -95,7 +95,7 @@ const startRelay = () => startWsRelay({ path: 'mem://', ...RELAY_ROOT });
 function startMigrator(
   url: string,
   directory: string,
-  options: { holdAt?: string; cwd?: string; auth?: typeof RELAY_AUTH } = {},
+  options: { holdAt?: string; cwd?: string; auth?: { username: string; password: string } } = {},
 ): Child {
   const { holdAt, cwd, auth } = options;
   return track(startNode(notxChild, [url, directory, JSON.stringify({ auth, lock, holdAt })], cwd ? { cwd } : {}));
@@ -451,7 +451,12 @@ describe('no-transaction files under faults', () => {
     it('up refuses an interrupted file; resolve --resume-after 1 then up finishes it', async () => {
       const project = await cliProject(countedFiles);
       cleanups.push(() => project.dispose());
-      const holder = startMigrator(project.url, project.migrations, { holdAt: statement(2), cwd: project.root });
+      const holder = startMigrator(project.url, project.migrations, {
+        holdAt: statement(2),
+        cwd: project.root,
+        // The project's database requires the root sign-in on SurrealDB 2 (a relayed server).
+        ...(project.auth ? { auth: project.auth } : {}),
+      });
       await holder.waitFor('HOLDING');
       holder.kill('SIGKILL');
       expect(await holder.exited).toBe('SIGKILL');
