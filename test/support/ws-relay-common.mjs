@@ -210,3 +210,15 @@ export function serveRequests(socket, pending, handle, makeError) {
   });
   socket.on('error', () => {});
 }
+
+/**
+ * Once the server stopped: waits for every connection's cleanup (its `closed` promise). The 'close'
+ * handlers run asynchronously after terminate(), so each is waited for, within 5 s, to be set.
+ */
+export async function connectionsCleaned(connections) {
+  const deadline = Date.now() + 5000;
+  while ([...connections].some((conn) => !conn.closed) && Date.now() < deadline) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.allSettled([...connections].map((conn) => conn.closed));
+}

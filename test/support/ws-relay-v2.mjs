@@ -11,6 +11,7 @@
 import { escapeIdent, Uuid } from 'surrealdb';
 import {
   codec,
+  connectionsCleaned,
   defineRootUser,
   errorFrame,
   isPlainObject,
@@ -310,12 +311,7 @@ export async function startV2Relay(options, credentials) {
     close() {
       closePromise ??= (async () => {
         await served.stop();
-        // 'close' handlers run asynchronously after terminate(); wait (bounded) for every cleanup.
-        const deadline = Date.now() + 5000;
-        while ([...connections].some((conn) => !conn.closed) && Date.now() < deadline) {
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        await Promise.allSettled([...connections].map((conn) => conn.closed));
+        await connectionsCleaned(connections);
         await queue;
         await engine.close();
       })();
