@@ -18,24 +18,19 @@ export async function memClient(
  * nothing is skipped silently (Jest lists skipped tests by name).
  */
 export function itOn(engines: readonly ('v2' | 'v3')[], why: string): jest.It {
-  return engines.includes(ENGINE)
-    ? it
-    : (((name: string, ...rest: unknown[]) =>
-        (it.skip as (...args: unknown[]) => void)(
-          `${name} [skipped on SurrealDB ${SURREALDB}: ${why}]`,
-          ...rest,
-        )) as unknown as jest.It);
+  return engines.includes(ENGINE) ? it : skipping(it.skip, why);
 }
 
 /** `describe` likewise. */
 export function describeOn(engines: readonly ('v2' | 'v3')[], why: string): jest.Describe {
-  return engines.includes(ENGINE)
-    ? describe
-    : (((name: string, ...rest: unknown[]) =>
-        (describe.skip as (...args: unknown[]) => void)(
-          `${name} [skipped on SurrealDB ${SURREALDB}: ${why}]`,
-          ...rest,
-        )) as unknown as jest.Describe);
+  return engines.includes(ENGINE) ? describe : skipping(describe.skip, why);
+}
+
+/** `skip` (it.skip or describe.skip) with the reason added to the name. */
+function skipping<T>(skip: unknown, why: string): T {
+  const named = (name: string, ...rest: unknown[]) =>
+    (skip as (...args: unknown[]) => void)(`${name} [skipped on SurrealDB ${SURREALDB}: ${why}]`, ...rest);
+  return named as unknown as T;
 }
 
 /**
