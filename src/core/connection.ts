@@ -62,7 +62,8 @@ export async function openConnection(
           : `no answer within ${timeoutMs} ms`,
       );
       unsubscribe.forEach((off) => off());
-      if (embedded) await checkEmbeddedVersion(db, options.surrealdb);
+      // A connection to a datastore already open was checked with the first one.
+      if (embedded && !shareWith) await checkEmbeddedVersion(db, options.surrealdb);
       // A server that stopped answering would hold a WebSocket close for 30 s; an embedded engine
       // closes when its data is flushed, which it must be allowed to finish.
       const close = async () => {
