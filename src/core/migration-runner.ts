@@ -27,6 +27,7 @@ import {
   isConflictOrExists,
   isNotExecuted,
   isRetryableConflict,
+  isUndecodableAnswer,
 } from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
 import { quoteIdent } from './embedded-engine.js';
@@ -330,6 +331,8 @@ export class RunnerCore {
       responses = await this.#ctx.db.query(parts.join('\n')).responses();
       await this.#forgetRolledBack(migrations.map((m) => m.text));
     } catch (error) {
+      // Every statement succeeded: a failure would have answered as text (see isUndecodableAnswer).
+      if (isUndecodableAnswer(error)) return this.#forgetRolledBack(migrations.map((m) => m.text));
       const at = errorLocation(error);
       const span = [...spans].reverse().find((s) => at && at.line >= s.firstLine) ?? spans[0]!;
       throw requestError(span.migration, 'up', error, span.firstLine - 1);
@@ -738,6 +741,14 @@ export class RunnerCore {
           unknown = true;
         } else if (!responses[0]!.success) failure = responses[0]!.error;
       } catch (error) {
+        // It ran: a failed statement answers with its error as text, which always decodes.
+        if (isUndecodableAnswer(error)) {
+          this.#ctx.logger.warn(
+            `${script.file}: statement ${index + 1} ran, but its answer could not be read (${messageOf(error)}); ` +
+              'recorded as applied.',
+          );
+          continue;
+        }
         located = requestError(script, direction, error, 0, statement);
         failure = error as Error;
         // A parse error rejects the request before it runs; anything else came after it ran, or not.
