@@ -119,7 +119,10 @@ export class RowSampler {
 
   async #statementByStatement(up: MigrationFile): Promise<Omit<SampleFailure, 'tables'> | undefined> {
     for (const statement of surqlStatements(up.text)) {
-      const responses = await this.#session.query(statement.text).responses().catch(() => undefined);
+      const responses = await this.#session
+        .query(statement.text)
+        .responses()
+        .catch(() => undefined);
       const error = responses && firstFailure(responses);
       if (error) return { line: statement.line, column: statement.column, message: serverMessage(error.message) };
     }

@@ -94,7 +94,8 @@ const TABLE_KINDS: Record<string, SchemaKind> = { fields: 'field', indexes: 'ind
  */
 export async function readSchema(db: QueryClient, historyTable: string): Promise<DatabaseSchema> {
   const [info] = await db.query('INFO FOR DB').responses();
-  if (!info?.success) throw unreadable(info?.error, undefined) ?? info?.error ?? new Error('INFO FOR DB gave no answer');
+  if (!info?.success)
+    throw unreadable(info?.error, undefined) ?? info?.error ?? new Error('INFO FOR DB gave no answer');
   const objects: SchemaObject[] = [];
   const own = new Set([historyTable, `${historyTable}_lock`, `${historyTable}_failed`]);
   const database = (info.result ?? {}) as Record<string, Record<string, string> | undefined>;

@@ -27,12 +27,16 @@ export interface TransactionSplit {
 /** What the folder's files define, in order: each analyzer's function, each full-text index's analyzer. */
 interface Known {
   analyzers: Map<string, string | undefined>;
+  functions: Set<string>;
   indexes: Map<string, string>;
 }
 
 /** Every such statement of the folder: its up files in version order, then its down files. */
-export function findTransactionSplits(up: readonly MigrationFile[], down: readonly MigrationFile[]): TransactionSplit[] {
-  const known: Known = { analyzers: new Map(), indexes: new Map() };
+export function findTransactionSplits(
+  up: readonly MigrationFile[],
+  down: readonly MigrationFile[],
+): TransactionSplit[] {
+  const known: Known = { analyzers: new Map(), functions: new Set(), indexes: new Map() };
   const found: TransactionSplit[] = [];
   for (const file of [...up, ...down]) {
     const statements = /ANALYZER|REBUILD/i.test(file.text) ? surqlStatements(file.text) : [];
@@ -44,13 +48,19 @@ export function findTransactionSplits(up: readonly MigrationFile[], down: readon
 function fileSplits(file: MigrationFile, statements: SurqlStatement[], known: Known, found: TransactionSplit[]): void {
   const analyzersHere = new Set<string>();
   const functionsHere = new Set<string>();
+  // Committed before this file: what it defines again is a redefinition.
+  const analyzersBefore = new Set(known.analyzers.keys());
+  const functionsBefore = new Set(known.functions);
   for (const statement of statements) {
     const tokens = statement.keyword === 'DEFINE' || statement.keyword === 'REBUILD' ? shapeTokens(statement.text) : [];
     const kind = tokens[1]?.upper;
     const start = afterDefineModifiers(tokens, 2);
     if (statement.keyword === 'DEFINE' && kind === 'FUNCTION') {
       const name = functionName(tokens, start, statement.text);
-      if (name) functionsHere.add(name);
+      if (name) {
+        functionsHere.add(name);
+        known.functions.add(name);
+      }
     } else if (statement.keyword === 'DEFINE' && kind === 'ANALYZER' && isName(tokens[start])) {
       const name = tokens[start]!.text;
       const fnAt = tokens.findIndex((t, k) => k > start && t.depth === 0 && t.upper === 'FUNCTION');
@@ -74,24 +84,24 @@ function fileSplits(file: MigrationFile, statements: SurqlStatement[], known: Kn
       const concurrently = tokens.some((t) => t.depth === 0 && t.upper === 'CONCURRENTLY');
       if (!analyzer || concurrently || file.noTransaction) continue;
       const fn = known.analyzers.get(analyzer);
-      const cause = analyzersHere.has(analyzer)
+      const byAnalyzer = analyzersHere.has(analyzer);
+      if (!byAnalyzer && !(fn && functionsHere.has(fn))) continue;
+      const redefined = byAnalyzer ? analyzersBefore.has(analyzer) : fn !== undefined && functionsBefore.has(fn);
+      const what = byAnalyzer
         ? `analyzer \`${analyzer}\``
-        : fn && functionsHere.has(fn)
-          ? `function \`fn::${fn}\`, which analyzer \`${analyzer}\` calls,`
-          : undefined;
-      if (!cause) continue;
-      const index = tokens[start]!.text;
-      const verb = statement.keyword === 'REBUILD' ? 'rebuilds' : 'builds';
+        : `function \`fn::${fn}\` (analyzer \`${analyzer}\` calls it)`;
       found.push({
         file,
         line: statement.line,
         column: statement.column,
         statement: statement.text,
         message:
-          `${statement.keyword === 'REBUILD' ? 'REBUILD' : 'DEFINE'} INDEX \`${index}\` ${verb} a full-text index ` +
-          `on \`${table.name}\` with ${cause} defined in the same transaction: on a table that has rows, SurrealDB ` +
-          `builds it with the definitions committed before, so it fails ("The analyzer '${analyzer}' does not ` +
-          'exist"), or with a redefined analyzer or function, indexes with the old one',
+          `${statement.keyword} INDEX \`${tokens[start]!.text}\` on \`${table.name}\` builds a full-text index ` +
+          `with ${what}, ${redefined ? 'redefined' : 'defined'} in the same transaction: on a table that has rows, ` +
+          'SurrealDB builds it with the definitions committed before, so it ' +
+          (redefined
+            ? 'indexes the rows with the old definition, silently'
+            : `fails ("The analyzer '${analyzer}' does not exist")`),
         hint:
           'Split it: define the analyzer (and its function) in one migration and the index in the next. Or build ' +
           'the index with CONCURRENTLY (after the commit), or make the file `-- migrate:no-transaction`.',

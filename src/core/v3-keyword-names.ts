@@ -16,19 +16,82 @@ import type { SurqlStatement } from './surql-splitter.js';
 export const V3_UNREADABLE_NAMES = {
   /** A name of one part (`` `select` ``): a field, an index's field, a view's alias. */
   alone: [
-    'alter', 'break', 'continue', 'create', 'define', 'delete', 'explain', 'false', 'for', 'function', 'if', 'info',
-    'insert', 'let', 'none', 'null', 'rebuild', 'relate', 'remove', 'return', 'select', 'sleep', 'throw', 'true',
-    'update', 'upsert',
+    'alter',
+    'break',
+    'continue',
+    'create',
+    'define',
+    'delete',
+    'explain',
+    'false',
+    'for',
+    'function',
+    'if',
+    'info',
+    'insert',
+    'let',
+    'none',
+    'null',
+    'rebuild',
+    'relate',
+    'remove',
+    'return',
+    'select',
+    'sleep',
+    'throw',
+    'true',
+    'update',
+    'upsert',
   ],
   /** The first part of a longer path (`` `select`.a ``, `` `select`[*] ``). Later parts are fine. */
   first: [
-    'alter', 'create', 'define', 'delete', 'explain', 'for', 'function', 'if', 'info', 'insert', 'let', 'rebuild',
-    'relate', 'remove', 'return', 'select', 'sleep', 'throw', 'update', 'upsert',
+    'alter',
+    'create',
+    'define',
+    'delete',
+    'explain',
+    'for',
+    'function',
+    'if',
+    'info',
+    'insert',
+    'let',
+    'rebuild',
+    'relate',
+    'remove',
+    'return',
+    'select',
+    'sleep',
+    'throw',
+    'update',
+    'upsert',
   ],
   /** A view's `GROUP BY` field. */
   groupBy: [
-    'alter', 'break', 'continue', 'create', 'define', 'delete', 'false', 'for', 'function', 'if', 'info', 'insert',
-    'let', 'none', 'null', 'rebuild', 'relate', 'remove', 'return', 'select', 'sleep', 'throw', 'true', 'update',
+    'alter',
+    'break',
+    'continue',
+    'create',
+    'define',
+    'delete',
+    'false',
+    'for',
+    'function',
+    'if',
+    'info',
+    'insert',
+    'let',
+    'none',
+    'null',
+    'rebuild',
+    'relate',
+    'remove',
+    'return',
+    'select',
+    'sleep',
+    'throw',
+    'true',
+    'update',
     'upsert',
   ],
 } as const;
@@ -74,7 +137,9 @@ export function unreadableNames(statements: readonly SurqlStatement[]): Unreadab
       if (!idiom) return undefined;
       const name = idiom.first.text.toLowerCase();
       if (idiom.nested ? SETS.first.has(name) : SETS[set].has(name)) {
-        const path = idiom.nested ? statement.text.slice(idiom.first.start, tokens[idiom.next - 1]!.end) : idiom.first.text;
+        const path = idiom.nested
+          ? statement.text.slice(idiom.first.start, tokens[idiom.next - 1]!.end)
+          : idiom.first.text;
         at(idiom.first, table, path, where);
       }
       return idiom.next;
@@ -86,9 +151,11 @@ export function unreadableNames(statements: readonly SurqlStatement[]): Unreadab
       if (table) check(start, table.name, 'field');
     } else if (kind === 'INDEX') {
       const table = onTable(tokens, start);
-      const fields = tokens.findIndex((t, k) => k > (table?.index ?? 0) && t.depth === 0 && /^(FIELDS|COLUMNS)$/.test(t.upper));
+      const fields = tokens.findIndex(
+        (t, k) => k > (table?.index ?? 0) && t.depth === 0 && /^(FIELDS|COLUMNS)$/.test(t.upper),
+      );
       if (!table || fields < 0) continue;
-      for (let i = fields + 1; i !== undefined && i < tokens.length; ) {
+      for (let i = fields + 1; i !== undefined && i < tokens.length;) {
         const next = check(i, table.name, 'index');
         if (next === undefined || tokens[next]?.text !== ',') break;
         i = next + 1;
@@ -158,10 +225,7 @@ export function isUnreadableNameError(message: string): boolean {
  * given), the field (from `known`, the definitions a folder makes, when one is on that table),
  * and the limit. The raw message names neither.
  */
-export function explainUnreadableName(
-  table: string | undefined,
-  known: readonly UnreadableName[],
-): string {
+export function explainUnreadableName(table: string | undefined, known: readonly UnreadableName[]): string {
   const match = known.find((k) => table === undefined || k.table === table);
   if (match) return `${unreadableNameReason(match)}; rename the field and recreate the table`;
   return (
