@@ -71,8 +71,8 @@ export class RowSampler {
     const tables = touchedTables(up.text, schema);
     if (tables.length === 0) return undefined;
     const database = `sbl_sample_${this.#next++}`;
-    await this.#session.use({ namespace: this.#namespace, database });
     try {
+      await this.#session.use({ namespace: this.#namespace, database });
       // Outside a transaction: an object the scratch cannot restate is left out, the rest stay.
       const restated = inDefinitionOrder(schema).map((o) => `${o.definition};`);
       if (restated.length > 0) await this.#session.query(restated.join('\n')).responses();

@@ -87,23 +87,17 @@ export interface LintOptions {
 export async function lintMigrations(options: LintOptions): Promise<LintReport> {
   const source = shadowSource(options, 'lint');
   const shadow = await ShadowDatabase.open(options.directory, source);
-  let sampler: RowSampler | undefined;
   try {
-    sampler = await RowSampler.open(shadow.db, shadow.major, !source.server);
-    return await lintShadow(shadow, options.directory, source, sampler);
+    return await lintShadow(shadow, options.directory, source);
   } finally {
-    await sampler?.close();
     await shadow.close();
   }
 }
 
-async function lintShadow(
-  first: ShadowDatabase,
-  directory: string,
-  source: ShadowSource,
-  sampler: RowSampler | undefined,
-): Promise<LintReport> {
+async function lintShadow(first: ShadowDatabase, directory: string, source: ShadowSource): Promise<LintReport> {
   let shadow = first;
+  // On the shadow's own engine: a session of it, opened again with each new shadow.
+  let sampler = await RowSampler.open(shadow.db, shadow.major, !source.server);
   // Upgrade hints explain SurrealDB 3's refusals of SurrealDB 2's syntax: only when judging for 3.
   const fromError = (kind: LintProblemKind, file: MigrationFile, error: MigrationError) =>
     problemOf(kind, file, error, first.major >= 3);
@@ -139,8 +133,10 @@ async function lintShadow(
   };
   /** After a pair that did not undo itself, the shadow is not what a replay gives: replay it. */
   const rebuild = async () => {
+    await sampler?.close();
     await shadow.close();
     shadow = await ShadowDatabase.open(directory, source);
+    sampler = await RowSampler.open(shadow.db, shadow.major, !source.server);
     for (const version of applied) await shadow.applyUp(version);
     before = await shadow.schema();
   };
@@ -239,6 +235,7 @@ async function lintShadow(
       }
     }
   } finally {
+    await sampler?.close();
     if (shadow !== first) await shadow.close();
   }
   return { ok: !problems.some((p) => p.severity === 'error'), problems, checked, reversible };
