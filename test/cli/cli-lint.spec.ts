@@ -58,6 +58,31 @@ describe('surreal-migrate lint', () => {
     await expect(stat(path.join(p.root, 'db'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('one-transaction and engine-limit errors before anything runs, data-dependent warnings, each with its place', async () => {
+    const p = await projectWith(DEMO);
+    const ft = SURREALDB >= 3 ? 'FULLTEXT' : 'SEARCH';
+    const files: Record<string, string> = {
+      '0004_note.surql': 'DEFINE TABLE note SCHEMAFULL;\nDEFINE FIELD text ON note TYPE string;\n',
+      '0005_search.surql': `DEFINE ANALYZER words TOKENIZERS blank FILTERS lowercase;\nDEFINE INDEX note_text ON note FIELDS text ${ft} ANALYZER words BM25;\n`,
+      '0006_flag.surql': 'DEFINE FIELD `select` ON note TYPE option<bool>;\n',
+      // Old notes have no author: the UPDATE meets them.
+      '0007_author.surql': 'DEFINE FIELD author ON note TYPE string;\nUPDATE note SET text = text;\n',
+    };
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(p.migrations, name), text);
+    const run = await runCli(p.root, ['lint', '--json', ...JUDGE]);
+    expect(run.code).toBe(1);
+    const doc = run.json();
+    const found = problems(doc).filter(([kind]) => kind !== 'missing-down');
+    expect(found).toEqual([
+      ['one-transaction', '0005_search.surql', 2, 1],
+      ...(SURREALDB >= 3 ? [['engine-limit', '0006_flag.surql', 1, 14]] : []),
+      ['data-dependent', '0007_author.surql', 2, 1],
+    ]);
+    const bySeverity = (doc.problems as { kind: string; severity: string }[]).map((x) => [x.kind, x.severity]);
+    expect(bySeverity).toContainEqual(['data-dependent', 'warning']);
+    expect(bySeverity).toContainEqual(['one-transaction', 'error']);
+  });
+
   it('exits 0 with only warnings, and 1 with errors', async () => {
     const p = await projectWith(DEMO);
     await writeFile(path.join(p.migrations, '0004_tags.surql'), 'DEFINE TABLE tag SCHEMALESS;\n');
