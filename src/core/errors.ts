@@ -356,12 +356,11 @@ export class DatabaseRequestError extends MigrationsError {
     /** The server's (or the driver's) message. */
     readonly reason: string,
     cause: unknown,
+    /** What to do; by default, check the server's version and the user's rights. */
+    advice = 'Check that the server is SurrealDB 2.4 or later (or 3.x) and that the user may define and write ' +
+      'tables in this database.',
   ) {
-    super(
-      `SurrealDB refused a request of the migrations tool's own: ${reason}. Check that the server is ` +
-        `SurrealDB 2.4 or later (or 3.x) and that the user may define and write tables in this database.`,
-      { cause },
-    );
+    super(`SurrealDB refused a request of the migrations tool's own: ${reason}. ${advice}`, { cause });
   }
 }
 

@@ -15,10 +15,28 @@ import {
   type DatabaseSchema,
   type ShadowSource,
 } from './shadow.js';
+import { RowSampler } from './lint-samples.js';
 import { serverMessage } from './surreal-errors.js';
+import { surqlStatements } from './surql-splitter.js';
+import { findTransactionSplits } from './transaction-splits.js';
+import { UNREADABLE_NAME_HINT, unreadableNameReason, unreadableNames } from './v3-keyword-names.js';
 import { upgradeHint } from './v3-upgrade.js';
 
-export type LintProblemKind = 'syntax' | 'execution' | 'irreversible' | 'missing-down' | 'down-failed' | 'not-checked';
+/**
+ * - `one-transaction`: statements that fail (or go wrong) in one transaction once a table has rows;
+ * - `engine-limit`: what the engine judging the folder cannot do (a field SurrealDB 3 cannot read back);
+ * - `data-dependent` (a warning): an up that fails over a few made-up rows.
+ */
+export type LintProblemKind =
+  | 'syntax'
+  | 'execution'
+  | 'irreversible'
+  | 'missing-down'
+  | 'down-failed'
+  | 'not-checked'
+  | 'one-transaction'
+  | 'engine-limit'
+  | 'data-dependent';
 
 /** One problem lint found. */
 export interface LintProblem {
@@ -78,6 +96,8 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
 
 async function lintShadow(first: ShadowDatabase, directory: string, source: ShadowSource): Promise<LintReport> {
   let shadow = first;
+  // On the shadow's own engine: a session of it, opened again with each new shadow.
+  let sampler = await RowSampler.open(shadow.db, shadow.major, !source.server);
   // Upgrade hints explain SurrealDB 3's refusals of SurrealDB 2's syntax: only when judging for 3.
   const fromError = (kind: LintProblemKind, file: MigrationFile, error: MigrationError) =>
     problemOf(kind, file, error, first.major >= 3);
@@ -95,6 +115,11 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
     unparsable.add(file.file);
     problems.push(fromError('syntax', file, error));
   }
+  const foreseen = staticProblems(shadow.up, shadow.down, first.major);
+  problems.push(...foreseen);
+  /** A refusal the static pass already listed (the runner refuses the same names). */
+  const listed = (file: MigrationFile, error: MigrationError) =>
+    foreseen.some((p) => p.file === file.file && p.line === error.line && p.message === error.reason);
 
   // Execution and reversibility, in version order, carrying on past failures.
   let failedBefore: MigrationFile | undefined;
@@ -108,8 +133,10 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
   };
   /** After a pair that did not undo itself, the shadow is not what a replay gives: replay it. */
   const rebuild = async () => {
+    await sampler?.close();
     await shadow.close();
     shadow = await ShadowDatabase.open(directory, source);
+    sampler = await RowSampler.open(shadow.db, shadow.major, !source.server);
     for (const version of applied) await shadow.applyUp(version);
     before = await shadow.schema();
   };
@@ -123,13 +150,29 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
       const error = await shadow.applyUp(up.version);
       checked++;
       if (error) {
-        problems.push(note(fromError('execution', up, error)));
+        if (!listed(up, error)) problems.push(note(fromError('execution', up, error)));
         failedBefore ??= up;
         // A no-transaction file keeps what ran before its failure.
         if (up.noTransaction) before = await shadow.schema();
         continue;
       }
       applied.push(up.version);
+      const sampled = await sampler?.check(up, before);
+      // What the static pass explains already is not said again as a guess.
+      if (sampled && !foreseen.some((p) => p.file === up.file && p.line === sampled.line)) {
+        problems.push({
+          kind: 'data-dependent',
+          severity: 'warning',
+          file: up.file,
+          version: up.version,
+          line: sampled.line,
+          column: sampled.column,
+          message:
+            `${up.file} fails over a few made-up rows in ${sampled.tables.map((t) => `\`${t}\``).join(', ')} ` +
+            `(an empty table passes it): ${sampled.message}`,
+          hint: 'The rows are made up: check whether the real data meets it.',
+        });
+      }
       if (!down) {
         problems.push({
           kind: 'missing-down',
@@ -150,7 +193,7 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
       }
       const downError = await shadow.applyDown(up.version);
       if (downError) {
-        problems.push(fromError('down-failed', down, downError));
+        if (!listed(down, downError)) problems.push(fromError('down-failed', down, downError));
         if (down.noTransaction) await rebuild();
         else before = await shadow.schema();
         continue;
@@ -192,9 +235,40 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
       }
     }
   } finally {
+    await sampler?.close();
     if (shadow !== first) await shadow.close();
   }
   return { ok: !problems.some((p) => p.severity === 'error'), problems, checked, reversible };
+}
+
+/** What lint sees before anything runs: statements that cannot share a transaction, and engine limits. */
+function staticProblems(up: readonly MigrationFile[], down: readonly MigrationFile[], major: number): LintProblem[] {
+  const problems: LintProblem[] = findTransactionSplits(up, down).map((split) => ({
+    kind: 'one-transaction',
+    severity: 'error',
+    file: split.file.file,
+    version: split.file.version,
+    line: split.line,
+    column: split.column,
+    message: split.message,
+    hint: split.hint,
+  }));
+  if (major < 3) return problems;
+  for (const file of [...up, ...down]) {
+    for (const name of unreadableNames(surqlStatements(file.text))) {
+      problems.push({
+        kind: 'engine-limit',
+        severity: 'error',
+        file: file.file,
+        version: file.version,
+        line: name.line,
+        column: name.column,
+        message: unreadableNameReason(name),
+        hint: UNREADABLE_NAME_HINT,
+      });
+    }
+  }
+  return problems;
 }
 
 function problemOf(kind: LintProblemKind, file: MigrationFile, error: MigrationError, hints: boolean): LintProblem {

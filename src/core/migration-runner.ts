@@ -30,6 +30,7 @@ import {
   isUndecodableAnswer,
 } from './surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
+import { refuseUnreadableNames, translateUnreadable } from './v3-keyword-refusal.js';
 import { quoteIdent } from './embedded-engine.js';
 import { sleep, withTimeout } from './timing.js';
 
@@ -182,6 +183,7 @@ export class RunnerCore {
           this.#check(current, false, true);
           this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
           const selected = select(current);
+          await refuseUnreadableNames(this.#ctx.connection, selected, 'up');
           const results: MigrationResult[] = [];
           for (const migration of selected) {
             this.#ensureRunning(selected.length - results.length);
@@ -212,6 +214,11 @@ export class RunnerCore {
           if (interrupted) throw interruptedError(interrupted.record, interrupted.file);
           this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
           const steps = this.#downPlan(current, select(current));
+          await refuseUnreadableNames(
+            this.#ctx.connection,
+            steps.map((s) => s.down),
+            'down',
+          );
           const results: MigrationResult[] = [];
           for (const step of steps) {
             this.#ensureRunning(steps.length - results.length);
@@ -255,6 +262,7 @@ export class RunnerCore {
       events.emit('migrated', { version, name, file, durationMs: result.durationMs, byAnother });
       return result;
     } catch (error) {
+      translateUnreadable(error, this.#ctx.files().up);
       // Masked before any listener sees it.
       this.#ctx.options.redactor.error(error);
       events.emit('failed', { version, name, file, direction: 'up', error: error as Error });
@@ -278,6 +286,7 @@ export class RunnerCore {
       events.emit('rolledBack', { version, name, file, durationMs: result.durationMs });
       return result;
     } catch (error) {
+      translateUnreadable(error, this.#ctx.files().up);
       this.#ctx.options.redactor.error(error);
       events.emit('failed', { version, name, file, direction: 'down', error: error as Error });
       throw error;
@@ -311,6 +320,7 @@ export class RunnerCore {
 
   async #dryRun(migrations: readonly MigrationFile[]): Promise<void> {
     if (migrations.length === 0) return;
+    await refuseUnreadableNames(this.#ctx.connection, migrations, 'up');
     // Each script starts on a line of its own; `firstLine` is where, in the request.
     const parts = ['BEGIN TRANSACTION;'];
     const spans: { migration: MigrationFile; statements: SurqlStatement[]; firstLine: number; firstIndex: number }[] =

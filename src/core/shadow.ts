@@ -10,7 +10,7 @@
 import type { Surreal } from 'surrealdb';
 import { serverMajor } from './connection.js';
 import { emptyEngine, quoteIdent } from './embedded-engine.js';
-import { MigrationArgumentError, MigrationError } from './errors.js';
+import { DatabaseRequestError, MigrationArgumentError, MigrationError } from './errors.js';
 import type { MigrationFile } from './migration-files.js';
 import { MigrationManager, runnerCoreOf } from './migration-manager.js';
 import { parseOnServer } from './migration-runner.js';
@@ -23,6 +23,7 @@ import {
   type SurrealDbMajor,
 } from './options.js';
 import type { QueryClient } from './timing.js';
+import { explainUnreadableName, isUnreadableNameError } from './v3-keyword-names.js';
 
 /** The kinds of object `INFO FOR DB` and `INFO FOR TABLE` list, in the order a schema prints them. */
 export const SCHEMA_KINDS = [
@@ -93,7 +94,8 @@ const TABLE_KINDS: Record<string, SchemaKind> = { fields: 'field', indexes: 'ind
  */
 export async function readSchema(db: QueryClient, historyTable: string): Promise<DatabaseSchema> {
   const [info] = await db.query('INFO FOR DB').responses();
-  if (!info?.success) throw info?.error ?? new Error('INFO FOR DB gave no answer');
+  if (!info?.success)
+    throw unreadable(info?.error, undefined) ?? info?.error ?? new Error('INFO FOR DB gave no answer');
   const objects: SchemaObject[] = [];
   const own = new Set([historyTable, `${historyTable}_lock`, `${historyTable}_failed`]);
   const database = (info.result ?? {}) as Record<string, Record<string, string> | undefined>;
@@ -109,7 +111,7 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
     // Names written escaped: SurrealDB 2 takes no parameters as names in INFO.
     const answers = await db.query(tables.map((t) => `INFO FOR TABLE ${quoteIdent(t)};`).join(' ')).responses();
     answers.forEach((answer, i) => {
-      if (!answer.success) throw answer.error;
+      if (!answer.success) throw unreadable(answer.error, tables[i]) ?? answer.error;
       const table = tables[i]!;
       const about = (answer.result ?? {}) as Record<string, Record<string, string> | undefined>;
       for (const [key, kind] of Object.entries(TABLE_KINDS)) {
@@ -119,6 +121,12 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
     });
   }
   return objects.sort(compareObjects);
+}
+
+/** SurrealDB 3's conversion error for a name it cannot read back, said in a sentence (see `v3-keyword-names.ts`). */
+function unreadable(error: Error | undefined, table: string | undefined): DatabaseRequestError | undefined {
+  if (!error || !isUnreadableNameError(error.message)) return undefined;
+  return new DatabaseRequestError(explainUnreadableName(table, []), error, 'Nothing was changed.');
 }
 
 /**

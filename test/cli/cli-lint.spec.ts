@@ -58,6 +58,31 @@ describe('surreal-migrate lint', () => {
     await expect(stat(path.join(p.root, 'db'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('one-transaction and engine-limit errors before anything runs, data-dependent warnings, each with its place', async () => {
+    const p = await projectWith(DEMO);
+    const ft = SURREALDB >= 3 ? 'FULLTEXT' : 'SEARCH';
+    const files: Record<string, string> = {
+      '0004_note.surql': 'DEFINE TABLE note SCHEMAFULL;\nDEFINE FIELD text ON note TYPE string;\n',
+      '0005_search.surql': `DEFINE ANALYZER words TOKENIZERS blank FILTERS lowercase;\nDEFINE INDEX note_text ON note FIELDS text ${ft} ANALYZER words BM25;\n`,
+      '0006_flag.surql': 'DEFINE FIELD `select` ON note TYPE option<bool>;\n',
+      // Old notes have no author: the UPDATE meets them.
+      '0007_author.surql': 'DEFINE FIELD author ON note TYPE string;\nUPDATE note SET text = text;\n',
+    };
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(p.migrations, name), text);
+    const run = await runCli(p.root, ['lint', '--json', ...JUDGE]);
+    expect(run.code).toBe(1);
+    const doc = run.json();
+    const found = problems(doc).filter(([kind]) => kind !== 'missing-down');
+    expect(found).toEqual([
+      ['one-transaction', '0005_search.surql', 2, 1],
+      ...(SURREALDB >= 3 ? [['engine-limit', '0006_flag.surql', 1, 14]] : []),
+      ['data-dependent', '0007_author.surql', 2, 1],
+    ]);
+    const bySeverity = (doc.problems as { kind: string; severity: string }[]).map((x) => [x.kind, x.severity]);
+    expect(bySeverity).toContainEqual(['data-dependent', 'warning']);
+    expect(bySeverity).toContainEqual(['one-transaction', 'error']);
+  });
+
   it('exits 0 with only warnings, and 1 with errors', async () => {
     const p = await projectWith(DEMO);
     await writeFile(path.join(p.migrations, '0004_tags.surql'), 'DEFINE TABLE tag SCHEMALESS;\n');
@@ -84,6 +109,8 @@ describe('surreal-migrate lint', () => {
       'error syntax migrations/0004_slug_functions.surql:5:12: Parse error: Invalid function/constant path, did you maybe mean `type::is_string`',
       'error syntax migrations/0006_task_assignee.surql:3:29: Parse error: Invalid function/constant path, did you maybe mean `type::is_record`',
       expect.stringMatching(/^error syntax migrations\/0008_task_search\.surql:4:53: Parse error: /),
+      expect.stringMatching(/^error one-transaction migrations\/0008_task_search\.surql:4:1: DEFINE INDEX /),
+      expect.stringMatching(/^error one-transaction migrations\/0008_task_search\.surql:5:1: DEFINE INDEX /),
       expect.stringMatching(
         /^error execution migrations\/0009_import_legacy_tickets\.surql:3:1: The table 'legacy_ticket' does not exist/,
       ),
@@ -91,10 +118,10 @@ describe('surreal-migrate lint', () => {
       expect.stringMatching(
         /^error execution migrations\/0011_workspace_archive\.surql:4:1: The table 'archived_task' does not exist/,
       ),
-      '7 error(s), 0 warning(s); 8 up script(s) applied, 5 down script(s) proven.',
+      '9 error(s), 0 warning(s); 8 up script(s) applied, 5 down script(s) proven.',
     ]);
     // Each problem is followed by its hint.
-    expect(lines.filter((l) => l.startsWith('  hint: '))).toHaveLength(7);
+    expect(lines.filter((l) => l.startsWith('  hint: '))).toHaveLength(9);
     expect(lines[lines.indexOf(lines.find((l) => l.includes('0008_task_search'))!) + 1]).toMatch(
       /^ {2}hint: SurrealDB 3 calls full-text indexes FULLTEXT/,
     );
@@ -108,7 +135,7 @@ describe('surreal-migrate lint', () => {
     const doc = run.json();
     expect(Object.keys(doc).sort()).toEqual(['checked', 'command', 'ok', 'problems', 'reversible']);
     expect(doc).toMatchObject({ ok: false, command: 'lint', checked: 8, reversible: 5 });
-    expect(doc.problems).toHaveLength(7);
+    expect(doc.problems).toHaveLength(9);
     for (const problem of doc.problems as Record<string, unknown>[]) {
       expect(Object.keys(problem).sort()).toEqual(PROBLEM_KEYS);
       expect(problem).toMatchObject({
@@ -163,7 +190,7 @@ describe('surreal-migrate lint', () => {
     expect(lines.filter((l) => l.startsWith('fixed '))).toHaveLength(4);
     expect(lines.some((l) => / syntax /.test(l))).toBe(false);
     expect(lines.at(-1)).toBe(
-      'migrations-v3: 3 error(s), 1 warning(s); 12 up script(s) applied, 8 down script(s) proven.',
+      'migrations-v3: 5 error(s), 1 warning(s); 12 up script(s) applied, 8 down script(s) proven.',
     );
     // What is left is no parse error: a person must decide about undefined tables.
     expect(run.code).toBe(1);
@@ -198,12 +225,16 @@ describe('surreal-migrate lint', () => {
     expect(again.code).toBe(1);
     const doc = again.json();
     expect(problems(doc)).toEqual([
+      ['one-transaction', '0008_task_search.surql', 4, 1],
+      ['one-transaction', '0008_task_search.surql', 5, 1],
       ['missing-down', '0004_slug_functions.surql', undefined, undefined],
       ['execution', '0009_import_legacy_tickets.surql', 3, 1],
       ['down-failed', '0010_labels.down.surql', 4, 1],
       ['execution', '0011_workspace_archive.surql', 4, 1],
     ]);
-    for (const problem of (doc.problems as { kind: string; hint?: string }[]).filter((x) => x.kind !== 'missing-down'))
+    for (const problem of (doc.problems as { kind: string; hint?: string }[]).filter(
+      (x) => x.kind === 'execution' || x.kind === 'down-failed',
+    ))
       expect(problem.hint).toBe(UNDEFINED_TABLE_HINT);
     expect(doc).toMatchObject({ ok: false, checked: 12, reversible: 8 });
   });

@@ -29,6 +29,18 @@ describe('lint: a SurrealDB 2 folder on SurrealDB 2 (its own truth)', () => {
     expect(report.problems).toEqual([
       // 0003, 0004, 0006 and 0008 are SurrealDB 2's syntax; 0009 and 0011 read tables that SurrealDB 2
       // lets be missing. Applied, 0004 and 0009 have no down script.
+      // Before anything runs: 0008 builds two full-text indexes in the transaction that defines
+      // their analyzer, which fails on a task table with rows.
+      ...[4, 5].map((line) => ({
+        kind: 'one-transaction',
+        severity: 'error',
+        file: file('0008_task_search.surql'),
+        version: 8,
+        line,
+        column: 1,
+        message: expect.stringMatching(/analyzer `task_text`, defined in the same transaction/),
+        hint: expect.stringMatching(/^Split it/),
+      })),
       {
         kind: 'missing-down',
         severity: 'warning',
@@ -116,9 +128,11 @@ describe("the manager's lint(): judged by the connected server's major version",
     try {
       const report = await manager.lint();
       expect(report).toEqual(await lintMigrations({ directory: V2_CORPUS, surrealdb: SURREALDB }));
-      // SurrealDB 3 refuses 7 of its files, with hints; SurrealDB 2, one down, without.
-      expect(report.problems.filter((p) => p.severity === 'error')).toHaveLength(SURREALDB >= 3 ? 7 : 1);
-      expect(report.problems.some((p) => p.hint !== undefined)).toBe(SURREALDB >= 3);
+      // SurrealDB 3 refuses 7 of its files, with hints; SurrealDB 2, one down, without. Both flag
+      // 0008's two indexes that share the transaction of their analyzer (a hint of their own).
+      expect(report.problems.filter((p) => p.severity === 'error')).toHaveLength(SURREALDB >= 3 ? 9 : 3);
+      const upgrade = report.problems.filter((p) => p.kind !== 'one-transaction');
+      expect(upgrade.some((p) => p.hint !== undefined)).toBe(SURREALDB >= 3);
     } finally {
       await manager.close();
     }

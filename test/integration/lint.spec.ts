@@ -38,7 +38,10 @@ function brief(p: LintProblem) {
 }
 
 function problemIn(report: LintReport, file: string, kind?: LintProblem['kind']): LintProblem {
-  const found = report.problems.filter((p) => path.basename(p.file) === file && (!kind || p.kind === kind));
+  // Without a kind: the file's problem that the engine reported (not what lint foresees statically).
+  const found = report.problems.filter(
+    (p) => path.basename(p.file) === file && (kind ? p.kind === kind : p.kind !== 'one-transaction'),
+  );
   if (found.length !== 1) throw new Error(`expected one problem in ${file}, got ${JSON.stringify(report.problems)}`);
   return found[0]!;
 }
@@ -64,12 +67,15 @@ describe('lint: a SurrealDB 2 folder on SurrealDB 3', () => {
       { kind: 'syntax', severity: 'error', file: '0004_slug_functions.surql', line: 5, column: 12 },
       { kind: 'syntax', severity: 'error', file: '0006_task_assignee.surql', line: 3, column: 29 },
       { kind: 'syntax', severity: 'error', file: '0008_task_search.surql', line: 4, column: 53 },
+      // Before anything runs: the analyzer and its two full-text indexes share one transaction.
+      { kind: 'one-transaction', severity: 'error', file: '0008_task_search.surql', line: 4, column: 1 },
+      { kind: 'one-transaction', severity: 'error', file: '0008_task_search.surql', line: 5, column: 1 },
       // Then the ups in order, carrying on past each failure.
       { kind: 'execution', severity: 'error', file: '0009_import_legacy_tickets.surql', line: 3, column: 1 },
       { kind: 'down-failed', severity: 'error', file: '0010_labels.down.surql', line: 4, column: 1 },
       { kind: 'execution', severity: 'error', file: '0011_workspace_archive.surql', line: 4, column: 1 },
     ]);
-    expect(report.problems.map((p) => p.version)).toEqual([3, 4, 6, 8, 9, 10, 11]);
+    expect(report.problems.map((p) => p.version)).toEqual([3, 4, 6, 8, 8, 8, 9, 10, 11]);
     // The 8 parsable ups were applied; the downs of 0001, 0002, 0005, 0007 and 0012 are proven.
     expect(report.checked).toBe(8);
     expect(report.reversible).toBe(5);
@@ -521,8 +527,9 @@ describe('lint needs only the folder', () => {
       lintMigrations({ directory: V2_CORPUS, ...ON }),
     ]);
     expect(two).toEqual(one);
-    // SurrealDB 3 refuses 7 of its files; SurrealDB 2, one down (and 2 ups have no down).
-    expect(one.problems).toHaveLength(SURREALDB >= 3 ? 7 : 3);
+    // SurrealDB 3 refuses 7 of its files; SurrealDB 2, one down (and 2 ups have no down). Both
+    // flag 0008's two indexes built in the transaction that defines their analyzer.
+    expect(one.problems).toHaveLength(SURREALDB >= 3 ? 9 : 5);
   });
 });
 
