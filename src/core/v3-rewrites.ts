@@ -90,7 +90,7 @@ const SPECIAL: Readonly<Record<string, string>> = {
 
 /** SurrealDB 2's name (lower case) → SurrealDB 3's. */
 export const RENAMED_FUNCTIONS: ReadonlyMap<string, string> = new Map(
-  RENAMED.map((name) => [name, SPECIAL[name] ?? name.replace(/::(is|from)::([a-z_]+)$/, '::$1_$2')]),
+  RENAMED.map((name) => [name, SPECIAL[name] ?? name.replace(/::(is|from)::(\w+)$/, '::$1_$2')]),
 );
 
 /** SEARCH's tuning options, which FULLTEXT does not take (each followed by a number). */
