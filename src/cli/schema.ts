@@ -1,7 +1,9 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { desiredSchema, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/schema-code.js';
 import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
+import { MigrationDiscoveryError } from '../core/errors.js';
+import { displayPath, readUserBytes, userFileProblem } from '../core/regular-files.js';
 import type { CliOutput } from './output.js';
 import type { ShadowSource } from '../core/shadow.js';
 
@@ -16,24 +18,36 @@ export async function schemaCommand(
 ): Promise<Outcome> {
   const text = schemaToSurql(await folderSchema(directory, undefined, source));
   if (options.check !== undefined) {
-    const current = await readFile(options.check, 'utf8').catch(() => undefined);
-    if (current === text) {
+    const current = readUserBytes(options.check, NOT_A_SCHEMA_FILE);
+    if ('problem' in current) throw notRegular(options.check, current.problem);
+    if ('bytes' in current && current.bytes.equals(Buffer.from(text))) {
       out.print(`${options.check} is up to date.`);
       return { exitCode: 0, document: { file: options.check, upToDate: true } };
     }
     out.note(
-      `${options.check} is ${current === undefined ? 'missing' : 'stale'}: write it with ` +
+      `${options.check} is ${'missing' in current ? 'missing' : 'stale'}: write it with ` +
         `\`surreal-migrate schema --out ${options.check}\`.`,
     );
     return { exitCode: 4, document: { file: options.check, upToDate: false, error: { code: 'SCHEMA_STALE' } } };
   }
   if (options.out !== undefined) {
+    // Writing to a FIFO would wait for a reader: only a regular file (or nothing) is written over.
+    const there = userFileProblem(options.out, NOT_A_SCHEMA_FILE);
+    if (there && 'problem' in there) throw notRegular(options.out, there.problem);
     await writeFile(options.out, text);
     out.print(`Wrote ${options.out}.`);
     return { exitCode: 0, document: { file: options.out } };
   }
   if (!out.json) process.stdout.write(text);
   return { exitCode: 0, document: { schema: text } };
+}
+
+const NOT_A_SCHEMA_FILE =
+  'the schema file must be a regular file (or a symbolic link to one); remove it, or give another path.';
+
+/** The schema file named is not a regular file: refused as discovery refuses such an entry. */
+function notRegular(file: string, problem: string): MigrationDiscoveryError {
+  return new MigrationDiscoveryError(file, [{ files: [displayPath(file)], problem }], { what: 'the schema' });
 }
 
 /** `diff --to <file|folder> [--name <name>] [--dry-run]`: the next migration, from the desired schema. */

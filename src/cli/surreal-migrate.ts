@@ -1,16 +1,23 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { userFileProblem } from '../core/regular-files.js';
 import { runCli } from './cli.js';
 
-// Variables already set in the environment win over the file (loadEnvFile never overrides).
+// Variables already set in the environment win over the file (loadEnvFile never overrides). Only a
+// regular file (or a link to one) is read, as discovery reads a migration: a FIFO would block.
 const envFile = path.resolve('.env');
-if (existsSync(envFile)) {
+const envProblem = userFileProblem(
+  envFile,
+  '.env is read only when it is a regular file (or a symbolic link to one): replace it, or remove it.',
+);
+if (envProblem === undefined) {
   try {
     process.loadEnvFile(envFile);
   } catch (error) {
     process.stderr.write(`warning: could not read ${envFile}: ${(error as Error).message}\n`);
   }
+} else if ('problem' in envProblem) {
+  process.stderr.write(`warning: ${envFile} ${envProblem.problem}\n`);
 }
 
 // `surreal-migrate up | head -1`: a reader that goes away early must not stop a migration half-way;

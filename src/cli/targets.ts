@@ -1,22 +1,26 @@
-import { readFile } from 'node:fs/promises';
-import { MigrationOptionsError } from '../core/errors.js';
+import { MigrationDiscoveryError, MigrationOptionsError } from '../core/errors.js';
 import { checkTargets, type MigrationTarget } from '../core/options.js';
+import { displayPath, readUserFile } from '../core/regular-files.js';
 import { CliUsageError } from './cli-errors.js';
+
+const NOT_A_TARGETS_FILE =
+  '--targets must name a regular file (or a symbolic link to one) holding the JSON array; give another path.';
 
 /**
  * The targets of `--targets <file>`: a JSON array of `{ "namespace", "database" }`, checked as the
  * core checks its `targets` option (both names, none twice). Every problem is a usage error naming
- * the file, and the entry's index for a bad entry.
+ * the file, and the entry's index for a bad entry; a path that is not a regular file (a folder, a
+ * FIFO, …) is refused as discovery refuses such an entry, without opening it.
  */
 export async function readTargetsFile(file: string): Promise<readonly MigrationTarget[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : message;
-    throw new CliUsageError(`--targets ${file}: cannot read it (${why}).`);
+  const read = readUserFile(file, NOT_A_TARGETS_FILE);
+  if ('missing' in read) throw new CliUsageError(`--targets ${file}: cannot read it (no such file).`);
+  if ('problem' in read) {
+    throw new MigrationDiscoveryError(file, [{ files: [displayPath(file)], problem: read.problem }], {
+      what: 'the targets',
+    });
   }
+  const text = read.text;
   let value: unknown;
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));

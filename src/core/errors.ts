@@ -62,17 +62,21 @@ export interface DiscoveryProblem {
   problem: string;
 }
 
-/** The migrations folder holds something that cannot be run safely. Nothing was applied. */
+/**
+ * The migrations folder holds something that cannot be run safely. Nothing was applied. Also
+ * thrown for another file or folder the product reads as discovery does (`what` names it: a
+ * desired schema, a targets file), when it holds an entry that is not a regular file.
+ */
 export class MigrationDiscoveryError extends MigrationsError {
   readonly code = 'DISCOVERY_FAILED';
 
   constructor(
     readonly directory: string,
     readonly problems: readonly DiscoveryProblem[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; what?: string },
   ) {
     super(
-      `Cannot load migrations from ${directory}:\n` +
+      `Cannot load ${options?.what ?? 'migrations'} from ${directory}:\n` +
         problems.map((p) => `  - ${p.files.join(', ')}: ${p.problem}`).join('\n'),
       options,
     );

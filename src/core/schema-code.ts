@@ -3,9 +3,10 @@
  * schema a desired-schema file (or folder of them) describes; and the migration, up and down,
  * that takes one to the other. Every comparison is of the server's own definitions.
  */
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { desiredTexts } from './desired-files.js';
 import { MigrationArgumentError, PossibleRenameError } from './errors.js';
 import { serverMessage } from './surreal-errors.js';
 import {
@@ -80,18 +81,12 @@ export async function desiredSchema(
   const info = await stat(target).catch(() => undefined);
   if (!info)
     throw new MigrationArgumentError(`diff: ${target} does not exist; give a .surql file or a folder of them.`);
-  const files = info.isDirectory()
-    ? (await readdir(target))
-        .filter((f) => /\.(surql|surrealql)$/.test(f))
-        .sort()
-        .map((f) => path.join(target, f))
-    : [target];
+  const texts = await desiredTexts(target, info.isDirectory());
   // A shadow with no migrations of its own: the desired schema is applied to it as written.
   const empty = await mkdtemp(path.join(tmpdir(), 'sbl-desired-'));
   const shadow = await ShadowDatabase.open(empty, source);
   try {
-    for (const file of files) {
-      const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+    for (const [file, text] of texts) {
       let answers;
       try {
         answers = await shadow.db.query(text).responses();

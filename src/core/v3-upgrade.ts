@@ -1,10 +1,11 @@
 /**
  * Known SurrealDB 2 → 3 changes: a hint for each problem that comes from one, and the purely
  * mechanical rewrites that `lint --fix` applies. A rule is recognised by SurrealDB 3's own message
- * where it says enough, and by the statement's text otherwise. Rewrites work on the lexer's tokens
- * (never inside strings or comments), and only where the v3 form is always the same meaning.
+ * where it says enough, and by the statement's tokens otherwise. The rewrites themselves are found
+ * in v3-rewrites.ts (on tokens: never inside strings or comments, never a user's `fn::` name), and
+ * `lint --fix` keeps one only where the target engine refuses the original (v3-fix.ts).
  */
-import { SurqlLexer, type SurqlToken } from './surql-lexer.js';
+import { applyRewrites, findRewrites, RENAMED_FUNCTIONS, type UpgradeRewrite } from './v3-rewrites.js';
 
 export interface UpgradeRule {
   id: string;
@@ -15,22 +16,22 @@ export interface UpgradeRule {
   rewrite?: (text: string) => string;
 }
 
-/** `type::is::string(` → `type::is_string(`, and the other renamed functions. */
-const PATH_RENAMES: readonly [RegExp, string][] = [
-  [/\b([a-z]+)::is::([a-z_]+)\b/g, '$1::is_$2'],
-  [/\b(duration|time)::from::([a-z_]+)\b/g, '$1::from_$2'],
-  [/\btype::thing\b/g, 'type::record'],
-  [/\brand::guid\b/g, 'rand::id'],
-  [/\bstring::distance::osa_distance\b/g, 'string::distance::osa'],
-];
-
 /** The v3 names the renames produce, as the engine suggests them ("did you maybe mean …"). */
-const RENAMED_TO =
-  /did you maybe mean `(?:[a-z]+::is_[a-z_]+|(?:duration|time)::from_[a-z_]+|type::record|rand::id|string::distance::osa)`/;
+const RENAMED_TO = new Set(RENAMED_FUNCTIONS.values());
 
-/** SEARCH's options that FULLTEXT no longer takes. */
-const SEARCH_OPTIONS =
-  /\s+(?:DOC_IDS_ORDER|DOC_LENGTHS_ORDER|POSTINGS_ORDER|TERMS_ORDER|DOC_IDS_CACHE|DOC_LENGTHS_CACHE|POSTINGS_CACHE|TERMS_CACHE)\s+\d+/gi;
+/** Whether `statement` holds a candidate rewrite of `rule` (on its tokens: never in a string or comment). */
+function hasRewrite(rule: UpgradeRewrite['rule'], statement: string): boolean {
+  return findRewrites(statement).some((r) => r.rule === rule);
+}
+
+/** The script with the candidate rewrites of `rule` applied. */
+function rewriteOf(rule: UpgradeRewrite['rule']): (text: string) => string {
+  return (text) =>
+    applyRewrites(
+      text,
+      findRewrites(text).filter((r) => r.rule === rule),
+    );
+}
 
 /** Hints found by SurrealDB 3's own message alone: no rewrite, a person decides. */
 const MESSAGE_HINTS: readonly [string, RegExp, string][] = [
@@ -98,41 +99,29 @@ export const UPGRADE_RULES: readonly UpgradeRule[] = [
     id: 'renamed-function',
     // A typo also gets "did you maybe mean"; only a suggestion that is one of the renames counts.
     matches: (message, statement) =>
-      RENAMED_TO.test(message) || PATH_RENAMES.some(([re]) => new RegExp(re.source).test(statement)),
+      RENAMED_TO.has(/did you maybe mean `([^`]+)`/.exec(message)?.[1] ?? '') ||
+      hasRewrite('renamed-function', statement),
     hint:
       'SurrealDB 3 renamed these functions: `type::is::x` is `type::is_x` (and every `::is::`), ' +
       '`duration::from::x` is `duration::from_x`, `time::from::x` is `time::from_x`, `type::thing` is ' +
-      '`type::record`, `rand::guid` is `rand::id`.',
-    rewrite: (text) =>
-      outsideStringsAndComments(text, (code) => PATH_RENAMES.reduce((t, [re, to]) => t.replace(re, to), code)),
+      '`type::record`, `rand::guid` is `rand::id`, `string::distance::osa_distance` is `string::distance::osa`.',
+    rewrite: rewriteOf('renamed-function'),
   },
   {
     id: 'flexible-placement',
     matches: (message, statement) =>
-      /\bFLEXIBLE\s+TYPE\b/i.test(statement) || /FLEXIBLE must be specified after TYPE/i.test(message),
+      /FLEXIBLE must be specified after TYPE/i.test(message) || hasRewrite('flexible-placement', statement),
     hint: 'In SurrealDB 3, FLEXIBLE follows the type, and only an object type: write `TYPE object FLEXIBLE`, not `FLEXIBLE TYPE object`.',
-    // Only where the type is an object: FLEXIBLE on another type is a decision, not a rewrite.
-    rewrite: (text) =>
-      outsideStringsAndComments(text, (code) =>
-        code.replace(
-          /\bFLEXIBLE(\s+)TYPE(\s+)((?:option<\s*)?object(?:\s*>)?)/gi,
-          (_m, s1: string, s2: string, type: string) => `TYPE${s2}${type}${s1}FLEXIBLE`,
-        ),
-      ),
+    // Only where the type holds an object: FLEXIBLE on another type is a decision, not a rewrite.
+    rewrite: rewriteOf('flexible-placement'),
   },
   {
     id: 'search-analyzer',
-    matches: (message, statement) => /\bSEARCH\s+ANALYZER\b/i.test(statement),
+    matches: (message, statement) => hasRewrite('search-analyzer', statement),
     hint:
       'SurrealDB 3 calls full-text indexes FULLTEXT and drops their tuning options: write ' +
       '`FULLTEXT ANALYZER name BM25`, without DOC_IDS_ORDER, POSTINGS_CACHE and the like.',
-    rewrite: (text) =>
-      outsideStringsAndComments(text, (code) =>
-        code.replace(
-          /\bSEARCH(\s+)ANALYZER\b([^;]*)/gi,
-          (_m, space: string, rest: string) => `FULLTEXT${space}ANALYZER${rest.replace(SEARCH_OPTIONS, '')}`,
-        ),
-      ),
+    rewrite: rewriteOf('search-analyzer'),
   },
   {
     id: 'mtree',
@@ -163,35 +152,4 @@ export function upgradeScript(text: string): { text: string; rules: string[] } {
     out = next;
   }
   return { text: out, rules };
-}
-
-/**
- * Applies `rewrite` to the code between strings, escaped identifiers, regexes, JavaScript bodies
- * and comments, which stay as written. The lexer finds all of them: a comment is trivia between
- * two tokens that is not only whitespace. Runs of code are cut there, so a rewrite never spans one.
- */
-function outsideStringsAndComments(text: string, rewrite: (code: string) => string): string {
-  const lexer = new SurqlLexer(text);
-  const protectedRanges: [number, number][] = [];
-  const protectComments = (from: number, to: number) => {
-    if (/[^\s]/.test(text.slice(from, to))) protectedRanges.push([from, to]);
-  };
-  let expectValue = true;
-  let end = 0;
-  for (let token: SurqlToken | undefined; (token = lexer.next(expectValue));) {
-    protectComments(end, token.start);
-    if (token.kind === 'string' || token.kind === 'ident' || token.kind === 'regex' || token.kind === 'js') {
-      protectedRanges.push([token.start, token.end]);
-    }
-    expectValue = token.kind === 'punct' || token.kind === 'open' || token.kind === 'semi';
-    end = token.end;
-  }
-  protectComments(end, text.length);
-  let out = '';
-  let at = 0;
-  for (const [start, stop] of protectedRanges) {
-    out += rewrite(text.slice(at, start)) + text.slice(start, stop);
-    at = stop;
-  }
-  return out + rewrite(text.slice(at));
 }

@@ -1,8 +1,10 @@
-import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { UPGRADE_RULES, upgradeScript } from '../../src/core/v3-upgrade.js';
 import { repoRoot } from '../support/child.js';
 import { SURREALDB } from '../support/engine.js';
+import { guardedFifo, posixIt } from '../support/fifo.js';
 import { cliProject, runCli, type CliProject, type JsonDocument } from './cli-harness.js';
 
 const V2_CORPUS = path.join(repoRoot, 'test', 'fixtures', 'v2-corpus');
@@ -181,13 +183,15 @@ describe('surreal-migrate lint', () => {
     expect(await bytesOf(p.migrations)).toEqual(original);
     // Each fixed file, with what changed, before the problems of the copy.
     const lines = run.stdout.trimEnd().split('\n');
-    expect(lines.slice(0, 4)).toEqual([
-      'fixed 0003_member_preferences.surql: flexible-placement',
-      'fixed 0004_slug_functions.surql: renamed-function',
-      'fixed 0006_task_assignee.surql: renamed-function',
-      'fixed 0008_task_search.surql: search-analyzer',
+    // Each rewrite, with its file, line and column, rule, and what it changed.
+    expect(lines.slice(0, 5)).toEqual([
+      'fixed 0003_member_preferences.surql:2:36: flexible-placement FLEXIBLE TYPE object -> TYPE object FLEXIBLE',
+      'fixed 0004_slug_functions.surql:5:12: renamed-function type::is::string -> type::is_string',
+      'fixed 0006_task_assignee.surql:3:29: renamed-function type::is::record -> type::is_record',
+      'fixed 0008_task_search.surql:4:53: search-analyzer SEARCH ANALYZER -> FULLTEXT ANALYZER',
+      'fixed 0008_task_search.surql:5:51: search-analyzer SEARCH ANALYZER -> FULLTEXT ANALYZER',
     ]);
-    expect(lines.filter((l) => l.startsWith('fixed '))).toHaveLength(4);
+    expect(lines.filter((l) => l.startsWith('fixed '))).toHaveLength(5);
     expect(lines.some((l) => / syntax /.test(l))).toBe(false);
     expect(lines.at(-1)).toBe(
       'migrations-v3: 5 error(s), 1 warning(s); 12 up script(s) applied, 8 down script(s) proven.',
@@ -244,11 +248,43 @@ describe('surreal-migrate lint', () => {
     const run = await runCli(p.root, ['lint', '--fix', '--out', 'out', '--json']);
     expect(run.code).toBe(1);
     const doc = run.json();
+    const search = { rule: 'search-analyzer', from: 'SEARCH ANALYZER', to: 'FULLTEXT ANALYZER' };
     expect(doc.fixed).toEqual([
-      { file: '0003_member_preferences.surql', rules: ['flexible-placement'] },
-      { file: '0004_slug_functions.surql', rules: ['renamed-function'] },
-      { file: '0006_task_assignee.surql', rules: ['renamed-function'] },
-      { file: '0008_task_search.surql', rules: ['search-analyzer'] },
+      {
+        file: '0003_member_preferences.surql',
+        rules: ['flexible-placement'],
+        parses: true,
+        rewrites: [
+          {
+            rule: 'flexible-placement',
+            line: 2,
+            column: 36,
+            from: 'FLEXIBLE TYPE object',
+            to: 'TYPE object FLEXIBLE',
+          },
+        ],
+      },
+      {
+        file: '0004_slug_functions.surql',
+        rules: ['renamed-function'],
+        parses: true,
+        rewrites: [{ rule: 'renamed-function', line: 5, column: 12, from: 'type::is::string', to: 'type::is_string' }],
+      },
+      {
+        file: '0006_task_assignee.surql',
+        rules: ['renamed-function'],
+        parses: true,
+        rewrites: [{ rule: 'renamed-function', line: 3, column: 29, from: 'type::is::record', to: 'type::is_record' }],
+      },
+      {
+        file: '0008_task_search.surql',
+        rules: ['search-analyzer'],
+        parses: true,
+        rewrites: [
+          { ...search, line: 4, column: 53 },
+          { ...search, line: 5, column: 51 },
+        ],
+      },
     ]);
     expect((doc.problems as { kind: string; file: string }[]).map((x) => x.kind)).not.toContain('syntax');
     expect((doc.problems as { file: string }[]).every((x) => x.file.startsWith('out/'))).toBe(true);
@@ -272,6 +308,7 @@ describe('surreal-migrate lint', () => {
       /never writes into the folder it reads/,
     ],
     ['--out a folder that is not empty', ['lint', '--fix', '--out', 'busy'], /busy exists and is not empty/],
+    ['--out a file', ['lint', '--fix', '--out', 'busy/keep.txt'], /busy\/keep\.txt exists and is not a folder/],
   ])('%s is a usage error (exit 2), and nothing is written', async (_label, args, message) => {
     const p = await projectWith(V2_CORPUS);
     await mkdir(path.join(p.root, 'busy'));
@@ -316,4 +353,103 @@ describe('surreal-migrate lint', () => {
       'DEFINE TABLE a SCHEMAFULL;\r\nDEFINE FIELD s ON a TYPE object FLEXIBLE;\r\n',
     );
   });
+
+  it('--fix copies a folder that lints clean on SurrealDB 3 byte for byte, whatever its names hold', async () => {
+    // The renamed functions' text in user function names, a string, a comment and a field: nothing
+    // here is a call of a renamed built-in, and SurrealDB 3 parses all of it.
+    project = await cliProject({
+      '0001_acl.surql':
+        'DEFINE FUNCTION fn::acl::is::admin($u: string) { RETURN $u = "root"; };\n' +
+        'DEFINE FUNCTION fn::legacy::type::thing($t: string) { RETURN $t; };\n' +
+        "DEFINE TABLE note SCHEMAFULL;\nDEFINE FIELD text ON note TYPE string DEFAULT 'type::is::string(1) FLEXIBLE TYPE object';\n" +
+        'DEFINE FIELD search ON note TYPE bool DEFAULT fn::acl::is::admin("x") OR fn::legacy::type::thing("a") = "a";\n' +
+        '-- type::thing(1), SEARCH ANALYZER a, FLEXIBLE TYPE object\n',
+      '0001_acl.down.surql':
+        'REMOVE TABLE note;\nREMOVE FUNCTION fn::legacy::type::thing;\nREMOVE FUNCTION fn::acl::is::admin;\n',
+    });
+    const clean = await runCli(project.root, ['lint']);
+    expect([clean.code, clean.stdout]).toEqual([
+      0,
+      '0 error(s), 0 warning(s); 1 up script(s) applied, 1 down script(s) proven.\n',
+    ]);
+    const run = await runCli(project.root, ['lint', '--fix', '--out', 'copy']);
+    expect(run.stdout).toBe('copy: 0 error(s), 0 warning(s); 1 up script(s) applied, 1 down script(s) proven.\n');
+    expect(run.code).toBe(0);
+    expect(await bytesOf(path.join(project.root, 'copy'))).toEqual(await bytesOf(project.migrations));
+    const json = await runCli(project.root, ['lint', '--fix', '--out', 'copy2', '--json']);
+    expect(json.json()).toMatchObject({ ok: true, fixed: [] });
+  });
+
+  it('--fix says which rewritten file SurrealDB 3 still does not parse, and lint names what is left', async () => {
+    project = await cliProject({
+      '0001_a.surql': 'RETURN [type::is::string(1), 1 2];\nRETURN [1 2, type::is::int(1)];\n',
+      '0001_a.down.surql': 'RETURN 1;\n',
+    });
+    const run = await runCli(project.root, ['lint', '--fix', '--out', 'copy']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.split('\n');
+    // Only the candidate before the other refusal of its statement is rewritten.
+    expect(lines.slice(0, 3)).toEqual([
+      'fixed 0001_a.surql:1:9: renamed-function type::is::string -> type::is_string',
+      'note copy/0001_a.surql does not parse on SurrealDB 3 yet: its problem is listed below.',
+      expect.stringMatching(/^error syntax copy\/0001_a\.surql:1:31: /),
+    ]);
+    expect(await readFile(path.join(project.root, 'copy', '0001_a.surql'), 'utf8')).toBe(
+      'RETURN [type::is_string(1), 1 2];\nRETURN [1 2, type::is::int(1)];\n',
+    );
+    const json = await runCli(project.root, ['lint', '--fix', '--out', 'copy2', '--json']);
+    expect(json.json().fixed).toEqual([
+      {
+        file: '0001_a.surql',
+        rules: ['renamed-function'],
+        parses: false,
+        rewrites: [{ rule: 'renamed-function', line: 1, column: 9, from: 'type::is::string', to: 'type::is_string' }],
+      },
+    ]);
+  });
+
+  posixIt(
+    '--fix refuses, by name, every entry that is not a regular file, before writing anything, and opens none',
+    async () => {
+      const p = await projectWith(DEMO);
+      // A FIFO with a writer: a copy that opened it would read it and go on, instead of hanging.
+      const fifo = guardedFifo(path.join(p.migrations, 'notes'));
+      const server = createServer();
+      try {
+        await mkdir(path.join(p.migrations, 'archive'));
+        await symlink('notes', path.join(p.migrations, 'notes.link'));
+        await symlink('nowhere', path.join(p.migrations, 'dangling'));
+        await new Promise<void>((resolve) => server.listen(path.join(p.migrations, 'sock'), resolve));
+        const original = (await readdir(p.migrations)).sort();
+
+        const run = await runCli(p.root, ['lint', '--fix', '--out', 'copy']);
+        expect(run.code).toBe(1);
+        expect(run.stdout).toBe('');
+        const reasons = run.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('  - '))
+          .map((l) => l.replace(/;.*$/, '').replace(p.migrations, '<dir>'));
+        expect(reasons).toEqual([
+          '  - migrations/archive: is a directory, not a regular file',
+          expect.stringMatching(
+            /^ {2}- migrations\/dangling: cannot be read: it is a symbolic link to nowhere, which does not exist/,
+          ),
+          '  - migrations/notes: is a named pipe (FIFO), not a regular file',
+          '  - migrations/notes.link: is a symbolic link to notes, which is a named pipe (FIFO), not a regular file',
+          '  - migrations/sock: is a socket, not a regular file',
+        ]);
+        expect(run.stderr).toContain('lint --fix copies only regular files');
+        // Nothing written, nothing taken from the folder.
+        expect((await readdir(p.root)).sort()).toEqual(['migrations']);
+        expect((await readdir(p.migrations)).sort()).toEqual(original);
+
+        const json = await runCli(p.root, ['lint', '--fix', '--out', 'copy', '--json']);
+        expect(json.code).toBe(1);
+        expect(json.json()).toMatchObject({ ok: false, command: 'lint', error: { code: 'DISCOVERY_FAILED' } });
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await fifo.release();
+      }
+    },
+  );
 });

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../support/child.js';
 import { SURREALDB } from '../support/engine.js';
+import { guardedFifo, posixIt } from '../support/fifo.js';
 import { RICH_FOLDER } from '../support/schema-fixtures.js';
 import { cliProject, runCli, type CliProject } from './cli-harness.js';
 
@@ -29,6 +30,12 @@ async function contentsOf(dir: string): Promise<Record<string, string>> {
   for (const name of (await readdir(dir)).sort()) out[name] = await readFile(path.join(dir, name), 'utf8');
   return out;
 }
+
+/** One table, with its down script. */
+const SMALL_FOLDER = {
+  '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;\n',
+  '0001_a.down.surql': 'REMOVE TABLE a;\n',
+};
 
 /** The hand changes of the drift tests: a field added, an index removed, a field's type changed. */
 const BY_HAND =
@@ -350,6 +357,38 @@ describe('surreal-migrate schema', () => {
       expect(run.stderr).toBe('');
       expect(run.stdout).toBe('schema.surql is up to date.\n');
       expect(run.code).toBe(0);
+    },
+    MANY_RUNS,
+  );
+  posixIt(
+    '--check and --out refuse a path that is not a regular file, by name, and open none',
+    async () => {
+      project = await newProject(SMALL_FOLDER);
+      const p = project;
+      // A FIFO with a writer: a --check that opened it would read it and go on, instead of hanging.
+      const fifo = guardedFifo(path.join(p.root, 'schema.surql'));
+      try {
+        await mkdir(path.join(p.root, 'folder.surql'));
+        await symlink('schema.surql', path.join(p.root, 'link.surql'));
+        for (const [args, file, is] of [
+          [['--check', 'schema.surql'], 'schema.surql', 'is a named pipe (FIFO), not a regular file'],
+          [['--check', 'folder.surql'], 'folder.surql', 'is a directory, not a regular file'],
+          [
+            ['--schema-check', 'link.surql'],
+            'link.surql',
+            'is a symbolic link to schema.surql, which is a named pipe (FIFO), not a regular file',
+          ],
+          [['--out', 'schema.surql'], 'schema.surql', 'is a named pipe (FIFO), not a regular file'],
+        ] as const) {
+          const run = await runCli(p.root, ['schema', ...JUDGE, ...args], NO_DB);
+          expect([args, run.code, run.stdout]).toEqual([args, 1, '']);
+          expect(run.stderr).toContain(`error: Cannot load the schema from ${file}:\n  - ${file}: ${is}; `);
+        }
+        const json = await runCli(p.root, ['schema', ...JUDGE, '--check', 'schema.surql', '--json'], NO_DB);
+        expect(json.json()).toMatchObject({ ok: false, error: { code: 'DISCOVERY_FAILED' } });
+      } finally {
+        await fifo.release();
+      }
     },
     MANY_RUNS,
   );
@@ -676,6 +715,55 @@ describe('surreal-migrate diff', () => {
       const usage = await project.run(['diff', ...JUDGE]);
       expect(usage.code).toBe(2);
       expect(await project.files()).toEqual(Object.keys(RICH_FOLDER).sort());
+    },
+    MANY_RUNS,
+  );
+  posixIt(
+    'refuses a desired schema, or an entry of a desired folder, that is not a regular file, by name, and opens none',
+    async () => {
+      project = await newProject(SMALL_FOLDER);
+      const p = project;
+      const schema = path.join(p.root, 'schema');
+      await mkdir(schema);
+      await writeFile(path.join(schema, 'a.surql'), 'DEFINE TABLE a SCHEMALESS;\n');
+      // FIFOs with a writer: a diff that opened one would read it and go on, instead of hanging.
+      const fifos = [
+        guardedFifo(path.join(p.root, 'pipe.surql')),
+        guardedFifo(path.join(schema, 'b.surql')),
+        guardedFifo(path.join(schema, 'notes')),
+      ];
+      try {
+        await mkdir(path.join(schema, 'c.surql'));
+        await symlink('/dev/null', path.join(schema, 'd.surql'));
+        await symlink('pipe.surql', path.join(p.root, 'link.surql'));
+        const before = await p.files();
+
+        const file = await p.run(['diff', ...JUDGE, '--to', 'pipe.surql']);
+        expect([file.code, file.stdout]).toEqual([1, '']);
+        expect(file.stderr).toContain(
+          'error: Cannot load the desired schema from pipe.surql:\n  - pipe.surql: is a named pipe (FIFO), not a regular file; ',
+        );
+        const link = await p.run(['diff', ...JUDGE, '--to', 'link.surql']);
+        expect(link.code).toBe(1);
+        expect(link.stderr).toContain(
+          '  - link.surql: is a symbolic link to pipe.surql, which is a named pipe (FIFO), not a regular file; ',
+        );
+
+        // A folder: every .surql entry that is not a regular file, at once; other names are not read.
+        const folder = await p.run(['diff', ...JUDGE, '--to', 'schema', '--json']);
+        expect(folder.code).toBe(1);
+        const error = folder.json().error as { code: string; message: string };
+        expect(error.code).toBe('DISCOVERY_FAILED');
+        expect(error.message.split('\n').map((l) => l.replace(/; .*$/, ''))).toEqual([
+          'Cannot load the desired schema from schema:',
+          '  - schema/b.surql: is a named pipe (FIFO), not a regular file',
+          '  - schema/c.surql: is a directory, not a regular file',
+          '  - schema/d.surql: is a symbolic link to /dev/null, which is a character device, not a regular file',
+        ]);
+        expect(await p.files()).toEqual(before);
+      } finally {
+        for (const fifo of fifos) await fifo.release();
+      }
     },
     MANY_RUNS,
   );

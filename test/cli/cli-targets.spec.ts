@@ -1,9 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { CliOutput, TargetGroups, type CliStream } from '../../src/cli/output.js';
 import { MigrationManager } from '../../src/index.js';
 import { MIGRATION_MARKERS, startCli } from '../support/cli-process.js';
+import { guardedFifo, posixIt } from '../support/fifo.js';
 import { RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 import { cliProject, runCli, versions, type CliProject, type CliRun, type JsonDocument } from './cli-harness.js';
 
@@ -647,6 +648,37 @@ describe('surreal-migrate --targets: the file and the flags', () => {
     expect(json.json()).toMatchObject({ ok: false, command: 'status', error: { code: 'USAGE' } });
     expect(json.json().error.message).toMatch(message);
   });
+
+  posixIt(
+    'refuses a targets path that is not a regular file, by name, before connecting, and never opens it',
+    async () => {
+      // A FIFO with a writer: a CLI that opened it would read it and go on, instead of hanging.
+      const fifo = guardedFifo(path.join(project.root, 'tenants.pipe'));
+      try {
+        await mkdir(path.join(project.root, 'tenants.dir'));
+        await symlink('tenants.pipe', path.join(project.root, 'tenants.link'));
+        for (const [name, is] of [
+          ['tenants.pipe', 'is a named pipe (FIFO), not a regular file'],
+          ['tenants.dir', 'is a directory, not a regular file'],
+          ['tenants.link', 'is a symbolic link to tenants.pipe, which is a named pipe (FIFO), not a regular file'],
+        ]) {
+          const run = await runCli(project.root, ['up', '--targets', name!], unreachable);
+          expect([name, run.code, run.stdout]).toEqual([name, 1, '']);
+          expect(run.stderr.split('\n').slice(0, 2)).toEqual([
+            `error: Cannot load the targets from ${name}:`,
+            `  - ${name}: ${is}; --targets must name a regular file (or a symbolic link to one) holding the JSON array; give another path.`,
+          ]);
+        }
+        const json = await runCli(project.root, ['status', '--targets', 'tenants.pipe', '--json'], unreachable);
+        expect(json.code).toBe(1);
+        expect(json.json()).toMatchObject({ ok: false, command: 'status', error: { code: 'DISCOVERY_FAILED' } });
+      } finally {
+        await fifo.release();
+        for (const name of ['tenants.pipe', 'tenants.dir', 'tenants.link'])
+          await rm(path.join(project.root, name), { recursive: true, force: true });
+      }
+    },
+  );
 
   // A targets file may be an export of a tenants table: its other columns (connection strings,
   // keys) must not reach the terminal or a CI log when an entry is wrong.

@@ -1,6 +1,7 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { itOn } from '../support/engine.js';
+import { guardedFifo, posixIt } from '../support/fifo.js';
 import { RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 import { cliProject, runCli, versions, type CliProject } from './cli-harness.js';
 
@@ -227,6 +228,24 @@ describe('surreal-migrate usage, environment and failures', () => {
       expect(run.code).toBe(0);
       expect(run.json().target).toMatchObject({ url: project.url, namespace: 'from_file', database: 'from_env' });
     } finally {
+      await writeFile(path.join(project.root, '.env'), '');
+    }
+  });
+
+  posixIt('never opens a .env that is not a regular file: it names it in a warning and reads nothing', async () => {
+    await rm(path.join(project.root, '.env'), { force: true });
+    // A FIFO with a writer: a CLI that opened it would read `opened` and go on, without the warning.
+    const fifo = guardedFifo(path.join(project.root, '.env'));
+    try {
+      const run = await runCli(project.root, ['lint', '--json']);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe(
+        `warning: ${path.join(project.root, '.env')} is a named pipe (FIFO), not a regular file; .env is read only ` +
+          'when it is a regular file (or a symbolic link to one): replace it, or remove it.\n',
+      );
+    } finally {
+      await fifo.release();
+      await rm(path.join(project.root, '.env'));
       await writeFile(path.join(project.root, '.env'), '');
     }
   });

@@ -1,6 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
@@ -16,6 +14,7 @@ import {
   readMigrationFileName,
   type DiscoveredMigrations,
 } from '../../src/core/migration-files.js';
+import { guardedFifo, posixIt } from '../support/fifo.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -594,29 +593,6 @@ describe('discoverMigrations: encoding', () => {
     expect(m?.checksum).toBe(sha256(text));
   });
 });
-
-/**
- * Makes a FIFO with a writer waiting on it, so that a discovery that (wrongly) opened it would
- * read `opened` and go on instead of blocking this test forever. `release()` ends the writer.
- */
-function guardedFifo(fifoPath: string): { release(): Promise<void> } {
-  execFileSync('mkfifo', [fifoPath]);
-  const writer = spawn('sh', ['-c', 'printf opened > "$1"', 'sh', fifoPath], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => writer.on('exit', () => resolve()));
-  return {
-    async release() {
-      // A reader that does not wait lets the writer's open complete; it writes, closes and exits.
-      const fd = openSync(fifoPath, constants.O_RDONLY | constants.O_NONBLOCK);
-      try {
-        await exited;
-      } finally {
-        closeSync(fd);
-      }
-    },
-  };
-}
-
-const posixIt = process.platform === 'win32' ? it.skip : it;
 
 describe('discoverMigrations: entries that are not regular files', () => {
   let tmp: TempMigrations;
