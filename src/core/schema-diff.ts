@@ -66,7 +66,7 @@ export function planDiff(current: DatabaseSchema, desired: DatabaseSchema): Diff
       units,
     };
   });
-  assignParts(steps, current);
+  assignParts(steps, current, desired);
   const order = new Map(
     orderUnits(steps.flatMap((s) => s.units.up))
       .sort((a, b) => a.part - b.part)
@@ -79,40 +79,102 @@ export function planDiff(current: DatabaseSchema, desired: DatabaseSchema): Diff
     .map(({ s }) => s);
 }
 
-/** Puts what must commit first into part 0 and the rest into part 1 (all in 0 when nothing must). */
-function assignParts(steps: readonly DiffStep[], current: DatabaseSchema): void {
-  const units = ranked(steps.flatMap((s) => s.units.up));
-  const before = new Map<number, number[]>();
-  for (const [a, b] of unitEdges(units)) before.set(b, [...(before.get(b) ?? []), a]);
-  const definer = new Map<string, number>();
-  units.forEach((u, i) => u.defines.forEach((d) => definer.set(d, i)));
-  const tables = new Set(current.filter((o) => o.kind === 'table').map((o) => o.name));
-  const seeds: number[] = [];
-  units.forEach((u, i) => {
-    if (u.viewDrop) seeds.push(i);
-    for (const index of u.defines.filter((d) => d.startsWith('index\u0000'))) {
-      if (!tables.has(index.split('\u0000')[1]!)) continue;
-      const analyzers = u.uses.filter((k) => k.startsWith('analyzer\u0000')).map((k) => definer.get(k));
-      for (const a of analyzers) if (a !== undefined && a !== i) seeds.push(a);
-    }
-  });
-  if (seeds.length === 0) return;
-  const first = new Set<number>();
-  for (let i = seeds.pop(); i !== undefined; i = seeds.pop()) {
-    if (first.has(i)) continue;
-    first.add(i);
-    seeds.push(...(before.get(i) ?? []));
-  }
-  units.forEach((u, i) => (u.part = first.has(i) ? 0 : 1));
-  // The down of each migration undoes its up: a recreated view's DEFINE of the old view undoes its
+/**
+ * Puts what must commit first into part 0 and the rest into part 1 (all in 0 when nothing must).
+ * The down of each migration undoes its up and runs in reverse order (part 1's down first), so
+ * what the down must commit first goes to part 1. Parts are kept so that each migration's up and
+ * down run in dependency order.
+ */
+function assignParts(steps: readonly DiffStep[], current: DatabaseSchema, desired: DatabaseSchema): void {
+  // Each down unit undoes an up unit: a recreated view's DEFINE of the old view undoes its
   // removal, its removal of the new one undoes the new DEFINE.
+  const counterpart = new Map<Unit, Unit>();
   for (const s of steps) {
     const [a, b] = s.units.up;
-    if (s.units.down.length === 2 && b) {
-      s.units.down[0]!.part = b.part;
-      s.units.down[1]!.part = a!.part;
-    } else for (const u of s.units.down) u.part = a?.part ?? 0;
+    const [c, d] = s.units.down;
+    if (b && c && d) {
+      counterpart.set(c, b);
+      counterpart.set(d, a!);
+    } else if (a) for (const u of s.units.down) counterpart.set(u, a);
   }
+  const first = new Set<Unit>();
+  const last = new Set<Unit>();
+  for (const [x, y] of commitFirst(steps, 'up', current)) {
+    first.add(x);
+    last.add(y);
+  }
+  for (const [x, y] of commitFirst(steps, 'down', desired)) {
+    last.add(counterpart.get(x)!);
+    first.add(counterpart.get(y)!);
+  }
+  if (first.size === 0) return;
+  // Part 0 holds what precedes its units in the up, and what follows them in the down.
+  const upBefore = neighbours(
+    steps.flatMap((s) => s.units.up),
+    'before',
+  );
+  const downAfter = neighbours(
+    steps.flatMap((s) => s.units.down),
+    'after',
+  );
+  const downOf = new Map<Unit, Unit[]>();
+  for (const [down, up] of counterpart) downOf.set(up, [...(downOf.get(up) ?? []), down]);
+  const part0 = new Set<Unit>();
+  const pending = [...first];
+  for (let u = pending.pop(); u !== undefined; u = pending.pop()) {
+    if (part0.has(u)) continue;
+    part0.add(u);
+    pending.push(...(upBefore.get(u) ?? []));
+    for (const d of downOf.get(u) ?? []) pending.push(...(downAfter.get(d) ?? []).map((n) => counterpart.get(n)!));
+  }
+  const clash = [...last].find((u) => part0.has(u));
+  if (clash) {
+    throw new MigrationArgumentError(
+      `diff: the steps around ${describeObject(clash.object)} need more than two migrations, each committed ` +
+        `before the next (an analyzer and the index that uses it, a view defined again). Reach the desired ` +
+        `schema in two diffs: first with part of the change, then the rest.`,
+    );
+  }
+  for (const s of steps) for (const u of s.units.up) u.part = part0.has(u) ? 0 : 1;
+  for (const [down, up] of counterpart) down.part = up.part;
+}
+
+/**
+ * Pairs `[a, b]` of one direction's units where `a` must be committed before `b` runs: a view's
+ * removal and its new DEFINE; an analyzer this direction defines, and an index that uses it on a
+ * table that exists before (and so may hold rows).
+ */
+function commitFirst(steps: readonly DiffStep[], direction: 'up' | 'down', from: DatabaseSchema): [Unit, Unit][] {
+  const pairs: [Unit, Unit][] = [];
+  const units = steps.flatMap((s) => s.units[direction]);
+  for (const s of steps) {
+    const [a, b] = s.units[direction];
+    if (a?.viewDrop && b) pairs.push([a, b]);
+  }
+  const definer = new Map<string, Unit>();
+  for (const u of units) for (const d of u.defines) definer.set(d, u);
+  const tables = new Set(from.filter((o) => o.kind === 'table').map((o) => o.name));
+  for (const u of units) {
+    for (const index of u.defines.filter((d) => d.startsWith('index\u0000'))) {
+      if (!tables.has(index.split('\u0000')[1]!)) continue;
+      for (const used of u.uses.filter((k) => k.startsWith('analyzer\u0000'))) {
+        const analyzer = definer.get(used);
+        if (analyzer && analyzer !== u) pairs.push([analyzer, u]);
+      }
+    }
+  }
+  return pairs;
+}
+
+/** For each unit, the units that must run right before it (`before`) or after it (`after`). */
+function neighbours(units: readonly Unit[], which: 'before' | 'after'): Map<Unit, Unit[]> {
+  const list = ranked(units);
+  const out = new Map<Unit, Unit[]>();
+  for (const [a, b] of unitEdges(list)) {
+    const [key, value] = which === 'before' ? [list[b]!, list[a]!] : [list[a]!, list[b]!];
+    out.set(key, [...(out.get(key) ?? []), value]);
+  }
+  return out;
 }
 
 /** How many migrations a diff writes: 1, or 2 when something must be committed first. */
