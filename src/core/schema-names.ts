@@ -21,14 +21,54 @@ export function functionName(name: string): string {
 }
 
 /**
- * A function's definition with its name escaped: SurrealDB 2 writes `DEFINE FUNCTION fn::a-b::c(`,
- * which no version parses back. Other definitions are returned as they are.
+ * A definition with its references to the schema's functions and params escaped. SurrealDB 2
+ * writes them bare, even where they need escaping: `DEFINE FUNCTION fn::a-b::c(`, `THEN
+ * fn::ünï('x')`, `WHEN $feature-flags`, and an analyzer's `FUNCTION fn::\`a::b\`` as one segment,
+ * none of which any version parses back. Text in quotes is left alone; SurrealDB 3's escaped
+ * writing is left as it is.
  */
-export function readableDefinition(kind: SchemaObject['kind'], name: string, definition: string): string {
-  if (kind !== 'function') return definition;
-  const prefix = /^DEFINE\s+FUNCTION\s+(?:OVERWRITE\s+|IF\s+NOT\s+EXISTS\s+)?/.exec(definition)?.[0];
-  if (prefix === undefined || !definition.startsWith(`fn::${name}(`, prefix.length)) return definition;
-  return `${prefix}${functionName(name)}${definition.slice(prefix.length + `fn::${name}`.length)}`;
+export function readableDefinition(
+  definition: string,
+  names: { functions: readonly string[]; params: readonly string[] },
+): string {
+  const functions = names.functions.filter((n) => functionName(n) !== `fn::${n}`).sort((a, b) => b.length - a.length);
+  const params = names.params.filter((n) => escapeSegment(n) !== n).sort((a, b) => b.length - a.length);
+  if (functions.length === 0 && params.length === 0) return definition;
+  let out = '';
+  let i = 0;
+  const ends = (at: number) => at >= definition.length || !/[A-Za-z0-9_]/.test(definition[at]!);
+  while (i < definition.length) {
+    const c = definition[i]!;
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < definition.length && definition[j] !== c) j += definition[j] === '\\' ? 2 : 1;
+      out += definition.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (definition.startsWith('fn::', i)) {
+      const rest = i + 4;
+      const bare = functions.find((n) => definition.startsWith(n, rest) && ends(rest + n.length));
+      const quoted = functions.find((n) => definition.startsWith(quoteIdent(n), rest));
+      const found = bare ?? quoted;
+      if (found !== undefined) {
+        out += functionName(found);
+        i = rest + (bare !== undefined ? found.length : quoteIdent(found).length);
+        continue;
+      }
+    }
+    if (c === '$') {
+      const found = params.find((n) => definition.startsWith(n, i + 1) && ends(i + 1 + n.length));
+      if (found !== undefined) {
+        out += `$${quoteIdent(found)}`;
+        i += 1 + found.length;
+        continue;
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
 }
 
 /** A definition's tokens, with their text. */

@@ -101,7 +101,7 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
   for (const [key, kind] of Object.entries(DB_KINDS)) {
     for (const [name, text] of Object.entries(database[key] ?? {})) {
       if (kind === 'table' && own.has(name)) continue;
-      const definition = kind === 'config' ? configDefinition(text) : readableDefinition(kind, name, text);
+      const definition = kind === 'config' ? configDefinition(text) : text;
       objects.push({ kind, table: undefined, name, definition });
     }
   }
@@ -119,6 +119,11 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
       }
     });
   }
+  const names = {
+    functions: objects.filter((o) => o.kind === 'function').map((o) => o.name),
+    params: objects.filter((o) => o.kind === 'param').map((o) => o.name),
+  };
+  for (const o of objects) o.definition = readableDefinition(o.definition, names);
   return objects.sort(compareObjects);
 }
 
