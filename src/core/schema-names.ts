@@ -97,7 +97,10 @@ export function definitionHead(definition: string): { name: string; on: string |
   // the first clause keyword; a param's is `$` and the token glued to it.
   let end = i + 1;
   if (start.text === '$') end = i + 2;
-  else if (start.text === 'fn' || /^DEFINE\s+FIELD\b/i.test(definition)) {
+  else if (start.text === 'ml') {
+    // ml::name<1.0.0>
+    while (end < tokens.length && tokens[end - 1]!.text !== '>') end++;
+  } else if (start.text === 'fn' || /^DEFINE\s+FIELD\b/i.test(definition)) {
     while (end < tokens.length && !word(end, 'ON') && tokens[end]!.text !== '(') end++;
   }
   const last = tokens[end - 1] ?? start;
