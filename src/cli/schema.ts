@@ -1,11 +1,16 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { desiredSchema, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/schema-code.js';
+import { desiredSchema, diffParts, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/schema-code.js';
 import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
 import { MigrationDiscoveryError } from '../core/errors.js';
 import { displayPath, readUserBytes, userFileProblem } from '../core/regular-files.js';
 import type { CliOutput } from './output.js';
 import type { ShadowSource } from '../core/shadow.js';
+
+/** The note of a diff's first migration when it is split in two. */
+const FIRST_NOTE =
+  'A migration of its own: SurrealDB builds an index over existing rows only with analyzers already ' +
+  'committed, and defines a view again only after the transaction that removed it.';
 
 type Outcome = { exitCode: number; document: Record<string, unknown> };
 
@@ -68,7 +73,15 @@ export async function diffCommand(
     return { exitCode: 0, document: { changes: [], files: [] } };
   }
   const name = normalizeMigrationName(options.migrationName ?? 'schema diff');
-  const rendered = renderDiff(steps, name);
+  // Two migrations where one transaction cannot hold every step (see schema-diff.ts).
+  const names = diffParts(steps) === 1 ? [name] : [`${name}_first`, name];
+  const rendered =
+    names.length === 1
+      ? [renderDiff(steps, name)]
+      : [
+          renderDiff(steps, names[0]!, { part: 0, note: FIRST_NOTE }),
+          renderDiff(steps, name, { part: 1, note: `Applied after ${names[0]!}, which must commit first.` }),
+        ];
   const changes = steps.map((s) => ({
     change: s.change.change,
     kind: s.change.kind,
@@ -76,18 +89,35 @@ export async function diffCommand(
     name: s.change.name,
     destructive: s.destructive,
   }));
-  for (const destructive of rendered.destructive) out.warn(`destructive: ${destructive}`);
-  if (options.dryRun) {
-    // The next version, in the folder's naming style, as `create` would name it.
-    const { style, nextVersion } = folderStyle(await readdir(directory));
-    const { up, down } = newMigration(style, nextVersion, name);
-    out.print(
-      `-- ${path.join(directory, up.fileName)}\n${rendered.up}\n-- ${path.join(directory, down.fileName)}\n${rendered.down}`,
-    );
-    return { exitCode: 0, document: { changes, up: rendered.up, down: rendered.down, files: [] } };
+  for (const r of rendered) for (const destructive of r.destructive) out.warn(`destructive: ${destructive}`);
+  for (const r of rendered) {
+    for (const secret of r.secrets)
+      out.warn(`secret: ${secret}: the server hides its secret; set the real one in the migration`);
   }
-  // Written as `create` writes a pair: exclusively, the next free version, never one file alone.
-  const { files } = await createMigration(directory, name, rendered);
-  out.print(`Wrote ${files[0]} and ${files[1]}.`);
+  if (options.dryRun) {
+    // The next versions, in the folder's naming style, as `create` would name them.
+    const { style, nextVersion } = folderStyle(await readdir(directory));
+    const printed = rendered.map((r, i) => {
+      const { up, down } = newMigration(style, nextVersion + i, names[i]!);
+      return `-- ${path.join(directory, up.fileName)}\n${r.up}\n-- ${path.join(directory, down.fileName)}\n${r.down}`;
+    });
+    out.print(printed.join('\n'));
+    const migrations = rendered.map((r, i) => ({ name: names[i], up: r.up, down: r.down }));
+    // `up` and `down` of the one migration, as before a diff could be split.
+    const one = rendered.length === 1 ? { up: rendered[0]!.up, down: rendered[0]!.down } : {};
+    return { exitCode: 0, document: { changes, ...one, migrations, files: [] } };
+  }
+  // Each pair written as `create` writes one: exclusively, the next free version, never one file alone.
+  const files: string[] = [];
+  for (const [i, r] of rendered.entries()) {
+    try {
+      files.push(...(await createMigration(directory, names[i]!, r)).files);
+    } catch (error) {
+      // The pairs go together: a first pair without the second is taken back.
+      await Promise.all(files.map((f) => rm(f, { force: true })));
+      throw error;
+    }
+  }
+  out.print(`Wrote ${files.slice(0, -1).join(', ')} and ${files.at(-1)}.`);
   return { exitCode: 0, document: { changes, files: files.map((f) => path.join(directory, path.basename(f))) } };
 }

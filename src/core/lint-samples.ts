@@ -16,7 +16,8 @@ import type { Surreal, SurrealSession } from 'surrealdb';
 import { createClient } from './connection.js';
 import { quoteIdent } from './embedded-engine.js';
 import type { MigrationFile } from './migration-files.js';
-import { inDefinitionOrder, type DatabaseSchema, type SchemaObject } from './shadow.js';
+import { inDependencyOrder } from './schema-order.js';
+import type { DatabaseSchema, SchemaObject } from './shadow.js';
 import { SurqlLexer, identifierText } from './surql-lexer.js';
 import { firstFailure, isNotExecuted, serverMessage } from './surreal-errors.js';
 import { surqlStatements } from './surql-splitter.js';
@@ -74,7 +75,7 @@ export class RowSampler {
     try {
       await this.#session.use({ namespace: this.#namespace, database });
       // Outside a transaction: an object the scratch cannot restate is left out, the rest stay.
-      const restated = inDefinitionOrder(schema).map((o) => `${o.definition};`);
+      const restated = inDependencyOrder(schema).map((o) => `${o.definition};`);
       if (restated.length > 0) await this.#session.query(restated.join('\n')).responses();
       const filled: string[] = [];
       for (const table of tables) {

@@ -7,21 +7,14 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { desiredTexts } from './desired-files.js';
-import { MigrationArgumentError, PossibleRenameError } from './errors.js';
+import { MigrationArgumentError } from './errors.js';
+import { overwrite } from './schema-diff.js';
+import { inDependencyOrder } from './schema-order.js';
+import { secretNote, withoutSecrets } from './schema-secrets.js';
 import { serverMessage } from './surreal-errors.js';
-import {
-  compareSchemas,
-  describeObject,
-  readSchema,
-  holdsSecret,
-  inDefinitionOrder,
-  ShadowDatabase,
-  DEFAULT_SHADOW,
-  type DatabaseSchema,
-  type ShadowSource,
-  type SchemaChange,
-  type SchemaObject,
-} from './shadow.js';
+import { readSchema, ShadowDatabase, DEFAULT_SHADOW, type DatabaseSchema, type ShadowSource } from './shadow.js';
+
+export { diffParts, planDiff, renderDiff, type DiffStep } from './schema-diff.js';
 
 /** The schema the folder's migrations produce (all of them, or those up to `upTo`). */
 export async function folderSchema(
@@ -43,11 +36,13 @@ export async function folderSchema(
 }
 
 /**
- * The schema as SurrealQL: one `DEFINE … OVERWRITE` per object, in an order the engine accepts
- * (analyzers, functions, params, accesses and sequences, then tables, then their fields, indexes
- * and events), each sorted by table and name. The same schema always prints the same bytes, and
- * the text applied to an empty database gives the same schema back: OVERWRITE lets it restate the
- * fields the engine defines by itself (`in` and `out` of a relation table).
+ * The schema as SurrealQL: one `DEFINE … OVERWRITE` per object, each after what it uses (tables
+ * before the views that read them, analyzers before their indexes, functions and params before
+ * what calls them, an array field before its item field), else by kind, table and name. The same
+ * schema always prints the same bytes, and the text applied to an empty database gives the same
+ * schema back: OVERWRITE lets it restate the fields the engine defines by itself (`in` and `out`
+ * of a relation table, `tags.*` of an array). A secret the server hides is never printed: a
+ * placeholder stands in for it, under a comment (see schema-secrets.ts).
  */
 export function schemaToSurql(schema: DatabaseSchema): string {
   const lines = [
@@ -55,21 +50,14 @@ export function schemaToSurql(schema: DatabaseSchema): string {
     '',
   ];
   let kind: string | undefined;
-  for (const object of inDefinitionOrder(schema)) {
+  for (const object of inDependencyOrder(schema)) {
     if (kind !== undefined && object.kind !== kind) lines.push('');
     kind = object.kind;
-    lines.push(
-      holdsSecret(object.definition)
-        ? `-- ${describeObject(object)} is not printed: the server hides or salts its secret. Keep its DEFINE in a migration.`
-        : `${overwrite(object.definition)};`,
-    );
+    const { text, secret } = withoutSecrets(object.definition);
+    if (secret) lines.push(secretNote(object, secret));
+    lines.push(`${overwrite(text)};`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** `DEFINE FIELD x ON t …` → `DEFINE FIELD OVERWRITE x ON t …`. */
-function overwrite(definition: string): string {
-  return definition.replace(/^DEFINE\s+([A-Z]+)\s+(?!OVERWRITE\b)(?:IF NOT EXISTS\s+)?/, 'DEFINE $1 OVERWRITE ');
 }
 
 /** The schema a desired-schema file, or a folder of `.surql` files read in name order, describes. */
@@ -104,145 +92,4 @@ export async function desiredSchema(
     await shadow.close();
     await rm(empty, { recursive: true, force: true });
   }
-}
-
-/** A step of a generated migration. */
-export interface DiffStep {
-  change: SchemaChange;
-  up: string;
-  down: string;
-  /** REMOVE TABLE, REMOVE FIELD, or a changed field type: data may be lost. */
-  destructive: boolean;
-}
-
-/** The next migration, from `current` to `desired`. Refuses a possible rename, never guesses. */
-export function planDiff(current: DatabaseSchema, desired: DatabaseSchema): DiffStep[] {
-  const changes = compareSchemas(current, desired);
-  refuseRenames(changes.filter((c) => !isItemField(c)));
-  const secret = changes.find((c) => holdsSecret(c.after ?? '') || holdsSecret(c.before ?? ''));
-  if (secret) {
-    throw new MigrationArgumentError(
-      `diff: ${describeObject(secret)} holds a secret the server hides or salts anew (a password hash, a key shown ` +
-        `as [REDACTED]), so its DEFINE cannot be written from the schema. Write that change in a migration by hand.`,
-    );
-  }
-  // SurrealDB 3 has no REMOVE CONFIG: a config added or removed cannot be undone by a migration.
-  const config = changes.find((c) => c.kind === 'config' && c.change !== 'changed');
-  if (config) {
-    throw new MigrationArgumentError(
-      `diff: ${describeObject(config)} is ${config.change}, and SurrealDB has no REMOVE CONFIG to write its ` +
-        `${config.change === 'added' ? 'down' : 'up'} with. Write that change in a migration by hand.`,
-    );
-  }
-  const steps = changes.map((change) => step(change)).filter((s) => s.up !== '' || s.down !== '');
-  // Up: definitions in schema order (tables, views after them, then fields), removals children first.
-  const defining = steps.filter((s) => s.change.change !== 'removed');
-  const ordered = inDefinitionOrder(
-    defining.map((s) => ({ kind: s.change.kind, definition: s.change.after ?? '', step: s })),
-  );
-  const defines = ordered.map((o) => o.step);
-  const removes = steps.filter((s) => s.change.change === 'removed').reverse();
-  return [...removes, ...defines];
-}
-
-/** `tags.*`: the engine defines it with its array field, but removing the field leaves it. */
-function isItemField(o: Pick<SchemaObject, 'kind' | 'name'>): boolean {
-  return o.kind === 'field' && /(\.\*|\[\*\])$/.test(o.name);
-}
-
-function step(change: SchemaChange): DiffStep {
-  const remove = removeStatement(change);
-  if (isItemField(change)) {
-    // Defined by its parent's DEFINE; only its removal is written out.
-    if (change.change === 'added') return { change, up: '', down: `${remove};`, destructive: false };
-    if (change.change === 'removed') return { change, up: `${remove};`, down: '', destructive: false };
-    return { change, up: '', down: '', destructive: false };
-  }
-  switch (change.change) {
-    case 'added':
-      return { change, up: `${overwrite(change.after!)};`, down: `${remove};`, destructive: false };
-    case 'removed':
-      return {
-        change,
-        up: `${remove};`,
-        down: `${overwrite(change.before!)};`,
-        destructive: change.kind === 'table' || change.kind === 'field',
-      };
-    case 'changed':
-      return {
-        change,
-        up: `${overwrite(change.after!)};`,
-        down: `${overwrite(change.before!)};`,
-        destructive: change.kind === 'field' && typeOf(change.before!) !== typeOf(change.after!),
-      };
-  }
-}
-
-function typeOf(definition: string): string {
-  return (
-    /\bTYPE\s+(.+?)(?:\s+(?:DEFAULT|VALUE|ASSERT|READONLY|PERMISSIONS|COMMENT|FLEXIBLE|REFERENCE|COMPUTED)\b|$)/.exec(
-      definition,
-    )?.[1] ?? ''
-  );
-}
-
-function removeStatement(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>): string {
-  // A field's name is an idiom (`a.b`), written as it is.
-  const name =
-    o.kind === 'function'
-      ? `fn::${o.name}`
-      : o.kind === 'param'
-        ? `$${o.name}`
-        : o.kind === 'field'
-          ? o.name
-          : escape(o.name);
-  const on = o.table ? ` ON ${escape(o.table)}` : o.kind === 'user' || o.kind === 'access' ? ' ON DATABASE' : '';
-  return `REMOVE ${o.kind.toUpperCase()} IF EXISTS ${name}${on}`;
-}
-
-function escape(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `\`${name.replace(/[`\\]/g, '\\$&')}\``;
-}
-
-/**
- * A removal and an addition of the same kind in one table (or of two tables) could be a rename:
- * generating REMOVE then DEFINE would drop its data. Refused, naming both.
- */
-function refuseRenames(changes: readonly SchemaChange[]): void {
-  const removed = changes.filter((c) => c.change === 'removed');
-  const added = changes.filter((c) => c.change === 'added');
-  for (const r of removed) {
-    const twin = added.find((a) => a.kind === r.kind && a.table === r.table);
-    if (twin) {
-      throw new PossibleRenameError(describeObject(r), describeObject(twin));
-    }
-  }
-}
-
-/** The generated up and down scripts, with destructive steps marked. */
-export function renderDiff(
-  steps: readonly DiffStep[],
-  name: string,
-): { up: string; down: string; destructive: string[] } {
-  const destructive = steps.filter((s) => s.destructive).map((s) => `${s.change.change} ${describeObject(s.change)}`);
-  const mark = (s: DiffStep, text: string) =>
-    s.destructive ? `-- DESTRUCTIVE: ${s.change.change} ${describeObject(s.change)}; data may be lost.\n${text}` : text;
-  const header = (direction: string) => `-- ${name} (${direction}), generated by \`surreal-migrate diff\`.\n`;
-  // Down undoes up in the reverse order.
-  const up =
-    header('up') +
-    steps
-      .filter((s) => s.up !== '')
-      .map((s) => mark(s, s.up))
-      .join('\n') +
-    '\n';
-  const down =
-    header('down') +
-    [...steps]
-      .reverse()
-      .filter((s) => s.down !== '')
-      .map((s) => s.down)
-      .join('\n') +
-    '\n';
-  return { up, down, destructive };
 }

@@ -14,6 +14,7 @@ import { DatabaseRequestError, MigrationArgumentError, MigrationError } from './
 import type { MigrationFile } from './migration-files.js';
 import { MigrationManager, runnerCoreOf } from './migration-manager.js';
 import { parseOnServer } from './migration-runner.js';
+import { readableDefinition } from './schema-names.js';
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_SURREALDB,
@@ -120,6 +121,11 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
       }
     });
   }
+  const names = {
+    functions: objects.filter((o) => o.kind === 'function').map((o) => o.name),
+    params: objects.filter((o) => o.kind === 'param').map((o) => o.name),
+  };
+  for (const o of objects) o.definition = readableDefinition(o.definition, names);
   return objects.sort(compareObjects);
 }
 
@@ -212,21 +218,6 @@ export function holdsSecret(definition: string): boolean {
 
 function comparable(definition: string): string {
   return definition.replace(/\bPASSHASH\s+'(?:[^'\\]|\\.)*'/g, "PASSHASH '…'");
-}
-
-/**
- * Objects in an order the engine accepts when they are defined one after another: as sorted,
- * except that a view (`DEFINE TABLE … AS SELECT`) comes after the plain tables it may read.
- */
-export function inDefinitionOrder<T extends Pick<SchemaObject, 'kind'> & { definition?: string }>(
-  objects: readonly T[],
-  definitionOf: (o: T) => string = (o) => o.definition ?? '',
-): T[] {
-  const isView = (o: T) => o.kind === 'table' && /\sAS\s+SELECT\b/i.test(definitionOf(o));
-  const views = objects.filter(isView);
-  const rest = objects.filter((o) => !isView(o));
-  const lastTable = rest.map((o) => o.kind).lastIndexOf('table');
-  return [...rest.slice(0, lastTable + 1), ...views, ...rest.slice(lastTable + 1)];
 }
 
 /**

@@ -690,6 +690,100 @@ describe('surreal-migrate diff', () => {
     MANY_RUNS,
   );
 
+  /** One definition of every kind INFO reports on the suite's engine (bucket, model, module: not definable here). */
+  const EVERY_KIND = [
+    'DEFINE ANALYZER `an-1` TOKENIZERS blank FILTERS lowercase;',
+    'DEFINE FUNCTION fn::`my-fn`::low($s: string) { RETURN string::lowercase($s); };',
+    'DEFINE PARAM $`feature-flags` VALUE { search: true };',
+    'DEFINE TABLE person SCHEMAFULL;',
+    'DEFINE FIELD name ON person TYPE string VALUE fn::`my-fn`::low($value);',
+    'DEFINE FIELD tags ON person TYPE array<string> DEFAULT [];',
+    `DEFINE FIELD OVERWRITE tags${SURREALDB === 2 ? '[*]' : '.*'} ON person TYPE string ASSERT $value != "";`,
+    `DEFINE INDEX person_name ON person FIELDS name ${SURREALDB === 2 ? 'SEARCH' : 'FULLTEXT'} ANALYZER \`an-1\` BM25;`,
+    'DEFINE EVENT `named-it` ON person WHEN $event = "CREATE" THEN { CREATE log SET at = time::now() };',
+    'DEFINE TABLE log SCHEMALESS;',
+    'DEFINE TABLE by_name AS SELECT count() AS n, name FROM person GROUP BY name;',
+    'DEFINE TABLE names AS SELECT * FROM by_name;',
+    'DEFINE ACCESS account ON DATABASE TYPE RECORD SIGNIN (SELECT * FROM person WHERE name = $name);',
+    "DEFINE ACCESS `api-key` ON DATABASE TYPE JWT ALGORITHM HS256 KEY 'the-key';",
+    "DEFINE USER ops ON DATABASE PASSWORD 'the-password' ROLES VIEWER;",
+    'DEFINE CONFIG GRAPHQL AUTO;',
+    ...(SURREALDB === 2
+      ? []
+      : ['DEFINE SEQUENCE `seq-1` BATCH 10;', 'DEFINE API "/people" FOR get THEN { RETURN { status: 200 }; };']),
+    '',
+  ].join('\n');
+
+  it(
+    '--to the output of `schema`, for a folder of every kind: "No difference", exit 0, and no secret printed',
+    async () => {
+      project = await newProject({ '0001_all.surql': EVERY_KIND });
+      const printed = await project.run(['schema', ...JUDGE, '--out', 'schema.surql']);
+      expect(printed.code).toBe(0);
+      const text = await readFile(path.join(project.root, 'schema.surql'), 'utf8');
+      for (const kind of [
+        'ANALYZER',
+        'FUNCTION',
+        'PARAM',
+        'ACCESS',
+        'USER',
+        'CONFIG',
+        'TABLE',
+        'FIELD',
+        'INDEX',
+        'EVENT',
+      ]) {
+        expect(text).toMatch(new RegExp(`^DEFINE ${kind} OVERWRITE `, 'm'));
+      }
+      if (SURREALDB >= 3) expect(text).toMatch(/^DEFINE SEQUENCE OVERWRITE [^]*^DEFINE API OVERWRITE /m);
+      expect(text).not.toMatch(/\[REDACTED\]|\$argon2|the-key|the-password/);
+      expect(text).toContain("PASSHASH 'placeholder: set the real secret in a migration'");
+      const run = await project.run(['diff', ...JUDGE, '--to', 'schema.surql']);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe("No difference: the folder's schema already is schema.surql. Nothing written.\n");
+      expect(run.code).toBe(0);
+    },
+    MANY_RUNS,
+  );
+
+  it(
+    'writes an analyzer and a full-text index over rows as two migrations, which `up` applies',
+    async () => {
+      project = await newProject({
+        '0001_posts.surql': 'DEFINE TABLE post SCHEMALESS;\n',
+        '0001_posts.down.surql': 'REMOVE TABLE post;\n',
+      });
+      const p = project;
+      expect((await p.run(['up'])).code).toBe(0);
+      await p.withDb(async (db) => {
+        await db.query('CREATE post:1 SET body = "Hello world"; CREATE post:2 SET body = "bye";').responses();
+      });
+      await writeFile(
+        path.join(p.root, 'desired.surql'),
+        'DEFINE TABLE post SCHEMALESS;\nDEFINE ANALYZER simple TOKENIZERS blank FILTERS lowercase;\n' +
+          `DEFINE INDEX post_body ON post FIELDS body ${SURREALDB === 2 ? 'SEARCH' : 'FULLTEXT'} ANALYZER simple BM25;\n`,
+      );
+      const run = await p.run(['diff', ...JUDGE, '--to', 'desired.surql', '--name', 'search']);
+      expect(run.stdout).toBe(
+        'Wrote migrations/0002_search_first.surql, migrations/0002_search_first.down.surql, ' +
+          'migrations/0003_search.surql and migrations/0003_search.down.surql.\n',
+      );
+      expect(run.code).toBe(0);
+      expect(await p.read('0002_search_first.surql')).toMatch(/^DEFINE ANALYZER OVERWRITE simple /m);
+      expect(await p.read('0003_search.surql')).toMatch(/^DEFINE INDEX OVERWRITE post_body /m);
+      const up = await p.run(['up']);
+      expect(up.stderr).toBe('');
+      expect(up.code).toBe(0);
+      const found = await p.withDb(async (db) => {
+        const [rows] = await db.query<[{ id: unknown }[]]>("SELECT id FROM post WHERE body @@ 'hello'");
+        return rows.length;
+      });
+      expect(found).toBe(1);
+      expect((await p.run(['down', '--to', '1'])).code).toBe(0);
+    },
+    MANY_RUNS,
+  );
+
   it(
     'exits 2 when the desired schema is missing or does not apply',
     async () => {
