@@ -11,6 +11,7 @@
  *   ("The key being inserted already exists"), so its removal, and what must precede it, go first.
  */
 import { MigrationArgumentError, PossibleRenameError } from './errors.js';
+import { SECRET_PLACEHOLDER } from './schema-secrets.js';
 import { isView, orderUnits, ranked, unitEdges, Direction, type Unit } from './schema-units.js';
 import { compareSchemas, describeObject, schemaKey, type DatabaseSchema, type SchemaChange } from './shadow.js';
 
@@ -66,6 +67,14 @@ export function planDiff(current: DatabaseSchema, desired: DatabaseSchema): Diff
       units,
     };
   });
+  // A key the server hides cannot be written: its placeholder would be a key anyone can read.
+  const hidden = steps.find((s) => s.up.includes(SECRET_PLACEHOLDER) || s.down.includes(SECRET_PLACEHOLDER));
+  if (hidden) {
+    throw new MigrationArgumentError(
+      `diff: ${describeObject(hidden.change)} is ${hidden.change.change}, and it signs with a key the server shows ` +
+        `only as [REDACTED], so its DEFINE cannot be written from the schema. Write that change in a migration by hand.`,
+    );
+  }
   assignParts(steps, current, desired);
   const order = new Map(
     orderUnits(steps.flatMap((s) => s.units.up))

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { lintMigrations } from '../../src/core/lint.js';
 import { desiredSchema, folderSchema, planDiff, renderDiff, schemaToSurql } from '../../src/core/schema-code.js';
 import { readSchema, type DatabaseSchema } from '../../src/core/shadow.js';
-import { MigrationManager, PossibleRenameError } from '../../src/index.js';
+import { MigrationArgumentError, MigrationManager, PossibleRenameError } from '../../src/index.js';
+import { UNKNOWN_PASSWORD_HASH } from '../../src/core/schema-secrets.js';
 import { RICH_FOLDER } from '../support/schema-fixtures.js';
 import { memOptions, removeTempFolder, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { SURREALDB } from '../support/engine.js';
@@ -600,23 +601,22 @@ describe('diff: the next migration from a desired schema', () => {
     expect(await folderSchema(folder.dir, undefined, ON)).toEqual(desired);
   });
 
-  it('writes an access or user whose secret the server hides with a placeholder, marked, never the secret', async () => {
-    for (const definition of [
-      "DEFINE ACCESS api ON DATABASE TYPE JWT ALGORITHM HS256 KEY 'k1';\n",
-      "DEFINE USER ops ON DATABASE PASSWORD 'pw' ROLES VIEWER;\n",
-    ]) {
-      const file = await desiredFile((t) => t, definition);
-      const current = await folderSchema(folder.dir, undefined, ON);
-      const desired = await desiredSchema(file, HISTORY, ON);
-      const steps = planDiff(current, desired);
-      expect(steps.map((s) => [s.change.change, s.change.kind, s.secret])).toEqual([
-        ['added', definition.includes('USER') ? 'user' : 'access', true],
-      ]);
-      const { up, secrets } = renderDiff(steps, 'secret');
-      expect(secrets).toHaveLength(1);
-      expect(up).toContain("'placeholder: set the real secret in a migration'");
-      expect(up).not.toMatch(/\[REDACTED\]|\$argon2|'k1'|'pw'/);
-    }
+  it('writes a user with a hash no password matches, marked, never the password or its hash', async () => {
+    const file = await desiredFile((t) => t, "DEFINE USER ops ON DATABASE PASSWORD 'pw' ROLES VIEWER;\n");
+    const steps = planDiff(await folderSchema(folder.dir, undefined, ON), await desiredSchema(file, HISTORY, ON));
+    expect(steps.map((s) => [s.change.change, s.change.kind, s.secret])).toEqual([['added', 'user', true]]);
+    const { up, secrets } = renderDiff(steps, 'secret');
+    expect(secrets).toHaveLength(1);
+    expect(up).toContain(`PASSHASH '${UNKNOWN_PASSWORD_HASH}'`);
+    expect(up.split(UNKNOWN_PASSWORD_HASH).join('')).not.toMatch(/\$argon2|'pw'/);
+  });
+
+  it('refuses to write an access whose key the server hides, naming it, never the key', async () => {
+    const file = await desiredFile((t) => t, "DEFINE ACCESS api ON DATABASE TYPE JWT ALGORITHM HS256 KEY 'k1';\n");
+    const current = await folderSchema(folder.dir, undefined, ON);
+    const desired = await desiredSchema(file, HISTORY, ON);
+    expect(() => planDiff(current, desired)).toThrow(MigrationArgumentError);
+    expect(() => planDiff(current, desired)).toThrow(/^diff: access `api` is added, and it signs with a key [^']*$/);
   });
 
   it('finds no step when the desired schema is the folder’s', async () => {

@@ -7,6 +7,7 @@
 import { schemaToSurql } from '../../src/core/schema-code.js';
 import { compareSchemas, type DatabaseSchema } from '../../src/core/shadow.js';
 import { SURREALDB } from '../support/engine.js';
+import { UNKNOWN_PASSWORD_HASH } from '../../src/core/schema-secrets.js';
 import { diffRoundTrip, FULLTEXT, ITEM, schemaOfText, type RoundTrip } from '../support/schema-roundtrip.js';
 
 /** Two schemas are the same where the server shows them the same (a password hash is salted anew). */
@@ -21,8 +22,13 @@ function reached(trip: RoundTrip): void {
   same(trip.afterDown, trip.current);
   for (const m of trip.migrations) {
     expect(m.up + m.down).not.toContain('[REDACTED]');
-    expect(m.up + m.down).not.toContain('$argon2');
+    expect(withoutKnownHash(m.up + m.down)).not.toContain('$argon2');
   }
+}
+
+/** The text without the hash of a password nobody knows, which stands in for every user's. */
+function withoutKnownHash(text: string): string {
+  return text.split(UNKNOWN_PASSWORD_HASH).join('');
 }
 
 /** `[kind, a definition, another definition of the same object, what both need]`, for the suite's engine. */
@@ -46,8 +52,8 @@ const KINDS: KindCase[] = [
   ],
   [
     'JWT access',
-    "DEFINE ACCESS `api-key` ON DATABASE TYPE JWT ALGORITHM HS512 KEY 'secret-one';",
-    "DEFINE ACCESS `api-key` ON DATABASE TYPE JWT ALGORITHM HS512 KEY 'secret-two' DURATION FOR SESSION 1h;",
+    "DEFINE ACCESS `api-key` ON DATABASE TYPE JWT URL 'https://auth.example.com/one/jwks.json';",
+    "DEFINE ACCESS `api-key` ON DATABASE TYPE JWT URL 'https://auth.example.com/two/jwks.json' DURATION FOR SESSION 1h;",
   ],
   [
     'user',
@@ -100,7 +106,7 @@ describe('diff reaches the desired schema for every kind INFO reports', () => {
       const schema = await schemaOfText(`${base}\n${first}`);
       const text = schemaToSurql(schema);
       expect(text).not.toContain('[REDACTED]');
-      expect(text).not.toContain('$argon2');
+      expect(withoutKnownHash(text)).not.toContain('$argon2');
       same(await schemaOfText(text), schema);
     });
   });
@@ -120,25 +126,39 @@ describe('secrets the server hides', () => {
     const schema = await schemaOfText(SECRETS);
     const text = schemaToSurql(schema);
     expect(text).toContain(
-      "-- SECRET: user `ops`: the server does not show its password hash; 'placeholder: set the real secret in a migration' stands in for it. Set the real one in a migration.\n" +
-        "DEFINE USER OVERWRITE ops ON DATABASE PASSHASH 'placeholder: set the real secret in a migration' ROLES VIEWER",
+      '-- SECRET: user `ops`: its password hash is not printed; this is the hash of a random password nobody knows, so nobody can sign in as it. Set the real password in a migration.\n' +
+        `DEFINE USER OVERWRITE ops ON DATABASE PASSHASH '${UNKNOWN_PASSWORD_HASH}' ROLES VIEWER`,
     );
     expect(text).toMatch(/^DEFINE ACCESS OVERWRITE api ON DATABASE TYPE JWT ALGORITHM HS256 KEY 'placeholder: set/m);
     // A record access whose key the server generated: written without it, so the server generates one.
     expect(text).toMatch(/^DEFINE ACCESS OVERWRITE account ON DATABASE TYPE RECORD SIGNIN \(.*\) DURATION /m);
     expect(text).not.toContain('[REDACTED]');
-    expect(text).not.toContain('$argon2');
+    expect(withoutKnownHash(text)).not.toContain('$argon2');
     same(await schemaOfText(text), schema);
     // diff --to the printed schema: nothing to do.
     const trip = await diffRoundTrip(SECRETS, text);
     expect(trip.steps).toEqual([]);
   });
 
-  it('are written by diff with the placeholder, and the step is marked', async () => {
-    const trip = await diffRoundTrip('', SECRETS);
+  it('a user and a generated record key are written by diff so that they fail closed, and the steps are marked', async () => {
+    const wanted = SECRETS.split('\n')
+      .filter((line) => !line.includes('ACCESS api'))
+      .join('\n');
+    const trip = await diffRoundTrip('', wanted);
     reached(trip);
-    expect(trip.steps.filter((s) => s.secret).map((s) => s.change.name)).toEqual(['account', 'api', 'ops']);
-    expect(trip.migrations[0]!.up).toContain('-- SECRET: access `api`');
+    expect(trip.steps.filter((s) => s.secret).map((s) => s.change.name)).toEqual(['account', 'ops']);
+    expect(trip.migrations[0]!.up).toContain('-- SECRET: user `ops`');
+    expect(trip.migrations[0]!.up).toContain(`PASSHASH '${UNKNOWN_PASSWORD_HASH}'`);
+  });
+
+  it.each([
+    ['added', '', SECRETS],
+    ['removed', SECRETS, ''],
+    ['changed', SECRETS, SECRETS.replace('HS256', 'HS512')],
+  ])('an access whose key the server hides, %s, is refused by diff: its key would be readable', async (_, from, to) => {
+    await expect(diffRoundTrip(from, to)).rejects.toThrow(
+      /^diff: access `api` is (added|removed|changed), and it signs with a key the server shows only as \[REDACTED\].*Write that change in a migration by hand\.$/,
+    );
   });
 });
 
