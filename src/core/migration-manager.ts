@@ -699,13 +699,17 @@ export class MigrationManager {
   }
 
   /**
-   * Whether this forTarget manager's database does not exist yet. Asked before a read opens the
-   * session (its `use` would create the database): a read of a missing database answers as an
-   * empty one, and creates nothing. Two requests while the session is not open; none after.
+   * Whether this manager's database does not exist yet. Asked before a read opens the session, or
+   * makes the connection's first request (its `use` would create the database): a read of a
+   * missing database answers as an empty one, and creates nothing. For a forTarget manager, two
+   * requests while the session is not open; none after. For the manager's own connection, none:
+   * it looked when it connected.
    */
   async #absent(): Promise<boolean> {
     const session = this.#place.session;
-    if (!session || session.opened) return false;
+    // The manager's own connection: not found when it connected, and not selected since.
+    if (!session) return this.#connection.missing();
+    if (session.opened) return false;
     // Known from a listing made for many targets at once (kept until the session opens).
     if (this.#absentHint !== undefined) return this.#absentHint;
     return (await missingTargets(this.#connection.db, [this.#place.target!])).size > 0;
@@ -1011,7 +1015,7 @@ export class MigrationManager {
     const session = new TargetSession(root, target, openOwn);
     return new MigrationManager(
       options,
-      { db: this.#connection.db, owned: false, close: async () => {} },
+      { db: this.#connection.db, owned: false, missing: () => false, close: async () => {} },
       { target, session, parent: this, files: this.#files },
     );
   }
