@@ -151,15 +151,16 @@ export async function createClient(
     engines = { ...engines, ...createNodeEngines() };
   }
   // The embedded SurrealDB 2's `use` creates nothing: its engines need not wait to select.
-  let client: Surreal | undefined;
-  if (embedded !== 2) engines = selectingEngines(engines, () => client);
-  client =
+  const made: { client?: Surreal } = {};
+  if (embedded !== 2) engines = selectingEngines(engines, () => made.client);
+  const client =
     typeof globalThis.WebSocket === 'undefined'
       ? new Surreal({
           engines,
           websocketImpl: (await import('ws')).default as unknown as typeof WebSocket,
         })
       : new Surreal({ engines });
+  made.client = client;
   register?.(client);
   return client;
 }
