@@ -94,6 +94,7 @@ describe('drift: the live schema against the applied migrations', () => {
     expect(await m.drift()).toEqual({
       ok: false,
       pending: [],
+      computed: [],
       drift: [
         {
           change: 'changed',
