@@ -87,7 +87,7 @@ function tokens(source: string): Token[] {
 
 /** A name as `INFO FOR …` keys and the migrations write it compare: unescaped, `[*]` as `.*`. */
 function sameName(name: string): string {
-  return name.replace(/[`⟨⟩\s]/g, '').replace(/\[\*\]/g, '.*');
+  return name.replace(/[`⟨⟩]/g, '').replace(/\[\*\]/g, '.*');
 }
 
 function key(kind: SchemaKind, table: string | undefined, name: string): string {

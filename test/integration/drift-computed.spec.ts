@@ -142,6 +142,7 @@ describe(`drift of definitions computed when they ran (SurrealDB ${ENGINE === 'v
           'DEFINE TABLE person SCHEMALESS COMMENT <string> time::now();',
           "DEFINE FIELD name ON person TYPE string COMMENT string::concat('made ', <string> time::now());",
           'DEFINE INDEX person_name ON person FIELDS name COMMENT <string> rand::uuid();',
+          'DEFINE FIELD `odd name` ON person COMMENT <string> rand::uuid();',
           "DEFINE TABLE plain SCHEMALESS COMMENT 'a literal';",
           'DEFINE SEQUENCE ticket BATCH 10 + 10 START math::max([1, 7]) TIMEOUT 1s + 1s;',
           "DEFINE ACCESS api ON DATABASE TYPE JWT ALGORITHM HS512 KEY 'secret' DURATION FOR TOKEN 1h + 1h, FOR SESSION 1d;",
@@ -155,6 +156,7 @@ describe(`drift of definitions computed when they ran (SurrealDB ${ENGINE === 'v
         ['access', 'api', ['durations']],
         ['sequence', 'ticket', ['batch', 'start', 'timeout']],
         ['table', 'person', ['comment']],
+        ['field', '`odd name`', ['comment']],
         ['field', 'name', ['comment']],
         ['index', 'person_name', ['comment']],
       ]);
