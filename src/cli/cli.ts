@@ -4,7 +4,7 @@ import {
   MigrationOptionsError,
   MigrationsStoppedError,
 } from '../core/errors.js';
-import { forEachTarget, MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
+import { databaseMissing, forEachTarget, MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import {
   DEFAULT_DIRECTORY,
@@ -34,6 +34,7 @@ import { EXIT, worstExitCode } from './exit-codes.js';
 import { shadowSource, type ShadowSource } from '../core/shadow.js';
 import { splitUrlCredentials } from '../core/secrets.js';
 import { lintCommand } from './lint.js';
+import { describeComputed } from '../core/computed-definitions.js';
 import { diffCommand, schemaCommand } from './schema.js';
 import { CliOutput, errorDocument, formatDuration, TargetGroups, type CliStream, type Mark } from './output.js';
 import { readTargetsFile } from './targets.js';
@@ -272,6 +273,7 @@ async function runCommand(
     case 'dry-run': {
       const report = await manager.dryRun();
       const all = [...report.verified, ...report.notVerifiable];
+      if (report.absent) await reportEmpty(manager, out, names);
       if (all.length === 0) out.print('Nothing pending to verify.');
       printRows(out, [
         ...report.verified.map((m) => ({ mark: 'ok' as const, version: m.version, name: m.name, details: m.file })),
@@ -279,7 +281,7 @@ async function runCommand(
           mark: 'skipped' as const,
           version: m.version,
           name: m.name,
-          details: `${m.file} (not verifiable: runs outside a transaction)`,
+          details: `${m.file} (${report.absent ? 'not run: the database does not exist' : 'not verifiable: runs outside a transaction'})`,
         })),
       ]);
       if (all.length > 0) {
@@ -372,6 +374,8 @@ async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<
           : `changed  ${what}:\n  live:     ${d.live}\n  expected: ${d.expected}`,
     );
   }
+  // Once each, never as drift: what the engine computed when it ran the DEFINE.
+  for (const c of report.computed) out.print(`computed ${describeComputed(c)}`);
   if (report.pending.length > 0) {
     out.print(
       `${report.pending.length} migration(s) pending, not part of the comparison: ${report.pending.map((p) => p.version).join(', ')}.`,
@@ -389,7 +393,8 @@ async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<
     live: d.live ?? null,
     expected: d.expected ?? null,
   }));
-  const document = { drift, pending: report.pending };
+  const computed = report.computed.map((c) => ({ ...c, table: c.table ?? null, message: describeComputed(c) }));
+  const document = { drift, pending: report.pending, computed };
   if (report.ok) return ok(document);
   return {
     exitCode: EXIT.check,
@@ -407,9 +412,13 @@ async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<
 async function reportEmpty(manager: MigrationManager, out: CliOutput, names: string): Promise<boolean> {
   if (!(await manager.isEmpty())) return false;
   const { url, namespace, database } = manager.settings;
+  // A read leaves a database that does not exist as it is; `up` or `baseline` creates it.
+  const missing = (await databaseMissing(manager))
+    ? ' It does not exist yet, and reading it created nothing (`up` creates it).'
+    : '';
   out.warn(
-    `The database ${namespace ?? '?'}/${database ?? '?'}${url ? ` at ${url}` : ''} is empty: it has no tables. ` +
-      `If you expected a schema there, check ${names} and the URL (or the path).`,
+    `The database ${namespace ?? '?'}/${database ?? '?'}${url ? ` at ${url}` : ''} is empty: it has no tables.` +
+      `${missing} If you expected a schema there, check ${names} and the URL (or the path).`,
   );
   return true;
 }

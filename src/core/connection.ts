@@ -2,6 +2,7 @@ import { Surreal, createRemoteEngines, type ConnectOptions, type Engines } from 
 import { DatabaseUnreachableError, MigrationOptionsError } from './errors.js';
 import { sleep, withTimeout } from './timing.js';
 import { embeddedV2Engines, isMissingPackage } from './embedded-v2.js';
+import { selectExisting, selectingEngines, selectionPending } from './selection.js';
 import {
   isEmbeddedUrl,
   redactUrl,
@@ -15,6 +16,12 @@ export interface MigrationConnection {
   readonly db: Surreal;
   /** True when the library opened it; a `client` passed in is never closed. */
   readonly owned: boolean;
+  /**
+   * Whether its namespace or database did not exist when it connected, and so is not selected
+   * yet: nothing has asked for it since (its first request of its own selects, and so creates,
+   * it). Always false for a `client` passed in.
+   */
+  missing(): boolean;
   close(): Promise<void>;
 }
 
@@ -33,7 +40,7 @@ export async function openConnection(
 ): Promise<MigrationConnection> {
   if (options.client) {
     const db = options.client;
-    return { db, owned: false, close: async () => {} };
+    return { db, owned: false, missing: () => false, close: async () => {} };
   }
   const url = options.url as string;
   const embedded = isEmbeddedUrl(url);
@@ -64,13 +71,14 @@ export async function openConnection(
       unsubscribe.forEach((off) => off());
       // A connection to a datastore already open was checked with the first one.
       if (embedded && !shareWith) await checkEmbeddedVersion(db, options.surrealdb);
+      await select(db, options, embedded);
       // A server that stopped answering would hold a WebSocket close for 30 s; an embedded engine
       // closes when its data is flushed, which it must be allowed to finish.
       const close = async () => {
         if (embedded) await db.close();
         else await withTimeout(db.close(), CLOSE_TIMEOUT_MS, () => 'close timed out').catch(() => {});
       };
-      return { db, owned: true, close };
+      return { db, owned: true, missing: () => selectionPending(db), close };
     } catch (error) {
       unsubscribe.forEach((off) => off());
       lastError = error;
@@ -92,6 +100,21 @@ export async function openConnection(
     }
   }
   throw options.redactor.error(new DatabaseUnreachableError(redactUrl(url), attempts, lastError));
+}
+
+/**
+ * Selects the connection's namespace and database. SurrealDB 2's `use` creates nothing; on
+ * SurrealDB 3 only what exists is selected, the rest when the connection first needs it (see
+ * `selection.ts`): a read of a database that does not exist then creates nothing.
+ */
+async function select(db: Surreal, options: ResolvedMigrationsOptions, embedded: boolean): Promise<void> {
+  const { namespace, database } = options;
+  if (!namespace) return;
+  if ((await serverMajor(db)) === 2) {
+    await db.use({ namespace, database: database ?? null });
+    return;
+  }
+  await selectExisting(db, namespace, database, embedded ? undefined : options.auth);
 }
 
 /** How long a failed attempt's client may take to close before the next attempt. */
@@ -127,6 +150,9 @@ export async function createClient(
     const { createNodeEngines } = await importEmbeddedEngine(url);
     engines = { ...engines, ...createNodeEngines() };
   }
+  // The embedded SurrealDB 2's `use` creates nothing: its engines need not wait to select.
+  const made: { client?: Surreal } = {};
+  if (embedded !== 2) engines = selectingEngines(engines, () => made.client);
   const client =
     typeof globalThis.WebSocket === 'undefined'
       ? new Surreal({
@@ -134,6 +160,7 @@ export async function createClient(
           websocketImpl: (await import('ws')).default as unknown as typeof WebSocket,
         })
       : new Surreal({ engines });
+  made.client = client;
   register?.(client);
   return client;
 }
@@ -198,9 +225,8 @@ export function versionMajor(version: string): number {
 }
 
 function connectOptions(options: ResolvedMigrationsOptions, embedded: boolean): ConnectOptions {
+  // Nothing selected at connect: `select()` selects what exists, once signed in.
   const result: ConnectOptions = {
-    namespace: options.namespace as string,
-    database: options.database as string,
     // Retrying the connection is this module's job, with a bounded budget.
     reconnect: false,
   };

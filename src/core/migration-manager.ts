@@ -36,7 +36,8 @@ import { BoundedClient, withTimeout } from './timing.js';
 import { folderSchema } from './schema-code.js';
 import type { ShadowSource } from './shadow.js';
 import { lintMigrations, type LintReport } from './lint.js';
-import { compareSchemas, readSchema, type SchemaKind } from './shadow.js';
+import { readSchema, type SchemaKind } from './shadow.js';
+import { compareDefinitions, type ComputedDefinition } from './computed-definitions.js';
 import {
   missingTargets,
   noSessionsError,
@@ -106,6 +107,12 @@ export interface DriftReport {
   }[];
   /** Migrations not applied yet, and so not expected in the live schema. */
   pending: { version: number; name: string; file: string }[];
+  /**
+   * Objects in both schemas with a clause the engine computed when it was defined (a param's
+   * `VALUE time::now()`; on SurrealDB 3 also a `COMMENT`, a sequence's start, …, written as an
+   * expression): those clauses are not compared, the rest of the definition is. Never drift.
+   */
+  computed: ComputedDefinition[];
 }
 
 /** {@link MigrationManager.probe}: what one readiness probe found. */
@@ -178,6 +185,11 @@ export interface DryRunReport {
   verified: { version: number; name: string; file: string }[];
   /** No-transaction migrations (and those after them) that a dry run cannot execute. */
   notVerifiable: { version: number; name: string; file: string }[];
+  /**
+   * True when the database does not exist: nothing ran (a dry run would create it), and every
+   * migration is in `notVerifiable`.
+   */
+  absent?: true;
 }
 
 /** Problems found by {@link MigrationManager.validate} that did not throw. */
@@ -199,6 +211,9 @@ export function runnerCoreOf(manager: MigrationManager): RunnerCore {
  * one listing (rather than two requests of its own before its first read). For the CLI; internal.
  */
 export let forEachTarget: (manager: MigrationManager) => Promise<MigrationManager[]>;
+
+/** Whether a manager's one database does not exist (reads then create nothing). For the CLI; internal. */
+export let databaseMissing: (manager: MigrationManager) => Promise<boolean>;
 
 /**
  * The migrations of one folder against one database.
@@ -248,6 +263,7 @@ export class MigrationManager {
   #closing: Promise<void> | undefined;
 
   static {
+    databaseMissing = (manager) => manager.#absent();
     forEachTarget = async (manager) => {
       const targets = manager.targets;
       const missing = await missingTargets(manager.#connection.db, targets);
@@ -524,14 +540,15 @@ export class MigrationManager {
       const state = await this.#readState(absent);
       const pending = state.pending.map(({ version, name, file }) => ({ version, name, file }));
       // A database that does not exist has nothing applied and no schema: no shadow to build.
-      if (absent) return { ok: true, drift: [], pending };
-      const expected = await folderSchema(
-        this.#options.directory,
-        new Set(state.applied.map((r) => r.version)),
-        await this.#shadowSource(),
-      );
+      if (absent) return { ok: true, drift: [], pending, computed: [] };
+      const applied = new Set(state.applied.map((r) => r.version));
+      // Built under the live database's names: `session::db()` evaluates there as it did here.
+      const names = this.#place.target;
+      const expected = await folderSchema(this.#options.directory, applied, { ...(await this.#shadowSource()), names });
       const live = await readSchema(this.#bookkeeping, this.#options.table);
-      const drift = compareSchemas(expected, live).map((c) => ({
+      const scripts = this.#files.up.filter((m) => applied.has(m.version)).map((m) => m.text);
+      const { changes, computed } = compareDefinitions(expected, live, scripts);
+      const drift = changes.map((c) => ({
         change: c.change,
         kind: c.kind,
         table: c.table,
@@ -539,7 +556,7 @@ export class MigrationManager {
         live: c.after,
         expected: c.before,
       }));
-      return { ok: drift.length === 0, drift, pending };
+      return { ok: drift.length === 0, drift, pending, computed };
     });
   }
 
@@ -699,13 +716,17 @@ export class MigrationManager {
   }
 
   /**
-   * Whether this forTarget manager's database does not exist yet. Asked before a read opens the
-   * session (its `use` would create the database): a read of a missing database answers as an
-   * empty one, and creates nothing. Two requests while the session is not open; none after.
+   * Whether this manager's database does not exist yet. Asked before a read opens the session, or
+   * makes the connection's first request (its `use` would create the database): a read of a
+   * missing database answers as an empty one, and creates nothing. For a forTarget manager, two
+   * requests while the session is not open; none after. For the manager's own connection, none:
+   * it looked when it connected.
    */
   async #absent(): Promise<boolean> {
     const session = this.#place.session;
-    if (!session || session.opened) return false;
+    // The manager's own connection: not found when it connected, and not selected since.
+    if (!session) return this.#connection.missing();
+    if (session.opened) return false;
     // Known from a listing made for many targets at once (kept until the session opens).
     if (this.#absentHint !== undefined) return this.#absentHint;
     return (await missingTargets(this.#connection.db, [this.#place.target!])).size > 0;
@@ -758,11 +779,14 @@ export class MigrationManager {
   async dryRun(): Promise<DryRunReport> {
     return this.#guard(async () => {
       this.#one('dryRun');
-      const state = await this.#core.readState();
+      const absent = await this.#absent();
+      const state = await this.#readState(absent);
       const firstNoTx = state.pending.findIndex((m) => m.noTransaction);
       const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
       const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
       const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
+      // A database that does not exist is not created to be rolled back.
+      if (absent) return { verified: [], notVerifiable: state.pending.map(brief), absent: true };
       await this.#core.dryRun(runnable);
       return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
     });
@@ -891,6 +915,8 @@ export class MigrationManager {
   forceUnlock(): Promise<LockHolder | undefined> {
     return this.#guard(async () => {
       this.#one('forceUnlock');
+      // No database, no lock: not created to delete nothing.
+      if (await this.#absent()) return undefined;
       return this.#lock.forceUnlock();
     });
   }
@@ -1011,7 +1037,7 @@ export class MigrationManager {
     const session = new TargetSession(root, target, openOwn);
     return new MigrationManager(
       options,
-      { db: this.#connection.db, owned: false, close: async () => {} },
+      { db: this.#connection.db, owned: false, missing: () => false, close: async () => {} },
       { target, session, parent: this, files: this.#files },
     );
   }

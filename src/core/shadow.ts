@@ -228,6 +228,12 @@ function comparable(definition: string): string {
 export interface ShadowSource {
   surrealdb: SurrealDbMajor;
   server?: ShadowOptions | undefined;
+  /**
+   * The names of the database the shadow stands for (drift's live target), so that
+   * `session::ns()` and `session::db()` evaluate there as they did in it. On a server, the
+   * namespace stays the shadow's own scratch one (it must be unique): only the database is named so.
+   */
+  names?: { namespace: string; database: string } | undefined;
 }
 
 /** The embedded SurrealDB 3, when nothing says otherwise. */
@@ -277,10 +283,11 @@ export class ShadowDatabase {
     logger: MigrationLogger | false = false,
   ): Promise<ShadowDatabase> {
     const scratch = source.server ? `sbl_shadow_${randomUUID().replace(/-/g, '')}` : undefined;
+    const names = source.names ?? { namespace: 'shadow', database: 'shadow' };
     const manager = await MigrationManager.create({
       ...(source.server
-        ? { url: source.server.url, auth: source.server.auth, namespace: scratch, database: 'shadow' }
-        : { url: 'mem://', surrealdb: source.surrealdb, namespace: 'shadow', database: 'shadow' }),
+        ? { url: source.server.url, auth: source.server.auth, namespace: scratch, database: names.database }
+        : { url: 'mem://', surrealdb: source.surrealdb, ...names }),
       directory,
       logger,
       // The shadow carries on past a failure: later versions may then be applied before it.

@@ -10,6 +10,7 @@ import { MigrationOptionsError } from './errors.js';
 import { checkTargets, targetKey, type MigrationTarget, type TargetFailurePolicy } from './options.js';
 import { isRetryableConflict } from './surreal-errors.js';
 import { sleep, type QueryClient } from './timing.js';
+import { selectPending } from './selection.js';
 
 /**
  * What the core asks of a database session: queries, and a live query for the lock's waiters.
@@ -163,7 +164,7 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
       `allDatabases needs a namespace name, got ${JSON.stringify(namespace)}.`,
     );
   }
-  return async (client) => {
+  const list = async (client: Surreal) => {
     const forked = client.isFeatureSupported(Features.Sessions);
     const session: SurrealSession = forked ? await openSession(client) : client;
     // Without sessions the client itself moves: put back where it was afterwards.
@@ -182,7 +183,12 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
       else await client.use({ namespace: wasNamespace ?? null, database: wasDatabase ?? null }).catch(() => {});
     }
   };
+  listsWithoutSelecting.add(list);
+  return list;
 }
+
+/** `targets` functions that read nothing through the client's own database (allDatabases'). */
+const listsWithoutSelecting = new WeakSet<object>();
 
 /** The namespaces of the server, or undefined when this user may not list them (not a root user). */
 async function rootNamespaces(session: SurrealSession): Promise<string[] | undefined> {
@@ -266,6 +272,9 @@ export async function resolveTargets(
   client: Surreal,
 ): Promise<readonly MigrationTarget[]> {
   if (typeof targets !== 'function') return checkTargets(targets, 'targets');
+  // An app's function is given the connection on the options' database, as it always was (it
+  // may read its list of tenants there): selected now, even if that creates it.
+  if (!listsWithoutSelecting.has(targets)) await selectPending(client);
   return checkTargets(await targets(client), 'targets (the list the function returned)');
 }
 

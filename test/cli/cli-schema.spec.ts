@@ -70,7 +70,13 @@ describe('surreal-migrate drift', () => {
       const clean = await p.run(['drift']);
       expect(clean.stdout).toBe('No drift: the schema is what the applied migrations make it.\n');
       expect(clean.code).toBe(0);
-      expect((await p.run(['drift', '--json'])).json()).toEqual({ ok: true, command: 'drift', drift: [], pending: [] });
+      expect((await p.run(['drift', '--json'])).json()).toEqual({
+        ok: true,
+        command: 'drift',
+        drift: [],
+        pending: [],
+        computed: [],
+      });
 
       await byHand(p, BY_HAND);
       const run = await p.run(['drift']);
@@ -183,7 +189,7 @@ describe('surreal-migrate drift', () => {
       expect((await project.run(['up', '--table', 'schema_history'])).code).toBe(0);
       expect(await project.tables()).toEqual(expect.arrayContaining(['schema_history', 'schema_history_lock']));
       const run = await project.run(['drift', '--table', 'schema_history', '--json']);
-      expect(run.json()).toEqual({ ok: true, command: 'drift', drift: [], pending: [] });
+      expect(run.json()).toEqual({ ok: true, command: 'drift', drift: [], pending: [], computed: [] });
       expect(run.code).toBe(0);
     },
     MANY_RUNS,
