@@ -281,12 +281,15 @@ async function runCommand(
           mark: 'skipped' as const,
           version: m.version,
           name: m.name,
-          details: `${m.file} (${report.absent ? 'not run: the database does not exist' : 'not verifiable: runs outside a transaction'})`,
+          details: `${m.file} (${report.absent ? 'not verified: the database does not exist yet' : 'not verifiable: runs outside a transaction'})`,
         })),
       ]);
       if (all.length > 0) {
         out.print(
           `Dry run: ${report.verified.length} migration(s) ran and were rolled back` +
+            (report.absent && report.verified.length > 0
+              ? ' (on an empty shadow database: this one does not exist)'
+              : '') +
             (report.notVerifiable.length ? `, ${report.notVerifiable.length} not verifiable.` : '.'),
         );
       }

@@ -1,12 +1,13 @@
 import { Features, type Surreal, type SurrealSession } from 'surrealdb';
 import { openConnection, serverMajor, type MigrationConnection } from './connection.js';
+import { selectedExists } from './selection.js';
 import { asLibraryError } from './surreal-errors.js';
 import { isEmbeddedV2Client } from './embedded-v2.js';
 import {
   DatabaseUnreachableError,
   MigrationArgumentError,
   MigrationsStoppedError,
-  type MigrationOptionsError,
+  MigrationOptionsError,
   PendingMigrationsError,
   TargetsFailedError,
   type ChecksumMismatch,
@@ -33,7 +34,7 @@ import {
 } from './options.js';
 import { surqlStatements } from './surql-splitter.js';
 import { BoundedClient, withTimeout } from './timing.js';
-import { folderSchema } from './schema-code.js';
+import { folderSchema, verifyOnShadow } from './schema-code.js';
 import type { ShadowSource } from './shadow.js';
 import { lintMigrations, type LintReport } from './lint.js';
 import { readSchema, type SchemaKind } from './shadow.js';
@@ -186,8 +187,10 @@ export interface DryRunReport {
   /** No-transaction migrations (and those after them) that a dry run cannot execute. */
   notVerifiable: { version: number; name: string; file: string }[];
   /**
-   * True when the database does not exist: nothing ran (a dry run would create it), and every
-   * migration is in `notVerifiable`.
+   * True when the database does not exist. Nothing ran there (a dry run would create it): the
+   * migrations were tried on an empty shadow database of the server's version instead (see the
+   * `shadow` option), or, where no embedded engine is installed to build one, every migration is
+   * in `notVerifiable`.
    */
   absent?: true;
 }
@@ -572,6 +575,17 @@ export class MigrationManager {
   }
 
   /**
+   * Whether this manager's one database exists, on SurrealDB 2 (where a connection's `use`
+   * creates nothing, so `#absent()` does not know): a failed transaction there leaves the database
+   * it ran in defined. True on SurrealDB 3, and for a forTarget session.
+   */
+  async #existsOnV2(): Promise<boolean> {
+    const target = this.#place.target;
+    if (!target || this.#place.session || (await serverMajor(this.#connection.db)) !== 2) return true;
+    return selectedExists(this.#connection.db, target.namespace, target.database);
+  }
+
+  /**
    * Where this manager's analyses build their shadow: the `shadow` server if one is given, else
    * the embedded engine of the connected server's major version, so that the folder is judged as
    * the server would judge it.
@@ -779,14 +793,26 @@ export class MigrationManager {
   async dryRun(): Promise<DryRunReport> {
     return this.#guard(async () => {
       this.#one('dryRun');
-      const absent = await this.#absent();
+      const absent = (await this.#absent()) || !(await this.#existsOnV2());
       const state = await this.#readState(absent);
       const firstNoTx = state.pending.findIndex((m) => m.noTransaction);
       const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
       const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
       const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
-      // A database that does not exist is not created to be rolled back.
-      if (absent) return { verified: [], notVerifiable: state.pending.map(brief), absent: true };
+      // A database that does not exist is empty: the migrations are tried on an empty shadow of
+      // the server's version, so that nothing is created here to be rolled back.
+      if (absent) {
+        const source = await this.#shadowSource();
+        const opened = await verifyOnShadow(this.#options.directory, new Set(runnable.map((m) => m.version)), source)
+          .then(() => true)
+          .catch((error: unknown) => {
+            // No embedded engine to build the shadow with (a remote-only install): nothing verified.
+            if (error instanceof MigrationOptionsError) return false;
+            throw error;
+          });
+        if (!opened) return { verified: [], notVerifiable: state.pending.map(brief), absent: true };
+        return { verified: runnable.map(brief), notVerifiable: rest.map(brief), absent: true };
+      }
       await this.#core.dryRun(runnable);
       return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
     });

@@ -22,6 +22,28 @@ export async function folderSchema(
   versions?: ReadonlySet<number>,
   source: ShadowSource = DEFAULT_SHADOW,
 ): Promise<DatabaseSchema> {
+  return withFolderApplied(directory, versions, source, (shadow) => shadow.schema());
+}
+
+/**
+ * Applies the folder's `versions` to an empty shadow, and throws the first failure as `up` would
+ * meet it: the dry run of a database that does not exist yet (an empty one), which creates nothing
+ * on the server.
+ */
+export async function verifyOnShadow(
+  directory: string,
+  versions: ReadonlySet<number>,
+  source: ShadowSource,
+): Promise<void> {
+  await withFolderApplied(directory, versions, source, async () => {});
+}
+
+async function withFolderApplied<T>(
+  directory: string,
+  versions: ReadonlySet<number> | undefined,
+  source: ShadowSource,
+  then: (shadow: ShadowDatabase) => Promise<T>,
+): Promise<T> {
   const shadow = await ShadowDatabase.open(directory, source);
   try {
     for (const up of shadow.up) {
@@ -29,7 +51,7 @@ export async function folderSchema(
       const error = await shadow.applyUp(up.version);
       if (error) throw error;
     }
-    return await shadow.schema();
+    return await then(shadow);
   } finally {
     await shadow.close();
   }

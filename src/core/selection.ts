@@ -145,6 +145,18 @@ async function lookUp(
   return databases.includes(database) ? 'found' : 'database missing';
 }
 
+/**
+ * On SurrealDB 2, whose `use` selects without creating: whether the selected `namespace` and
+ * `database` exist (`INFO FOR ROOT`, then `INFO FOR NS` of the selected namespace). True when this
+ * user may not list them: a `use` then finds out.
+ */
+export async function selectedExists(db: Surreal, namespace: string, database: string): Promise<boolean> {
+  const namespaces = await listed(db, 'INFO FOR ROOT', 'namespaces');
+  if (namespaces && !namespaces.includes(namespace)) return false;
+  const databases = await listed(db, 'INFO FOR NS', 'databases');
+  return !databases || databases.includes(database);
+}
+
 /** The names `INFO FOR …` lists under `key`, or undefined when this user may not read them. */
 async function listed(db: Surreal, info: string, key: string): Promise<string[] | undefined> {
   const [answer] = await db

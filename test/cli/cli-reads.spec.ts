@@ -71,10 +71,10 @@ describe(`surreal-migrate reads of what does not exist create nothing (SurrealDB
       expect((await project.run(['plan', '--down', ...where, '--json'])).json().migrations).toEqual([]);
       const dryRun = await project.run(['dry-run', ...where, '--json']);
       expect(dryRun.code).toBe(0);
-      if (ENGINE === 'v3') {
-        expect(dryRun.json()).toMatchObject({ verified: [], absent: true });
-        expect((await project.run(['dry-run', ...where])).stdout).toContain('not run: the database does not exist');
-      }
+      expect(dryRun.json()).toMatchObject({ notVerifiable: [], absent: true });
+      expect((await project.run(['dry-run', ...where])).stdout).toContain(
+        'Dry run: 2 migration(s) ran and were rolled back (on an empty shadow database: this one does not exist).',
+      );
       expect((await project.run(['validate', ...where])).code).toBe(0);
       expect((await project.run(['validate', '--require-current', ...where])).code).toBe(1);
       const drift = await project.run(['drift', ...where, '--json']);

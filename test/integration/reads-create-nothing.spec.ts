@@ -1,7 +1,7 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { ModuleRef } from '@nestjs/core';
 import type { Surreal } from 'surrealdb';
-import { allDatabases, MigrationManager, type MigrationsOptions } from '../../src/index.js';
+import { allDatabases, MigrationError, MigrationManager, type MigrationsOptions } from '../../src/index.js';
 import { MigrationsHealthIndicator } from '../../src/health/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { connectWs, RELAY_AUTH, RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
@@ -97,14 +97,10 @@ describe(`reads of what does not exist create nothing (SurrealDB ${ENGINE === 'v
     expect(reads.validate).toEqual({ warnings: [], pending: 2 });
     expect(reads.plan.migrations.map((m) => m.version)).toEqual([1, 2]);
     expect(reads.planDown.migrations).toEqual([]);
-    if (ENGINE === 'v3') {
-      // Running it would create the database: nothing ran, and the report says why.
-      expect(reads.dryRun).toMatchObject({ verified: [], absent: true });
-      expect(reads.dryRun.notVerifiable.map((m) => m.version)).toEqual([1, 2]);
-    } else {
-      // SurrealDB 2's `use` creates nothing: the dry run runs, in a transaction it cancels.
-      expect(reads.dryRun.verified.map((m) => m.version)).toEqual([1, 2]);
-    }
+    // Running it here would create the database (SurrealDB 3's `use`, SurrealDB 2's failed
+    // transaction): tried on an empty shadow instead, and said so.
+    expect(reads.dryRun).toMatchObject({ notVerifiable: [], absent: true });
+    expect(reads.dryRun.verified.map((m) => m.version)).toEqual([1, 2]);
     expect(reads.drift).toMatchObject({ ok: true, drift: [], computed: [] });
     expect(reads.lockHolder).toBeUndefined();
     expect(reads.unlocked).toBeUndefined();
@@ -127,6 +123,23 @@ describe(`reads of what does not exist create nothing (SurrealDB ${ENGINE === 'v
     ]) {
       await read(await open(where));
     }
+    expect(await serverLists()).toEqual(before);
+  });
+
+  it('a dry run of a database that does not exist finds a failing migration, and creates nothing', async () => {
+    await folder.write(
+      '0003_fails.surql',
+      'DEFINE TABLE c SCHEMALESS;\nCREATE c:1 SET n = 1;\nCREATE c:1 SET n = 2;\n',
+    );
+    const before = await serverLists();
+    const manager = await open({ namespace: 'saaas', database: 'live' });
+    const failure = await manager.dryRun().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(MigrationError);
+    expect(failure).toMatchObject({ version: 3, line: 3 });
+    expect((failure as Error).message).toContain('0003_fails.surql:3:1');
     expect(await serverLists()).toEqual(before);
   });
 

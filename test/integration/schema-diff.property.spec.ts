@@ -206,7 +206,7 @@ describe('odd names, escaped by the engine’s rules', () => {
               `DEFINE ANALYZER ${q(n.analyzer)} TOKENIZERS blank;`,
               `DEFINE FUNCTION fn::${n.fn.map(q).join('::')}() { RETURN 1; };`,
               `DEFINE PARAM $${q(n.param)} VALUE 1;`,
-              `DEFINE ACCESS ${q(n.access)} ON DATABASE TYPE JWT ALGORITHM HS512 KEY 'k';`,
+              `DEFINE ACCESS ${q(n.access)} ON DATABASE TYPE JWT URL 'https://auth.example.com/jwks.json';`,
               `DEFINE USER ${q(n.user)} ON DATABASE PASSWORD 'pw' ROLES VIEWER;`,
               ...(SURREALDB >= 3 ? [`DEFINE SEQUENCE ${q(n.sequence)};`] : []),
             ].join('\n');
