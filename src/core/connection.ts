@@ -2,7 +2,8 @@ import { Surreal, createRemoteEngines, type ConnectOptions, type Engines } from 
 import { DatabaseUnreachableError, MigrationOptionsError } from './errors.js';
 import { sleep, withTimeout } from './timing.js';
 import { embeddedV2Engines, isMissingPackage } from './embedded-v2.js';
-import { selectExisting, selectingEngines, selectionPending } from './selection.js';
+import { pendingSelection, selectExisting, selectPending, selectingEngines } from './selection.js';
+import { missingTargets } from './targets.js';
 import {
   isEmbeddedUrl,
   redactUrl,
@@ -17,11 +18,12 @@ export interface MigrationConnection {
   /** True when the library opened it; a `client` passed in is never closed. */
   readonly owned: boolean;
   /**
-   * Whether its namespace or database did not exist when it connected, and so is not selected
-   * yet: nothing has asked for it since (its first request of its own selects, and so creates,
-   * it). Always false for a `client` passed in.
+   * Whether its namespace or database does not exist: not found when it connected, and not
+   * found now (looked up again, in a session of its own, so that a database another process
+   * created since is seen, and then selected). No request once it is selected. Always false for
+   * a `client` passed in.
    */
-  missing(): boolean;
+  missing(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -40,7 +42,7 @@ export async function openConnection(
 ): Promise<MigrationConnection> {
   if (options.client) {
     const db = options.client;
-    return { db, owned: false, missing: () => false, close: async () => {} };
+    return { db, owned: false, missing: async () => false, close: async () => {} };
   }
   const url = options.url as string;
   const embedded = isEmbeddedUrl(url);
@@ -63,22 +65,26 @@ export async function openConnection(
     });
     dropped.catch(() => {});
     try {
-      await withTimeout(Promise.race([db.connect(url, connectOptions(options, embedded)), dropped]), timeoutMs, () =>
+      // The looking up of the namespace and database is part of connecting, within its budget.
+      const connected = async () => {
+        await db.connect(url, connectOptions(options, embedded));
+        // A connection to a datastore already open was checked with the first one.
+        if (embedded && !shareWith) await checkEmbeddedVersion(db, options.surrealdb);
+        await select(db, options, embedded);
+      };
+      await withTimeout(Promise.race([connected(), dropped]), timeoutMs, () =>
         embedded
           ? `no answer within ${timeoutMs} ms; another process may hold this embedded database open (one process per path)`
           : `no answer within ${timeoutMs} ms`,
       );
       unsubscribe.forEach((off) => off());
-      // A connection to a datastore already open was checked with the first one.
-      if (embedded && !shareWith) await checkEmbeddedVersion(db, options.surrealdb);
-      await select(db, options, embedded);
       // A server that stopped answering would hold a WebSocket close for 30 s; an embedded engine
       // closes when its data is flushed, which it must be allowed to finish.
       const close = async () => {
         if (embedded) await db.close();
         else await withTimeout(db.close(), CLOSE_TIMEOUT_MS, () => 'close timed out').catch(() => {});
       };
-      return { db, owned: true, missing: () => selectionPending(db), close };
+      return { db, owned: true, missing: () => stillMissing(db), close };
     } catch (error) {
       unsubscribe.forEach((off) => off());
       lastError = error;
@@ -100,6 +106,18 @@ export async function openConnection(
     }
   }
   throw options.redactor.error(new DatabaseUnreachableError(redactUrl(url), attempts, lastError));
+}
+
+/** See {@link MigrationConnection.missing}. */
+async function stillMissing(db: Surreal): Promise<boolean> {
+  const where = pendingSelection(db);
+  if (!where) return false;
+  // Only a namespace to select: a manager of many targets, whose reads look up each target.
+  if (where.database === null) return true;
+  const target = { namespace: where.namespace, database: where.database };
+  if ((await missingTargets(db, [target])).size > 0) return true;
+  await selectPending(db);
+  return false;
 }
 
 /**

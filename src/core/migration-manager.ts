@@ -733,8 +733,8 @@ export class MigrationManager {
    * Whether this manager's database does not exist yet. Asked before a read opens the session, or
    * makes the connection's first request (its `use` would create the database): a read of a
    * missing database answers as an empty one, and creates nothing. For a forTarget manager, two
-   * requests while the session is not open; none after. For the manager's own connection, none:
-   * it looked when it connected.
+   * requests while the session is not open; none after. For the manager's own connection, none
+   * once it found the database; until then, one look in a session of its own.
    */
   async #absent(): Promise<boolean> {
     const session = this.#place.session;
@@ -1063,7 +1063,7 @@ export class MigrationManager {
     const session = new TargetSession(root, target, openOwn);
     return new MigrationManager(
       options,
-      { db: this.#connection.db, owned: false, missing: () => false, close: async () => {} },
+      { db: this.#connection.db, owned: false, missing: async () => false, close: async () => {} },
       { target, session, parent: this, files: this.#files },
     );
   }

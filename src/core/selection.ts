@@ -5,7 +5,8 @@
  * opened with nothing selected, its namespace and database are looked up (`INFO FOR ROOT`, then
  * `INFO FOR NS`), and only what exists is selected. What does not exist is selected (and so
  * created) by the connection's first request of its own: a migration, a write, the app's first
- * query through `manager.db`. A read checks {@link selectionPending} first and makes no request.
+ * query through `manager.db`. A read looks the database up again first (`MigrationConnection.missing`), and
+ * while it is still missing makes no request there.
  */
 import type { Engines, Surreal } from 'surrealdb';
 
@@ -67,9 +68,9 @@ function selectingEngine<E extends object>(engine: E, client: () => Surreal | un
   });
 }
 
-/** Whether `client` has a namespace or database that is not selected yet (not found at connect). */
-export function selectionPending(client: object): boolean {
-  return pending.has(client);
+/** The namespace and database `client` has not selected yet (not found when it connected). */
+export function pendingSelection(client: object): Readonly<Where> | undefined {
+  return pending.get(client)?.where;
 }
 
 /** Makes the pending selection now (creating what does not exist, as SurrealDB 3's `use` does). */

@@ -59,6 +59,11 @@ interface Proxy {
   close(): Promise<void>;
 }
 
+/** The connection's look-up of its namespace and database, made while it connects (SurrealDB 3). */
+function isLookUp(rpc: Rpc): boolean {
+  return /^INFO FOR (ROOT|NS)$/.test(rpc.sql ?? '');
+}
+
 /**
  * A WebSocket proxy to `upstream` that forwards every frame both ways. `beforeForward` sees each
  * client request before it is passed on.
@@ -238,11 +243,14 @@ describe('surreal-migrate against a server that stops answering', () => {
   it('status: a history read that gets no answer is re-sent, then fails with DATABASE_UNREACHABLE, exit 3', async () => {
     project = await cliProject({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
     const relay = await startRelay();
+    // A database that exists (one that does not is read without a request there).
+    const applied = startCli(project.root, ['up', ...connection(relay.url)]);
+    expect(await applied.exited).toBe(0);
     // The relay pauses as the first query of the run (the history read) reaches it: the
-    // connection, its sign-in and `use` were answered.
+    // connection, its sign-in, the look-up of its namespace and database and `use` were answered.
     let paused = false;
     proxy = await startProxy(relay.url, (rpc) => {
-      if (rpc.method === 'query' && !paused) {
+      if (rpc.method === 'query' && !isLookUp(rpc) && !paused) {
         paused = true;
         relay.child.kill('SIGSTOP');
       }
@@ -268,7 +276,7 @@ describe('surreal-migrate against a server that stops answering', () => {
     // The CLI's advice names its own flags.
     expect(error.message).toMatch(/--connect-timeout.*--lock-timeout/);
     // Each attempt re-sent the same read (status's first query: is the database empty?).
-    const queries = proxy.requests.filter((rpc) => rpc.method === 'query');
+    const queries = proxy.requests.filter((rpc) => rpc.method === 'query' && !isLookUp(rpc));
     expect(error.attempts).toBeGreaterThanOrEqual(2);
     expect(queries).toHaveLength(error.attempts);
     expect(new Set(queries.map((rpc) => rpc.sql)).size).toBe(1);
@@ -276,6 +284,38 @@ describe('surreal-migrate against a server that stops answering', () => {
     expect(proxy.requests.map((rpc) => rpc.method)).toContain('signin');
     expect(cli.stdout() + cli.stderr()).not.toContain(PASSWORD);
   });
+
+  itOn(['v3'], "SurrealDB 2's use creates nothing, so its connection looks nothing up")(
+    'status: a server that stops answering while the connection looks up its database fails within the connect budget, exit 3',
+    async () => {
+      project = await cliProject({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
+      const relay = await startRelay();
+      let paused = false;
+      proxy = await startProxy(relay.url, (rpc) => {
+        if (rpc.method === 'query' && isLookUp(rpc) && !paused) {
+          paused = true;
+          relay.child.kill('SIGSTOP');
+        }
+      });
+      const cli = startCli(project.root, [
+        'status',
+        '--json',
+        ...connection(proxy.url),
+        '--connect-timeout',
+        '1000',
+        '--connect-retries',
+        '1',
+      ]);
+      expect(await cli.exited).toBe(3);
+      const document = JSON.parse(cli.stdout()) as { error: { code: string; message: string } };
+      expect(document.error.code).toBe('DATABASE_UNREACHABLE');
+      expect(document.error.message).toMatch(
+        /^Cannot reach SurrealDB at ws:\/\/127\.0\.0\.1:\d+\/rpc after 2 attempt\(s\): no answer within 1000 ms/,
+      );
+      expect(paused).toBe(true);
+      expect(cli.stdout() + cli.stderr()).not.toContain(PASSWORD);
+    },
+  );
 
   itOn(
     ['v3'],

@@ -143,6 +143,19 @@ describe(`reads of what does not exist create nothing (SurrealDB ${ENGINE === 'v
     expect(await serverLists()).toEqual(before);
   });
 
+  it('a manager that found its database missing sees it once another process creates and migrates it', async () => {
+    const reader = await open({ namespace: 'later', database: 'made' });
+    expect((await reader.status()).applied).toEqual([]);
+    expect((await serverLists()).later).toBeUndefined();
+    const writer = await open({ namespace: 'later', database: 'made' });
+    await writer.runMigrationUp();
+    const status = await reader.status();
+    expect(status.applied.map((a) => a.version)).toEqual([1, 2]);
+    expect(status.pending).toEqual([]);
+    expect(await reader.needsMigration()).toBe(false);
+    expect((await reader.drift()).ok).toBe(true);
+  });
+
   it('a write still creates it, and the app may use manager.db on it (selected on its first query)', async () => {
     const manager = await open({ namespace: 'fresh', database: 'app' });
     expect(await manager.needsMigration()).toBe(true);
