@@ -3,7 +3,7 @@
 // Open Notebook's way (script, then a separate UPSERT of its history row).
 import path from 'node:path';
 import { RecordId } from 'surrealdb';
-import { createClient } from '../dist/core/connection.js';
+import { createClient } from '../dist/core/db/connection.js';
 import { MigrationManager } from '../dist/index.js';
 import { connect, row, summarize, tempDir, time } from './stats.mjs';
 

@@ -1,5 +1,5 @@
 // c. Discovery and checksums of 1 000 and 10 000 files, timed on the discovery function itself.
-import { discoverMigrations } from '../dist/core/migration-files.js';
+import { discoverMigrations } from '../dist/core/files/migration-files.js';
 import { row, summarize, time } from './stats.mjs';
 
 export async function run({ folders, runs = 7 }) {

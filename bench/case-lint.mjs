@@ -4,7 +4,7 @@
 // in the same run, the replay first.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { lintMigrations } from '../dist/core/lint.js';
+import { lintMigrations } from '../dist/core/analysis/lint.js';
 import { MigrationManager } from '../dist/index.js';
 import { migrationsFolder, row, time, summarize } from './stats.mjs';
 

@@ -16,8 +16,8 @@ export {
   type TargetProbe,
   type TargetStatus,
   type ValidationReport,
-} from './core/migration-manager.js';
-export { MigrationRunner, type MigrationResult } from './core/migration-runner.js';
+} from './core/manager/migration-manager.js';
+export { MigrationRunner, type MigrationResult } from './core/runner/migration-runner.js';
 export { MIGRATIONS_READY, type MigrationsReady } from './nest/migrations.ready.js';
 export {
   lintMigrations,
@@ -25,15 +25,15 @@ export {
   type LintProblem,
   type LintProblemKind,
   type LintReport,
-} from './core/lint.js';
+} from './core/analysis/lint.js';
 export {
   MigrationEvents,
   type MigrationEventHandlers,
   type MigrationEventMap,
   type MigrationEventName,
-} from './core/migration-events.js';
-export type { MigrationFile } from './core/migration-files.js';
-export type { AppliedRecord, FailedRecord } from './core/history-store.js';
+} from './core/events/migration-events.js';
+export type { MigrationFile } from './core/files/migration-files.js';
+export type { AppliedRecord, FailedRecord } from './core/history/history-store.js';
 export {
   DEFAULT_ALLOW_MISSING,
   DEFAULT_ALLOW_OUT_OF_ORDER,
@@ -61,8 +61,8 @@ export {
   type MigrationTarget,
   type MigrationTargets,
   type TargetFailurePolicy,
-} from './core/options.js';
-export { allDatabases } from './core/targets.js';
+} from './core/options/options.js';
+export { allDatabases } from './core/tenants/targets.js';
 export {
   ChecksumMismatchError,
   DatabaseRequestError,
@@ -89,4 +89,4 @@ export {
   type MigrationFailureContext,
   type MigrationsErrorCode,
   type TargetFailure,
-} from './core/errors.js';
+} from './core/support/errors.js';

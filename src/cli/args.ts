@@ -1,6 +1,6 @@
-import { splitUrlCredentials } from '../core/secrets.js';
+import { splitUrlCredentials } from '../core/support/secrets.js';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONCURRENCY, type MigrationsOptions, type SurrealDbMajor } from '../core/options.js';
+import { DEFAULT_CONCURRENCY, type MigrationsOptions, type SurrealDbMajor } from '../core/options/options.js';
 import { CliUsageError } from './cli-errors.js';
 import { EXIT_SEVERITY } from './exit-codes.js';
 

@@ -3,9 +3,9 @@ import {
   MigrationArgumentError,
   MigrationOptionsError,
   MigrationsStoppedError,
-} from '../core/errors.js';
-import { databaseMissing, forEachTarget, MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
-import type { MigrationResult } from '../core/migration-runner.js';
+} from '../core/support/errors.js';
+import { databaseMissing, forEachTarget, MigrationManager, type MigrationStatus } from '../core/manager/migration-manager.js';
+import type { MigrationResult } from '../core/runner/migration-runner.js';
 import {
   DEFAULT_DIRECTORY,
   DEFAULT_TABLE,
@@ -13,8 +13,8 @@ import {
   targetKey,
   type MigrationsOptions,
   type MigrationTarget,
-} from '../core/options.js';
-import { allDatabases, runOverTargets } from '../core/targets.js';
+} from '../core/options/options.js';
+import { allDatabases, runOverTargets } from '../core/tenants/targets.js';
 import { cliAdvice } from './advice.js';
 import {
   commandName,
@@ -31,10 +31,10 @@ import {
 import { CliUsageError } from './cli-errors.js';
 import { createMigration } from './create.js';
 import { EXIT, worstExitCode } from './exit-codes.js';
-import { shadowSource, type ShadowSource } from '../core/shadow.js';
-import { splitUrlCredentials } from '../core/secrets.js';
+import { shadowSource, type ShadowSource } from '../core/shadow/shadow.js';
+import { splitUrlCredentials } from '../core/support/secrets.js';
 import { lintCommand } from './lint.js';
-import { describeComputed } from '../core/computed-definitions.js';
+import { describeComputed } from '../core/analysis/computed-definitions.js';
 import { diffCommand, schemaCommand } from './schema.js';
 import { CliOutput, errorDocument, formatDuration, TargetGroups, type CliStream, type Mark } from './output.js';
 import { readTargetsFile } from './targets.js';

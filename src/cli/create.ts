@@ -1,12 +1,12 @@
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/errors.js';
+import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/support/errors.js';
 import {
   nonRegularEntryProblem,
   oversizedVersionProblem,
   parseMigrationFileName,
   readMigrationFileName,
-} from '../core/migration-files.js';
+} from '../core/files/migration-files.js';
 import { CliError, CliUsageError } from './cli-errors.js';
 
 /** How a folder names its migrations; `create` follows it. */

@@ -6,11 +6,11 @@
  */
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/errors.js';
-import { discoverMigrations } from '../core/migration-files.js';
-import { decodeUtf8, displayPath, readRegularFile, regularEntries } from '../core/regular-files.js';
-import { ShadowDatabase, type ShadowSource } from '../core/shadow.js';
-import { parserOn, upgradeOnEngine, type AppliedRewrite } from '../core/v3-fix.js';
+import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/support/errors.js';
+import { discoverMigrations } from '../core/files/migration-files.js';
+import { decodeUtf8, displayPath, readRegularFile, regularEntries } from '../core/files/regular-files.js';
+import { ShadowDatabase, type ShadowSource } from '../core/shadow/shadow.js';
+import { parserOn, upgradeOnEngine, type AppliedRewrite } from '../core/analysis/v3-fix.js';
 import { CliUsageError } from './cli-errors.js';
 import type { CliOutput } from './output.js';
 

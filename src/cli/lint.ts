@@ -1,8 +1,8 @@
-import { lintMigrations, type LintProblem } from '../core/lint.js';
+import { lintMigrations, type LintProblem } from '../core/analysis/lint.js';
 import { CliUsageError } from './cli-errors.js';
 import { writeUpgradedCopy } from './lint-fix.js';
 import type { CliOutput } from './output.js';
-import type { ShadowSource } from '../core/shadow.js';
+import type { ShadowSource } from '../core/shadow/shadow.js';
 
 /** `lint`, and with `--fix --out <folder>`, a rewritten copy of the folder. */
 export async function lintCommand(

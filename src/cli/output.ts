@@ -1,7 +1,7 @@
-import { Redactor } from '../core/secrets.js';
+import { Redactor } from '../core/support/secrets.js';
 import { cliAdvice } from './advice.js';
-import { MigrationsError } from '../core/errors.js';
-import type { MigrationLogger } from '../core/options.js';
+import { MigrationsError } from '../core/support/errors.js';
+import type { MigrationLogger } from '../core/options/options.js';
 import { CliError, CliUsageError } from './cli-errors.js';
 
 /** The part of a stream the CLI writes to (process.stdout, or a test double). */

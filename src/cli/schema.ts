@@ -1,11 +1,11 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { desiredSchema, diffParts, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/schema-code.js';
+import { desiredSchema, diffParts, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/analysis/schema-code.js';
 import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
-import { MigrationDiscoveryError } from '../core/errors.js';
-import { displayPath, readUserBytes, userFileProblem } from '../core/regular-files.js';
+import { MigrationDiscoveryError } from '../core/support/errors.js';
+import { displayPath, readUserBytes, userFileProblem } from '../core/files/regular-files.js';
 import type { CliOutput } from './output.js';
-import type { ShadowSource } from '../core/shadow.js';
+import type { ShadowSource } from '../core/shadow/shadow.js';
 
 /** The note of a diff's first migration when it is split in two. */
 const FIRST_NOTE =

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import path from 'node:path';
-import { userFileProblem } from '../core/regular-files.js';
+import { userFileProblem } from '../core/files/regular-files.js';
 import { runCli } from './cli.js';
 
 // Variables already set in the environment win over the file (loadEnvFile never overrides). Only a

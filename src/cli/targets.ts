@@ -1,6 +1,6 @@
-import { MigrationDiscoveryError, MigrationOptionsError } from '../core/errors.js';
-import { checkTargets, type MigrationTarget } from '../core/options.js';
-import { displayPath, readUserFile } from '../core/regular-files.js';
+import { MigrationDiscoveryError, MigrationOptionsError } from '../core/support/errors.js';
+import { checkTargets, type MigrationTarget } from '../core/options/options.js';
+import { displayPath, readUserFile } from '../core/files/regular-files.js';
 import { CliUsageError } from './cli-errors.js';
 
 const NOT_A_TARGETS_FILE =

@@ -7,10 +7,10 @@ interface IndicatorSession<Key extends string> {
   up(data?: object): HealthIndicatorResult<Key>;
   down(data?: object): HealthIndicatorResult<Key>;
 }
-import { MigrationArgumentError } from '../core/errors.js';
-import { MigrationManager } from '../core/migration-manager.js';
-import { targetKey } from '../core/options.js';
-import type { MigrationsProbe } from '../core/migration-manager.js';
+import { MigrationArgumentError } from '../core/support/errors.js';
+import { MigrationManager } from '../core/manager/migration-manager.js';
+import { targetKey } from '../core/options/options.js';
+import type { MigrationsProbe } from '../core/manager/migration-manager.js';
 
 /** How long a probe may take before the indicator reports down: terminus's own default. */
 export const DEFAULT_HEALTH_TIMEOUT_MS = 1000;

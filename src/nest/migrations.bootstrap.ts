@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { MigrationManager } from '../core/migration-manager.js';
+import { MigrationManager } from '../core/manager/migration-manager.js';
 import type { MigrationsReady } from './migrations.ready.js';
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { MigrationsOptions } from '../core/options.js';
+import type { MigrationsOptions } from '../core/options/options.js';
 
 /** Module options: the core options plus `isGlobal`. */
 export const {

@@ -1,8 +1,8 @@
 import { Logger, Module, Scope, type DynamicModule, type Provider } from '@nestjs/common';
-import { MigrationEvents } from '../core/migration-events.js';
-import { MigrationManager } from '../core/migration-manager.js';
-import { MigrationRunner } from '../core/migration-runner.js';
-import type { MigrationsOptions } from '../core/options.js';
+import { MigrationEvents } from '../core/events/migration-events.js';
+import { MigrationManager } from '../core/manager/migration-manager.js';
+import { MigrationRunner } from '../core/runner/migration-runner.js';
+import type { MigrationsOptions } from '../core/options/options.js';
 import { MigrationsBootstrap } from './migrations.bootstrap.js';
 import {
   MIGRATIONS_OPTIONS,

@@ -1,4 +1,4 @@
-import type { MigrationResult } from '../core/migration-runner.js';
+import type { MigrationResult } from '../core/runner/migration-runner.js';
 
 /**
  * Inject it in a provider that needs the schema before `OnApplicationBootstrap`: one that seeds data

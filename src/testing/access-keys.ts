@@ -1,6 +1,6 @@
-import type { MigrationFile } from '../core/migration-files.js';
-import { SurqlLexer, identifierText, type SurqlToken } from '../core/surql-lexer.js';
-import { surqlStatements } from '../core/surql-splitter.js';
+import type { MigrationFile } from '../core/files/migration-files.js';
+import { SurqlLexer, identifierText, type SurqlToken } from '../core/surql/surql-lexer.js';
+import { surqlStatements } from '../core/surql/surql-splitter.js';
 
 /** Where an access method is defined. */
 type Level = 'ROOT' | 'NAMESPACE' | 'DATABASE';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Surreal } from 'surrealdb';
-import type { MigrationManager } from '../core/migration-manager.js';
-import type { MigrationResult } from '../core/migration-runner.js';
-import { DEFAULT_SURREALDB, type MigrationsOptions, type SurrealDbMajor } from '../core/options.js';
+import type { MigrationManager } from '../core/manager/migration-manager.js';
+import type { MigrationResult } from '../core/runner/migration-runner.js';
+import { DEFAULT_SURREALDB, type MigrationsOptions, type SurrealDbMajor } from '../core/options/options.js';
 import { dropSpares, prepareSpare, SPARES, spareId, takeSpare } from './spares.js';
 import {
   fingerprint,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { setTimeout } from 'node:timers';
-import type { MigrationManager } from '../core/migration-manager.js';
+import type { MigrationManager } from '../core/manager/migration-manager.js';
 import { openCopy, type MigrationTemplate, type TemplateSettings } from './template.js';
 
 /**

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { Surreal } from 'surrealdb';
-import type { MigrationFile } from '../core/migration-files.js';
-import { MigrationManager } from '../core/migration-manager.js';
-import type { MigrationResult } from '../core/migration-runner.js';
-import type { SurrealDbMajor } from '../core/options.js';
+import type { MigrationFile } from '../core/files/migration-files.js';
+import { MigrationManager } from '../core/manager/migration-manager.js';
+import type { MigrationResult } from '../core/runner/migration-runner.js';
+import type { SurrealDbMajor } from '../core/options/options.js';
 import { accessKeyRepairs, redactedAccesses } from './access-keys.js';
-import { emptyOnClose, quoteIdent } from '../core/embedded-engine.js';
+import { emptyOnClose, quoteIdent } from '../core/db/embedded-engine.js';
 
 /** A migrated database, kept as the SurrealQL that rebuilds it. @internal */
 export interface MigrationTemplate {

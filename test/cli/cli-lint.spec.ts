@@ -1,7 +1,7 @@
 import { cp, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { UPGRADE_RULES, upgradeScript } from '../../src/core/v3-upgrade.js';
+import { UPGRADE_RULES, upgradeScript } from '../../src/core/surql/v3-upgrade.js';
 import { repoRoot } from '../support/child.js';
 import { SURREALDB } from '../support/engine.js';
 import { guardedFifo, posixIt } from '../support/fifo.js';

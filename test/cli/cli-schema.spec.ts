@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UNKNOWN_PASSWORD_HASH } from '../../src/core/schema-secrets.js';
+import { UNKNOWN_PASSWORD_HASH } from '../../src/core/analysis/schema-secrets.js';
 import { repoRoot } from '../support/child.js';
 import { SURREALDB } from '../support/engine.js';
 import { guardedFifo, posixIt } from '../support/fifo.js';

@@ -6,9 +6,9 @@
  */
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createClient } from '../../src/core/connection.js';
-import { schemaToSurql } from '../../src/core/schema-code.js';
-import { readSchema, type DatabaseSchema } from '../../src/core/shadow.js';
+import { createClient } from '../../src/core/db/connection.js';
+import { schemaToSurql } from '../../src/core/analysis/schema-code.js';
+import { readSchema, type DatabaseSchema } from '../../src/core/shadow/shadow.js';
 import { repoRoot } from '../support/child.js';
 import { RICH_FOLDER } from '../support/schema-fixtures.js';
 import { cliProject, runCli, type CliProject } from './cli-harness.js';

@@ -9,7 +9,7 @@ import { tempDir } from '../support/migrations-dir.js';
 import { startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
 /*
- * The real demo (src/main.ts and the migrations/ folder) as a child process: built once into a
+ * The real demo (src/demo/main.ts and the migrations/ folder) as a child process: built once into a
  * temporary folder, so the test depends neither on `npm run build` nor on what else is in dist/.
  * Child processes also keep the embedded engine, which the demo migrations' indexes keep alive,
  * out of the Jest process.
@@ -50,7 +50,11 @@ beforeAll(async () => {
         declaration: false,
       },
       // The demo imports the readiness indicator from src/health; listed so it is built either way.
-      files: [path.join(ROOT, 'src/main.ts'), path.join(ROOT, 'src/index.ts'), path.join(ROOT, 'src/health/index.ts')],
+      files: [
+        path.join(ROOT, 'src/demo/main.ts'),
+        path.join(ROOT, 'src/index.ts'),
+        path.join(ROOT, 'src/health/index.ts'),
+      ],
       include: [],
     }),
   );
@@ -59,7 +63,7 @@ beforeAll(async () => {
   }).catch((error: { stdout?: string; message: string }) => {
     throw new Error(`Building the demo failed:\n${error.stdout ?? error.message}`);
   });
-  mainJs = path.join(build.dir, 'dist/main.js');
+  mainJs = path.join(build.dir, 'dist/demo/main.js');
   indexJs = path.join(build.dir, 'dist/index.js');
 }, 120_000);
 
@@ -143,8 +147,8 @@ describe('the demo as a process', () => {
   });
 
   /**
-   * Starts `node dist/main.js` in `cwd` with only the given demo settings; with `viaExec`, as a
-   * container entrypoint script would: `sh -c 'exec node dist/main.js'`.
+   * Starts `node dist/demo/main.js` in `cwd` with only the given demo settings; with `viaExec`, as a
+   * container entrypoint script would: `sh -c 'exec node dist/demo/main.js'`.
    */
   function startDemo(cwd: string, settings: Record<string, string>, viaExec = false) {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };

@@ -7,7 +7,7 @@ import {
   isConnectionError,
   isNotExecuted,
   isRetryableConflict,
-} from '../../src/core/surreal-errors.js';
+} from '../../src/core/db/surreal-errors.js';
 import { repoRoot } from '../support/child.js';
 
 /*

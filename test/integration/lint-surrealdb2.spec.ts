@@ -4,8 +4,8 @@
  * by 3 (test/integration/lint.spec.ts) it names the upgrade's problems, with hints.
  */
 import path from 'node:path';
-import { lintMigrations, type LintProblem, type LintReport } from '../../src/core/lint.js';
-import { UPGRADE_RULES } from '../../src/core/v3-upgrade.js';
+import { lintMigrations, type LintProblem, type LintReport } from '../../src/core/analysis/lint.js';
+import { UPGRADE_RULES } from '../../src/core/surql/v3-upgrade.js';
 import { MigrationManager } from '../../src/index.js';
 import { repoRoot } from '../support/child.js';
 import { MEM, SURREALDB } from '../support/engine.js';

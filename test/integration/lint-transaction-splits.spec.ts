@@ -8,8 +8,8 @@
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import type { Surreal } from 'surrealdb';
-import { lintMigrations, type LintProblem } from '../../src/core/lint.js';
-import { RowSampler } from '../../src/core/lint-samples.js';
+import { lintMigrations, type LintProblem } from '../../src/core/analysis/lint.js';
+import { RowSampler } from '../../src/core/analysis/lint-samples.js';
 import { memClient, SURREALDB } from '../support/engine.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Surreal } from 'surrealdb';
-import { lintMigrations, type LintProblem, type LintReport } from '../../src/core/lint.js';
+import { lintMigrations, type LintProblem, type LintReport } from '../../src/core/analysis/lint.js';
 import {
   compareSchemas,
   describeObject,
@@ -9,8 +9,8 @@ import {
   ShadowDatabase,
   type DatabaseSchema,
   type SchemaObject,
-} from '../../src/core/shadow.js';
-import { UPGRADE_RULES, upgradeHint, upgradeScript } from '../../src/core/v3-upgrade.js';
+} from '../../src/core/shadow/shadow.js';
+import { UPGRADE_RULES, upgradeHint, upgradeScript } from '../../src/core/surql/v3-upgrade.js';
 import { MigrationManager } from '../../src/index.js';
 import { repoRoot } from '../support/child.js';
 import { memOptions, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';

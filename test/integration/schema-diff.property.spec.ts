@@ -7,9 +7,9 @@
  * Runs and seed can be changed with FC_NUM_RUNS and FC_SEED.
  */
 import fc from 'fast-check';
-import { quoteIdent } from '../../src/core/embedded-engine.js';
-import { schemaToSurql } from '../../src/core/schema-code.js';
-import { compareSchemas } from '../../src/core/shadow.js';
+import { quoteIdent } from '../../src/core/db/embedded-engine.js';
+import { schemaToSurql } from '../../src/core/analysis/schema-code.js';
+import { compareSchemas } from '../../src/core/shadow/shadow.js';
 import { SURREALDB } from '../support/engine.js';
 import { diffRoundTrip, FULLTEXT, schemaOfText } from '../support/schema-roundtrip.js';
 

@@ -4,10 +4,10 @@
  * Each case is a folder, a desired schema, the pair(s) `diff` writes, applied by the production
  * runner on the suite's engine and rolled back: up gives the desired schema, down the old one.
  */
-import { schemaToSurql } from '../../src/core/schema-code.js';
-import { compareSchemas, type DatabaseSchema } from '../../src/core/shadow.js';
+import { schemaToSurql } from '../../src/core/analysis/schema-code.js';
+import { compareSchemas, type DatabaseSchema } from '../../src/core/shadow/shadow.js';
 import { SURREALDB } from '../support/engine.js';
-import { UNKNOWN_PASSWORD_HASH } from '../../src/core/schema-secrets.js';
+import { UNKNOWN_PASSWORD_HASH } from '../../src/core/analysis/schema-secrets.js';
 import { diffRoundTrip, FULLTEXT, ITEM, schemaOfText, type RoundTrip } from '../support/schema-roundtrip.js';
 
 /** Two schemas are the same where the server shows them the same (a password hash is salted anew). */

@@ -1,7 +1,7 @@
 /**
  * Differential property tests: the embedded SurrealDB engine of the suite (SURREALDB_ENGINE: 3 from
  * @surrealdb/node, 2 from @surrealdb/wasm, mem://) is the oracle for the SurrealQL statement splitter
- * (src/core/surql-splitter.ts) and the refusal policy (src/core/script-policy.ts).
+ * (src/core/surql/surql-splitter.ts) and the refusal policy (src/core/surql/script-policy.ts).
  *
  * - Scripts are generated with fast-check; the engine decides what they mean. A script the engine rejects
  *   with a parse error is skipped (and counted: each property asserts a minimum acceptance rate, so it cannot
@@ -13,9 +13,9 @@
  */
 import fc from 'fast-check';
 import type { QueryResponse, Surreal } from 'surrealdb';
-import { findRefusal } from '../../src/core/script-policy.js';
-import { surqlStatements } from '../../src/core/surql-splitter.js';
-import { createClient } from '../../src/core/connection.js';
+import { findRefusal } from '../../src/core/surql/script-policy.js';
+import { surqlStatements } from '../../src/core/surql/surql-splitter.js';
+import { createClient } from '../../src/core/db/connection.js';
 import { memClient, SURREALDB } from '../support/engine.js';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  */
 import { FailedMigrationPendingError, MigrationError, type MigrationManager } from '../../src/index.js';
 import path from 'node:path';
-import { createClient } from '../../src/core/connection.js';
+import { createClient } from '../../src/core/db/connection.js';
 import { startNode, supportDir } from '../support/child.js';
 import { describeOn, memClient, SURREALDB } from '../support/engine.js';
 import { memManagers, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';

@@ -1,5 +1,5 @@
 import type { MigrationManager } from '../../src/index.js';
-import { isUndecodableAnswer } from '../../src/core/surreal-errors.js';
+import { isUndecodableAnswer } from '../../src/core/db/surreal-errors.js';
 import { memClient } from '../support/engine.js';
 import { memManagers, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { RELAY_AUTH, RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';

@@ -7,10 +7,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ShadowDatabase } from '../../src/core/shadow.js';
-import { parserOn, upgradeOnEngine, type ParseCheck } from '../../src/core/v3-fix.js';
-import { RENAMED_FUNCTIONS } from '../../src/core/v3-rewrites.js';
-import { upgradeScript } from '../../src/core/v3-upgrade.js';
+import { ShadowDatabase } from '../../src/core/shadow/shadow.js';
+import { parserOn, upgradeOnEngine, type ParseCheck } from '../../src/core/analysis/v3-fix.js';
+import { RENAMED_FUNCTIONS } from '../../src/core/surql/v3-rewrites.js';
+import { upgradeScript } from '../../src/core/surql/v3-upgrade.js';
 import { repoRoot } from '../support/child.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 

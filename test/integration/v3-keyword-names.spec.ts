@@ -8,9 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Surreal } from 'surrealdb';
-import { lintMigrations } from '../../src/core/lint.js';
-import { readSchema } from '../../src/core/shadow.js';
-import { V3_UNREADABLE_NAMES } from '../../src/core/v3-keyword-names.js';
+import { lintMigrations } from '../../src/core/analysis/lint.js';
+import { readSchema } from '../../src/core/shadow/shadow.js';
+import { V3_UNREADABLE_NAMES } from '../../src/core/surql/v3-keyword-names.js';
 import { DatabaseRequestError, MigrationError } from '../../src/index.js';
 import { repoRoot } from '../support/child.js';
 import { memClient, SURREALDB } from '../support/engine.js';

@@ -1,5 +1,5 @@
 import type { Surreal, SurrealSession } from 'surrealdb';
-import { createClient } from '../../src/core/connection.js';
+import { createClient } from '../../src/core/db/connection.js';
 import { ENGINE, MEM, SURREALDB } from './engine-env.mjs';
 
 export { ENGINE, MEM, SURREALDB };

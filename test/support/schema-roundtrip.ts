@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { desiredSchema, diffParts, folderSchema, planDiff, renderDiff } from '../../src/core/schema-code.js';
-import type { DiffStep } from '../../src/core/schema-diff.js';
-import { readSchema, type DatabaseSchema } from '../../src/core/shadow.js';
+import { desiredSchema, diffParts, folderSchema, planDiff, renderDiff } from '../../src/core/analysis/schema-code.js';
+import type { DiffStep } from '../../src/core/analysis/schema-diff.js';
+import { readSchema, type DatabaseSchema } from '../../src/core/shadow/shadow.js';
 import { MigrationManager } from '../../src/index.js';
 import { SURREALDB } from './engine.js';
 import { memOptions, tempDir, tempMigrations } from './migrations-dir.js';

@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-const { readSchema, ShadowDatabase } = await import('../../dist/core/shadow.js');
+const { readSchema, ShadowDatabase } = await import('../../dist/core/shadow/shadow.js');
 
 const [, , file, rounds = '20'] = process.argv;
 

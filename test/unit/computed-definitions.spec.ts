@@ -1,4 +1,4 @@
-import { computedClauses, describeComputed, withoutComputed } from '../../src/core/computed-definitions.js';
+import { computedClauses, describeComputed, withoutComputed } from '../../src/core/analysis/computed-definitions.js';
 
 /** The computed clauses the scripts leave on each object, as `kind table name` → clauses. */
 function clauses(...scripts: string[]): Record<string, string[]> {

@@ -18,7 +18,7 @@ import {
   OutOfOrderMigrationError,
   PendingMigrationsError,
   type MigrationFailureContext,
-} from '../../src/core/errors.js';
+} from '../../src/core/support/errors.js';
 import * as publicApi from '../../src/index.js';
 
 const cause = new Error('connection refused');

@@ -1,5 +1,5 @@
 import { runInNewContext } from 'node:vm';
-import { MigrationEvents, listenerFault, type MigrationEventMap } from '../../src/core/migration-events.js';
+import { MigrationEvents, listenerFault, type MigrationEventMap } from '../../src/core/events/migration-events.js';
 
 const migrating: MigrationEventMap['migrating'] = { version: 1, name: 'a', file: 'migrations/0001_a.surql' };
 const migrated: MigrationEventMap['migrated'] = { ...migrating, durationMs: 3, byAnother: false };

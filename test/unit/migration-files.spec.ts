@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 
-import { MigrationDiscoveryError, MigrationsError } from '../../src/core/errors.js';
+import { MigrationDiscoveryError, MigrationsError } from '../../src/core/support/errors.js';
 import {
   checksumOf,
   discoverMigrations,
@@ -13,7 +13,7 @@ import {
   parseMigrationFileName,
   readMigrationFileName,
   type DiscoveredMigrations,
-} from '../../src/core/migration-files.js';
+} from '../../src/core/files/migration-files.js';
 import { guardedFifo, posixIt } from '../support/fifo.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 

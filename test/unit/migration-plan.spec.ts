@@ -3,10 +3,10 @@ import {
   FailedMigrationPendingError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
-} from '../../src/core/errors.js';
-import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../../src/core/history-store.js';
-import { checksumOf, type MigrationFile } from '../../src/core/migration-files.js';
-import { computeState, findProblems, type MigrationState } from '../../src/core/migration-plan.js';
+} from '../../src/core/support/errors.js';
+import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../../src/core/history/history-store.js';
+import { checksumOf, type MigrationFile } from '../../src/core/files/migration-files.js';
+import { computeState, findProblems, type MigrationState } from '../../src/core/plan/migration-plan.js';
 
 /** An up script of the given version whose text (and so checksum) depends on the version. */
 function file(version: number, text = `DEFINE TABLE t${version};`): MigrationFile {

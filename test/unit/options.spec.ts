@@ -1,6 +1,6 @@
 import type { Surreal } from 'surrealdb';
 
-import { MigrationOptionsError, MigrationsError } from '../../src/core/errors.js';
+import { MigrationOptionsError, MigrationsError } from '../../src/core/support/errors.js';
 import {
   DEFAULT_ALLOW_MISSING,
   DEFAULT_ALLOW_OUT_OF_ORDER,
@@ -19,7 +19,7 @@ import {
   redactUrl,
   resolveOptions,
   type MigrationsOptions,
-} from '../../src/core/options.js';
+} from '../../src/core/options/options.js';
 
 const base = { url: 'mem://', namespace: 'app', database: 'main' } as const;
 

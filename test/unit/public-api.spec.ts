@@ -16,7 +16,7 @@ describe('the public API', () => {
 
   it('declares MigrationRunner as a facade: its four methods, no internal member', () => {
     // `npm test` builds first (pretest).
-    const declarations = readFileSync(path.join(repoRoot, 'dist', 'core', 'migration-runner.d.ts'), 'utf8');
+    const declarations = readFileSync(path.join(repoRoot, 'dist', 'core', 'runner', 'migration-runner.d.ts'), 'utf8');
     const runner = /export declare class MigrationRunner \{([\s\S]*?)\n\}/.exec(declarations)?.[1] ?? '';
     const members = [...runner.matchAll(/^ {4}(\w+)\(/gm)].map((m) => m[1]).sort();
     expect(members).toEqual(['constructor', 'runAll', 'runOneDown', 'runOneUp', 'stop']);

@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { readUserFile, regularEntries, userFileProblem } from '../../src/core/regular-files.js';
+import { readUserFile, regularEntries, userFileProblem } from '../../src/core/files/regular-files.js';
 import { guardedFifo, posixIt } from '../support/fifo.js';
 import { tempDir } from '../support/migrations-dir.js';
 

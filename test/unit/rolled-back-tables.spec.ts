@@ -1,4 +1,4 @@
-import { writtenTables } from '../../src/core/rolled-back-tables.js';
+import { writtenTables } from '../../src/core/db/rolled-back-tables.js';
 
 describe('writtenTables: the tables a script may auto-create by writing', () => {
   it.each([

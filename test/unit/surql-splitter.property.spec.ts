@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { splitSurql, surqlStatements } from '../../src/core/surql-splitter.js';
+import { splitSurql, surqlStatements } from '../../src/core/surql/surql-splitter.js';
 
 // ---------------------------------------------------------------------------
 // Arbitrary inputs

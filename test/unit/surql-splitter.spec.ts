@@ -5,7 +5,7 @@ import {
   splitSurql,
   surqlStatements,
   type SurqlStatement,
-} from '../../src/core/surql-splitter.js';
+} from '../../src/core/surql/surql-splitter.js';
 
 /** Splits, checks the round trip, and returns the non-empty statement texts. */
 function texts(source: string): string[] {

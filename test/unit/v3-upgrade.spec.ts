@@ -1,5 +1,5 @@
-import { upgradeHint, upgradeScript } from '../../src/core/v3-upgrade.js';
-import { findRewrites, RENAMED_FUNCTIONS } from '../../src/core/v3-rewrites.js';
+import { upgradeHint, upgradeScript } from '../../src/core/surql/v3-upgrade.js';
+import { findRewrites, RENAMED_FUNCTIONS } from '../../src/core/surql/v3-rewrites.js';
 
 /** What the candidates of a script are: `[rule, text replaced, replacement]`. */
 const candidates = (text: string) => findRewrites(text).map((r) => [r.rule, text.slice(r.start, r.end), r.replacement]);

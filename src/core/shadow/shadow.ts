@@ -1,0 +1,387 @@
+/**
+ * The shadow database: a folder (or a prefix of it) applied to a private `mem://` database, and
+ * the schema of a database read as a normalized structure. One primitive for lint, reversibility,
+ * and later drift, the schema snapshot and diff. Nothing here touches the user's database.
+ *
+ * Migrations are applied by the same runner as in production, so a failure in the shadow is the
+ * failure `up` would meet (its file, line, column and SurrealDB's message); the shadow only lets a
+ * run carry on past a failure, so that one pass finds every problem.
+ */
+import type { Surreal } from 'surrealdb';
+import { serverMajor } from '../db/connection.js';
+import { emptyEngine, quoteIdent } from '../db/embedded-engine.js';
+import { DatabaseRequestError, MigrationArgumentError, MigrationError } from '../support/errors.js';
+import type { MigrationFile } from '../files/migration-files.js';
+import { MigrationManager, runnerCoreOf } from '../manager/migration-manager.js';
+import { parseOnServer } from '../runner/migration-runner.js';
+import { readableDefinition } from '../analysis/schema-names.js';
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_SURREALDB,
+  resolveShadow,
+  type MigrationLogger,
+  type ShadowOptions,
+  type SurrealDbMajor,
+} from '../options/options.js';
+import type { QueryClient } from '../support/timing.js';
+import { explainUnreadableName, isUnreadableNameError } from '../surql/v3-keyword-names.js';
+
+/** The kinds of object `INFO FOR DB` and `INFO FOR TABLE` list, in the order a schema prints them. */
+export const SCHEMA_KINDS = [
+  'analyzer',
+  'function',
+  'param',
+  'access',
+  'user',
+  'sequence',
+  'config',
+  'api',
+  'bucket',
+  'model',
+  'module',
+  'table',
+  'field',
+  'index',
+  'event',
+] as const;
+
+export type SchemaKind = (typeof SCHEMA_KINDS)[number] | 'other';
+
+/** One object of a schema, as the server itself writes its definition. */
+export interface SchemaObject {
+  kind: SchemaKind;
+  /** The table of a field, an index or an event. */
+  table: string | undefined;
+  name: string;
+  /** `DEFINE …`, normalized by the server (compare these, never the migrations' source text). */
+  definition: string;
+}
+
+/** A database's schema: every object, sorted by kind, table and name. */
+export type DatabaseSchema = SchemaObject[];
+
+/** What changed from one schema to another, object by object. */
+export interface SchemaChange {
+  change: 'added' | 'removed' | 'changed';
+  kind: SchemaKind;
+  table: string | undefined;
+  name: string;
+  before: string | undefined;
+  after: string | undefined;
+}
+
+/** `INFO FOR DB`'s keys, by kind. */
+const DB_KINDS: Record<string, SchemaKind> = {
+  analyzers: 'analyzer',
+  functions: 'function',
+  params: 'param',
+  accesses: 'access',
+  users: 'user',
+  sequences: 'sequence',
+  configs: 'config',
+  apis: 'api',
+  buckets: 'bucket',
+  models: 'model',
+  modules: 'module',
+  tables: 'table',
+};
+
+/** `INFO FOR TABLE`'s keys, by kind. */
+const TABLE_KINDS: Record<string, SchemaKind> = { fields: 'field', indexes: 'index', events: 'event' };
+
+/**
+ * The schema of a database, in two requests: `INFO FOR DB`, then `INFO FOR TABLE` for every table.
+ * The tool's own tables (`<table>`, `<table>_lock`, `<table>_failed`) are left out.
+ */
+export async function readSchema(db: QueryClient, historyTable: string): Promise<DatabaseSchema> {
+  const [info] = await db.query('INFO FOR DB').responses();
+  if (!info?.success)
+    throw unreadable(info?.error, undefined) ?? info?.error ?? new Error('INFO FOR DB gave no answer');
+  const objects: SchemaObject[] = [];
+  const own = new Set([historyTable, `${historyTable}_lock`, `${historyTable}_failed`]);
+  const database = (info.result ?? {}) as Record<string, Record<string, string> | undefined>;
+  for (const [key, kind] of Object.entries(DB_KINDS)) {
+    for (const [name, text] of Object.entries(database[key] ?? {})) {
+      if (kind === 'table' && own.has(name)) continue;
+      const definition = kind === 'config' ? configDefinition(text) : text;
+      objects.push({ kind, table: undefined, name, definition });
+    }
+  }
+  const tables = Object.keys(database.tables ?? {}).filter((t) => !own.has(t));
+  if (tables.length > 0) {
+    // Names written escaped: SurrealDB 2 takes no parameters as names in INFO.
+    const answers = await db.query(tables.map((t) => `INFO FOR TABLE ${quoteIdent(t)};`).join(' ')).responses();
+    answers.forEach((answer, i) => {
+      if (!answer.success) throw unreadable(answer.error, tables[i]) ?? answer.error;
+      const table = tables[i]!;
+      const about = (answer.result ?? {}) as Record<string, Record<string, string> | undefined>;
+      for (const [key, kind] of Object.entries(TABLE_KINDS)) {
+        for (const [name, definition] of Object.entries(about[key] ?? {}))
+          objects.push({ kind, table, name, definition });
+      }
+    });
+  }
+  const names = {
+    functions: objects.filter((o) => o.kind === 'function').map((o) => o.name),
+    params: objects.filter((o) => o.kind === 'param').map((o) => o.name),
+  };
+  for (const o of objects) o.definition = readableDefinition(o.definition, names);
+  return objects.sort(compareObjects);
+}
+
+/** SurrealDB 3's conversion error for a name it cannot read back, said in a sentence (see `v3-keyword-names.ts`). */
+function unreadable(error: Error | undefined, table: string | undefined): DatabaseRequestError | undefined {
+  if (!error || !isUnreadableNameError(error.message)) return undefined;
+  return new DatabaseRequestError(explainUnreadableName(table, []), error, 'Nothing was changed.');
+}
+
+/**
+ * A config as every other definition is said: in full, without the clause it was defined with.
+ * SurrealDB 3.0.2 shows it without its DEFINE (`GRAPHQL TABLES AUTO FUNCTIONS AUTO`); SurrealDB 2
+ * with it, and with the OVERWRITE or IF NOT EXISTS of the statement that defined it.
+ */
+function configDefinition(text: string): string {
+  return `DEFINE CONFIG ${text.replace(/^DEFINE\s+CONFIG\s+(?:OVERWRITE\s+|IF\s+NOT\s+EXISTS\s+)?/i, '')}`;
+}
+
+/** Kind, then table, then name; tables come before their fields, indexes and events. */
+export function compareObjects(a: Pick<SchemaObject, 'kind' | 'table' | 'name'>, b: typeof a): number {
+  const rank = (o: typeof a) => (SCHEMA_KINDS as readonly string[]).indexOf(o.kind);
+  return rank(a) - rank(b) || byCodeUnits(a.table ?? '', b.table ?? '') || byCodeUnits(a.name, b.name);
+}
+
+/** Not `localeCompare`: the order, and so `schema`'s bytes, must not depend on the machine's locale. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function schemaKey(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>): string {
+  return `${o.kind}\u0000${o.table ?? ''}\u0000${o.name}`;
+}
+
+/** The objects added, removed or changed from `before` to `after`, in schema order. */
+export function compareSchemas(before: DatabaseSchema, after: DatabaseSchema): SchemaChange[] {
+  const was = new Map(before.map((o) => [schemaKey(o), o]));
+  const is = new Map(after.map((o) => [schemaKey(o), o]));
+  const changes: SchemaChange[] = [];
+  for (const [key, o] of is) {
+    const old = was.get(key);
+    if (!old)
+      changes.push({
+        change: 'added',
+        kind: o.kind,
+        table: o.table,
+        name: o.name,
+        before: undefined,
+        after: o.definition,
+      });
+    else if (comparable(old.definition) !== comparable(o.definition)) {
+      changes.push({
+        change: 'changed',
+        kind: o.kind,
+        table: o.table,
+        name: o.name,
+        before: old.definition,
+        after: o.definition,
+      });
+    }
+  }
+  for (const [key, o] of was) {
+    if (!is.has(key))
+      changes.push({
+        change: 'removed',
+        kind: o.kind,
+        table: o.table,
+        name: o.name,
+        before: o.definition,
+        after: undefined,
+      });
+  }
+  return changes.sort(compareObjects);
+}
+
+/** `index a_y on a`, `table a`, `function fn::x`. */
+export function describeObject(o: Pick<SchemaObject, 'kind' | 'table' | 'name'>): string {
+  const name = o.kind === 'function' ? `fn::${o.name}` : o.kind === 'param' ? `$${o.name}` : o.name;
+  const quote = (text: string) => (text.startsWith('`') ? text : `\`${text}\``);
+  return `${o.kind} ${quote(name)}${o.table ? ` on ${quote(o.table)}` : ''}`;
+}
+
+/**
+ * What a definition hides or salts anew each time: a user's password hash (a new salt on every
+ * DEFINE) and a key the server prints as `[REDACTED]`. Such a definition cannot be restated from
+ * its text, and two of them compare equal when all else is.
+ */
+export function holdsSecret(definition: string): boolean {
+  return /\bPASSHASH\s+'|'\[REDACTED\]'/.test(definition);
+}
+
+function comparable(definition: string): string {
+  return definition.replace(/\bPASSHASH\s+'(?:[^'\\]|\\.)*'/g, "PASSHASH '…'");
+}
+
+/**
+ * Where a shadow is built, and so which SurrealDB judges the folder: the embedded engine of a major
+ * version (SurrealDB 3 from `@surrealdb/node`, 2 from `@surrealdb/wasm`), or a scratch namespace on
+ * a server of the user's (`server`), whose version then decides.
+ */
+export interface ShadowSource {
+  surrealdb: SurrealDbMajor;
+  server?: ShadowOptions | undefined;
+  /**
+   * The names of the database the shadow stands for (drift's live target), so that
+   * `session::ns()` and `session::db()` evaluate there as they did in it. On a server, the
+   * namespace stays the shadow's own scratch one (it must be unique): only the database is named so.
+   */
+  names?: { namespace: string; database: string } | undefined;
+}
+
+/** The embedded SurrealDB 3, when nothing says otherwise. */
+export const DEFAULT_SHADOW: ShadowSource = { surrealdb: DEFAULT_SURREALDB };
+
+/**
+ * The source that analysis options (`surrealdb`, `shadow`) name, checked as the one options object
+ * checks them; `field` prefixes the name in the error.
+ */
+export function shadowSource(
+  options: { surrealdb?: SurrealDbMajor; shadow?: ShadowOptions },
+  field: string,
+): ShadowSource {
+  const surrealdb = options.surrealdb ?? DEFAULT_SURREALDB;
+  if (surrealdb !== 2 && surrealdb !== 3) {
+    throw new MigrationArgumentError(
+      `${field}: surrealdb is 2 or 3 (the SurrealDB major version), not ${String(surrealdb)}.`,
+    );
+  }
+  if (options.shadow === undefined) return { surrealdb };
+  return { surrealdb, server: resolveShadow(options.shadow) };
+}
+
+/**
+ * A private database with a folder's migrations, applied one version at a time by the production
+ * runner: in memory in this process, or in a namespace of its own on the user's server.
+ */
+export class ShadowDatabase {
+  readonly #manager: MigrationManager;
+  /** The scratch namespace on a server, removed on close; undefined for an embedded engine. */
+  readonly #scratch: string | undefined;
+  #closed = false;
+
+  /** The major version of the engine that judges the folder (the server's, for a server shadow). */
+  readonly major: number;
+
+  private constructor(manager: MigrationManager, scratch: string | undefined, major: number) {
+    this.#manager = manager;
+    this.#scratch = scratch;
+    this.major = major;
+  }
+
+  /** Opens a new, empty shadow for the migrations in `directory`. */
+  static async open(
+    directory: string,
+    source: ShadowSource = DEFAULT_SHADOW,
+    logger: MigrationLogger | false = false,
+  ): Promise<ShadowDatabase> {
+    const scratch = source.server ? `sbl_shadow_${randomUUID().replace(/-/g, '')}` : undefined;
+    const names = source.names ?? { namespace: 'shadow', database: 'shadow' };
+    const manager = await MigrationManager.create({
+      ...(source.server
+        ? { url: source.server.url, auth: source.server.auth, namespace: scratch, database: names.database }
+        : { url: 'mem://', surrealdb: source.surrealdb, ...names }),
+      directory,
+      logger,
+      // The shadow carries on past a failure: later versions may then be applied before it.
+      allowOutOfOrder: true,
+      validateChecksums: false,
+      lock: { ttlMs: 60_000 },
+    });
+    try {
+      const major = source.server ? await serverMajor(manager.db) : source.surrealdb;
+      return new ShadowDatabase(manager, scratch, major);
+    } catch (error) {
+      await manager.close();
+      throw error;
+    }
+  }
+
+  get db(): Surreal {
+    return this.#manager.db;
+  }
+
+  get up(): readonly MigrationFile[] {
+    return this.#manager.upMigrations;
+  }
+
+  get down(): readonly MigrationFile[] {
+    return this.#manager.downMigrations;
+  }
+
+  /** Parses a script on the server without running it: its syntax error, if any. */
+  async parse(file: MigrationFile, direction: 'up' | 'down'): Promise<MigrationError | undefined> {
+    return parseOnServer(this.db, file, direction).then(
+      () => undefined,
+      (error: unknown) => asMigrationError(error),
+    );
+  }
+
+  /** Applies one version; its failure, if any. A failed no-transaction file is set aside, so the shadow goes on. */
+  async applyUp(version: number): Promise<MigrationError | undefined> {
+    const core = runnerCoreOf(this.#manager);
+    try {
+      await core.migrateUp((state) => state.pending.filter((m) => m.version === version));
+      return undefined;
+    } catch (error) {
+      await this.#setAside(version, 'rolled-back');
+      return asMigrationError(error);
+    }
+  }
+
+  /** Rolls one applied version back with its down script; its failure, if any. */
+  async applyDown(version: number): Promise<MigrationError | undefined> {
+    const core = runnerCoreOf(this.#manager);
+    try {
+      await core.migrateDown(() => [version]);
+      return undefined;
+    } catch (error) {
+      await this.#setAside(version, 'applied');
+      return asMigrationError(error);
+    }
+  }
+
+  /** The shadow's schema, without the tool's own tables. */
+  schema(): Promise<DatabaseSchema> {
+    return readSchema(this.db, this.#manager.settings.table);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#scratch !== undefined) {
+        // On a server only the scratch namespace is the shadow's: nothing else is touched.
+        await this.db.query(`REMOVE NAMESPACE IF EXISTS ${quoteIdent(this.#scratch)}`).responses();
+      } else {
+        // An engine that ran DEFINE INDEX keeps an index builder, and with it the Node process,
+        // alive after close(); emptying it ends that (a migration may have used another
+        // namespace). The shadow's engine is private: nothing else lives there.
+        await emptyEngine(this.db);
+      }
+    } finally {
+      await this.#manager.close();
+    }
+  }
+
+  /**
+   * A no-transaction file that failed leaves a record that would block the next runs: settled as
+   * the shadow now stands (an up as not applied, a down as still applied).
+   */
+  async #setAside(version: number, outcome: 'applied' | 'rolled-back'): Promise<void> {
+    const failed = (await this.#manager.status()).failed;
+    if (failed.some((f) => f.version === version)) await this.#manager.resolve(version, outcome);
+  }
+}
+
+function asMigrationError(error: unknown): MigrationError {
+  if (error instanceof MigrationError) return error;
+  throw error;
+}
