@@ -4,7 +4,12 @@ import {
   MigrationOptionsError,
   MigrationsStoppedError,
 } from '../core/support/errors.js';
-import { databaseMissing, forEachTarget, MigrationManager, type MigrationStatus } from '../core/manager/migration-manager.js';
+import {
+  databaseMissing,
+  forEachTarget,
+  MigrationManager,
+  type MigrationStatus,
+} from '../core/manager/migration-manager.js';
 import type { MigrationResult } from '../core/runner/migration-runner.js';
 import {
   DEFAULT_DIRECTORY,

@@ -1,6 +1,13 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { desiredSchema, diffParts, folderSchema, planDiff, renderDiff, schemaToSurql } from '../core/analysis/schema-code.js';
+import {
+  desiredSchema,
+  diffParts,
+  folderSchema,
+  planDiff,
+  renderDiff,
+  schemaToSurql,
+} from '../core/analysis/schema-code.js';
 import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
 import { MigrationDiscoveryError } from '../core/support/errors.js';
 import { displayPath, readUserBytes, userFileProblem } from '../core/files/regular-files.js';

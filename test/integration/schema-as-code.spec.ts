@@ -2,7 +2,13 @@ import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lintMigrations } from '../../src/core/analysis/lint.js';
-import { desiredSchema, folderSchema, planDiff, renderDiff, schemaToSurql } from '../../src/core/analysis/schema-code.js';
+import {
+  desiredSchema,
+  folderSchema,
+  planDiff,
+  renderDiff,
+  schemaToSurql,
+} from '../../src/core/analysis/schema-code.js';
 import { readSchema, type DatabaseSchema } from '../../src/core/shadow/shadow.js';
 import { MigrationArgumentError, MigrationManager, PossibleRenameError } from '../../src/index.js';
 import { UNKNOWN_PASSWORD_HASH } from '../../src/core/analysis/schema-secrets.js';

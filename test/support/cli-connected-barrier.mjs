@@ -4,7 +4,9 @@
 // then start their command's work at the same moment, each already connected. A CLI that no longer
 // creates its manager through MigrationManager.create never writes the line: the test waiting for
 // it fails when the process exits.
-const { MigrationManager } = await import(new URL('../../dist/core/manager/migration-manager.js', import.meta.url).href);
+const { MigrationManager } = await import(
+  new URL('../../dist/core/manager/migration-manager.js', import.meta.url).href
+);
 const create = MigrationManager.create;
 MigrationManager.create = async function createThenWait(...args) {
   const manager = await create.apply(this, args);

@@ -12,7 +12,13 @@
  * as any other text: a hand edit of `DEFINE PARAM $p VALUE 5` is drift.
  */
 import { identifierText, SurqlLexer, type SurqlToken } from '../surql/surql-lexer.js';
-import { compareSchemas, schemaKey, type DatabaseSchema, type SchemaChange, type SchemaKind } from '../shadow/shadow.js';
+import {
+  compareSchemas,
+  schemaKey,
+  type DatabaseSchema,
+  type SchemaChange,
+  type SchemaKind,
+} from '../shadow/shadow.js';
 
 /** A clause the engine evaluates when the definition runs. */
 export type ComputedClause = 'VALUE' | 'COMMENT' | 'BATCH' | 'START' | 'TIMEOUT' | 'DURATION';

@@ -19,7 +19,13 @@ import { MigrationEvents, type MigrationEventMap, type MigrationEventName } from
 import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
 import { MigrationLock } from '../lock/migration-lock.js';
 import { awaitsOperator, computeState, findProblems, type MigrationState } from '../plan/migration-plan.js';
-import { MigrationRunner, RunnerCore, coreOps, type MigrationResult, type RunnerOps } from '../runner/migration-runner.js';
+import {
+  MigrationRunner,
+  RunnerCore,
+  coreOps,
+  type MigrationResult,
+  type RunnerOps,
+} from '../runner/migration-runner.js';
 import {
   checkTargets,
   redactUrl,
