@@ -7,6 +7,7 @@ import {
   parseMigrationFileName,
   readMigrationFileName,
 } from '../core/files/migration-files.js';
+import { sleep } from '../core/support/timing.js';
 import { CliError, CliUsageError } from './cli-errors.js';
 
 /** How a folder names its migrations; `create` follows it. */
@@ -176,6 +177,9 @@ export async function createMigration(
       }
     }
     if (kept) return { version: nextVersion, name, files: [display(upPath), display(downPath)] };
+    // Two creates that took the same version both give it up: a random pause before the next
+    // try, growing with the tries, keeps them from doing it in step again and again.
+    if (downWritten) await sleep(Math.random() * Math.min(50, 2 * tried.length));
   }
   throw new CliError(
     'VERSION_CONTENDED',

@@ -39,9 +39,11 @@ export function readableDefinition(
   const ends = (at: number) => at >= definition.length || !/[A-Za-z0-9_]/.test(definition[at]!);
   while (i < definition.length) {
     const c = definition[i]!;
-    if (c === "'" || c === '"') {
+    // Strings, and names already escaped (`…`, ⟨…⟩), are copied as written.
+    const close = c === "'" || c === '"' || c === '`' ? c : c === '⟨' ? '⟩' : undefined;
+    if (close !== undefined) {
       let j = i + 1;
-      while (j < definition.length && definition[j] !== c) j += definition[j] === '\\' ? 2 : 1;
+      while (j < definition.length && definition[j] !== close) j += definition[j] === '\\' ? 2 : 1;
       out += definition.slice(i, j + 1);
       i = j + 1;
       continue;
@@ -58,10 +60,13 @@ export function readableDefinition(
       }
     }
     if (c === '$') {
-      const found = params.find((n) => definition.startsWith(n, i + 1) && ends(i + 1 + n.length));
+      // Escaped as SurrealDB 3 writes it, or bare as SurrealDB 2 does (`$\`` is both, for a param
+      // named with one backtick: the escaped writing is tried first).
+      const escaped = params.find((n) => definition.startsWith(quoteIdent(n), i + 1));
+      const found = escaped ?? params.find((n) => definition.startsWith(n, i + 1) && ends(i + 1 + n.length));
       if (found !== undefined) {
         out += `$${quoteIdent(found)}`;
-        i += 1 + found.length;
+        i += 1 + (escaped !== undefined ? quoteIdent(found).length : found.length);
         continue;
       }
     }
