@@ -1,4 +1,4 @@
-import { readableDefinition } from '../../src/core/analysis/schema-names.js';
+import { readableDefinition } from '../../src/core/shadow/readable-names.js';
 
 /** What SurrealDB 2.6 and 3.0 wrote in `INFO FOR DB` for these names (asked of both engines). */
 describe('readableDefinition', () => {

@@ -18,7 +18,7 @@ import {
 import { RowSampler } from './lint-samples.js';
 import { serverMessage } from '../db/surreal-errors.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
-import { findTransactionSplits } from '../surql/transaction-splits.js';
+import { findTransactionSplits } from './transaction-splits.js';
 import { UNREADABLE_NAME_HINT, unreadableNameReason, unreadableNames } from '../surql/v3-keyword-names.js';
 import { upgradeHint } from '../surql/v3-upgrade.js';
 

@@ -7,74 +7,9 @@
  * bare even where they need escaping (`fn::a-b::c`), so it is rebuilt from its segments.
  */
 import { quoteIdent } from '../db/embedded-engine.js';
+import { escapeSegment, functionName } from '../shadow/readable-names.js';
 import { SurqlLexer, type SurqlToken } from '../surql/surql-lexer.js';
 import type { SchemaObject } from '../shadow/shadow.js';
-
-/** A segment of a function's name: bare when it is a plain word, else escaped. */
-export function escapeSegment(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : quoteIdent(name);
-}
-
-/** `fn::a::b` from the name `a::b` that `INFO` lists, each segment escaped as needed. */
-export function functionName(name: string): string {
-  return `fn::${name.split('::').map(escapeSegment).join('::')}`;
-}
-
-/**
- * A definition with its references to the schema's functions and params escaped. SurrealDB 2
- * writes them bare, even where they need escaping: `DEFINE FUNCTION fn::a-b::c(`, `THEN
- * fn::ünï('x')`, `WHEN $feature-flags`, and an analyzer's `FUNCTION fn::\`a::b\`` as one segment,
- * none of which any version parses back. Text in quotes is left alone; SurrealDB 3's escaped
- * writing is left as it is.
- */
-export function readableDefinition(
-  definition: string,
-  names: { functions: readonly string[]; params: readonly string[] },
-): string {
-  const functions = names.functions.filter((n) => functionName(n) !== `fn::${n}`).sort((a, b) => b.length - a.length);
-  const params = names.params.filter((n) => escapeSegment(n) !== n).sort((a, b) => b.length - a.length);
-  if (functions.length === 0 && params.length === 0) return definition;
-  let out = '';
-  let i = 0;
-  const ends = (at: number) => at >= definition.length || !/[A-Za-z0-9_]/.test(definition[at]!);
-  while (i < definition.length) {
-    const c = definition[i]!;
-    // Strings, and names already escaped (`…`, ⟨…⟩), are copied as written.
-    const close = c === "'" || c === '"' || c === '`' ? c : c === '⟨' ? '⟩' : undefined;
-    if (close !== undefined) {
-      let j = i + 1;
-      while (j < definition.length && definition[j] !== close) j += definition[j] === '\\' ? 2 : 1;
-      out += definition.slice(i, j + 1);
-      i = j + 1;
-      continue;
-    }
-    if (definition.startsWith('fn::', i)) {
-      const rest = i + 4;
-      const bare = functions.find((n) => definition.startsWith(n, rest) && ends(rest + n.length));
-      const quoted = functions.find((n) => definition.startsWith(quoteIdent(n), rest));
-      const found = bare ?? quoted;
-      if (found !== undefined) {
-        out += functionName(found);
-        i = rest + (bare !== undefined ? found.length : quoteIdent(found).length);
-        continue;
-      }
-    }
-    if (c === '$') {
-      // Escaped as SurrealDB 3 writes it, or bare as SurrealDB 2 does (`$\`` is both, for a param
-      // named with one backtick: the escaped writing is tried first).
-      const escaped = params.find((n) => definition.startsWith(quoteIdent(n), i + 1));
-      const found = escaped ?? params.find((n) => definition.startsWith(n, i + 1) && ends(i + 1 + n.length));
-      if (found !== undefined) {
-        out += `$${quoteIdent(found)}`;
-        i += 1 + (escaped !== undefined ? quoteIdent(found).length : found.length);
-        continue;
-      }
-    }
-    out += c;
-    i++;
-  }
-  return out;
-}
 
 /** A definition's tokens, with their text. */
 export function definitionTokens(definition: string): { token: SurqlToken; text: string }[] {

@@ -3,7 +3,7 @@ import { DatabaseUnreachableError, MigrationOptionsError } from '../support/erro
 import { sleep, withTimeout } from '../support/timing.js';
 import { embeddedV2Engines, isMissingPackage } from './embedded-v2.js';
 import { pendingSelection, selectExisting, selectPending, selectingEngines } from './selection.js';
-import { missingTargets } from '../tenants/targets.js';
+import { missingTargets } from './server-lists.js';
 import {
   isEmbeddedUrl,
   redactUrl,

@@ -11,7 +11,7 @@
  */
 import { quoteIdent } from './embedded-engine.js';
 import { SurqlLexer, identifierText, type SurqlToken } from '../surql/surql-lexer.js';
-import type { QueryClient } from '../support/timing.js';
+import type { QueryClient } from './session.js';
 
 /** Words after which a table name may stand in a statement that writes (and so auto-creates). */
 const WRITES_TO: ReadonlySet<string> = new Set(['CREATE', 'UPSERT', 'UPDATE', 'INTO', 'ONLY', 'RELATE', 'INSERT']);

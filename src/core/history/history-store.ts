@@ -1,7 +1,7 @@
 import { RecordId, Table, type QueryResponse } from 'surrealdb';
 import { DatabaseUnreachableError, UnreadableHistoryError, type LockHolder } from '../support/errors.js';
 import { redactUrl, type ResolvedMigrationsOptions } from '../options/options.js';
-import type { QueryClient } from '../support/timing.js';
+import type { QueryClient } from '../db/session.js';
 import { firstFailure, isConflictOrExists, isConnectionError, isNotExecuted } from '../db/surreal-errors.js';
 
 /** Rows written per transaction by baseline, resolve and repair. */

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Duration, RecordId, Table, type QueryResponse } from 'surrealdb';
-import type { SessionLike } from '../tenants/targets.js';
+import type { SessionLike } from '../db/session.js';
 import { MigrationLockError, type LockHolder } from '../support/errors.js';
 import { toDate, toHolder } from '../history/history-store.js';
 import type { MigrationEvents } from '../events/migration-events.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from '../options/options.js';
 import { isConflictOrExists } from '../db/surreal-errors.js';
-import { Waker, withTimeout, type BoundedClient } from '../support/timing.js';
+import { Waker, withTimeout } from '../support/timing.js';
+import { type BoundedClient } from '../db/session.js';
 
 /** The outcome of one attempt to take the lock. */
 export type LockAttempt =

@@ -39,22 +39,23 @@ import {
   type ResolvedMigrationsOptions,
 } from '../options/options.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
-import { BoundedClient, withTimeout } from '../support/timing.js';
+import { withTimeout } from '../support/timing.js';
+import { BoundedClient } from '../db/session.js';
 import { folderSchema, verifyOnShadow } from '../analysis/schema-code.js';
 import type { ShadowSource } from '../shadow/shadow.js';
 import { lintMigrations, type LintReport } from '../analysis/lint.js';
 import { readSchema, type SchemaKind } from '../shadow/shadow.js';
 import { compareDefinitions, type ComputedDefinition } from '../analysis/computed-definitions.js';
 import {
-  missingTargets,
   noSessionsError,
   resolveTargets,
   runOverTargets,
-  targetId,
   TargetSession,
-  type SessionLike,
   type TargetOutcome,
 } from '../tenants/targets.js';
+import { targetId } from '../options/options.js';
+import { missingTargets } from '../db/server-lists.js';
+import { type SessionLike } from '../db/session.js';
 
 /** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
 export interface MigrationStatus {

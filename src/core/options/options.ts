@@ -1,6 +1,7 @@
 import type { Surreal } from 'surrealdb';
 import { MigrationOptionsError } from '../support/errors.js';
 import type { MigrationEventHandlers } from '../events/migration-events.js';
+import type { MigrationTarget } from '../support/target.js';
 import { EMBEDDED_SCHEMES, Redactor, splitUrlCredentials } from '../support/secrets.js';
 
 /** Defaults, in one place. Every other module reads resolved options, never a default of its own. */
@@ -46,11 +47,7 @@ export interface ShadowOptions {
  */
 export type MigrationMode = 'apply' | 'validate' | 'off';
 
-/** One database that the migrations keep current: a tenant, when there are many. */
-export interface MigrationTarget {
-  namespace: string;
-  database: string;
-}
+export type { MigrationTarget } from '../support/target.js';
 
 /**
  * The databases to migrate: a list, or a function called once the connection is open (with the
@@ -656,4 +653,9 @@ function flag(value: boolean | undefined, fallback: boolean, field: string): boo
     throw new MigrationOptionsError(field, `expected true or false, got ${String(value)}.`);
   }
   return value;
+}
+
+/** A target's identity, for maps and sets (`targetKey`'s `ns/db` is for display: names may hold a `/`). */
+export function targetId(target: MigrationTarget): string {
+  return JSON.stringify([target.namespace, target.database]);
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { QueryResponse, Surreal } from 'surrealdb';
 import { serverMajor } from '../db/connection.js';
 import { forgetRolledBackTables } from '../db/rolled-back-tables.js';
-import type { SessionLike } from '../tenants/targets.js';
+import type { SessionLike } from '../db/session.js';
 import {
   MigrationError,
   MigrationLockError,

@@ -14,7 +14,7 @@ import { DatabaseRequestError, MigrationArgumentError, MigrationError } from '..
 import type { MigrationFile } from '../files/migration-files.js';
 import { MigrationManager, runnerCoreOf } from '../manager/migration-manager.js';
 import { parseOnServer } from '../runner/migration-runner.js';
-import { readableDefinition } from '../analysis/schema-names.js';
+import { readableDefinition } from './readable-names.js';
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_SURREALDB,
@@ -23,7 +23,7 @@ import {
   type ShadowOptions,
   type SurrealDbMajor,
 } from '../options/options.js';
-import type { QueryClient } from '../support/timing.js';
+import type { QueryClient } from '../db/session.js';
 import { explainUnreadableName, isUnreadableNameError } from '../surql/v3-keyword-names.js';
 
 /** The kinds of object `INFO FOR DB` and `INFO FOR TABLE` list, in the order a schema prints them. */

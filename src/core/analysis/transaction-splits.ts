@@ -11,8 +11,8 @@
  * 3.0 (test/integration/lint-transaction-splits.spec.ts).
  */
 import type { MigrationFile } from '../files/migration-files.js';
-import { afterDefineModifiers, isName, onTable, shapeTokens, type ShapeToken } from './surql-shapes.js';
-import { surqlStatements, type SurqlStatement } from './surql-splitter.js';
+import { afterDefineModifiers, isName, onTable, shapeTokens, type ShapeToken } from '../surql/surql-shapes.js';
+import { surqlStatements, type SurqlStatement } from '../surql/surql-splitter.js';
 
 /** A statement that builds a full-text index its own transaction cannot build right. */
 export interface TransactionSplit {

@@ -1,0 +1,105 @@
+/**
+ * What exists on the server, read without creating anything: its namespaces (`INFO FOR ROOT`),
+ * a namespace's databases (`INFO FOR NS`), and so the targets whose database is missing. A
+ * session's `use` of a namespace or database that does not exist defines it on SurrealDB 3, so
+ * these read in a session of their own and `use` only what exists.
+ */
+import { Features, type Surreal, type SurrealSession } from 'surrealdb';
+import { targetId, type MigrationTarget } from '../options/options.js';
+import { sleep } from '../support/timing.js';
+import { isRetryableConflict } from './surreal-errors.js';
+
+/** The namespaces of the server, or undefined when this user may not list them (not a root user). */
+export async function rootNamespaces(session: SurrealSession): Promise<string[] | undefined> {
+  const [info] = await session.query('INFO FOR ROOT').responses();
+  if (!info?.success) return undefined;
+  const namespaces = (info.result as { namespaces?: Record<string, unknown> } | undefined)?.namespaces;
+  return namespaces ? Object.keys(namespaces) : undefined;
+}
+
+/**
+ * The databases of `namespace`, read without defining it: `[]` when the root's `namespaces` (if
+ * this user may list them) do not hold it, since a `use` of a namespace that does not exist
+ * defines it (SurrealDB 3). The server's refusal of `INFO FOR NS` comes back as an `Error`.
+ */
+export async function databasesOf(
+  session: SurrealSession,
+  namespace: string,
+  namespaces: readonly string[] | undefined,
+): Promise<string[] | Error> {
+  if (namespaces && !namespaces.includes(namespace)) return [];
+  await useRetrying(session, { namespace, database: null });
+  const [info] = await session.query('INFO FOR NS').responses();
+  if (!info?.success) return new Error(String(info?.error?.message ?? 'no answer'));
+  return Object.keys((info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {});
+}
+
+/**
+ * The targets whose database does not exist, found without creating anything (a session's `use`
+ * of a missing namespace or database defines it on SurrealDB 3): one `INFO FOR ROOT`, then one
+ * `INFO FOR NS` per namespace that exists. Empty when the user may not list namespaces (a
+ * namespace user: its namespace exists) and the namespace cannot be read either.
+ */
+export async function missingTargets(root: Surreal, targets: readonly MigrationTarget[]): Promise<Set<string>> {
+  const missing = new Set<string>();
+  if (targets.length === 0 || !root.isFeatureSupported(Features.Sessions)) return missing;
+  const session = await openSession(root);
+  try {
+    const namespaces = await rootNamespaces(session);
+    for (const namespace of new Set(targets.map((t) => t.namespace))) {
+      const databases = await databasesOf(session, namespace, namespaces);
+      // Not readable: taken as there (a `use` then finds out).
+      if (databases instanceof Error) continue;
+      for (const t of targets) {
+        if (t.namespace === namespace && !databases.includes(t.database)) missing.add(targetId(t));
+      }
+    }
+  } finally {
+    await closeSession(session);
+  }
+  return missing;
+}
+
+/**
+ * A session of its own on the connection, with the root session's sign-in and variables: a fork;
+ * with none to carry over, a new session, which spares the fork's own `use` of the root's
+ * namespace (one request per target).
+ */
+export async function openSession(root: Surreal): Promise<SurrealSession> {
+  const inherit = root.accessToken !== undefined || Object.keys(root.parameters).length > 0;
+  return inherit ? root.forkSession() : root.newSession();
+}
+
+/**
+ * Ends a session of {@link openSession}. A forked session holds the sign-in, whose renewal timer
+ * the SDK (2.0.8) leaves running after `closeSession()`: it would keep the process alive until
+ * the token expires, and then fail. Invalidating the session first stops it.
+ */
+export async function closeSession(session: SurrealSession): Promise<void> {
+  if (session.accessToken !== undefined) await session.invalidate().catch(() => {});
+  await session.closeSession().catch(() => {});
+}
+
+/** Attempts of a `use` that meets a write conflict, and the pause before the next, times the attempt. */
+const USE_ATTEMPTS = 10;
+const USE_BACKOFF_MS = 10;
+
+/**
+ * `session.use(...)`, again on a transaction conflict: the server defines a namespace or database
+ * that does not exist yet on first use, and two sessions doing so at once (targets in a new
+ * namespace, replicas starting together) conflict; the loser can simply use it again.
+ */
+export async function useRetrying(
+  session: SurrealSession,
+  where: { namespace: string; database: string | null },
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await session.use(where);
+      return;
+    } catch (error) {
+      if (attempt >= USE_ATTEMPTS || !isRetryableConflict(error)) throw error;
+      await sleep(USE_BACKOFF_MS * attempt);
+    }
+  }
+}
