@@ -8,7 +8,7 @@ import {
   OutOfOrderMigrationError,
   UnreadableHistoryError,
 } from '../../src/index.js';
-import { resolveAdvice } from '../../src/core/runner/migration-runner.js';
+import { resolveAdvice } from '../../src/core/execution/script-errors.js';
 import { cliProject, versions, type CliProject } from './cli-harness.js';
 
 /** Library advice that a CLI user could not act on, as it reads before the CLI rewrites it. */

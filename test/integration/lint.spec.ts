@@ -6,10 +6,10 @@ import {
   compareSchemas,
   describeObject,
   readSchema,
-  ShadowDatabase,
   type DatabaseSchema,
   type SchemaObject,
 } from '../../src/core/shadow/shadow.js';
+import { ShadowDatabase } from '../../src/core/shadow/shadow-database.js';
 import { UPGRADE_RULES, upgradeHint, upgradeScript } from '../../src/core/surql/v3-upgrade.js';
 import { MigrationManager } from '../../src/index.js';
 import { repoRoot } from '../support/child.js';

@@ -7,7 +7,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ShadowDatabase } from '../../src/core/shadow/shadow.js';
+import { ShadowDatabase } from '../../src/core/shadow/shadow-database.js';
 import { parserOn, upgradeOnEngine, type ParseCheck } from '../../src/core/analysis/v3-fix.js';
 import { RENAMED_FUNCTIONS } from '../../src/core/surql/v3-rewrites.js';
 import { upgradeScript } from '../../src/core/surql/v3-upgrade.js';

@@ -11,10 +11,10 @@ import {
   compareSchemas,
   describeObject,
   shadowSource,
-  ShadowDatabase,
   type DatabaseSchema,
   type ShadowSource,
 } from '../shadow/shadow.js';
+import { ShadowDatabase } from '../shadow/shadow-database.js';
 import { RowSampler } from './lint-samples.js';
 import { serverMessage } from '../db/surreal-errors.js';
 import { surqlStatements } from '../surql/surql-splitter.js';

@@ -12,13 +12,8 @@ import { overwrite } from './schema-diff.js';
 import { inDependencyOrder } from './schema-order.js';
 import { secretNote, withoutSecrets } from './schema-secrets.js';
 import { serverMessage } from '../db/surreal-errors.js';
-import {
-  readSchema,
-  ShadowDatabase,
-  DEFAULT_SHADOW,
-  type DatabaseSchema,
-  type ShadowSource,
-} from '../shadow/shadow.js';
+import { readSchema, DEFAULT_SHADOW, type DatabaseSchema, type ShadowSource } from '../shadow/shadow.js';
+import { ShadowDatabase } from '../shadow/shadow-database.js';
 
 export { diffParts, planDiff, renderDiff, type DiffStep } from './schema-diff.js';
 

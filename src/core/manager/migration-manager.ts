@@ -19,13 +19,9 @@ import { MigrationEvents, type MigrationEventMap, type MigrationEventName } from
 import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
 import { MigrationLock } from '../lock/migration-lock.js';
 import { awaitsOperator, computeState, findProblems, type MigrationState } from '../plan/migration-plan.js';
-import {
-  MigrationRunner,
-  RunnerCore,
-  coreOps,
-  type MigrationResult,
-  type RunnerOps,
-} from '../runner/migration-runner.js';
+import { planDown } from '../plan/down-plan.js';
+import { MigrationRunner, type MigrationResult, type RunnerOps } from '../runner/migration-runner.js';
+import { RunnerCore, coreOps } from '../runner/runner-core.js';
 import {
   checkTargets,
   redactUrl,
@@ -208,14 +204,6 @@ export interface ValidationReport {
   pending: number;
 }
 
-/** Each manager's runner core, for the core's own tools (the shadow database); not exported from the package. */
-const cores = new WeakMap<MigrationManager, RunnerCore>();
-
-/** The runner core behind a manager. Internal to `src/core`. */
-export function runnerCoreOf(manager: MigrationManager): RunnerCore {
-  return cores.get(manager)!;
-}
-
 /**
  * forTarget() managers of every target of `manager`, each told whether its database exists from
  * one listing (rather than two requests of its own before its first read). For the CLI; internal.
@@ -373,7 +361,6 @@ export class MigrationManager {
       files: () => this.#files,
     });
     this.runner = new MigrationRunner(this.#runnerOps());
-    cores.set(this, this.#core);
   }
 
   /** Where this manager works, without credentials: safe to log or serve. */
@@ -776,13 +763,11 @@ export class MigrationManager {
           options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
         return { direction, migrations: pending.map((m) => describe(m)) };
       }
-      const versions = rollbackSelector(options)(state);
-      const downs = new Map(this.#files.down.map((d) => [d.version, d]));
+      const steps = planDown(state, rollbackSelector(options)(state), this.#files);
       return {
         direction,
-        migrations: versions.map((version) => {
-          const down = downs.get(version);
-          const name = state.applied.find((r) => r.version === version)?.name ?? '';
+        migrations: steps.map(({ version, recorded, down }) => {
+          const name = recorded ?? '';
           return down
             ? describe(down, version, name || down.name)
             : { version, name, file: '(missing down script)', statements: 0, noTransaction: false };

@@ -1,28 +1,13 @@
 /**
- * The shadow database: a folder (or a prefix of it) applied to a private `mem://` database, and
- * the schema of a database read as a normalized structure. One primitive for lint, reversibility,
- * and later drift, the schema snapshot and diff. Nothing here touches the user's database.
- *
- * Migrations are applied by the same runner as in production, so a failure in the shadow is the
- * failure `up` would meet (its file, line, column and SurrealDB's message); the shadow only lets a
- * run carry on past a failure, so that one pass finds every problem.
+ * The schema of a database read as a normalized structure, and compared; and where a shadow
+ * database is built (`ShadowSource`; the shadow itself is `shadow-database.ts`). One primitive for
+ * lint, reversibility, drift, the schema snapshot and diff. Nothing here touches the user's
+ * database.
  */
-import type { Surreal } from 'surrealdb';
-import { serverMajor } from '../db/connection.js';
-import { emptyEngine, quoteIdent } from '../db/embedded-engine.js';
-import { DatabaseRequestError, MigrationArgumentError, MigrationError } from '../support/errors.js';
-import type { MigrationFile } from '../files/migration-files.js';
-import { MigrationManager, runnerCoreOf } from '../manager/migration-manager.js';
-import { parseOnServer } from '../runner/migration-runner.js';
+import { quoteIdent } from '../db/embedded-engine.js';
+import { DatabaseRequestError, MigrationArgumentError } from '../support/errors.js';
 import { readableDefinition } from './readable-names.js';
-import { randomUUID } from 'node:crypto';
-import {
-  DEFAULT_SURREALDB,
-  resolveShadow,
-  type MigrationLogger,
-  type ShadowOptions,
-  type SurrealDbMajor,
-} from '../options/options.js';
+import { DEFAULT_SURREALDB, resolveShadow, type ShadowOptions, type SurrealDbMajor } from '../options/options.js';
 import type { QueryClient } from '../db/session.js';
 import { explainUnreadableName, isUnreadableNameError } from '../surql/v3-keyword-names.js';
 
@@ -255,133 +240,4 @@ export function shadowSource(
   }
   if (options.shadow === undefined) return { surrealdb };
   return { surrealdb, server: resolveShadow(options.shadow) };
-}
-
-/**
- * A private database with a folder's migrations, applied one version at a time by the production
- * runner: in memory in this process, or in a namespace of its own on the user's server.
- */
-export class ShadowDatabase {
-  readonly #manager: MigrationManager;
-  /** The scratch namespace on a server, removed on close; undefined for an embedded engine. */
-  readonly #scratch: string | undefined;
-  #closed = false;
-
-  /** The major version of the engine that judges the folder (the server's, for a server shadow). */
-  readonly major: number;
-
-  private constructor(manager: MigrationManager, scratch: string | undefined, major: number) {
-    this.#manager = manager;
-    this.#scratch = scratch;
-    this.major = major;
-  }
-
-  /** Opens a new, empty shadow for the migrations in `directory`. */
-  static async open(
-    directory: string,
-    source: ShadowSource = DEFAULT_SHADOW,
-    logger: MigrationLogger | false = false,
-  ): Promise<ShadowDatabase> {
-    const scratch = source.server ? `sbl_shadow_${randomUUID().replace(/-/g, '')}` : undefined;
-    const names = source.names ?? { namespace: 'shadow', database: 'shadow' };
-    const manager = await MigrationManager.create({
-      ...(source.server
-        ? { url: source.server.url, auth: source.server.auth, namespace: scratch, database: names.database }
-        : { url: 'mem://', surrealdb: source.surrealdb, ...names }),
-      directory,
-      logger,
-      // The shadow carries on past a failure: later versions may then be applied before it.
-      allowOutOfOrder: true,
-      validateChecksums: false,
-      lock: { ttlMs: 60_000 },
-    });
-    try {
-      const major = source.server ? await serverMajor(manager.db) : source.surrealdb;
-      return new ShadowDatabase(manager, scratch, major);
-    } catch (error) {
-      await manager.close();
-      throw error;
-    }
-  }
-
-  get db(): Surreal {
-    return this.#manager.db;
-  }
-
-  get up(): readonly MigrationFile[] {
-    return this.#manager.upMigrations;
-  }
-
-  get down(): readonly MigrationFile[] {
-    return this.#manager.downMigrations;
-  }
-
-  /** Parses a script on the server without running it: its syntax error, if any. */
-  async parse(file: MigrationFile, direction: 'up' | 'down'): Promise<MigrationError | undefined> {
-    return parseOnServer(this.db, file, direction).then(
-      () => undefined,
-      (error: unknown) => asMigrationError(error),
-    );
-  }
-
-  /** Applies one version; its failure, if any. A failed no-transaction file is set aside, so the shadow goes on. */
-  async applyUp(version: number): Promise<MigrationError | undefined> {
-    const core = runnerCoreOf(this.#manager);
-    try {
-      await core.migrateUp((state) => state.pending.filter((m) => m.version === version));
-      return undefined;
-    } catch (error) {
-      await this.#setAside(version, 'rolled-back');
-      return asMigrationError(error);
-    }
-  }
-
-  /** Rolls one applied version back with its down script; its failure, if any. */
-  async applyDown(version: number): Promise<MigrationError | undefined> {
-    const core = runnerCoreOf(this.#manager);
-    try {
-      await core.migrateDown(() => [version]);
-      return undefined;
-    } catch (error) {
-      await this.#setAside(version, 'applied');
-      return asMigrationError(error);
-    }
-  }
-
-  /** The shadow's schema, without the tool's own tables. */
-  schema(): Promise<DatabaseSchema> {
-    return readSchema(this.db, this.#manager.settings.table);
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
-      if (this.#scratch !== undefined) {
-        // On a server only the scratch namespace is the shadow's: nothing else is touched.
-        await this.db.query(`REMOVE NAMESPACE IF EXISTS ${quoteIdent(this.#scratch)}`).responses();
-      } else {
-        // An engine that ran DEFINE INDEX keeps an index builder, and with it the Node process,
-        // alive after close(); emptying it ends that (a migration may have used another
-        // namespace). The shadow's engine is private: nothing else lives there.
-        await emptyEngine(this.db);
-      }
-    } finally {
-      await this.#manager.close();
-    }
-  }
-
-  /**
-   * A no-transaction file that failed leaves a record that would block the next runs: settled as
-   * the shadow now stands (an up as not applied, a down as still applied).
-   */
-  async #setAside(version: number, outcome: 'applied' | 'rolled-back'): Promise<void> {
-    const failed = (await this.#manager.status()).failed;
-    if (failed.some((f) => f.version === version)) await this.#manager.resolve(version, outcome);
-  }
-}
-
-function asMigrationError(error: unknown): MigrationError {
-  if (error instanceof MigrationError) return error;
-  throw error;
 }

@@ -1,0 +1,233 @@
+import { MigrationError, MigrationsStoppedError, type MigrationDirection } from '../support/errors.js';
+import type { FailedRecord } from '../history/history-store.js';
+import type { MigrationFile } from '../files/migration-files.js';
+import { computeState, findProblems, interruptedError, type MigrationState } from '../plan/migration-plan.js';
+import { planDown, requireDownScripts } from '../plan/down-plan.js';
+import { asLibraryError } from '../db/surreal-errors.js';
+import { refuseUnreadableNames, translateUnreadable } from '../execution/v3-keyword-refusal.js';
+import { ensureLeaseHeld } from '../execution/lease-check.js';
+import { runTransactional } from '../execution/transactional.js';
+import { runStatementByStatement } from '../execution/statement-by-statement.js';
+import { awaitConcurrentIndexes } from '../execution/concurrent-indexes.js';
+import { dryRun } from '../execution/dry-run.js';
+import type { MigrationResult, RunnerOps } from './migration-runner.js';
+import type { RunnerContext } from './runner-context.js';
+import { RunQueue } from './run-queue.js';
+import { readVersionsState, underLock } from './lock-wait.js';
+
+/** The steps of one database's runner core. */
+export function coreOps(core: RunnerCore): RunnerOps {
+  return {
+    runAll: () => core.migrateUp((state) => state.pending),
+    runOneUp: async () => (await core.migrateUp((state) => state.pending.slice(0, 1)))[0],
+    runOneDown: async () => (await core.migrateDown((state) => state.applied.slice(-1).map((r) => r.version)))[0],
+    stop: () => core.stop(),
+  };
+}
+
+/**
+ * The runner's work: state, the locked runs up and down, each migration's request and its
+ * verdict, dry runs. Not exported from the package; `MigrationRunner` and the manager are its
+ * faces.
+ */
+export class RunnerCore {
+  readonly #ctx: RunnerContext;
+  readonly #queue: RunQueue;
+  /** The failed and in-progress records as read under the lock, by version. */
+  #failedRecords = new Map<number, FailedRecord>();
+
+  constructor(context: RunnerContext) {
+    this.#ctx = context;
+    this.#queue = new RunQueue((error) => this.#ctx.options.redactor.error(asLibraryError(error, this.#ctx.where)));
+  }
+
+  /** The discovered files compared with the history, read with one query. */
+  async readState(): Promise<MigrationState> {
+    return computeState(this.#ctx.files().up, await this.#ctx.history.read());
+  }
+
+  /** See `MigrationRunner.stop`. */
+  stop(): Promise<void> {
+    return this.#queue.stop(() => this.#ctx.lock.interruptWait());
+  }
+
+  /**
+   * Applies the migrations that `select` picks from the state, under the lock. Refuses, before
+   * changing anything, when the state has a problem the options make fatal.
+   */
+  migrateUp(select: (state: MigrationState) => readonly MigrationFile[]): Promise<MigrationResult[]> {
+    return this.#queue.track(async () => {
+      const state = await this.readState();
+      this.#check(state, true);
+      // An in-progress record left by a run that may be gone is work to judge under the lock.
+      if (select(state).length === 0 && state.interrupted.length === 0) return [];
+      return this.#exclusive(
+        async () => select(await readVersionsState(this.#ctx)).length,
+        async () => {
+          const current = await this.readState();
+          this.#check(current, false, true);
+          this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
+          const selected = select(current);
+          await refuseUnreadableNames(this.#ctx.connection, selected, 'up');
+          const results: MigrationResult[] = [];
+          for (const migration of selected) {
+            this.#queue.ensureRunning(selected.length - results.length);
+            ensureLeaseHeld(this.#ctx.lock, migration);
+            results.push(await this.#applyUp(migration));
+          }
+          return results;
+        },
+        [],
+      );
+    });
+  }
+
+  /**
+   * Rolls back the versions that `select` picks, newest first, under the lock. Refuses before
+   * any change when a needed down script is missing.
+   */
+  migrateDown(select: (state: MigrationState) => readonly number[]): Promise<MigrationResult[]> {
+    return this.#queue.track(async () => {
+      const state = await this.readState();
+      if (this.#downPlan(state, select(state)).length === 0) return [];
+      return this.#exclusive(
+        async () => select(await readVersionsState(this.#ctx)).length,
+        async () => {
+          const current = await this.readState();
+          // Held by this process, the lock says that the run that left an in-progress record is gone.
+          const [interrupted] = current.interrupted;
+          if (interrupted) throw interruptedError(interrupted.record, interrupted.file);
+          this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
+          const steps = this.#downPlan(current, select(current));
+          await refuseUnreadableNames(
+            this.#ctx.connection,
+            steps.map((s) => s.down),
+            'down',
+          );
+          const results: MigrationResult[] = [];
+          for (const step of steps) {
+            this.#queue.ensureRunning(steps.length - results.length);
+            ensureLeaseHeld(this.#ctx.lock, step.down);
+            try {
+              results.push(await this.#applyDown(step.version, step.name, step.down));
+            } catch (error) {
+              if (error instanceof MigrationError) {
+                error.rolledBack = results.map(({ version, name }) => ({ version, name }));
+                if (results.length > 0) {
+                  error.message +=
+                    `\n  Rolled back before it, and still rolled back: ` +
+                    results.map((r) => `${r.version}${r.name ? ` ${r.name}` : ''}`).join(', ') +
+                    '.';
+                }
+              }
+              throw error;
+            }
+          }
+          return results;
+        },
+        [],
+      );
+    });
+  }
+
+  /**
+   * Applies one migration atomically (or statement by statement for a no-transaction file).
+   */
+  async #applyUp(migration: MigrationFile): Promise<MigrationResult> {
+    const { events } = this.#ctx;
+    const { version, name, file } = migration;
+    events.emit('migrating', { version, name, file });
+    const started = performance.now();
+    try {
+      const byAnother = migration.noTransaction
+        ? await runStatementByStatement(this.#ctx, migration, 'up', this.#failedRecords.get(version))
+        : await runTransactional(this.#ctx, migration, 'up');
+      if (!byAnother) await awaitConcurrentIndexes(this.#ctx, migration, 'up');
+      const result = this.#result(migration, 'up', started, byAnother);
+      events.emit('migrated', { version, name, file, durationMs: result.durationMs, byAnother });
+      return result;
+    } catch (error) {
+      translateUnreadable(error, this.#ctx.files().up);
+      // Masked before any listener sees it.
+      this.#ctx.options.redactor.error(error);
+      events.emit('failed', { version, name, file, direction: 'up', error: error as Error });
+      throw error;
+    }
+  }
+
+  /**
+   * Rolls back one migration atomically with its down script.
+   */
+  async #applyDown(version: number, name: string, down: MigrationFile): Promise<MigrationResult> {
+    const { events } = this.#ctx;
+    const file = down.file;
+    events.emit('rollingBack', { version, name, file });
+    const started = performance.now();
+    try {
+      if (down.noTransaction) await runStatementByStatement(this.#ctx, down, 'down', this.#failedRecords.get(version));
+      else await runTransactional(this.#ctx, down, 'down');
+      await awaitConcurrentIndexes(this.#ctx, down, 'down');
+      const result = this.#result({ version, name, file }, 'down', started, false);
+      events.emit('rolledBack', { version, name, file, durationMs: result.durationMs });
+      return result;
+    } catch (error) {
+      translateUnreadable(error, this.#ctx.files().up);
+      this.#ctx.options.redactor.error(error);
+      events.emit('failed', { version, name, file, direction: 'down', error: error as Error });
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `work` holding the lock, waiting for it as migrations do: for operator commands
+   * (baseline, resolve, repair) that write the history.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const stopped = Symbol('stopped');
+    return this.#queue.track(async () => {
+      const result = await this.#exclusive<T | typeof stopped>(async () => 1, work, stopped);
+      // Only a stop ends the wait of a command that always has work to do.
+      if (result === stopped) throw new MigrationsStoppedError(1);
+      return result;
+    });
+  }
+
+  /**
+   * Runs transactional migrations in order inside one transaction that is then cancelled, so each
+   * sees the ones before it and nothing is kept. Throws {@link MigrationError} for the first
+   * failure, located in its file.
+   */
+  dryRun(migrations: readonly MigrationFile[]): Promise<void> {
+    return dryRun(this.#ctx, migrations).catch((error: unknown) => {
+      throw this.#ctx.options.redactor.error(asLibraryError(error, this.#ctx.where));
+    });
+  }
+
+  /** Runs `work` holding the lock; `nothingToDo` when the wait found that another replica did it all. */
+  #exclusive<T>(remaining: () => Promise<number>, work: () => Promise<T>, nothingToDo: T): Promise<T> {
+    return underLock(this.#ctx, this.#queue, remaining, work, nothingToDo);
+  }
+
+  /** `lockHeld`: an in-progress record found now was left by a run that is gone. */
+  #check(state: MigrationState, logWarnings: boolean, lockHeld = false): void {
+    const { errors, warnings } = findProblems(state, this.#ctx.options, { lockHeld });
+    if (logWarnings) warnings.forEach((w) => this.#ctx.logger.warn(w));
+    if (errors[0]) throw errors[0];
+  }
+
+  /** The rollback of `versions`, newest first; refused when a down script is missing. */
+  #downPlan(state: MigrationState, versions: readonly number[]) {
+    const files = this.#ctx.files();
+    return requireDownScripts(planDown(state, versions, files), this.#ctx.options.directory, files.up);
+  }
+
+  #result(
+    migration: Pick<MigrationFile, 'version' | 'name' | 'file'>,
+    direction: MigrationDirection,
+    started: number,
+    byAnother: boolean,
+  ): MigrationResult {
+    const { version, name, file } = migration;
+    return { version, name, file, direction, durationMs: Math.round(performance.now() - started), byAnother };
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The shadow database: a folder (or a prefix of it) applied to a private database, one version at
+ * a time, by the production runner (its history, lock and runner core, as `compose.ts` builds
+ * them): so a failure in the shadow is the failure `up` would meet (its file, line, column and
+ * SurrealDB's message); the shadow only lets a run carry on past a failure, so that one pass
+ * finds every problem. Nothing here touches the user's database.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Surreal } from 'surrealdb';
+import { openConnection, serverMajor, type MigrationConnection } from '../db/connection.js';
+import { emptyEngine, quoteIdent } from '../db/embedded-engine.js';
+import { asLibraryError } from '../db/surreal-errors.js';
+import { MigrationError } from '../support/errors.js';
+import { MigrationEvents } from '../events/migration-events.js';
+import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
+import { redactUrl, resolveOptions, type MigrationLogger, type ResolvedMigrationsOptions } from '../options/options.js';
+import { parseOnServer } from '../execution/parse-check.js';
+import { composeRunner, type RunnerParts } from '../runner/compose.js';
+import { DEFAULT_SHADOW, readSchema, type DatabaseSchema, type ShadowSource } from './shadow.js';
+
+/**
+ * A private database with a folder's migrations, applied one version at a time by the production
+ * runner: in memory in this process, or in a namespace of its own on the user's server.
+ */
+export class ShadowDatabase {
+  readonly #connection: MigrationConnection;
+  readonly #runner: RunnerParts;
+  readonly #options: ResolvedMigrationsOptions;
+  readonly #files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
+  /** The scratch namespace on a server, removed on close; undefined for an embedded engine. */
+  readonly #scratch: string | undefined;
+  #closed = false;
+
+  /** The major version of the engine that judges the folder (the server's, for a server shadow). */
+  readonly major: number;
+
+  private constructor(opened: OpenedShadow, scratch: string | undefined, major: number) {
+    this.#connection = opened.connection;
+    this.#runner = opened.runner;
+    this.#options = opened.options;
+    this.#files = opened.files;
+    this.#scratch = scratch;
+    this.major = major;
+  }
+
+  /**
+   * Opens a new, empty shadow for the migrations in `directory`. `logger` hears the connection's
+   * and the runner's messages.
+   */
+  static async open(
+    directory: string,
+    source: ShadowSource = DEFAULT_SHADOW,
+    logger: MigrationLogger | false = false,
+  ): Promise<ShadowDatabase> {
+    const scratch = source.server ? `sbl_shadow_${randomUUID().replace(/-/g, '')}` : undefined;
+    const names = source.names ?? { namespace: 'shadow', database: 'shadow' };
+    const options = resolveOptions({
+      ...(source.server
+        ? { url: source.server.url, auth: source.server.auth, namespace: scratch, database: names.database }
+        : { url: 'mem://', surrealdb: source.surrealdb, ...names }),
+      directory,
+      logger,
+      // The shadow carries on past a failure: later versions may then be applied before it.
+      allowOutOfOrder: true,
+      validateChecksums: false,
+      lock: { ttlMs: 60_000 },
+    });
+    const opened = await openShadow(options);
+    try {
+      const major = source.server ? await serverMajor(opened.connection.db) : source.surrealdb;
+      return new ShadowDatabase(opened, scratch, major);
+    } catch (error) {
+      await closeShadow(opened);
+      throw error;
+    }
+  }
+
+  get db(): Surreal {
+    return this.#connection.db;
+  }
+
+  get up(): readonly MigrationFile[] {
+    return this.#files.up;
+  }
+
+  get down(): readonly MigrationFile[] {
+    return this.#files.down;
+  }
+
+  /** Parses a script on the server without running it: its syntax error, if any. */
+  async parse(file: MigrationFile, direction: 'up' | 'down'): Promise<MigrationError | undefined> {
+    return parseOnServer(this.db, file, direction).then(
+      () => undefined,
+      (error: unknown) => asMigrationError(error),
+    );
+  }
+
+  /** Applies one version; its failure, if any. A failed no-transaction file is set aside, so the shadow goes on. */
+  async applyUp(version: number): Promise<MigrationError | undefined> {
+    try {
+      await this.#runner.core.migrateUp((state) => state.pending.filter((m) => m.version === version));
+      return undefined;
+    } catch (error) {
+      await this.#setAside(version, 'rolled-back');
+      return asMigrationError(error);
+    }
+  }
+
+  /** Rolls one applied version back with its down script; its failure, if any. */
+  async applyDown(version: number): Promise<MigrationError | undefined> {
+    try {
+      await this.#runner.core.migrateDown(() => [version]);
+      return undefined;
+    } catch (error) {
+      await this.#setAside(version, 'applied');
+      return asMigrationError(error);
+    }
+  }
+
+  /** The shadow's schema, without the tool's own tables. */
+  schema(): Promise<DatabaseSchema> {
+    return readSchema(this.db, this.#options.table);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#scratch !== undefined) {
+        // On a server only the scratch namespace is the shadow's: nothing else is touched.
+        await this.db.query(`REMOVE NAMESPACE IF EXISTS ${quoteIdent(this.#scratch)}`).responses();
+      } else {
+        // An engine that ran DEFINE INDEX keeps an index builder, and with it the Node process,
+        // alive after close(); emptying it ends that (a migration may have used another
+        // namespace). The shadow's engine is private: nothing else lives there.
+        await emptyEngine(this.db);
+      }
+    } finally {
+      await closeShadow({ connection: this.#connection, runner: this.#runner });
+    }
+  }
+
+  /**
+   * A no-transaction file that failed leaves a record that would block the next runs: settled as
+   * the shadow now stands (an up as not applied, a down as still applied), as `resolve` would.
+   */
+  async #setAside(version: number, outcome: 'applied' | 'rolled-back'): Promise<void> {
+    const { core, history } = this.#runner;
+    const failed = await core.readState().then(
+      (state) => state.failed,
+      (error: unknown) => {
+        throw this.#options.redactor.error(asLibraryError(error, redactUrl(this.#options.url!)));
+      },
+    );
+    if (!failed.some((f) => f.version === version)) return;
+    await core.exclusive(async () => {
+      const record = (await core.readState()).failed.find((f) => f.version === version);
+      if (!record) return;
+      if (outcome === 'rolled-back') return history.recordRolledBack(version);
+      const file = this.#files.up.find((m) => m.version === version);
+      await history.recordApplied(
+        [{ version, name: file?.name ?? record.name, checksum: file?.checksum ?? record.checksum ?? '' }],
+        'resolve',
+      );
+    });
+  }
+}
+
+/** A shadow's connection and runner, and what they were opened with. */
+interface OpenedShadow {
+  connection: MigrationConnection;
+  runner: RunnerParts;
+  options: ResolvedMigrationsOptions;
+  files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
+}
+
+/** Reads the folder (first: a broken folder is reported without waiting for a database), connects, builds the runner. */
+async function openShadow(options: ResolvedMigrationsOptions): Promise<OpenedShadow> {
+  try {
+    const discovered = await discoverMigrations(options.directory);
+    const files = { up: Object.freeze([...discovered.up]), down: Object.freeze([...discovered.down]) };
+    const connection = await openConnection(options, options.logger);
+    const runner = composeRunner({
+      db: connection.db,
+      connection: connection.db,
+      where: redactUrl(options.url!),
+      options,
+      events: new MigrationEvents(),
+      files: () => files,
+    });
+    return { connection, runner, options, files };
+  } catch (error) {
+    throw options.redactor.error(error);
+  }
+}
+
+/** Lets a run in progress end, then closes the connection. */
+async function closeShadow(opened: Pick<OpenedShadow, 'connection' | 'runner'>): Promise<void> {
+  await opened.runner.core.stop();
+  await opened.connection.close();
+}
+
+function asMigrationError(error: unknown): MigrationError {
+  if (error instanceof MigrationError) return error;
+  throw error;
+}
