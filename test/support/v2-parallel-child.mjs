@@ -5,7 +5,8 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-const { readSchema, ShadowDatabase } = await import('../../dist/core/shadow/shadow.js');
+const { readSchema } = await import('../../dist/core/shadow/shadow.js');
+const { ShadowDatabase } = await import('../../dist/core/shadow/shadow-database.js');
 
 const [, , file, rounds = '20'] = process.argv;
 
