@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
@@ -216,6 +216,29 @@ function identifiers(code: string): Set<string> {
   return names;
 }
 
-export async function readmeSnippets(): Promise<Snippet[]> {
-  return extractSnippets(await readFile(path.join(repoRoot, 'README.md'), 'utf8'));
+/** A snippet with the Markdown file it comes from, relative to the repository. */
+export interface DocumentedSnippet extends Snippet {
+  file: string;
+}
+
+/** The Markdown files whose snippets are checked: the README and every guide under `docs/`. */
+export async function documentationFiles(): Promise<string[]> {
+  const guides = await readdir(path.join(repoRoot, 'docs'), { recursive: true });
+  return [
+    'README.md',
+    ...guides
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => path.posix.join('docs', f))
+      .sort(),
+  ];
+}
+
+/** The snippets of the README and of every guide, each with its file. */
+export async function documentationSnippets(): Promise<DocumentedSnippet[]> {
+  const all: DocumentedSnippet[] = [];
+  for (const file of await documentationFiles()) {
+    const markdown = await readFile(path.join(repoRoot, file), 'utf8');
+    all.push(...extractSnippets(markdown).map((snippet) => ({ ...snippet, file })));
+  }
+  return all;
 }

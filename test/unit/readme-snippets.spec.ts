@@ -1,9 +1,9 @@
-import { checkSnippets, extractSnippets, readmeSnippets, type Snippet } from '../support/readme-snippets.js';
+import { checkSnippets, documentationSnippets, extractSnippets, type Snippet } from '../support/readme-snippets.js';
 
 /**
- * The README's TypeScript examples are compiled against this repository's sources, so that the
- * documentation cannot drift from the API. A fragment that cannot stand on its own is marked
- * `<!-- snippet: skip: why -->` on the line before its fence.
+ * The TypeScript examples of the README and of the guides in `docs/` are compiled against this
+ * repository's sources, so that the documentation cannot drift from the API. A fragment that cannot
+ * stand on its own is marked `<!-- snippet: skip: why -->` on the line before its fence.
  */
 describe('README snippets', () => {
   it('extracts ```ts blocks with their README line, and honours the skip marker', () => {
@@ -54,15 +54,19 @@ describe('README snippets', () => {
     ]);
   }, 120_000);
 
-  it('type-checks every ```ts block of README.md that is not marked skip', async () => {
-    const snippets = await readmeSnippets();
+  it('type-checks every ```ts block of README.md and docs/*.md that is not marked skip', async () => {
+    const snippets = await documentationSnippets();
     const checked = snippets.filter((s) => !s.skip);
-    // The README has several; an extraction that found none would pass vacuously.
+    // The README and the guides have several; an extraction that found none would pass vacuously.
     expect(checked.length).toBeGreaterThanOrEqual(6);
+    // The README keeps its smallest example, and the guides moved out of it keep theirs.
+    expect(checked.filter((s) => s.file === 'README.md').length).toBeGreaterThanOrEqual(1);
+    expect(new Set(checked.map((s) => s.file)).size).toBeGreaterThanOrEqual(4);
     const results = await checkSnippets(snippets);
     const failures = [...results].flatMap(([index, diagnostics]) =>
       diagnostics.map(
-        (d) => `README.md:${d.line}:${d.column} (snippet at line ${snippets[index]!.line}): ${d.message}`,
+        (d) =>
+          `${snippets[index]!.file}:${d.line}:${d.column} (snippet at line ${snippets[index]!.line}): ${d.message}`,
       ),
     );
     expect(failures).toEqual([]);
