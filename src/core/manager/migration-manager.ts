@@ -6,9 +6,9 @@
 import type { Surreal, SurrealSession } from 'surrealdb';
 import type { MigrationConnection } from '../db/connection.js';
 import { MigrationArgumentError, type LockHolder, type MigrationDirection } from '../support/errors.js';
-import { MigrationEvents } from '../events/migration-events.js';
+import type { MigrationEvents } from '../events/migration-events.js';
 import type { MigrationFile } from '../files/migration-files.js';
-import { MigrationRunner, RunnerCore, type MigrationResult } from '../runner/migration-runner.js';
+import { MigrationRunner, type RunnerCore, type MigrationResult } from '../runner/migration-runner.js';
 import {
   resolveOptions,
   type MigrationTarget,
