@@ -302,10 +302,12 @@ export class HistoryStore {
   }
 
   /**
-   * Who wrote a version's history row (`applied_by`, the lock token of the process that applied
-   * it): `null` when there is no row, `''` when the row does not say.
+   * Who wrote a version's history row, as the process holding the lock token `token` reads it
+   * (`applied_by` is the lock token of the process that applied it): `'mine'` when it is `token`;
+   * `'another'` when it is another's, or the row does not say (an older release of this tool);
+   * `null` when there is no row. The one reading of `applied_by`.
    */
-  async appliedBy(version: number): Promise<string | null> {
+  async writerOf(version: number, token: string): Promise<'mine' | 'another' | null> {
     const [row] = await this.#db
       .query('SELECT VALUE applied_by FROM $history WHERE version = $version', {
         history: this.#history,
@@ -315,7 +317,8 @@ export class HistoryStore {
       .catch((error: unknown) => this.#unreachable(error));
     const values = rowsOrEmpty<unknown>(row);
     if (values.length === 0) return null;
-    return values.map((v) => (typeof v === 'string' ? v : '')).find((v) => v !== '') ?? '';
+    const by = values.map((v) => (typeof v === 'string' ? v : '')).find((v) => v !== '') ?? '';
+    return by === token ? 'mine' : 'another';
   }
 
   /**

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { QueryResponse, Surreal } from 'surrealdb';
 import { serverMajor } from '../db/connection.js';
 import { forgetRolledBackTables } from '../db/rolled-back-tables.js';
@@ -15,6 +14,7 @@ import {
 import { LEASE_LOST, type FailedRecord, type HistoryStore } from '../history/history-store.js';
 import type { MigrationEvents } from '../events/migration-events.js';
 import type { MigrationFile } from '../files/migration-files.js';
+import { expectedDownFile } from '../files/down-files.js';
 import type { MigrationLock } from '../lock/migration-lock.js';
 import { computeState, findProblems, interruptedError, type MigrationState } from '../plan/migration-plan.js';
 import type { MigrationLogger, MigrationTarget, ResolvedMigrationsOptions } from '../options/options.js';
@@ -510,10 +510,9 @@ export class RunnerCore {
         // No readable answer (a dropped connection, a value the client cannot decode, a conflict
         // reported for the whole request): the transaction may or may not have committed. The
         // history row, and who wrote it, say which.
-        const by = await this.#ctx.history.appliedBy(version).catch(() => undefined);
-        const mine = lock.owner.token;
+        const by = await this.#ctx.history.writerOf(version, lock.owner.token).catch(() => undefined);
         if (direction === 'up' && by !== undefined && by !== null) {
-          if (by === mine) {
+          if (by === 'mine') {
             this.#ctx.logger.warn(
               `Migration ${version} committed, but its answers could not be read: ${messageOf(error)}`,
             );
@@ -667,8 +666,7 @@ export class RunnerCore {
 
   /** Whether a history row of `version` exists, written by another process than this one. */
   async #appliedByAnother(version: number): Promise<boolean> {
-    const by = await this.#ctx.history.appliedBy(version);
-    return by !== null && by !== this.#ctx.lock.owner.token;
+    return (await this.#ctx.history.writerOf(version, this.#ctx.lock.owner.token)) === 'another';
   }
 
   #warnCount(script: MigrationFile, answered: number, statements: readonly SurqlStatement[]): void {
@@ -802,9 +800,9 @@ export class RunnerCore {
     }
     if (!failure) return false;
     if (direction === 'up' && isConflictOrExists(failure)) {
-      const by = await history.appliedBy(script.version).catch(() => undefined);
+      const by = await history.writerOf(script.version, lock.owner.token).catch(() => undefined);
       // Written by this run (an attempt that timed out, then committed), or by another replica.
-      if (by === lock.owner.token) return false;
+      if (by === 'mine') return false;
       if (by !== undefined && by !== null) return true;
     }
     // Every statement ran, but the history does not say so: the operator must settle it.
@@ -1081,14 +1079,4 @@ function appliedSoFar(applied: number, total: number): string {
   if (applied === 0) return `no statement of ${total} was applied`;
   if (applied === 1) return `statement 1 of ${total} was applied and remains`;
   return `statements 1-${applied} of ${total} were applied and remain`;
-}
-
-/** The down script a rollback would need, named in its up script's style. */
-function expectedDownFile(directory: string, version: number, up: readonly MigrationFile[]): string {
-  const upFile = up.find((u) => u.version === version);
-  if (!upFile) return path.join(directory, `${version}_down.surql`);
-  const ext = path.extname(upFile.file);
-  const stem = path.basename(upFile.file, ext);
-  // Open Notebook's `1.surrealql` pairs with `1_down.surrealql`; named files with `<name>.down.surql`.
-  return path.join(path.dirname(upFile.file), /^\d+$/.test(stem) ? `${stem}_down${ext}` : `${stem}.down${ext}`);
 }
