@@ -6,7 +6,8 @@ import { MigrationManager } from '../core/manager/migration-manager.js';
 import type { MigrationResult } from '../core/runner/migration-runner.js';
 import type { SurrealDbMajor } from '../core/options/options.js';
 import { accessKeyRepairs, redactedAccesses } from './access-keys.js';
-import { emptyOnClose, quoteIdent } from '../core/db/embedded-engine.js';
+import { emptyOnClose } from '../core/db/embedded-engine.js';
+import { quoteIdent } from '../core/support/identifiers.js';
 
 /** A migrated database, kept as the SurrealQL that rebuilds it. @internal */
 export interface MigrationTemplate {

@@ -31,7 +31,7 @@ import {
 } from '../db/surreal-errors.js';
 import { surqlStatements, type SurqlStatement } from '../surql/surql-splitter.js';
 import { refuseUnreadableNames, translateUnreadable } from '../execution/v3-keyword-refusal.js';
-import { quoteIdent } from '../db/embedded-engine.js';
+import { quoteIdent } from '../support/identifiers.js';
 import { sleep, withTimeout } from '../support/timing.js';
 
 /** One migration run up or down. */
