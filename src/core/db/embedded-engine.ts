@@ -1,5 +1,4 @@
 import type { Surreal } from 'surrealdb';
-
 import { quoteIdent } from '../support/identifiers.js';
 
 // The shadow's modules still import the quoter from here (src/core/shadow/ is being rebuilt apart).
