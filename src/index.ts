@@ -4,8 +4,8 @@ export {
   type MigrationsModuleAsyncOptions,
   type MigrationsModuleOptions,
 } from './nest/migrations.module-definition.js';
+export { MigrationManager } from './core/manager/migration-manager.js';
 export {
-  MigrationManager,
   type DryRunReport,
   type MigrationPlan,
   type DriftReport,
@@ -16,7 +16,7 @@ export {
   type TargetProbe,
   type TargetStatus,
   type ValidationReport,
-} from './core/manager/migration-manager.js';
+} from './core/manager/reports.js';
 export { MigrationRunner, type MigrationResult } from './core/runner/migration-runner.js';
 export { MIGRATIONS_READY, type MigrationsReady } from './nest/migrations.ready.js';
 export {

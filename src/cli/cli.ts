@@ -4,12 +4,8 @@ import {
   MigrationOptionsError,
   MigrationsStoppedError,
 } from '../core/support/errors.js';
-import {
-  databaseMissing,
-  forEachTarget,
-  MigrationManager,
-  type MigrationStatus,
-} from '../core/manager/migration-manager.js';
+import { MigrationManager } from '../core/manager/migration-manager.js';
+import type { MigrationStatus } from '../core/manager/reports.js';
 import type { MigrationResult } from '../core/runner/migration-runner.js';
 import {
   DEFAULT_DIRECTORY,
@@ -19,7 +15,7 @@ import {
   type MigrationsOptions,
   type MigrationTarget,
 } from '../core/options/options.js';
-import { allDatabases, runOverTargets } from '../core/tenants/targets.js';
+import { allDatabases } from '../core/tenants/targets.js';
 import { cliAdvice } from './advice.js';
 import {
   commandName,
@@ -421,7 +417,7 @@ async function reportEmpty(manager: MigrationManager, out: CliOutput, names: str
   if (!(await manager.isEmpty())) return false;
   const { url, namespace, database } = manager.settings;
   // A read leaves a database that does not exist as it is; `up` or `baseline` creates it.
-  const missing = (await databaseMissing(manager))
+  const missing = (await manager.databaseMissing())
     ? ' It does not exist yet, and reading it created nothing (`up` creates it).'
     : '';
   out.warn(
@@ -649,10 +645,7 @@ async function runOverManyTargets(
 ): Promise<Outcome> {
   const targets = manager.targets;
   const names = targets.map(targetKey);
-  const policy = {
-    concurrency: manager.settings.concurrency,
-    onTargetFailure: READS.has(command.name) ? ('continue' as const) : manager.settings.onTargetFailure,
-  };
+  const onTargetFailure = READS.has(command.name) ? ('continue' as const) : manager.settings.onTargetFailure;
   if (targets.length === 0) {
     out.warn(
       many.source.from === 'file'
@@ -665,12 +658,8 @@ async function runOverManyTargets(
   const where = many.source.from === 'file' ? `its entry in ${many.source.file}` : '--ns';
   const progress: Record<string, unknown>[] = targets.map(() => ({}));
   // One listing tells each target whether its database exists (a read must not create it).
-  const tenants = await forEachTarget(manager);
-  const outcomes = await runOverTargets(
-    targets,
-    policy,
-    async (_target, index) => {
-      const tenant = tenants[index]!;
+  const outcomes = await manager.overTargets(
+    async (tenant, index) => {
       try {
         return await runCommand(tenant, command, groups.output(index), progress[index]!, where);
       } catch (error) {
@@ -687,7 +676,7 @@ async function runOverManyTargets(
         groups.finish(index);
       }
     },
-    () => stopped() !== undefined,
+    { onTargetFailure, stopped: () => stopped() !== undefined },
   );
 
   const signal = stopped();

@@ -7,6 +7,7 @@ import {
   parseMigrationFileName,
   readMigrationFileName,
 } from '../core/files/migration-files.js';
+import { downFileName, type DownStyle } from '../core/files/down-files.js';
 import { sleep } from '../core/support/timing.js';
 import { CliError, CliUsageError } from './cli-errors.js';
 
@@ -19,7 +20,7 @@ export interface FolderStyle {
   /** `0010_add_widgets.surql` (true) or Open Notebook's `24.surrealql` (false). */
   named: boolean;
   /** `0010_x.down.surql` ('dot') or `24_down.surrealql` ('underscore'). */
-  down: 'dot' | 'underscore';
+  down: DownStyle;
 }
 
 /** The style of an empty folder. */
@@ -108,13 +109,12 @@ export function folderStyle(fileNames: readonly string[]): { style: FolderStyle;
 export function newMigration(style: FolderStyle, version: number, name: string): NewMigration {
   const prefix = String(version).padStart(style.width, '0');
   const stem = style.named ? `${prefix}_${name}` : prefix;
-  const downStem = style.down === 'dot' ? `${stem}.down` : `${stem}_down`;
   const title = `-- ${version}: ${name.replace(/_/g, ' ')}`;
   return {
     version,
     name,
     up: { fileName: `${stem}${style.extension}`, text: `${title}\n` },
-    down: { fileName: `${downStem}${style.extension}`, text: `${title} (rollback)\n` },
+    down: { fileName: downFileName(`${stem}${style.extension}`, style.down), text: `${title} (rollback)\n` },
   };
 }
 

@@ -3,4 +3,4 @@ export {
   MigrationsHealthIndicator,
   type MigrationsHealthCheckOptions,
 } from './migrations.health.js';
-export type { MigrationsProbe } from '../core/manager/migration-manager.js';
+export type { MigrationsProbe } from '../core/manager/reports.js';

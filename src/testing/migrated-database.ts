@@ -176,7 +176,7 @@ async function copied(settings: TemplateSettings, database: () => string): Promi
 
 /** Compares the first copy of a template with it (see {@link MigrationTemplate.check}). */
 async function check(template: MigrationTemplate, copy: MigrationManager, settings: TemplateSettings): Promise<void> {
-  const copied = await fingerprint(copy.db);
+  const copied = await fingerprint(copy.db, copy.settings.table);
   if (copied === template.fingerprint) {
     template.check = { state: 'same' };
     return;

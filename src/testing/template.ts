@@ -6,7 +6,9 @@ import { MigrationManager } from '../core/manager/migration-manager.js';
 import type { MigrationResult } from '../core/runner/migration-runner.js';
 import type { SurrealDbMajor } from '../core/options/options.js';
 import { accessKeyRepairs, redactedAccesses } from './access-keys.js';
-import { emptyOnClose, quoteIdent } from '../core/db/embedded-engine.js';
+import { emptyOnClose } from '../core/db/embedded-engine.js';
+import { quoteIdent } from '../core/support/identifiers.js';
+import { describeObject, readSchema } from '../core/shadow/shadow.js';
 
 /** A migrated database, kept as the SurrealQL that rebuilds it. @internal */
 export interface MigrationTemplate {
@@ -163,7 +165,13 @@ async function buildTemplate(settings: TemplateSettings): Promise<MigrationTempl
     );
     const tail = [...outer.map((d) => `${d};`), ...repairs.map((r) => `${r};`), ''].join('\n');
     const script = `${exported}\n${tail}`;
-    return { key, script, applied, fingerprint: await fingerprint(db), check: { state: 'unchecked' } };
+    return {
+      key,
+      script,
+      applied,
+      fingerprint: await fingerprint(db, manager.settings.table),
+      check: { state: 'unchecked' },
+    };
   } finally {
     await manager.close();
   }
@@ -173,26 +181,24 @@ type Info = Record<string, Record<string, unknown> | undefined>;
 
 /**
  * What a copy must have like its template, as JSON: every definition of the database (tables,
- * fields, indexes, events, functions, params, analyzers, accesses, users), the users and accesses
- * of the namespace and the root, and how many records each table holds. Three requests.
+ * fields, indexes, events, functions, params, analyzers, accesses, users; read as the shadow reads
+ * a schema, the tool's own tables named `table` left out), the users and accesses of the namespace
+ * and the root, and how many records each table holds (the tool's own too). Four requests.
  * @internal
  */
-export async function fingerprint(db: Surreal): Promise<string> {
+export async function fingerprint(db: Surreal, table: string): Promise<string> {
   const [root, ns, info] = await db.query<[Info, Info, Info]>('INFO FOR ROOT; INFO FOR NS; INFO FOR DB');
+  const schema = await readSchema(db, table);
   const tables = Object.keys(info.tables ?? {}).sort();
-  const perTable =
+  const records =
     tables.length === 0
       ? []
-      : await db.query<unknown[]>(
-          tables
-            .map((t) => `INFO FOR TABLE ${quoteIdent(t)}; RETURN count(SELECT VALUE id FROM ${quoteIdent(t)});`)
-            .join('\n'),
-        );
+      : await db.query<unknown[]>(tables.map((t) => `RETURN count(SELECT VALUE id FROM ${quoteIdent(t)});`).join('\n'));
   return JSON.stringify({
     root: { users: root.users, accesses: root.accesses },
     ns: { users: ns.users, accesses: ns.accesses },
-    db: info,
-    tables: Object.fromEntries(tables.map((t, i) => [t, { info: perTable[2 * i], records: perTable[2 * i + 1] }])),
+    db: Object.fromEntries(schema.map((o) => [describeObject(o), o.definition])),
+    records: Object.fromEntries(tables.map((t, i) => [t, records[i]])),
   });
 }
 

@@ -7,7 +7,7 @@
  * Runs and seed can be changed with FC_NUM_RUNS and FC_SEED.
  */
 import fc from 'fast-check';
-import { quoteIdent } from '../../src/core/db/embedded-engine.js';
+import { quoteIdent } from '../../src/core/support/identifiers.js';
 import { schemaToSurql } from '../../src/core/analysis/schema-code.js';
 import { compareSchemas } from '../../src/core/shadow/shadow.js';
 import { SURREALDB } from '../support/engine.js';

@@ -14,7 +14,7 @@
  */
 import type { Surreal, SurrealSession } from 'surrealdb';
 import { createClient } from '../db/connection.js';
-import { quoteIdent } from '../db/embedded-engine.js';
+import { quoteIdent } from '../support/identifiers.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { inDependencyOrder } from './schema-order.js';
 import type { DatabaseSchema, SchemaObject } from '../shadow/shadow.js';

@@ -1,12 +1,5 @@
 import type { Surreal } from 'surrealdb';
-
-/**
- * An identifier as SurrealQL writes it in backticks.
- * @internal
- */
-export function quoteIdent(name: string): string {
-  return `\`${name.replace(/[\\`]/g, '\\$&')}\``;
-}
+import { quoteIdent } from '../support/identifiers.js';
 
 /**
  * Removes every namespace of an embedded engine. An engine that ever ran `DEFINE INDEX` keeps a

@@ -9,7 +9,7 @@
  * where `t` really exists, `DEFINE TABLE` (without IF NOT EXISTS) fails, the transaction is rolled
  * back, and nothing is removed. So only tables that do not exist are touched, and nothing else.
  */
-import { quoteIdent } from './embedded-engine.js';
+import { quoteIdent } from '../support/identifiers.js';
 import { SurqlLexer, identifierText, type SurqlToken } from '../surql/surql-lexer.js';
 import type { QueryClient } from './session.js';
 

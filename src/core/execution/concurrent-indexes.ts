@@ -1,6 +1,6 @@
 import type { MigrationDirection } from '../support/errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
-import { quoteIdent } from '../db/embedded-engine.js';
+import { quoteIdent } from '../support/identifiers.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
 import { sleep } from '../support/timing.js';
 import type { ExecutionContext } from './execution-context.js';

@@ -111,9 +111,9 @@ export async function runStatementByStatement(
   }
   if (!failure) return false;
   if (direction === 'up' && isConflictOrExists(failure)) {
-    const by = await history.appliedBy(script.version).catch(() => undefined);
+    const by = await history.writerOf(script.version, lock.owner.token).catch(() => undefined);
     // Written by this run (an attempt that timed out, then committed), or by another replica.
-    if (by === lock.owner.token) return false;
+    if (by === 'mine') return false;
     if (by !== undefined && by !== null) return true;
   }
   // Every statement ran, but the history does not say so: the operator must settle it.

@@ -74,10 +74,9 @@ async function sendTransactional(
       // No readable answer (a dropped connection, a value the client cannot decode, a conflict
       // reported for the whole request): the transaction may or may not have committed. The
       // history row, and who wrote it, say which.
-      const by = await ctx.history.appliedBy(version).catch(() => undefined);
-      const mine = lock.owner.token;
+      const by = await ctx.history.writerOf(version, lock.owner.token).catch(() => undefined);
       if (direction === 'up' && by !== undefined && by !== null) {
-        if (by === mine) {
+        if (by === 'mine') {
           ctx.logger.warn(`Migration ${version} committed, but its answers could not be read: ${messageOf(error)}`);
           return false;
         }
@@ -143,8 +142,7 @@ async function sendTransactional(
 
 /** Whether a history row of `version` exists, written by another process than this one. */
 async function appliedByAnother(ctx: Pick<ExecutionContext, 'history' | 'lock'>, version: number): Promise<boolean> {
-  const by = await ctx.history.appliedBy(version);
-  return by !== null && by !== ctx.lock.owner.token;
+  return (await ctx.history.writerOf(version, ctx.lock.owner.token)) === 'another';
 }
 
 function warnCount(

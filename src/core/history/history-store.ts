@@ -1,5 +1,6 @@
 import { RecordId, Table, type QueryResponse } from 'surrealdb';
 import { DatabaseUnreachableError, UnreadableHistoryError, type LockHolder } from '../support/errors.js';
+import { quoteIdent } from '../support/identifiers.js';
 import { redactUrl, type ResolvedMigrationsOptions } from '../options/options.js';
 import type { QueryClient } from '../db/session.js';
 import { firstFailure, isConflictOrExists, isConnectionError, isNotExecuted } from '../db/surreal-errors.js';
@@ -103,10 +104,11 @@ export class HistoryStore {
     this.#history = new Table(options.table);
     this.#failed = new Table(options.failedTable);
     this.#lock = new RecordId(options.lockTable, 'lock');
+    // Escaped, so that a name that is also a keyword (`select`, `none`) still names the table.
     this.#ddl = [options.table, options.failedTable, options.lockTable]
-      .map((name) => `DEFINE TABLE IF NOT EXISTS ${ddlName(name)} SCHEMALESS;`)
+      .map((name) => `DEFINE TABLE IF NOT EXISTS ${quoteIdent(name)} SCHEMALESS;`)
       .join(' ');
-    this.#historyDdl = ddlName(options.table);
+    this.#historyDdl = quoteIdent(options.table);
   }
 
   /** The record id of a version's history row. */
@@ -302,10 +304,12 @@ export class HistoryStore {
   }
 
   /**
-   * Who wrote a version's history row (`applied_by`, the lock token of the process that applied
-   * it): `null` when there is no row, `''` when the row does not say.
+   * Who wrote a version's history row, as the process holding the lock token `token` reads it
+   * (`applied_by` is the lock token of the process that applied it): `'mine'` when it is `token`;
+   * `'another'` when it is another's, or the row does not say (an older release of this tool);
+   * `null` when there is no row. The one reading of `applied_by`.
    */
-  async appliedBy(version: number): Promise<string | null> {
+  async writerOf(version: number, token: string): Promise<'mine' | 'another' | null> {
     const [row] = await this.#db
       .query('SELECT VALUE applied_by FROM $history WHERE version = $version', {
         history: this.#history,
@@ -315,7 +319,8 @@ export class HistoryStore {
       .catch((error: unknown) => this.#unreachable(error));
     const values = rowsOrEmpty<unknown>(row);
     if (values.length === 0) return null;
-    return values.map((v) => (typeof v === 'string' ? v : '')).find((v) => v !== '') ?? '';
+    const by = values.map((v) => (typeof v === 'string' ? v : '')).find((v) => v !== '') ?? '';
+    return by === token ? 'mine' : 'another';
   }
 
   /**
@@ -482,14 +487,6 @@ const HISTORY_FIELDS: readonly (readonly [string, string])[] = [
   ['applied_by', 'option<string>'],
   ['recorded_by', 'option<string>'],
 ];
-
-/**
- * A table name as DDL writes it: escaped, so that a name that is also a keyword (`select`, `none`)
- * still names the table. Names are validated as `[A-Za-z_][A-Za-z0-9_]*` when the options are read.
- */
-export function ddlName(name: string): string {
-  return `\`${name}\``;
-}
 
 /** Rows of a SELECT, or [] when the table does not exist yet (SurrealDB 3 reports NotFound). */
 function rowsOrEmpty<T>(response: QueryResponse | undefined): T[] {

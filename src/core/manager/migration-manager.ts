@@ -1,217 +1,42 @@
-import { Features, type Surreal, type SurrealSession } from 'surrealdb';
-import { openConnection, serverMajor, type MigrationConnection } from '../db/connection.js';
-import { selectedExists } from '../db/selection.js';
-import { asLibraryError } from '../db/surreal-errors.js';
-import { isEmbeddedV2Client } from '../db/embedded-v2.js';
+/**
+ * The manager: a facade over its parts, one job each. Its state and guards are in `context.ts`;
+ * `lifecycle.ts` starts it, `reads.ts`, `runs.ts`, `operator-writes.ts`, `lock-admin.ts` and
+ * `analyses.ts` do the rest, and `src/core/tenants/` fans out over its targets.
+ */
+import type { Surreal, SurrealSession } from 'surrealdb';
+import type { MigrationConnection } from '../db/connection.js';
+import { MigrationArgumentError, type LockHolder, type MigrationDirection } from '../support/errors.js';
+import type { MigrationEvents } from '../events/migration-events.js';
+import type { MigrationFile } from '../files/migration-files.js';
+import { MigrationRunner, type MigrationResult } from '../runner/migration-runner.js';
 import {
-  DatabaseUnreachableError,
-  MigrationArgumentError,
-  MigrationsStoppedError,
-  MigrationOptionsError,
-  PendingMigrationsError,
-  TargetsFailedError,
-  type ChecksumMismatch,
-  type LockHolder,
-  type MigrationDirection,
-} from '../support/errors.js';
-import { HistoryStore, type FailedRecord } from '../history/history-store.js';
-import { MigrationEvents, type MigrationEventMap, type MigrationEventName } from '../events/migration-events.js';
-import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
-import { MigrationLock } from '../lock/migration-lock.js';
-import { awaitsOperator, computeState, findProblems, type MigrationState } from '../plan/migration-plan.js';
-import { planDown } from '../plan/down-plan.js';
-import { MigrationRunner, type MigrationResult, type RunnerOps } from '../runner/migration-runner.js';
-import { RunnerCore, coreOps } from '../runner/runner-core.js';
-import {
-  checkTargets,
-  redactUrl,
   resolveOptions,
-  targetKey,
-  type MigrationLogger,
   type MigrationTarget,
-  type MigrationMode,
-  type TargetFailurePolicy,
   type MigrationsOptions,
   type ResolvedMigrationsOptions,
 } from '../options/options.js';
-import { surqlStatements } from '../surql/surql-splitter.js';
-import { withTimeout } from '../support/timing.js';
-import { BoundedClient } from '../db/session.js';
-import { folderSchema, verifyOnShadow } from '../analysis/schema-code.js';
-import type { ShadowSource } from '../shadow/shadow.js';
-import { lintMigrations, type LintReport } from '../analysis/lint.js';
-import { readSchema, type SchemaKind } from '../shadow/shadow.js';
-import { compareDefinitions, type ComputedDefinition } from '../analysis/computed-definitions.js';
-import {
-  noSessionsError,
-  resolveTargets,
-  runOverTargets,
-  TargetSession,
-  type TargetOutcome,
-} from '../tenants/targets.js';
-import { targetId } from '../options/options.js';
-import { missingTargets } from '../db/server-lists.js';
-import { type SessionLike } from '../db/session.js';
-
-/** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
-export interface MigrationStatus {
-  /** Highest applied version; 0 when none. */
-  currentVersion: number;
-  /** Highest discovered version. */
-  latestVersion: number;
-  applied: {
-    version: number;
-    name: string;
-    appliedAt: Date | undefined;
-    checksum?: string;
-    durationMs?: number;
-    /** true: file matches; false: file changed; null: no checksum stored (adopted history). */
-    verified: boolean | null;
-  }[];
-  pending: { version: number; name: string; file: string }[];
-  drifted: ChecksumMismatch[];
-  missing: { version: number; name: string | undefined }[];
-  /** Applied versions above the newest file: applied by a newer release of the app. */
-  future: { version: number; name: string | undefined }[];
-  failed: FailedRecord[];
-  /**
-   * Nothing pending, failed, changed or (unless `allowMissing`) missing. With `targets`: on every
-   * target.
-   */
-  ok: boolean;
-  /**
-   * One entry per target (one for a single database). With `targets`, the fields above sum them
-   * up: `currentVersion` is the lowest, a migration is `applied` when it is applied on every
-   * target and `pending` (or changed, missing, future) when it is on any, and `failed` lists every
-   * target's failed records.
-   */
-  targets: TargetStatus[];
-}
-
-/** {@link MigrationStatus.targets}: one target's status. */
-export interface TargetStatus extends Omit<MigrationStatus, 'targets'> {
-  namespace: string;
-  database: string;
-  /** Why this target's status could not be read (its lists are then empty); null when it was. */
-  error: string | null;
-}
-
-/** {@link MigrationManager.drift}: the live schema against the one the applied migrations produce. */
-export interface DriftReport {
-  /** No object differs. */
-  ok: boolean;
-  /** `added`: in the live database only; `removed`: missing from it; `changed`: defined otherwise. */
-  drift: {
-    change: 'added' | 'removed' | 'changed';
-    kind: SchemaKind;
-    table: string | undefined;
-    name: string;
-    live: string | undefined;
-    expected: string | undefined;
-  }[];
-  /** Migrations not applied yet, and so not expected in the live schema. */
-  pending: { version: number; name: string; file: string }[];
-  /**
-   * Objects in both schemas with a clause the engine computed when it was defined (a param's
-   * `VALUE time::now()`; on SurrealDB 3 also a `COMMENT`, a sequence's start, …, written as an
-   * expression): those clauses are not compared, the rest of the definition is. Never drift.
-   */
-  computed: ComputedDefinition[];
-}
-
-/** {@link MigrationManager.probe}: what one readiness probe found. */
-export interface MigrationsProbe {
-  /** Highest applied version; 0 when none. */
-  currentVersion: number;
-  /** Highest discovered version. */
-  latestVersion: number;
-  /** Discovered migrations not applied (a failed attempt not yet settled is counted in `failed`). */
-  pending: number;
-  /** Versions with a failed or in-progress record (a no-transaction migration stopped part-way). */
-  failed: number[];
-  /** History rows whose version cannot be read (`repair` removes them). */
-  unreadable: number;
-  /** The migration lock's holder, if the lock is held (expired or not). */
-  lock: { host: string; pid: number; expiresAt: string | null } | null;
-  /**
-   * With `targets`, one entry per target (the fields above then sum them up: the lowest
-   * `currentVersion`, the `pending` of all targets, every `failed` version); absent otherwise.
-   */
-  targets?: TargetProbe[];
-}
-
-/** {@link MigrationsProbe.targets}: what the probe found on one target. */
-export interface TargetProbe {
-  namespace: string;
-  database: string;
-  currentVersion: number;
-  pending: number;
-  failed: number[];
-  unreadable: number;
-  /** Why this target could not be probed; null when it was. */
-  error: string | null;
-}
-
-/** {@link MigrationManager.settings}: the resolved options that are safe to show. */
-export interface MigrationSettings {
-  /** The URL with any credentials redacted; undefined when the app passed a `client`. */
-  url: string | undefined;
-  namespace: string | undefined;
-  database: string | undefined;
-  directory: string;
-  table: string;
-  mode: MigrationMode;
-  /** With `targets`: the targets, as resolved at start-up (or the last `refresh()`). */
-  targets: readonly MigrationTarget[] | undefined;
-  /** Targets migrated at the same time (with `targets`). */
-  concurrency: number;
-  /** What a run over many targets does when one fails. */
-  onTargetFailure: TargetFailurePolicy;
-}
-
-/** Arguments of {@link MigrationManager.rollback}: give `to` or `steps`, or nothing for one step. */
-export interface RollbackOptions {
-  /** Leave this version applied and roll back everything above it; 0 rolls back everything. */
-  to?: number;
-  /** How many of the latest applied migrations to roll back. */
-  steps?: number;
-}
-
-/** What {@link MigrationManager.plan} would run. */
-export interface MigrationPlan {
-  direction: MigrationDirection;
-  migrations: { version: number; name: string; file: string; statements: number; noTransaction: boolean }[];
-}
-
-/** The outcome of {@link MigrationManager.dryRun}. */
-export interface DryRunReport {
-  /** Migrations that ran inside the cancelled transaction and succeeded. */
-  verified: { version: number; name: string; file: string }[];
-  /** No-transaction migrations (and those after them) that a dry run cannot execute. */
-  notVerifiable: { version: number; name: string; file: string }[];
-  /**
-   * True when the database does not exist. Nothing ran there (a dry run would create it): the
-   * migrations were tried on an empty shadow database of the server's version instead (see the
-   * `shadow` option), or, where no embedded engine is installed to build one, every migration is
-   * in `notVerifiable`.
-   */
-  absent?: true;
-}
-
-/** Problems found by {@link MigrationManager.validate} that did not throw. */
-export interface ValidationReport {
-  warnings: string[];
-  pending: number;
-}
-
-/**
- * forTarget() managers of every target of `manager`, each told whether its database exists from
- * one listing (rather than two requests of its own before its first read). For the CLI; internal.
- */
-export let forEachTarget: (manager: MigrationManager) => Promise<MigrationManager[]>;
-
-/** Whether a manager's one database does not exist (reads then create nothing). For the CLI; internal. */
-export let databaseMissing: (manager: MigrationManager) => Promise<boolean>;
+import type { LintReport } from '../analysis/lint.js';
+import type { TargetOutcome, TargetSession } from '../tenants/targets.js';
+import { tenantSetup } from '../tenants/tenant-setup.js';
+import { Tenants } from '../tenants/tenants.js';
+import { ManagerContext, type Place } from './context.js';
+import { bootstrap, refresh, start } from './lifecycle.js';
+import { checkTarget } from './arguments.js';
+import { Reads } from './reads.js';
+import { Runs } from './runs.js';
+import { OperatorWrites } from './operator-writes.js';
+import { forceUnlock, lockHolder } from './lock-admin.js';
+import { drift, lint } from './analyses.js';
+import type {
+  DriftReport,
+  DryRunReport,
+  MigrationPlan,
+  MigrationSettings,
+  MigrationsProbe,
+  MigrationStatus,
+  RollbackOptions,
+  ValidationReport,
+} from './reports.js';
 
 /**
  * The migrations of one folder against one database.
@@ -230,7 +55,6 @@ export let databaseMissing: (manager: MigrationManager) => Promise<boolean>;
  * ```
  */
 export class MigrationManager {
-  readonly #options: ResolvedMigrationsOptions;
   /**
    * Typed events: migrating, migrated, failed, rollingBack, rolledBack, lockWaiting, lockAcquired.
    * Each payload names its `target`; a manager's events include those of its `forTarget` managers.
@@ -238,65 +62,23 @@ export class MigrationManager {
   readonly events: MigrationEvents;
   /** Runs migrations one by one (`runOneUp`, `runOneDown`, `runAll`). */
   readonly runner: MigrationRunner;
-  readonly #core: RunnerCore;
-  /** The connection: opened by the first manager, shared by its `forTarget` managers. */
-  readonly #connection: MigrationConnection;
-  readonly #history: HistoryStore;
-  readonly #lock: MigrationLock;
-  readonly #bookkeeping: BoundedClient;
-  /** The database, as errors name it (the URL redacted, and the target). */
-  readonly #where: string;
-  readonly #place: Place;
-  /** The folder's scripts, shared with every `forTarget` manager (`refresh()` replaces them). */
-  readonly #files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
-  /** With `targets`: the resolved list. */
-  #targets: readonly MigrationTarget[] | undefined;
-  /** The managers of the targets, for this manager's own runs over them; kept open until close(). */
-  readonly #pool = new Map<string, MigrationManager>();
-  /** Managers handed out by forTarget(), closed with this one. */
-  readonly #handedOut = new Set<MigrationManager>();
-  #stopRequested = false;
-  /** Set by the manager of many targets for its reads: whether the database is missing, as one listing found. */
-  #absentHint: boolean | undefined;
-  #closing: Promise<void> | undefined;
-
-  static {
-    databaseMissing = (manager) => manager.#absent();
-    forEachTarget = async (manager) => {
-      const targets = manager.targets;
-      const missing = await missingTargets(manager.#connection.db, targets);
-      return targets.map((target) => {
-        const child = manager.forTarget(target);
-        child.#absentHint = missing.has(targetId(target));
-        return child;
-      });
-    };
-  }
+  readonly #ctx: ManagerContext;
+  /** The manager whose forTarget() made this one. */
+  readonly #parent: MigrationManager | undefined;
+  /** The managers of the targets: this manager's runs and reads over them, and those handed out. */
+  readonly #tenants: Tenants<MigrationManager>;
+  readonly #reads: Reads;
+  readonly #runs: Runs;
+  readonly #writes: OperatorWrites;
 
   /** Resolves the options, connects (with retries), reads the folder and resolves `targets`. */
   static async create(options: MigrationsOptions): Promise<MigrationManager> {
     const resolved = resolveOptions(options);
     try {
-      // Reading the folder first: a broken folder is reported without waiting for a database.
-      const discovered = await discoverMigrations(resolved.directory);
-      const connection = await openConnection(resolved, resolved.logger);
-      let targets: readonly MigrationTarget[] | undefined;
-      try {
-        targets = resolved.targets === undefined ? undefined : await resolveTargets(resolved.targets, connection.db);
-        // Refused now, not at each target's first request.
-        if (targets && !connection.owned && !connection.db.isFeatureSupported(Features.Sessions)) {
-          if (!isEmbeddedV2Client(connection.db)) throw noSessionsError();
-        }
-      } catch (error) {
-        await connection.close();
-        throw error;
-      }
-      const manager = new MigrationManager(resolved, connection, {
-        target: targets ? undefined : ownTarget(resolved, connection.db),
-        files: { up: [], down: [] },
-      });
-      manager.#targets = targets;
-      manager.#setFiles(discovered.up, discovered.down, discovered.ignored);
+      const { discovered, connection, targets, target } = await start(resolved);
+      const manager = new MigrationManager(resolved, connection, { target, files: { up: [], down: [] } });
+      manager.#ctx.targets = targets;
+      manager.#ctx.setFiles(discovered.up, discovered.down, discovered.ignored);
       if (targets) resolved.logger.log(`Migrations cover ${targets.length} target(s)`);
       return manager;
     } catch (error) {
@@ -304,79 +86,31 @@ export class MigrationManager {
     }
   }
 
-  private constructor(options: ResolvedMigrationsOptions, connection: MigrationConnection, place: Place) {
-    this.#options = options;
-    this.#connection = connection;
-    this.#place = place;
-    this.#files = place.files;
-    const logger = options.logger;
-    const target = place.target;
-    this.events = new TargetEvents(
-      (error) => logger.warn(`A migration event listener threw: ${(error as Error).message}`),
-      target,
-      place.parent?.events as TargetEvents | undefined,
-    );
-    // A forTarget manager's events reach its parent's listeners, `on` among them, through the parent.
-    if (!place.parent) this.events.subscribe(options.on);
-    // Each manager logs its own events (its logger names the target), not those of its forTarget
-    // managers, which log their own.
-    (this.events as TargetEvents).own.subscribe({
-      migrated: (e) =>
-        logger.log(
-          e.byAnother
-            ? `Migration ${label(e)} was applied by another replica`
-            : `Applied migration ${label(e)} in ${e.durationMs} ms`,
-        ),
-      rolledBack: (e) => logger.log(`Rolled back migration ${label(e)} in ${e.durationMs} ms`),
-      failed: (e) => logger.error(e.error.message),
-      lockWaiting: (e) =>
-        logger.log(
-          `Waiting for the migration lock` + (e.holder ? ` held by ${e.holder.host} pid ${e.holder.pid}` : ''),
-        ),
-    });
-    const db: SessionLike = place.session ?? connection.db;
-    const where =
-      (options.url === undefined ? 'the database of the given client' : redactUrl(options.url)) +
-      (place.session && target ? ` (${targetKey(target)})` : '');
-    this.#where = where;
-    this.#bookkeeping = new BoundedClient(
-      db,
-      {
-        attemptMs: options.connect.timeoutMs,
-        budgetMs: Math.max(options.lock.waitTimeoutMs, options.connect.timeoutMs),
-      },
-      (attempts, cause) => new DatabaseUnreachableError(where, attempts, cause, 'request'),
-    );
-    this.#history = new HistoryStore(this.#bookkeeping, options);
-    this.#lock = new MigrationLock(this.#bookkeeping, db, options, logger);
-    this.#core = new RunnerCore({
-      db,
-      connection: connection.db,
-      where,
+  private constructor(
+    options: ResolvedMigrationsOptions,
+    connection: MigrationConnection,
+    place: Place,
+    parent?: MigrationManager,
+  ) {
+    const ctx = new ManagerContext(options, connection, place);
+    this.#ctx = ctx;
+    this.#parent = parent;
+    this.events = ctx.events;
+    this.#tenants = new Tenants(
+      connection.db,
+      () => ctx.targets!,
       options,
-      history: this.#history,
-      lock: this.#lock,
-      events: this.events,
-      logger,
-      files: () => this.#files,
-    });
-    this.runner = new MigrationRunner(this.#runnerOps());
+      (target) => this.#managerOf(target),
+    );
+    this.#reads = new Reads(ctx, this.#tenants, (manager) => manager.#reads);
+    this.#runs = new Runs(ctx, this.#tenants);
+    this.#writes = new OperatorWrites(ctx);
+    this.runner = new MigrationRunner(this.#runs.runnerOps());
   }
 
   /** Where this manager works, without credentials: safe to log or serve. */
   get settings(): MigrationSettings {
-    const { url, directory, table, mode } = this.#options;
-    return {
-      url: url === undefined ? undefined : redactUrl(url),
-      namespace: this.#place.target?.namespace ?? this.#options.namespace,
-      database: this.#place.target?.database ?? this.#options.database,
-      directory,
-      table,
-      mode,
-      targets: this.#targets,
-      concurrency: this.#options.concurrency,
-      onTargetFailure: this.#options.onTargetFailure,
-    };
+    return this.#ctx.settings();
   }
 
   /**
@@ -384,12 +118,12 @@ export class MigrationManager {
    * `forTarget` manager; undefined for a manager of many `targets`.
    */
   get target(): MigrationTarget | undefined {
-    return this.#place.target;
+    return this.#ctx.place.target;
   }
 
   /** The databases this manager migrates: the resolved `targets`, or its one database. */
   get targets(): readonly MigrationTarget[] {
-    return this.#targets ?? (this.#place.target ? [this.#place.target] : []);
+    return this.#ctx.targets ?? (this.#ctx.place.target ? [this.#ctx.place.target] : []);
   }
 
   /**
@@ -398,13 +132,7 @@ export class MigrationManager {
    * {@link session} there.
    */
   get db(): Surreal {
-    if (this.#place.session) {
-      throw new MigrationArgumentError(
-        `manager.db is the shared connection, which a forTarget() manager does not own; ` +
-          `use \`await manager.session()\` for ${targetKey(this.#place.target!)}'s own session.`,
-      );
-    }
-    return this.#connection.db;
+    return this.#ctx.sharedDb();
   }
 
   /**
@@ -413,7 +141,8 @@ export class MigrationManager {
    * otherwise the connection itself.
    */
   async session(): Promise<SurrealSession> {
-    return this.#guard(async () => (this.#place.session ? this.#place.session.session() : this.#connection.db));
+    const { place, connection } = this.#ctx;
+    return this.#ctx.guard(async () => (place.session ? place.session.session() : connection.db));
   }
 
   /**
@@ -430,58 +159,57 @@ export class MigrationManager {
    * ```
    */
   forTarget(target: MigrationTarget): MigrationManager {
-    const root = this.#place.parent ?? this;
-    if (root.#closing) throw new MigrationArgumentError('forTarget: this manager is closed.');
-    let checked: MigrationTarget;
-    try {
-      [checked] = checkTargets([target], 'forTarget') as [MigrationTarget];
-    } catch (error) {
-      throw new MigrationArgumentError(`forTarget: ${(error as MigrationOptionsError).problem}`);
-    }
-    const manager = root.#managerOf(checked);
-    root.#handedOut.add(manager);
-    return manager;
+    const root = this.#parent ?? this;
+    if (root.#ctx.closing) throw new MigrationArgumentError('forTarget: this manager is closed.');
+    return root.#tenants.handOut(checkTarget(target));
+  }
+
+  /**
+   * Runs `work` on a new `forTarget` manager of each target (`work` closes it; closing this
+   * manager closes those it did not), at most `concurrency` at a time, each told from one listing
+   * whether its database exists. A failure under `onTargetFailure: 'stop'`, or `stopped()` turning
+   * true, starts no further target. Every outcome is returned, in the targets' order. For the CLI.
+   * @internal
+   */
+  overTargets<T>(
+    work: (manager: MigrationManager, index: number) => Promise<T>,
+    options: { onTargetFailure: MigrationSettings['onTargetFailure']; stopped: () => boolean },
+  ): Promise<TargetOutcome<T>[]> {
+    return this.#tenants.each(work, options);
+  }
+
+  /**
+   * Whether this manager's one database does not exist (its reads then create nothing). For the
+   * CLI.
+   * @internal
+   */
+  databaseMissing(): Promise<boolean> {
+    return this.#ctx.absent();
   }
 
   /** Discovered up scripts, sorted by version. */
   get upMigrations(): readonly MigrationFile[] {
-    return this.#files.up;
+    return this.#ctx.files.up;
   }
 
   /** Discovered down scripts, sorted by version. */
   get downMigrations(): readonly MigrationFile[] {
-    return this.#files.down;
+    return this.#ctx.files.down;
   }
 
   /** Reads the migrations folder again (and, with a `targets` function, the targets). */
   async refresh(): Promise<void> {
-    return this.#guard(async () => {
-      const discovered = await discoverMigrations(this.#options.directory);
-      this.#setFiles(discovered.up, discovered.down, discovered.ignored);
-      const spec = this.#options.targets;
-      if (this.#targets && typeof spec === 'function') {
-        this.#targets = await resolveTargets(spec, this.#connection.db);
-        // The sessions of targets no longer listed are closed.
-        const listed = new Set(this.#targets.map(targetId));
-        const gone = [...this.#pool].filter(([id]) => !listed.has(id));
-        for (const [id] of gone) this.#pool.delete(id);
-        await Promise.all(gone.map(([, manager]) => manager.close()));
-      }
-    });
+    return refresh(this.#ctx, this.#tenants);
   }
 
   /** Highest applied version; 0 when nothing is applied or the history table does not exist. */
   async getCurrentVersion(): Promise<number> {
-    return this.#guard(async () => {
-      this.#one('getCurrentVersion');
-      if (await this.#absent()) return 0;
-      return (await this.#history.readVersions()).reduce((max, v) => Math.max(max, v), 0);
-    });
+    return this.#reads.getCurrentVersion();
   }
 
   /** Highest discovered version; 0 when the folder is empty. */
   getLatestVersion(): number {
-    return this.#files.up.at(-1)?.version ?? 0;
+    return this.#ctx.latestVersion();
   }
 
   /**
@@ -489,14 +217,7 @@ export class MigrationManager {
    * the database or an embedded path opens a new, empty database.
    */
   async isEmpty(): Promise<boolean> {
-    return this.#guard(async () => {
-      this.#one('isEmpty');
-      if (await this.#absent()) return true;
-      const [info] = await this.#bookkeeping.query('INFO FOR DB').responses();
-      if (!info?.success) return false;
-      const tables = (info.result as { tables?: Record<string, unknown> } | undefined)?.tables ?? {};
-      return Object.keys(tables).length === 0;
-    });
+    return this.#reads.isEmpty();
   }
 
   /**
@@ -506,21 +227,7 @@ export class MigrationManager {
    * by then are reported with `error: 'no answer within … ms'` rather than waited for.
    */
   probe(options: { timeoutMs?: number } = {}): Promise<MigrationsProbe> {
-    if (this.#targets) return this.#guard(() => this.#probeTargets(options.timeoutMs));
-    return this.#guard(async () => {
-      if (await this.#absent()) return this.#absentProbe();
-      const { versions, failed, lock } = await this.#history.probe();
-      const applied = new Set(versions.filter((v): v is number => v !== undefined));
-      const settled = new Set(failed.filter(awaitsOperator).map((r) => r.version));
-      return {
-        currentVersion: [...applied].reduce((max, v) => Math.max(max, v), 0),
-        latestVersion: this.getLatestVersion(),
-        pending: this.#files.up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length,
-        failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
-        unreadable: versions.filter((v) => v === undefined).length,
-        lock: lock ? { host: lock.host, pid: lock.pid, expiresAt: lock.expiresAt?.toISOString() ?? null } : null,
-      };
-    });
+    return this.#reads.probe(options);
   }
 
   /**
@@ -531,30 +238,7 @@ export class MigrationManager {
    * one request) and one shadow build.
    */
   drift(): Promise<DriftReport> {
-    return this.#guard(async () => {
-      this.#one('drift');
-      const absent = await this.#absent();
-      const state = await this.#readState(absent);
-      const pending = state.pending.map(({ version, name, file }) => ({ version, name, file }));
-      // A database that does not exist has nothing applied and no schema: no shadow to build.
-      if (absent) return { ok: true, drift: [], pending, computed: [] };
-      const applied = new Set(state.applied.map((r) => r.version));
-      // Built under the live database's names: `session::db()` evaluates there as it did here.
-      const names = this.#place.target;
-      const expected = await folderSchema(this.#options.directory, applied, { ...(await this.#shadowSource()), names });
-      const live = await readSchema(this.#bookkeeping, this.#options.table);
-      const scripts = this.#files.up.filter((m) => applied.has(m.version)).map((m) => m.text);
-      const { changes, computed } = compareDefinitions(expected, live, scripts);
-      const drift = changes.map((c) => ({
-        change: c.change,
-        kind: c.kind,
-        table: c.table,
-        name: c.name,
-        live: c.after,
-        expected: c.before,
-      }));
-      return { ok: drift.length === 0, drift, pending, computed };
-    });
+    return drift(this.#ctx);
   }
 
   /**
@@ -562,46 +246,12 @@ export class MigrationManager {
    * database this manager is connected to is not touched.
    */
   lint(): Promise<LintReport> {
-    return this.#guard(async () => {
-      const { surrealdb, server } = await this.#shadowSource();
-      return lintMigrations({ directory: this.#options.directory, surrealdb, shadow: server });
-    });
-  }
-
-  /**
-   * Whether this manager's one database exists, on SurrealDB 2 (where a connection's `use`
-   * creates nothing, so `#absent()` does not know): a failed transaction there leaves the database
-   * it ran in defined. True on SurrealDB 3, and for a forTarget session.
-   */
-  async #existsOnV2(): Promise<boolean> {
-    const target = this.#place.target;
-    if (!target || this.#place.session || (await serverMajor(this.#connection.db)) !== 2) return true;
-    return selectedExists(this.#connection.db, target.namespace, target.database);
-  }
-
-  /**
-   * Where this manager's analyses build their shadow: the `shadow` server if one is given, else
-   * the embedded engine of the connected server's major version, so that the folder is judged as
-   * the server would judge it.
-   */
-  async #shadowSource(): Promise<ShadowSource> {
-    const major = await serverMajor(this.#connection.db);
-    return { surrealdb: major === 2 ? 2 : 3, server: this.#options.shadow };
+    return lint(this.#ctx);
   }
 
   /** Whether any discovered migration is not applied. One query; no file I/O. */
   async needsMigration(): Promise<boolean> {
-    return this.#guard(async () => {
-      if (this.#targets) {
-        // Each target's own answer: a target that cannot be read is an error, not "nothing to do".
-        const outcomes = await this.#readTargets((manager) => manager.needsMigration());
-        this.#throwFailures(outcomes, 'validate');
-        return outcomes.some((o) => o.state === 'done' && o.value);
-      }
-      if (await this.#absent()) return this.#files.up.length > 0;
-      const applied = new Set(await this.#history.readVersions());
-      return this.#files.up.some((m) => !applied.has(m.version));
-    });
+    return this.#reads.needsMigration();
   }
 
   /** Applies every pending migration in order (under the lock). */
@@ -611,42 +261,10 @@ export class MigrationManager {
   }
 
   /**
-   * With `targets`: applies every pending migration on every target, `concurrency` targets at a
-   * time, each under its own lock and in order. Results carry their `target`. Throws
-   * `TargetsFailedError` naming each target that failed, after the others finished (`'stop'`
-   * starts no further target; `'continue'` migrates all the others).
-   */
-  async #upOverTargets(): Promise<MigrationResult[]> {
-    return this.#guard(async () => {
-      const targets = this.#targets!;
-      const started = Date.now();
-      const logger = this.#options.logger;
-      if (targets.length > 0) {
-        logger.log(
-          `Migrating ${targets.length} target(s), ${Math.min(this.#options.concurrency, targets.length)} at a time`,
-        );
-      }
-      const outcomes = await this.#runTargets((manager) => manager.runMigrationUp());
-      const results = outcomes.flatMap((o) => (o.state === 'done' ? o.value : []));
-      this.#throwFailures(outcomes);
-      if (targets.length > 0) {
-        const changed = new Set(results.filter((r) => !r.byAnother).map((r) => targetId(r.target!))).size;
-        logger.log(
-          `${targets.length} target(s) current in ${Date.now() - started} ms: ` +
-            `${results.filter((r) => !r.byAnother).length} migration(s) applied on ${changed} of them`,
-        );
-      }
-      return results;
-    });
-  }
-
-  /**
    * Applies pending migrations up to and including `version`.
    */
   async migrateTo(version: number): Promise<MigrationResult[]> {
-    this.#one('migrateTo');
-    requireVersion(version, 'to');
-    return this.#tag(await this.#core.migrateUp((state) => state.pending.filter((m) => m.version <= version)));
+    return this.#runs.migrateTo(version);
   }
 
   /**
@@ -654,46 +272,12 @@ export class MigrationManager {
    * Refuses before any change when a needed down script is missing.
    */
   async rollback(options: RollbackOptions | null = {}): Promise<MigrationResult[]> {
-    this.#one('rollback');
-    const select = rollbackSelector(options ?? {});
-    return this.#tag(await this.#core.migrateDown(select));
+    return this.#runs.rollback(options ?? {});
   }
 
   /** Applied, pending, drifted, missing and failed migrations. One query. */
   async status(): Promise<MigrationStatus> {
-    if (this.#targets) return this.#guard(() => this.#statusOverTargets());
-    return this.#guard(async () => {
-      const own = await this.#ownStatus(await this.#absent());
-      const { namespace = '', database = '' } = this.#place.target ?? {};
-      return { ...own, targets: [{ namespace, database, ...own, error: null }] };
-    });
-  }
-
-  /** This database's status, without the list of targets. */
-  async #ownStatus(absent: boolean): Promise<Omit<MigrationStatus, 'targets'>> {
-    const state = await this.#readState(absent);
-    const files = new Map(this.#files.up.map((m) => [m.version, m]));
-    const status = {
-      currentVersion: state.currentVersion,
-      latestVersion: this.getLatestVersion(),
-      applied: state.applied.map((record) => {
-        const file = files.get(record.version);
-        return {
-          version: record.version,
-          name: record.name ?? file?.name ?? '',
-          appliedAt: record.appliedAt,
-          ...(record.checksum === undefined ? {} : { checksum: record.checksum }),
-          ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
-          verified: record.checksum === undefined || !file ? null : record.checksum === file.checksum,
-        };
-      }),
-      pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
-      drifted: state.drifted,
-      missing: state.missing.map(({ version, name }) => ({ version, name })),
-      future: state.future.map(({ version, name }) => ({ version, name })),
-      failed: state.failed.map((f) => ({ ...f, error: this.#options.redactor.text(f.error) })),
-    };
-    return { ...status, ok: this.#isOk(status) };
+    return this.#reads.status();
   }
 
   /**
@@ -701,79 +285,12 @@ export class MigrationManager {
    * and, when `requireCurrent` is set, pending migrations. Throws the first fatal problem.
    */
   async validate(options: { requireCurrent?: boolean } = {}): Promise<ValidationReport> {
-    return this.#guard(async () => {
-      if (this.#targets) {
-        const outcomes = await this.#readTargets((manager) => manager.validate(options));
-        this.#throwFailures(outcomes, 'validate');
-        const done = outcomes.flatMap((o) => (o.state === 'done' ? [{ target: o.target, report: o.value }] : []));
-        return {
-          warnings: done.flatMap(({ target, report }) => report.warnings.map((w) => `${targetKey(target)}: ${w}`)),
-          pending: done.reduce((sum, { report }) => sum + report.pending, 0),
-        };
-      }
-      return this.#validate(options, await this.#absent());
-    });
-  }
-
-  async #validate(options: { requireCurrent?: boolean }, absent: boolean): Promise<ValidationReport> {
-    const state = await this.#readState(absent);
-    const { errors, warnings } = findProblems(state, this.#options);
-    if (errors[0]) throw errors[0];
-    if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
-    return { warnings, pending: state.pending.length };
-  }
-
-  /**
-   * Whether this manager's database does not exist yet. Asked before a read opens the session, or
-   * makes the connection's first request (its `use` would create the database): a read of a
-   * missing database answers as an empty one, and creates nothing. For a forTarget manager, two
-   * requests while the session is not open; none after. For the manager's own connection, none
-   * once it found the database; until then, one look in a session of its own.
-   */
-  async #absent(): Promise<boolean> {
-    const session = this.#place.session;
-    // The manager's own connection: not found when it connected, and not selected since.
-    if (!session) return this.#connection.missing();
-    if (session.opened) return false;
-    // Known from a listing made for many targets at once (kept until the session opens).
-    if (this.#absentHint !== undefined) return this.#absentHint;
-    return (await missingTargets(this.#connection.db, [this.#place.target!])).size > 0;
-  }
-
-  /** The state of this database; of an empty one, without a request, when it does not exist. */
-  #readState(absent: boolean): Promise<MigrationState> {
-    return absent ? Promise.resolve(computeState(this.#files.up, { applied: [], failed: [] })) : this.#core.readState();
+    return this.#reads.validate(options);
   }
 
   /** What `runMigrationUp()` (direction up) or `rollback()` (down) would run. Touches nothing. */
   async plan(options: { direction?: MigrationDirection } & RollbackOptions = {}): Promise<MigrationPlan> {
-    return this.#guard(async () => {
-      this.#one('plan');
-      const direction = options.direction ?? 'up';
-      const state = await this.#readState(await this.#absent());
-      const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
-        version,
-        name,
-        file: m.file,
-        statements: surqlStatements(m.text).length,
-        noTransaction: m.noTransaction,
-      });
-      if (direction === 'up') {
-        const pending =
-          options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
-        return { direction, migrations: pending.map((m) => describe(m)) };
-      }
-      const steps = planDown(state, rollbackSelector(options)(state), this.#files);
-      return {
-        direction,
-        migrations: steps.map(({ version, recorded, down }) => {
-          const name = recorded ?? '';
-          return down
-            ? describe(down, version, name || down.name)
-            : { version, name, file: '(missing down script)', statements: 0, noTransaction: false };
-        }),
-      };
-    });
+    return this.#reads.plan(options);
   }
 
   /**
@@ -783,31 +300,7 @@ export class MigrationManager {
    * Throws `MigrationError` for the first migration that fails.
    */
   async dryRun(): Promise<DryRunReport> {
-    return this.#guard(async () => {
-      this.#one('dryRun');
-      const absent = (await this.#absent()) || !(await this.#existsOnV2());
-      const state = await this.#readState(absent);
-      const firstNoTx = state.pending.findIndex((m) => m.noTransaction);
-      const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
-      const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
-      const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
-      // A database that does not exist is empty: the migrations are tried on an empty shadow of
-      // the server's version, so that nothing is created here to be rolled back.
-      if (absent) {
-        const source = await this.#shadowSource();
-        const opened = await verifyOnShadow(this.#options.directory, new Set(runnable.map((m) => m.version)), source)
-          .then(() => true)
-          .catch((error: unknown) => {
-            // No embedded engine to build the shadow with (a remote-only install): nothing verified.
-            if (error instanceof MigrationOptionsError) return false;
-            throw error;
-          });
-        if (!opened) return { verified: [], notVerifiable: state.pending.map(brief), absent: true };
-        return { verified: runnable.map(brief), notVerifiable: rest.map(brief), absent: true };
-      }
-      await this.#core.dryRun(runnable);
-      return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
-    });
+    return this.#runs.dryRun();
   }
 
   /**
@@ -815,19 +308,7 @@ export class MigrationManager {
    * database whose schema was created by hand. Returns the versions recorded.
    */
   async baseline(version: number): Promise<number[]> {
-    return this.#guard(async () => {
-      this.#one('baseline');
-      requireVersion(version, 'version');
-      return this.#core.exclusive(async () => {
-        const state = await this.#core.readState();
-        const toRecord = state.pending.filter((m) => m.version <= version);
-        await this.#history.recordApplied(
-          toRecord.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
-          'baseline',
-        );
-        return toRecord.map((m) => m.version);
-      });
-    });
+    return this.#writes.baseline(version);
   }
 
   /**
@@ -841,45 +322,7 @@ export class MigrationManager {
     outcome: 'applied' | 'rolled-back' | 'resume',
     options: { after?: number } = {},
   ): Promise<void> {
-    this.#one('resolve');
-    requireVersion(version, 'version');
-    if (outcome !== 'applied' && outcome !== 'rolled-back' && outcome !== 'resume') {
-      throw new MigrationArgumentError(
-        `resolve: outcome must be 'applied', 'rolled-back' or 'resume', got ${String(outcome)}.`,
-      );
-    }
-    await this.#core.exclusive(async () => {
-      const state = await this.#core.readState();
-      const failed = state.failed.find((f) => f.version === version);
-      if (!failed) {
-        throw new MigrationArgumentError(
-          `resolve: version ${version} has no failed record; failed versions: ${
-            state.failed.map((f) => f.version).join(', ') || 'none'
-          }.`,
-        );
-      }
-      if (outcome === 'resume') {
-        const after = options.after;
-        const low = failed.statementsApplied;
-        const high = Math.min(failed.statementCount, failed.statementsApplied + 1);
-        if (after === undefined || !Number.isSafeInteger(after) || after < low || after > high) {
-          throw new MigrationArgumentError(
-            `resolve: resume needs { after: n } with n the last statement that took effect: ${low}` +
-              (high > low ? ` or ${high} (statement ${high} may or may not have run)` : '') +
-              `, got ${String(after)}.`,
-          );
-        }
-        await this.#history.recordResume(version, after);
-      } else if (outcome === 'applied') {
-        const file = this.#files.up.find((m) => m.version === version);
-        await this.#history.recordApplied(
-          [{ version, name: file?.name ?? failed.name, checksum: file?.checksum ?? failed.checksum ?? '' }],
-          'resolve',
-        );
-      } else {
-        await this.#history.recordRolledBack(version);
-      }
-    });
+    return this.#writes.resolve(version, outcome, options);
   }
 
   /**
@@ -888,38 +331,12 @@ export class MigrationManager {
    * rows whose file changed. Returns the versions updated.
    */
   async repair(options: { changed?: boolean } = {}): Promise<number[]> {
-    return this.#guard(async () => {
-      this.#one('repair');
-      // Rows whose version cannot be read hold nothing a run could use: they go first, named.
-      const removed = await this.#core.exclusive(() => this.#history.removeUnreadable());
-      if (removed.length > 0) {
-        this.#options.logger.warn(
-          `Removed ${removed.length} history row(s) whose version could not be read: ` +
-            removed.map((r) => `${String(r.id)} (version ${JSON.stringify(r.version ?? null)})`).join(', '),
-        );
-      }
-      const state = await this.#core.readState();
-      const files = new Map(this.#files.up.map((m) => [m.version, m]));
-      const versions = [
-        ...state.unverified.map((r) => r.version),
-        ...(options.changed ? state.drifted.map((d) => d.version) : []),
-      ];
-      const entries = versions.flatMap((version) => {
-        const file = files.get(version);
-        return file ? [{ version, checksum: file.checksum, name: file.name }] : [];
-      });
-      await this.#core.exclusive(() => this.#history.updateChecksums(entries));
-      return entries.map((e) => e.version).sort((a, b) => a - b);
-    });
+    return this.#writes.repair(options);
   }
 
   /** The current lock holder, if any. */
   lockHolder(): Promise<LockHolder | undefined> {
-    return this.#guard(async () => {
-      this.#one('lockHolder');
-      if (await this.#absent()) return undefined;
-      return this.#lock.holder();
-    });
+    return lockHolder(this.#ctx);
   }
 
   /**
@@ -931,25 +348,12 @@ export class MigrationManager {
    * and you cannot wait `lock.ttlMs` for its lease to expire.
    */
   forceUnlock(): Promise<LockHolder | undefined> {
-    return this.#guard(async () => {
-      this.#one('forceUnlock');
-      // No database, no lock: not created to delete nothing.
-      if (await this.#absent()) return undefined;
-      return this.#lock.forceUnlock();
-    });
+    return forceUnlock(this.#ctx);
   }
 
   /** What the module does at bootstrap, by `mode`. */
   async bootstrap(): Promise<MigrationResult[]> {
-    switch (this.#options.mode) {
-      case 'off':
-        return [];
-      case 'validate':
-        await this.validate({ requireCurrent: true });
-        return [];
-      case 'apply':
-        return this.runMigrationUp();
-    }
+    return bootstrap(this, this.#ctx.options.mode);
   }
 
   /**
@@ -958,373 +362,29 @@ export class MigrationManager {
    */
   close(): Promise<void> {
     // Idempotent: the module closes it when a failed bootstrap aborts the app, and again on shutdown.
-    this.#closing ??= (async () => {
+    this.#ctx.closing ??= (async () => {
       await this.runner.stop();
-      const { parent, session } = this.#place;
+      const parent = this.#parent;
       if (parent) {
-        parent.#handedOut.delete(this);
-        await session?.close();
+        parent.#tenants.release(this);
+        await this.#ctx.place.session?.close();
         return;
       }
-      const children = [...this.#pool.values(), ...this.#handedOut];
-      await Promise.all(children.map((child) => child.close()));
-      this.#pool.clear();
-      await this.#connection.close();
+      await this.#tenants.close();
+      await this.#ctx.connection.close();
     })();
-    return this.#closing;
+    return this.#ctx.closing;
   }
 
-  /** The runner's steps: the core's, or with `targets` the runs over every target. */
-  #runnerOps(): RunnerOps {
-    const own = coreOps(this.#core);
-    const stop = async () => {
-      this.#stopRequested = true;
-      const children = [...this.#pool.values(), ...this.#handedOut];
-      await Promise.all([own.stop(), ...children.map((child) => child.runner.stop())]);
-    };
-    return {
-      runAll: async () => {
-        this.#ensureOpen();
-        return this.#targets ? this.#upOverTargets() : this.#tag(await own.runAll());
-      },
-      runOneUp: async () => {
-        this.#ensureOpen();
-        this.#one('runner.runOneUp');
-        return this.#tag(await own.runOneUp());
-      },
-      runOneDown: async () => {
-        this.#ensureOpen();
-        this.#one('runner.runOneDown');
-        return this.#tag(await own.runOneDown());
-      },
-      stop,
-    };
-  }
-
-  /** A forTarget manager's results name their target, as they do in a run over many targets. */
-  #tag<R extends MigrationResult | MigrationResult[] | undefined>(results: R): R {
-    const target = this.#place.parent ? this.#place.target : undefined;
-    if (!target || results === undefined) return results;
-    const named = (r: MigrationResult) => ({ ...r, target });
-    return (Array.isArray(results) ? results.map(named) : named(results as MigrationResult)) as R;
-  }
-
-  /** A forTarget manager closed (or whose parent closed) says so, rather than failing on its session. */
-  #ensureOpen(): void {
-    const parent = this.#place.parent;
-    if (parent && (this.#closing || parent.#closing)) {
-      throw new MigrationArgumentError(
-        `The manager of ${targetKey(this.#place.target!)} is closed (closing the manager that made it ` +
-          'closes it too); get a new one with forTarget() from an open manager.',
-      );
-    }
-  }
-
-  /** Throws when this manager has many targets: `method` acts on one database. */
-  #one(method: string): void {
-    this.#ensureOpen();
-    if (!this.#targets) return;
-    throw new MigrationArgumentError(
-      `${method}() acts on one database, and this manager has ${this.#targets.length} targets: call it on ` +
-        `manager.forTarget({ namespace, database }).`,
-    );
-  }
-
-  /** This root manager's manager of `target`, made on first use. */
-  #managerOf(target: MigrationTarget): MigrationManager {
-    const key = targetKey(target);
-    const options: ResolvedMigrationsOptions = {
-      ...this.#options,
-      namespace: target.namespace,
-      database: target.database,
-      targets: undefined,
-      on: {},
-      logger: naming(this.#options.logger, key),
-    };
-    // Servers without sessions get a connection per target: from the URL, or, for a `client` of the
-    // embedded SurrealDB 2, to its datastore. (Each mem:// connection of the embedded SurrealDB 2 is
-    // otherwise a new datastore: a target's shares the manager's.)
-    const root = this.#connection.db;
-    const own: ResolvedMigrationsOptions | undefined =
-      this.#options.url !== undefined
-        ? { ...options, client: undefined }
-        : isEmbeddedV2Client(root)
-          ? { ...options, client: undefined, url: 'mem://', surrealdb: 2 }
-          : undefined;
-    const openOwn = own && (() => openConnection(own, options.logger, root));
-    const session = new TargetSession(root, target, openOwn);
-    return new MigrationManager(
+  /** A new manager of `target`, on a session of its own on this root manager's connection. */
+  #managerOf(target: MigrationTarget): { manager: MigrationManager; session: TargetSession } {
+    const { options, session } = tenantSetup(this.#ctx.options, this.#ctx.connection.db, target);
+    const manager = new MigrationManager(
       options,
-      { db: this.#connection.db, owned: false, missing: async () => false, close: async () => {} },
-      { target, session, parent: this, files: this.#files },
+      { db: this.#ctx.connection.db, owned: false, missing: async () => false, close: async () => {} },
+      { target, session, parent: this.#ctx, files: this.#ctx.files },
+      this,
     );
+    return { manager, session };
   }
-
-  /**
-   * A run on the manager of each target (kept for the next run), with the failure policy. After a
-   * stop request no target starts.
-   */
-  async #runTargets<T>(work: (manager: MigrationManager) => Promise<T>): Promise<TargetOutcome<T>[]> {
-    if (this.#stopRequested) throw new MigrationsStoppedError(undefined);
-    return runOverTargets(
-      this.#targets!,
-      { concurrency: this.#options.concurrency, onTargetFailure: this.#options.onTargetFailure },
-      (target) => work(this.#pooled(target)),
-      () => this.#stopRequested,
-    );
-  }
-
-  /**
-   * A read of every target, whatever one of them finds. A target whose database does not exist is
-   * read as an empty one (`absent`), without opening a session: that would create it.
-   */
-  async #readTargets<T>(work: (manager: MigrationManager) => Promise<T>): Promise<TargetOutcome<T>[]> {
-    const targets = this.#targets!;
-    const unopened = targets.filter((t) => !this.#pooled(t).#place.session?.opened);
-    // One listing for all of them, rather than two requests per target.
-    const missing = unopened.length > 0 ? await missingTargets(this.#connection.db, unopened) : new Set<string>();
-    for (const target of unopened) this.#pooled(target).#absentHint = missing.has(targetId(target));
-    return runOverTargets(targets, { concurrency: this.#options.concurrency, onTargetFailure: 'continue' }, (target) =>
-      work(this.#pooled(target)),
-    );
-  }
-
-  /** This manager's pooled manager of `target`. */
-  #pooled(target: MigrationTarget): MigrationManager {
-    const id = targetId(target);
-    let manager = this.#pool.get(id);
-    if (!manager) this.#pool.set(id, (manager = this.#managerOf(target)));
-    return manager;
-  }
-
-  /** Throws `TargetsFailedError` when a target failed (or `MigrationsStoppedError` after a stop). */
-  #throwFailures(outcomes: readonly TargetOutcome<unknown>[], action: 'migrate' | 'validate' = 'migrate'): void {
-    const failures = outcomes.flatMap((o) =>
-      o.state === 'failed' ? [{ namespace: o.target.namespace, database: o.target.database, error: o.error }] : [],
-    );
-    const notStarted = outcomes.flatMap((o) => (o.state === 'skipped' ? [o.target] : []));
-    if (this.#stopRequested && failures.every((f) => f.error instanceof MigrationsStoppedError)) {
-      if (failures.length > 0 || notStarted.length > 0) throw new MigrationsStoppedError(undefined);
-      return;
-    }
-    if (failures.length > 0) {
-      throw new TargetsFailedError(failures, notStarted, outcomes.length, { action, stopped: this.#stopRequested });
-    }
-  }
-
-  /** Whether a status is clean: nothing pending, failed, changed or (unless allowed) missing. */
-  #isOk(status: Pick<MigrationStatus, 'pending' | 'failed' | 'drifted' | 'missing'>): boolean {
-    return (
-      status.pending.length === 0 &&
-      status.failed.length === 0 &&
-      (status.drifted.length === 0 || !this.#options.validateChecksums) &&
-      (status.missing.length === 0 || this.#options.allowMissing)
-    );
-  }
-
-  /** status() with `targets`: each target's, and the sum of them. Never stops at a failing target. */
-  async #statusOverTargets(): Promise<MigrationStatus> {
-    const outcomes = await this.#readTargets(async (manager) => manager.#ownStatus(await manager.#absent()));
-    const entries: TargetStatus[] = outcomes.map((o) => {
-      const { namespace, database } = o.target;
-      if (o.state === 'done') return { namespace, database, ...o.value, error: null };
-      const error = o.state === 'failed' ? this.#options.redactor.text(o.error.message) : 'not read (stopped)';
-      return { namespace, database, ...emptyStatus(this.getLatestVersion()), ok: false, error };
-    });
-    const read = entries.filter((e) => e.error === null);
-    const union = <T extends { version: number }>(pick: (e: TargetStatus) => readonly T[]): T[] => {
-      const byVersion = new Map<number, T>();
-      for (const entry of read)
-        for (const item of pick(entry)) if (!byVersion.has(item.version)) byVersion.set(item.version, item);
-      return [...byVersion.values()].sort((a, b) => a.version - b.version);
-    };
-    const everywhere = read
-      .slice(1)
-      .reduce(
-        (applied, entry) => applied.filter((a) => entry.applied.some((b) => b.version === a.version)),
-        read[0]?.applied ?? [],
-      );
-    return {
-      currentVersion: read.length > 0 ? Math.min(...read.map((e) => e.currentVersion)) : 0,
-      latestVersion: this.getLatestVersion(),
-      applied: everywhere,
-      pending: union((e) => e.pending),
-      drifted: union((e) => e.drifted),
-      missing: union((e) => e.missing),
-      future: union((e) => e.future),
-      failed: read.flatMap((e) => e.failed),
-      ok: entries.every((e) => e.ok),
-      targets: entries,
-    };
-  }
-
-  /** probe() with `targets`: one request per target, at most `concurrency` at a time. */
-  async #probeTargets(timeoutMs?: number): Promise<MigrationsProbe> {
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const late = () => new Error(`no answer within ${timeoutMs} ms`);
-    const outcomes = await this.#readTargets((manager) =>
-      deadline === undefined
-        ? manager.probe()
-        : Date.now() >= deadline
-          ? Promise.reject(late())
-          : withTimeout(manager.probe(), deadline - Date.now(), () => late().message),
-    );
-    const targets: TargetProbe[] = outcomes.map((o) => {
-      const { namespace, database } = o.target;
-      if (o.state === 'done') {
-        const { currentVersion, pending, failed, unreadable } = o.value;
-        return { namespace, database, currentVersion, pending, failed, unreadable, error: null };
-      }
-      const error = o.state === 'failed' ? this.#options.redactor.text(o.error.message) : 'not probed (stopped)';
-      return { namespace, database, currentVersion: 0, pending: 0, failed: [], unreadable: 0, error };
-    });
-    const read = targets.filter((t) => t.error === null);
-    return {
-      currentVersion: read.length > 0 ? Math.min(...read.map((t) => t.currentVersion)) : 0,
-      latestVersion: this.getLatestVersion(),
-      pending: read.reduce((sum, t) => sum + t.pending, 0),
-      failed: [...new Set(read.flatMap((t) => t.failed))].sort((a, b) => a - b),
-      unreadable: read.reduce((sum, t) => sum + t.unreadable, 0),
-      lock: null,
-      targets,
-    };
-  }
-
-  /** The probe of a database that does not exist: nothing applied. */
-  #absentProbe(): MigrationsProbe {
-    const latestVersion = this.getLatestVersion();
-    return { currentVersion: 0, latestVersion, pending: this.#files.up.length, failed: [], unreadable: 0, lock: null };
-  }
-
-  /** Runs `work`; an error it throws leaves with every secret in it masked. */
-  async #guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      this.#ensureOpen();
-      return await work();
-    } catch (error) {
-      throw this.#options.redactor.error(asLibraryError(error, this.#where));
-    }
-  }
-
-  #setFiles(up: readonly MigrationFile[], down: readonly MigrationFile[], ignored: readonly string[]): void {
-    this.#files.up = Object.freeze([...up]);
-    this.#files.down = Object.freeze([...down]);
-    if (ignored.length > 0) {
-      this.#options.logger.warn(
-        `Ignored ${ignored.length} file(s) in ${this.#options.directory} that are not migrations: ${ignored.join(', ')}`,
-      );
-    }
-  }
-}
-
-/** Where a manager works, and what it shares with the manager that made it. */
-interface Place {
-  /** Its one database; undefined for a manager of many targets (or a client with none selected). */
-  target: MigrationTarget | undefined;
-  /** A forTarget manager's session on the shared connection. */
-  session?: TargetSession;
-  /** The manager whose forTarget() made it. */
-  parent?: MigrationManager;
-  files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
-}
-
-/** Events that name their target, and reach the parent manager's listeners too. */
-class TargetEvents extends MigrationEvents {
-  /** The manager's own events only (not its forTarget managers'): what it logs. */
-  readonly own: MigrationEvents;
-  readonly #target: MigrationTarget | undefined;
-  readonly #parent: TargetEvents | undefined;
-
-  constructor(onListenerError: (error: Error) => void, target: MigrationTarget | undefined, parent?: TargetEvents) {
-    super(onListenerError);
-    this.own = new MigrationEvents(onListenerError);
-    this.#target = target;
-    this.#parent = parent;
-  }
-
-  override emit<K extends MigrationEventName>(event: K, payload: MigrationEventMap[K]): void {
-    const named = this.#target && !payload.target ? { ...payload, target: this.#target } : payload;
-    this.own.emit(event, named);
-    this.#relay(event, named);
-  }
-
-  /** To this manager's listeners, and on to its parent's. */
-  #relay<K extends MigrationEventName>(event: K, payload: MigrationEventMap[K]): void {
-    super.emit(event, payload);
-    if (this.#parent) this.#parent.#relay(event, payload);
-  }
-}
-
-/** The one database a manager without `targets` works on, when it is known. */
-function ownTarget(options: ResolvedMigrationsOptions, db: Surreal): MigrationTarget | undefined {
-  let namespace = options.namespace;
-  let database = options.database;
-  if (options.client) {
-    try {
-      ({ namespace, database } = db);
-    } catch {
-      // A client not connected yet (it throws when asked), or wrapped: its database is not known.
-      return undefined;
-    }
-  }
-  return namespace && database ? { namespace, database } : undefined;
-}
-
-/** A logger whose lines start with the target they are about. */
-function naming(logger: MigrationLogger, key: string): MigrationLogger {
-  return {
-    log: (message, ...rest) => logger.log(`[${key}] ${message}`, ...rest),
-    warn: (message, ...rest) => logger.warn(`[${key}] ${message}`, ...rest),
-    error: (message, ...rest) => logger.error(`[${key}] ${message}`, ...rest),
-  };
-}
-
-/** The status of a target that could not be read. */
-function emptyStatus(latestVersion: number): Omit<MigrationStatus, 'targets' | 'ok'> {
-  return {
-    currentVersion: 0,
-    latestVersion,
-    applied: [],
-    pending: [],
-    drifted: [],
-    missing: [],
-    future: [],
-    failed: [],
-  };
-}
-
-/** `3 create_users (migrations/0003_create_users.surql)` */
-function label(e: { version: number; name: string; file: string }): string {
-  return `${e.version}${e.name ? ` ${e.name}` : ''} (${e.file})`;
-}
-
-function requireVersion(version: number, field: string): void {
-  if (!Number.isSafeInteger(version) || version < 0) {
-    throw new MigrationArgumentError(`${field} must be a whole number >= 0, got ${String(version)}.`);
-  }
-}
-
-/** The versions a rollback undoes, newest first. Validates the arguments at once. */
-function rollbackSelector(options: RollbackOptions): (state: MigrationState) => number[] {
-  const { to, steps } = options;
-  if (to !== undefined && steps !== undefined) {
-    throw new MigrationArgumentError('rollback: give either `to` or `steps`, not both.');
-  }
-  if (to !== undefined) {
-    requireVersion(to, 'to');
-    return (state) =>
-      state.applied
-        .filter((r) => r.version > to)
-        .map((r) => r.version)
-        .reverse();
-  }
-  const count = steps ?? 1;
-  if (!Number.isSafeInteger(count) || count < 1) {
-    throw new MigrationArgumentError(`rollback: steps must be a whole number >= 1, got ${String(steps)}.`);
-  }
-  return (state) =>
-    state.applied
-      .slice(-count)
-      .map((r) => r.version)
-      .reverse();
 }

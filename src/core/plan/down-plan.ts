@@ -1,5 +1,5 @@
 /** What a rollback runs: the versions to undo, newest first, each with its down script. */
-import path from 'node:path';
+import { expectedDownFile } from '../files/down-files.js';
 import { MissingDownMigrationError } from '../support/errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import type { MigrationState } from './migration-plan.js';
@@ -60,14 +60,4 @@ export function requireDownScripts(
     );
   }
   return steps as RunnableDownStep[];
-}
-
-/** The down script a rollback would need, named in its up script's style. */
-function expectedDownFile(directory: string, version: number, up: readonly MigrationFile[]): string {
-  const upFile = up.find((u) => u.version === version);
-  if (!upFile) return path.join(directory, `${version}_down.surql`);
-  const ext = path.extname(upFile.file);
-  const stem = path.basename(upFile.file, ext);
-  // Open Notebook's `1.surrealql` pairs with `1_down.surrealql`; named files with `<name>.down.surql`.
-  return path.join(path.dirname(upFile.file), /^\d+$/.test(stem) ? `${stem}_down${ext}` : `${stem}.down${ext}`);
 }

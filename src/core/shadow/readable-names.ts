@@ -3,7 +3,7 @@
  * references to functions and params bare even where they need escaping, so the schema a shadow
  * reads is made readable here before anything compares or restates it.
  */
-import { quoteIdent } from '../db/embedded-engine.js';
+import { quoteIdent } from '../support/identifiers.js';
 
 /** A segment of a function's name: bare when it is a plain word, else escaped. */
 export function escapeSegment(name: string): string {

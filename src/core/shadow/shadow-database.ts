@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Surreal } from 'surrealdb';
 import { openConnection, serverMajor, type MigrationConnection } from '../db/connection.js';
-import { emptyEngine, quoteIdent } from '../db/embedded-engine.js';
+import { emptyEngine } from '../db/embedded-engine.js';
+import { quoteIdent } from '../support/identifiers.js';
 import { asLibraryError } from '../db/surreal-errors.js';
 import { MigrationError } from '../support/errors.js';
 import { MigrationEvents } from '../events/migration-events.js';

@@ -4,7 +4,7 @@
  * lint, reversibility, drift, the schema snapshot and diff. Nothing here touches the user's
  * database.
  */
-import { quoteIdent } from '../db/embedded-engine.js';
+import { quoteIdent } from '../support/identifiers.js';
 import { DatabaseRequestError, MigrationArgumentError } from '../support/errors.js';
 import { readableDefinition } from './readable-names.js';
 import { DEFAULT_SURREALDB, resolveShadow, type ShadowOptions, type SurrealDbMajor } from '../options/options.js';

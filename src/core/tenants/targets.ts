@@ -8,7 +8,14 @@ import {
 } from 'surrealdb';
 import { MigrationOptionsError } from '../support/errors.js';
 import { checkTargets, targetKey, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
-import { closeSession, databasesOf, openSession, rootNamespaces, useRetrying } from '../db/server-lists.js';
+import {
+  closeSession,
+  databasesOf,
+  missingTargets,
+  openSession,
+  rootNamespaces,
+  useRetrying,
+} from '../db/server-lists.js';
 import type { SessionLike } from '../db/session.js';
 import { selectPending } from '../db/selection.js';
 
@@ -25,6 +32,11 @@ export class TargetSession implements SessionLike {
   readonly #openOwn: (() => Promise<{ db: SurrealSession; close(): Promise<void> }>) | undefined;
   #opening: Promise<{ db: SurrealSession; close(): Promise<void> }> | undefined;
   #closed = false;
+  /**
+   * Whether the target's database is missing, as a listing made for many targets at once found
+   * (kept until the session opens); undefined when no listing said.
+   */
+  knownMissing: boolean | undefined;
 
   constructor(
     root: Surreal,
@@ -36,9 +48,26 @@ export class TargetSession implements SessionLike {
     this.#openOwn = openOwn;
   }
 
+  /** The target whose database the session is on. */
+  get target(): MigrationTarget {
+    return this.#target;
+  }
+
   /** Whether the session is open (or opening). */
   get opened(): boolean {
     return this.#opening !== undefined;
+  }
+
+  /**
+   * Whether the target's database does not exist (a read then opens no session: that would create
+   * it). Two requests while the session is not open, none when a listing said
+   * ({@link knownMissing}); none once it is open.
+   */
+  async missing(): Promise<boolean> {
+    if (this.opened) return false;
+    // Known from a listing made for many targets at once (kept until the session opens).
+    if (this.knownMissing !== undefined) return this.knownMissing;
+    return (await missingTargets(this.#root, [this.#target])).size > 0;
   }
 
   /** The session, opened once (again after a failed attempt). */

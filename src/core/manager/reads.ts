@@ -1,0 +1,227 @@
+/**
+ * The manager's reads: versions, status, probe, validation and plans. A read of a database that
+ * does not exist answers as an empty one, and creates nothing; with `targets`, a read covers every
+ * target, whatever one of them finds.
+ */
+import { PendingMigrationsError, type MigrationDirection } from '../support/errors.js';
+import type { MigrationFile } from '../files/migration-files.js';
+import { awaitsOperator, findProblems } from '../plan/migration-plan.js';
+import { surqlStatements } from '../surql/surql-splitter.js';
+import { withTimeout } from '../support/timing.js';
+import { targetKey } from '../options/options.js';
+import type { Tenants } from '../tenants/tenants.js';
+import { planDown } from '../plan/down-plan.js';
+import { rollbackSelector } from './arguments.js';
+import type { ManagerContext } from './context.js';
+import type { MigrationManager } from './migration-manager.js';
+import type { MigrationPlan, MigrationsProbe, MigrationStatus, RollbackOptions, ValidationReport } from './reports.js';
+import { sumProbes, sumStatuses } from './target-reads.js';
+
+/** The reads of one manager; see the file's comment. */
+export class Reads {
+  readonly #ctx: ManagerContext;
+  readonly #tenants: Tenants<MigrationManager>;
+  /** The reads of a target's manager. */
+  readonly #of: (manager: MigrationManager) => Reads;
+
+  constructor(ctx: ManagerContext, tenants: Tenants<MigrationManager>, of: (manager: MigrationManager) => Reads) {
+    this.#ctx = ctx;
+    this.#tenants = tenants;
+    this.#of = of;
+  }
+
+  async getCurrentVersion(): Promise<number> {
+    const ctx = this.#ctx;
+    return ctx.guard(async () => {
+      ctx.one('getCurrentVersion');
+      if (await ctx.absent()) return 0;
+      return (await ctx.history.readVersions()).reduce((max, v) => Math.max(max, v), 0);
+    });
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const ctx = this.#ctx;
+    return ctx.guard(async () => {
+      ctx.one('isEmpty');
+      if (await ctx.absent()) return true;
+      const [info] = await ctx.bookkeeping.query('INFO FOR DB').responses();
+      if (!info?.success) return false;
+      const tables = (info.result as { tables?: Record<string, unknown> } | undefined)?.tables ?? {};
+      return Object.keys(tables).length === 0;
+    });
+  }
+
+  probe(options: { timeoutMs?: number }): Promise<MigrationsProbe> {
+    const ctx = this.#ctx;
+    if (ctx.targets) return ctx.guard(() => this.#probeTargets(options.timeoutMs));
+    return ctx.guard(async () => {
+      if (await ctx.absent()) return this.#absentProbe();
+      const { versions, failed, lock } = await ctx.history.probe();
+      const applied = new Set(versions.filter((v): v is number => v !== undefined));
+      const settled = new Set(failed.filter(awaitsOperator).map((r) => r.version));
+      return {
+        currentVersion: [...applied].reduce((max, v) => Math.max(max, v), 0),
+        latestVersion: ctx.latestVersion(),
+        pending: ctx.files.up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length,
+        failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
+        unreadable: versions.filter((v) => v === undefined).length,
+        lock: lock ? { host: lock.host, pid: lock.pid, expiresAt: lock.expiresAt?.toISOString() ?? null } : null,
+      };
+    });
+  }
+
+  async needsMigration(): Promise<boolean> {
+    const ctx = this.#ctx;
+    return ctx.guard(async () => {
+      if (ctx.targets) {
+        // Each target's own answer: a target that cannot be read is an error, not "nothing to do".
+        const outcomes = await this.#tenants.read((manager) => manager.needsMigration());
+        this.#tenants.throwFailures(outcomes, 'validate');
+        return outcomes.some((o) => o.state === 'done' && o.value);
+      }
+      if (await ctx.absent()) return ctx.files.up.length > 0;
+      const applied = new Set(await ctx.history.readVersions());
+      return ctx.files.up.some((m) => !applied.has(m.version));
+    });
+  }
+
+  async status(): Promise<MigrationStatus> {
+    const ctx = this.#ctx;
+    if (ctx.targets) return ctx.guard(() => this.#statusOverTargets());
+    return ctx.guard(async () => {
+      const own = await this.#ownStatus(await ctx.absent());
+      const { namespace = '', database = '' } = ctx.place.target ?? {};
+      return { ...own, targets: [{ namespace, database, ...own, error: null }] };
+    });
+  }
+
+  async validate(options: { requireCurrent?: boolean }): Promise<ValidationReport> {
+    const ctx = this.#ctx;
+    return ctx.guard(async () => {
+      if (ctx.targets) {
+        const outcomes = await this.#tenants.read((manager) => manager.validate(options));
+        this.#tenants.throwFailures(outcomes, 'validate');
+        const done = outcomes.flatMap((o) => (o.state === 'done' ? [{ target: o.target, report: o.value }] : []));
+        return {
+          warnings: done.flatMap(({ target, report }) => report.warnings.map((w) => `${targetKey(target)}: ${w}`)),
+          pending: done.reduce((sum, { report }) => sum + report.pending, 0),
+        };
+      }
+      return this.#validate(options, await ctx.absent());
+    });
+  }
+
+  async plan(options: { direction?: MigrationDirection } & RollbackOptions): Promise<MigrationPlan> {
+    const ctx = this.#ctx;
+    return ctx.guard(async () => {
+      ctx.one('plan');
+      const direction = options.direction ?? 'up';
+      const state = await ctx.readState(await ctx.absent());
+      const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
+        version,
+        name,
+        file: m.file,
+        statements: surqlStatements(m.text).length,
+        noTransaction: m.noTransaction,
+      });
+      if (direction === 'up') {
+        const pending =
+          options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
+        return { direction, migrations: pending.map((m) => describe(m)) };
+      }
+      const steps = planDown(state, rollbackSelector(options)(state), ctx.files);
+      return {
+        direction,
+        migrations: steps.map(({ version, recorded, down }) => {
+          const name = recorded ?? '';
+          return down
+            ? describe(down, version, name || down.name)
+            : { version, name, file: '(missing down script)', statements: 0, noTransaction: false };
+        }),
+      };
+    });
+  }
+
+  /** This database's status, without the list of targets. */
+  async #ownStatus(absent: boolean): Promise<Omit<MigrationStatus, 'targets'>> {
+    const ctx = this.#ctx;
+    const state = await ctx.readState(absent);
+    const files = new Map(ctx.files.up.map((m) => [m.version, m]));
+    const status = {
+      currentVersion: state.currentVersion,
+      latestVersion: ctx.latestVersion(),
+      applied: state.applied.map((record) => {
+        const file = files.get(record.version);
+        return {
+          version: record.version,
+          name: record.name ?? file?.name ?? '',
+          appliedAt: record.appliedAt,
+          ...(record.checksum === undefined ? {} : { checksum: record.checksum }),
+          ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
+          verified: record.checksum === undefined || !file ? null : record.checksum === file.checksum,
+        };
+      }),
+      pending: state.pending.map(({ version, name, file }) => ({ version, name, file })),
+      drifted: state.drifted,
+      missing: state.missing.map(({ version, name }) => ({ version, name })),
+      future: state.future.map(({ version, name }) => ({ version, name })),
+      failed: state.failed.map((f) => ({ ...f, error: ctx.options.redactor.text(f.error) })),
+    };
+    return { ...status, ok: this.#isOk(status) };
+  }
+
+  /** Whether a status is clean: nothing pending, failed, changed or (unless allowed) missing. */
+  #isOk(status: Pick<MigrationStatus, 'pending' | 'failed' | 'drifted' | 'missing'>): boolean {
+    const options = this.#ctx.options;
+    return (
+      status.pending.length === 0 &&
+      status.failed.length === 0 &&
+      (status.drifted.length === 0 || !options.validateChecksums) &&
+      (status.missing.length === 0 || options.allowMissing)
+    );
+  }
+
+  /** status() with `targets`: each target's, and the sum of them. Never stops at a failing target. */
+  async #statusOverTargets(): Promise<MigrationStatus> {
+    const outcomes = await this.#tenants.read(async (manager) => {
+      const reads = this.#of(manager);
+      return reads.#ownStatus(await reads.#ctx.absent());
+    });
+    return sumStatuses(outcomes, this.#ctx.latestVersion(), (text) => this.#ctx.options.redactor.text(text));
+  }
+
+  /** probe() with `targets`: one request per target, at most `concurrency` at a time. */
+  async #probeTargets(timeoutMs: number | undefined): Promise<MigrationsProbe> {
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const late = () => new Error(`no answer within ${timeoutMs} ms`);
+    const outcomes = await this.#tenants.read((manager) =>
+      deadline === undefined
+        ? manager.probe()
+        : Date.now() >= deadline
+          ? Promise.reject(late())
+          : withTimeout(manager.probe(), deadline - Date.now(), () => late().message),
+    );
+    return sumProbes(outcomes, this.#ctx.latestVersion(), (text) => this.#ctx.options.redactor.text(text));
+  }
+
+  /** The probe of a database that does not exist: nothing applied. */
+  #absentProbe(): MigrationsProbe {
+    const latestVersion = this.#ctx.latestVersion();
+    return {
+      currentVersion: 0,
+      latestVersion,
+      pending: this.#ctx.files.up.length,
+      failed: [],
+      unreadable: 0,
+      lock: null,
+    };
+  }
+
+  async #validate(options: { requireCurrent?: boolean }, absent: boolean): Promise<ValidationReport> {
+    const state = await this.#ctx.readState(absent);
+    const { errors, warnings } = findProblems(state, this.#ctx.options);
+    if (errors[0]) throw errors[0];
+    if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
+    return { warnings, pending: state.pending.length };
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The fan-out over targets: the managers of a manager's targets (one per target, kept for its own
+ * runs and reads; those handed out by `forTarget()`), and every run or read over them, with the
+ * failure policy and stop requests.
+ */
+import type { Surreal } from 'surrealdb';
+import { MigrationsStoppedError, TargetsFailedError } from '../support/errors.js';
+import { missingTargets } from '../db/server-lists.js';
+import { targetId, type MigrationLogger, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
+import type { MigrationResult } from '../runner/migration-runner.js';
+import { runOverTargets, type TargetOutcome, type TargetSession } from './targets.js';
+
+/** A manager of one target, as the fan-out uses it. */
+export interface Tenant {
+  readonly runner: { stop(): Promise<void> };
+  runMigrationUp(): Promise<MigrationResult[]>;
+  close(): Promise<void>;
+}
+
+/** A manager made for a target, and the session its requests go through. */
+export interface MadeTenant<M> {
+  manager: M;
+  session: TargetSession;
+}
+
+/** The managers of a manager's targets, and the runs and reads over them; see the file's comment. */
+export class Tenants<M extends Tenant> {
+  /** The root connection, on which one listing tells which targets' databases are missing. */
+  readonly #root: Surreal;
+  /** The resolved `targets`. */
+  readonly #targets: () => readonly MigrationTarget[];
+  readonly #options: { concurrency: number; onTargetFailure: TargetFailurePolicy; logger: MigrationLogger };
+  /** A new manager of `target` (its session opens on first use). */
+  readonly #make: (target: MigrationTarget) => MadeTenant<M>;
+  /** The managers of the targets, for this manager's own runs over them; kept open until close(). */
+  readonly #pool = new Map<string, MadeTenant<M>>();
+  /** Managers handed out by forTarget(), closed with this one. */
+  readonly #handedOut = new Map<M, TargetSession>();
+  #stopRequested = false;
+
+  constructor(
+    root: Surreal,
+    targets: () => readonly MigrationTarget[],
+    options: { concurrency: number; onTargetFailure: TargetFailurePolicy; logger: MigrationLogger },
+    make: (target: MigrationTarget) => MadeTenant<M>,
+  ) {
+    this.#root = root;
+    this.#targets = targets;
+    this.#options = options;
+    this.#make = make;
+  }
+
+  /** A new manager of `target`, for the caller to close (closing this manager closes it too). */
+  handOut(target: MigrationTarget): M {
+    const { manager, session } = this.#make(target);
+    this.#handedOut.set(manager, session);
+    return manager;
+  }
+
+  /** A handed-out manager that closed. */
+  release(manager: M): void {
+    this.#handedOut.delete(manager);
+  }
+
+  /**
+   * A run on the manager of each target (kept for the next run), with the failure policy. After a
+   * stop request no target starts.
+   */
+  async run<T>(work: (manager: M) => Promise<T>): Promise<TargetOutcome<T>[]> {
+    if (this.#stopRequested) throw new MigrationsStoppedError(undefined);
+    return runOverTargets(
+      this.#targets(),
+      this.#options,
+      (target) => work(this.#pooled(target).manager),
+      () => this.#stopRequested,
+    );
+  }
+
+  /**
+   * A read of every target, whatever one of them finds. A target whose database does not exist is
+   * read as an empty one (`absent`), without opening a session: that would create it.
+   */
+  async read<T>(work: (manager: M) => Promise<T>): Promise<TargetOutcome<T>[]> {
+    const targets = this.#targets();
+    await this.#list(targets.map((target) => this.#pooled(target).session));
+    return runOverTargets(targets, { concurrency: this.#options.concurrency, onTargetFailure: 'continue' }, (target) =>
+      work(this.#pooled(target).manager),
+    );
+  }
+
+  /**
+   * Runs `work` on a new manager of each target (handed out: `work` closes it, or closing this
+   * manager does), at most `concurrency` at a time, each told from one listing whether its
+   * database exists (a read must not create it). `onTargetFailure` and `stopped` as in
+   * {@link runOverTargets}. Never throws for a target: every outcome is returned, in order.
+   */
+  async each<T>(
+    work: (manager: M, index: number) => Promise<T>,
+    options: { onTargetFailure: TargetFailurePolicy; stopped: () => boolean },
+  ): Promise<TargetOutcome<T>[]> {
+    const targets = this.#targets();
+    const made = targets.map((target) => {
+      const manager = this.handOut(target);
+      return { manager, session: this.#handedOut.get(manager)! };
+    });
+    await this.#list(made.map((m) => m.session));
+    return runOverTargets(
+      targets,
+      { concurrency: this.#options.concurrency, onTargetFailure: options.onTargetFailure },
+      (_target, index) => work(made[index]!.manager, index),
+      options.stopped,
+    );
+  }
+
+  /**
+   * With `targets`: applies every pending migration on every target, `concurrency` targets at a
+   * time, each under its own lock and in order. Results carry their `target`. Throws
+   * `TargetsFailedError` naming each target that failed, after the others finished (`'stop'`
+   * starts no further target; `'continue'` migrates all the others).
+   */
+  async migrate(): Promise<MigrationResult[]> {
+    const targets = this.#targets();
+    const started = Date.now();
+    const logger = this.#options.logger;
+    if (targets.length > 0) {
+      logger.log(
+        `Migrating ${targets.length} target(s), ${Math.min(this.#options.concurrency, targets.length)} at a time`,
+      );
+    }
+    const outcomes = await this.run((manager) => manager.runMigrationUp());
+    const results = outcomes.flatMap((o) => (o.state === 'done' ? o.value : []));
+    this.throwFailures(outcomes);
+    if (targets.length > 0) {
+      const changed = new Set(results.filter((r) => !r.byAnother).map((r) => targetId(r.target!))).size;
+      logger.log(
+        `${targets.length} target(s) current in ${Date.now() - started} ms: ` +
+          `${results.filter((r) => !r.byAnother).length} migration(s) applied on ${changed} of them`,
+      );
+    }
+    return results;
+  }
+
+  /** Throws `TargetsFailedError` when a target failed (or `MigrationsStoppedError` after a stop). */
+  throwFailures(outcomes: readonly TargetOutcome<unknown>[], action: 'migrate' | 'validate' = 'migrate'): void {
+    const failures = outcomes.flatMap((o) =>
+      o.state === 'failed' ? [{ namespace: o.target.namespace, database: o.target.database, error: o.error }] : [],
+    );
+    const notStarted = outcomes.flatMap((o) => (o.state === 'skipped' ? [o.target] : []));
+    if (this.#stopRequested && failures.every((f) => f.error instanceof MigrationsStoppedError)) {
+      if (failures.length > 0 || notStarted.length > 0) throw new MigrationsStoppedError(undefined);
+      return;
+    }
+    if (failures.length > 0) {
+      throw new TargetsFailedError(failures, notStarted, outcomes.length, { action, stopped: this.#stopRequested });
+    }
+  }
+
+  /** A stop request: no further target starts, and every target's run stops, as `own()` does. */
+  async stop(own: () => Promise<void>): Promise<void> {
+    this.#stopRequested = true;
+    await Promise.all([own(), ...this.#children().map((child) => child.runner.stop())]);
+  }
+
+  /** Closes the managers of the targets no longer `listed` (after a `refresh()`). */
+  async forget(listed: readonly MigrationTarget[]): Promise<void> {
+    const ids = new Set(listed.map(targetId));
+    const gone = [...this.#pool].filter(([id]) => !ids.has(id));
+    for (const [id] of gone) this.#pool.delete(id);
+    await Promise.all(gone.map(([, made]) => made.manager.close()));
+  }
+
+  /** Closes every manager of a target, pooled or handed out. */
+  async close(): Promise<void> {
+    await Promise.all(this.#children().map((child) => child.close()));
+    this.#pool.clear();
+  }
+
+  #children(): M[] {
+    return [...[...this.#pool.values()].map((made) => made.manager), ...this.#handedOut.keys()];
+  }
+
+  /** This manager's pooled manager of `target`. */
+  #pooled(target: MigrationTarget): MadeTenant<M> {
+    const id = targetId(target);
+    let made = this.#pool.get(id);
+    if (!made) this.#pool.set(id, (made = this.#make(target)));
+    return made;
+  }
+
+  /** Tells each session not open yet whether its database exists: one listing for all of them. */
+  async #list(sessions: readonly TargetSession[]): Promise<void> {
+    const unopened = sessions.filter((session) => !session.opened);
+    // One listing for all of them, rather than two requests per target.
+    const missing =
+      unopened.length > 0
+        ? await missingTargets(
+            this.#root,
+            unopened.map((s) => s.target),
+          )
+        : new Set<string>();
+    for (const session of unopened) session.knownMissing = missing.has(targetId(session.target));
+  }
+}
