@@ -1,9 +1,6 @@
-import {
-  DatabaseUnreachableError,
-  MigrationArgumentError,
-  MigrationOptionsError,
-  MigrationsStoppedError,
-} from '../core/support/errors.js';
+import { MigrationArgumentError, MigrationOptionsError } from '../core/support/errors.js';
+import { DatabaseUnreachableError } from '../core/support/database-errors.js';
+import { MigrationsStoppedError } from '../core/support/run-errors.js';
 import {
   databaseMissing,
   forEachTarget,

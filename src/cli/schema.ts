@@ -9,7 +9,7 @@ import {
   schemaToSurql,
 } from '../core/analysis/schema-code.js';
 import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
-import { MigrationDiscoveryError } from '../core/support/errors.js';
+import { MigrationDiscoveryError } from '../core/support/state-errors.js';
 import { displayPath, readUserBytes, userFileProblem } from '../core/files/regular-files.js';
 import type { CliOutput } from './output.js';
 import type { ShadowSource } from '../core/shadow/shadow.js';

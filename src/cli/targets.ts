@@ -1,4 +1,5 @@
-import { MigrationDiscoveryError, MigrationOptionsError } from '../core/support/errors.js';
+import { MigrationOptionsError } from '../core/support/errors.js';
+import { MigrationDiscoveryError } from '../core/support/state-errors.js';
 import { checkTargets, type MigrationTarget } from '../core/options/options.js';
 import { displayPath, readUserFile } from '../core/files/regular-files.js';
 import { CliUsageError } from './cli-errors.js';

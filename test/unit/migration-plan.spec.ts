@@ -3,7 +3,7 @@ import {
   FailedMigrationPendingError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
-} from '../../src/core/support/errors.js';
+} from '../../src/core/support/state-errors.js';
 import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../../src/core/history/history-store.js';
 import { checksumOf, type MigrationFile } from '../../src/core/files/migration-files.js';
 import { computeState, findProblems, type MigrationState } from '../../src/core/plan/migration-plan.js';

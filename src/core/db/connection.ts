@@ -1,5 +1,6 @@
 import { Surreal, createRemoteEngines, type ConnectOptions, type Engines } from 'surrealdb';
-import { DatabaseUnreachableError, MigrationOptionsError } from '../support/errors.js';
+import { MigrationOptionsError } from '../support/errors.js';
+import { DatabaseUnreachableError } from '../support/database-errors.js';
 import { sleep, withTimeout } from '../support/timing.js';
 import { embeddedV2Engines, isMissingPackage } from './embedded-v2.js';
 import { pendingSelection, selectExisting, selectPending, selectingEngines } from './selection.js';

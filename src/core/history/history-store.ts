@@ -1,5 +1,7 @@
 import { RecordId, Table, type QueryResponse } from 'surrealdb';
-import { DatabaseUnreachableError, UnreadableHistoryError, type LockHolder } from '../support/errors.js';
+import { DatabaseUnreachableError } from '../support/database-errors.js';
+import { type LockHolder } from '../support/run-errors.js';
+import { UnreadableHistoryError } from '../support/state-errors.js';
 import { redactUrl, type ResolvedMigrationsOptions } from '../options/options.js';
 import type { QueryClient } from '../db/session.js';
 import { firstFailure, isConflictOrExists, isConnectionError, isNotExecuted } from '../db/surreal-errors.js';

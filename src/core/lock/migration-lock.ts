@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Duration, RecordId, Table, type QueryResponse } from 'surrealdb';
 import type { SessionLike } from '../db/session.js';
-import { MigrationLockError, type LockHolder } from '../support/errors.js';
+import { MigrationLockError, type LockHolder } from '../support/run-errors.js';
 import { toDate, toHolder } from '../history/history-store.js';
 import type { MigrationEvents } from '../events/migration-events.js';
 import type { MigrationLogger, ResolvedMigrationsOptions } from '../options/options.js';

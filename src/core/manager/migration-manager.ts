@@ -3,17 +3,10 @@ import { openConnection, serverMajor, type MigrationConnection } from '../db/con
 import { selectedExists } from '../db/selection.js';
 import { asLibraryError } from '../db/surreal-errors.js';
 import { isEmbeddedV2Client } from '../db/embedded-v2.js';
-import {
-  DatabaseUnreachableError,
-  MigrationArgumentError,
-  MigrationsStoppedError,
-  MigrationOptionsError,
-  PendingMigrationsError,
-  TargetsFailedError,
-  type ChecksumMismatch,
-  type LockHolder,
-  type MigrationDirection,
-} from '../support/errors.js';
+import { MigrationArgumentError, MigrationOptionsError, type MigrationDirection } from '../support/errors.js';
+import { DatabaseUnreachableError } from '../support/database-errors.js';
+import { MigrationsStoppedError, TargetsFailedError, type LockHolder } from '../support/run-errors.js';
+import { PendingMigrationsError, type ChecksumMismatch } from '../support/state-errors.js';
 import { HistoryStore, type FailedRecord } from '../history/history-store.js';
 import { MigrationEvents, type MigrationEventMap, type MigrationEventName } from '../events/migration-events.js';
 import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';

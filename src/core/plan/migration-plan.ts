@@ -1,11 +1,11 @@
+import { MigrationError } from '../support/run-errors.js';
 import {
   ChecksumMismatchError,
   FailedMigrationPendingError,
-  MigrationError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
   type ChecksumMismatch,
-} from '../support/errors.js';
+} from '../support/state-errors.js';
 import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../history/history-store.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import type { ResolvedMigrationsOptions } from '../options/options.js';

@@ -3,15 +3,15 @@ import type { QueryResponse, Surreal } from 'surrealdb';
 import { serverMajor } from '../db/connection.js';
 import { forgetRolledBackTables } from '../db/rolled-back-tables.js';
 import type { SessionLike } from '../db/session.js';
+import { type MigrationDirection } from '../support/errors.js';
 import {
   MigrationError,
   MigrationLockError,
   MigrationsStoppedError,
   MissingDownMigrationError,
   type LockHolder,
-  type MigrationDirection,
   type MigrationFailureContext,
-} from '../support/errors.js';
+} from '../support/run-errors.js';
 import { LEASE_LOST, type FailedRecord, type HistoryStore } from '../history/history-store.js';
 import type { MigrationEvents } from '../events/migration-events.js';
 import type { MigrationFile } from '../files/migration-files.js';

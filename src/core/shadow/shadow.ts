@@ -10,7 +10,9 @@
 import type { Surreal } from 'surrealdb';
 import { serverMajor } from '../db/connection.js';
 import { emptyEngine, quoteIdent } from '../db/embedded-engine.js';
-import { DatabaseRequestError, MigrationArgumentError, MigrationError } from '../support/errors.js';
+import { MigrationArgumentError } from '../support/errors.js';
+import { DatabaseRequestError } from '../support/database-errors.js';
+import { MigrationError } from '../support/run-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { MigrationManager, runnerCoreOf } from '../manager/migration-manager.js';
 import { parseOnServer } from '../runner/migration-runner.js';
