@@ -11,11 +11,11 @@ import type { MigrationResult } from '../core/runner/migration-runner.js';
 import {
   DEFAULT_DIRECTORY,
   DEFAULT_TABLE,
-  redactUrl,
-  targetKey,
   type MigrationsOptions,
   type MigrationTarget,
 } from '../core/options/options.js';
+import { targetKey } from '../core/options/target-list.js';
+import { redactUrl } from '../core/options/urls.js';
 import { allDatabases, runOverTargets } from '../core/tenants/targets.js';
 import { cliAdvice } from './advice.js';
 import {

@@ -2,7 +2,8 @@ import { RecordId, Table, type QueryResponse } from 'surrealdb';
 import { DatabaseUnreachableError } from '../support/database-errors.js';
 import { type LockHolder } from '../support/run-errors.js';
 import { UnreadableHistoryError } from '../support/state-errors.js';
-import { redactUrl, type ResolvedMigrationsOptions } from '../options/options.js';
+import { type ResolvedMigrationsOptions } from '../options/options.js';
+import { redactUrl } from '../options/urls.js';
 import type { QueryClient } from '../db/session.js';
 import { firstFailure, isConflictOrExists, isConnectionError, isNotExecuted } from '../db/surreal-errors.js';
 

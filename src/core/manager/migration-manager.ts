@@ -20,10 +20,6 @@ import {
   type RunnerOps,
 } from '../runner/migration-runner.js';
 import {
-  checkTargets,
-  redactUrl,
-  resolveOptions,
-  targetKey,
   type MigrationLogger,
   type MigrationTarget,
   type MigrationMode,
@@ -31,6 +27,9 @@ import {
   type MigrationsOptions,
   type ResolvedMigrationsOptions,
 } from '../options/options.js';
+import { checkTargets, targetKey } from '../options/target-list.js';
+import { redactUrl } from '../options/urls.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
 import { withTimeout } from '../support/timing.js';
 import { BoundedClient } from '../db/session.js';
@@ -46,7 +45,7 @@ import {
   TargetSession,
   type TargetOutcome,
 } from '../tenants/targets.js';
-import { targetId } from '../options/options.js';
+import { targetId } from '../options/target-list.js';
 import { missingTargets } from '../db/server-lists.js';
 import { type SessionLike } from '../db/session.js';
 

@@ -20,11 +20,11 @@ import { readableDefinition } from './readable-names.js';
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_SURREALDB,
-  resolveShadow,
   type MigrationLogger,
   type ShadowOptions,
   type SurrealDbMajor,
 } from '../options/options.js';
+import { resolveShadow } from '../options/resolve-options.js';
 import type { QueryClient } from '../db/session.js';
 import { explainUnreadableName, isUnreadableNameError } from '../surql/v3-keyword-names.js';
 
