@@ -33,7 +33,7 @@ export {
   type MigrationEventName,
 } from './core/events/migration-events.js';
 export type { MigrationFile } from './core/files/migration-files.js';
-export type { AppliedRecord, FailedRecord } from './core/history/history-store.js';
+export type { AppliedRecord, FailedRecord } from './core/history/history-records.js';
 export {
   DEFAULT_ALLOW_MISSING,
   DEFAULT_ALLOW_OUT_OF_ORDER,

@@ -4,7 +4,7 @@ import {
   MissingMigrationFileError,
   OutOfOrderMigrationError,
 } from '../../src/core/support/state-errors.js';
-import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../../src/core/history/history-store.js';
+import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../../src/core/history/history-records.js';
 import { checksumOf, type MigrationFile } from '../../src/core/files/migration-files.js';
 import { computeState, findProblems, type MigrationState } from '../../src/core/plan/migration-plan.js';
 

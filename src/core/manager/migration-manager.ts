@@ -7,7 +7,9 @@ import { MigrationArgumentError, MigrationOptionsError, type MigrationDirection 
 import { DatabaseUnreachableError } from '../support/database-errors.js';
 import { MigrationsStoppedError, TargetsFailedError, type LockHolder } from '../support/run-errors.js';
 import { PendingMigrationsError, type ChecksumMismatch } from '../support/state-errors.js';
-import { HistoryStore, type FailedRecord } from '../history/history-store.js';
+import { HistoryStore } from '../history/history-store.js';
+import { type FailedRecord } from '../history/history-records.js';
+import { toHolder } from '../lock/lock-record.js';
 import { MigrationEvents, type MigrationEventMap, type MigrationEventName } from '../events/migration-events.js';
 import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
 import { MigrationLock } from '../lock/migration-lock.js';
@@ -514,7 +516,8 @@ export class MigrationManager {
     if (this.#targets) return this.#guard(() => this.#probeTargets(options.timeoutMs));
     return this.#guard(async () => {
       if (await this.#absent()) return this.#absentProbe();
-      const { versions, failed, lock } = await this.#history.probe();
+      const { versions, failed, lockRow } = await this.#history.probe();
+      const lock = lockRow ? toHolder(lockRow) : undefined;
       const applied = new Set(versions.filter((v): v is number => v !== undefined));
       const settled = new Set(failed.filter(awaitsOperator).map((r) => r.version));
       return {

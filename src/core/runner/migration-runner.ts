@@ -12,7 +12,9 @@ import {
   type LockHolder,
   type MigrationFailureContext,
 } from '../support/run-errors.js';
-import { LEASE_LOST, type FailedRecord, type HistoryStore } from '../history/history-store.js';
+import { type HistoryStore } from '../history/history-store.js';
+import { LEASE_LOST } from '../history/failed-records.js';
+import { type FailedRecord } from '../history/history-records.js';
 import type { MigrationEvents } from '../events/migration-events.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import type { MigrationLock } from '../lock/migration-lock.js';
