@@ -16,7 +16,18 @@ export default tseslint.config(
     },
   },
   {
+    // One job per file: no source file over 400 lines (the structure rules: .dependency-cruiser.cjs).
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { globals: globals.node, sourceType: 'commonjs' },
   },
 );

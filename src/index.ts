@@ -33,7 +33,7 @@ export {
   type MigrationEventName,
 } from './core/events/migration-events.js';
 export type { MigrationFile } from './core/files/migration-files.js';
-export type { AppliedRecord, FailedRecord } from './core/history/history-store.js';
+export type { AppliedRecord, FailedRecord } from './core/history/history-records.js';
 export {
   DEFAULT_ALLOW_MISSING,
   DEFAULT_ALLOW_OUT_OF_ORDER,
@@ -64,29 +64,32 @@ export {
 } from './core/options/options.js';
 export { allDatabases } from './core/tenants/targets.js';
 export {
-  ChecksumMismatchError,
-  DatabaseRequestError,
-  DatabaseUnreachableError,
-  UnreadableHistoryError,
-  PossibleRenameError,
-  TargetsFailedError,
-  FailedMigrationPendingError,
   MigrationArgumentError,
-  MigrationDiscoveryError,
-  MigrationError,
-  MigrationLockError,
   MigrationOptionsError,
   MigrationsError,
+  type MigrationDirection,
+  type MigrationsErrorCode,
+} from './core/support/errors.js';
+export { DatabaseRequestError, DatabaseUnreachableError } from './core/support/database-errors.js';
+export {
+  TargetsFailedError,
+  MigrationError,
+  MigrationLockError,
   MigrationsStoppedError,
   MissingDownMigrationError,
+  type LockHolder,
+  type MigrationFailureContext,
+  type TargetFailure,
+} from './core/support/run-errors.js';
+export {
+  ChecksumMismatchError,
+  UnreadableHistoryError,
+  PossibleRenameError,
+  FailedMigrationPendingError,
+  MigrationDiscoveryError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
   PendingMigrationsError,
   type ChecksumMismatch,
   type DiscoveryProblem,
-  type LockHolder,
-  type MigrationDirection,
-  type MigrationFailureContext,
-  type MigrationsErrorCode,
-  type TargetFailure,
-} from './core/support/errors.js';
+} from './core/support/state-errors.js';

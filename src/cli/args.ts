@@ -1,8 +1,7 @@
-import { splitUrlCredentials } from '../core/support/secrets.js';
+/** The command line parsed and checked: the command, its arguments, and the connection and targets flags. */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONCURRENCY, type MigrationsOptions, type SurrealDbMajor } from '../core/options/options.js';
+import type { SurrealDbMajor } from '../core/options/options.js';
 import { CliUsageError } from './cli-errors.js';
-import { EXIT_SEVERITY } from './exit-codes.js';
 
 /** One command, with its own arguments checked. */
 export type CliCommand =
@@ -164,86 +163,6 @@ const COMMAND_OPTIONS: Record<Exclude<CliCommandName, 'help'>, readonly OptionNa
 };
 
 const COMMANDS = Object.keys(COMMAND_OPTIONS) as Exclude<CliCommandName, 'help'>[];
-
-/** The usage text printed by `--help`. */
-export const USAGE = `Usage: surreal-migrate <command> [options]
-
-Commands:
-  status [--check]                  applied, pending, changed, missing and failed migrations;
-                                    --check exits 4 when anything is pending, failed, changed or missing
-  up [--to <version>]               apply pending migrations (up to and including <version>)
-  down [--to <version> | --steps <n>]
-                                    roll back with the down scripts (default: one step;
-                                    --to 0 rolls back everything)
-  plan [--to <version>]             what \`up\` would run; with --down [--to | --steps], what \`down\` would
-  dry-run                           run the pending migrations in a transaction that is then cancelled
-  validate [--require-current]      check the history against the folder (and that nothing is pending)
-  baseline <version>                record every migration up to <version> as applied, without running it
-  resolve <version> --applied | --rolled-back | --resume-after <n>
-                                    settle a no-transaction migration that failed part-way
-  repair [--changed]                store checksums for applied rows that have none
-                                    (--changed: also accept edited files)
-  unlock                            delete the migration lock, whoever holds it
-  drift                             the live schema against the one the applied migrations produce;
-                                    exits 4 when they differ
-  schema [--out <file>] [--check <file>]
-                                    the schema the folder produces, as DEFINE statements (no database
-                                    needed); --check exits 4 when the file is stale
-  diff --to <file|folder> [--name <name>] [--dry-run]
-                                    write the next migration, up and down, from the folder's schema to
-                                    the desired one
-  lint [--fix --out <folder>]       every problem of the folder, found on a private in-memory database
-                                    (no database of yours needed); --fix writes a copy with the
-                                    mechanical SurrealDB 2 -> 3 rewrites
-  create <name>                     write the next version's up and down scripts (no database needed)
-
-Many targets (status, up, down, validate, drift):
-  --targets <file.json>       each database of a JSON array of { "namespace", "database" }
-  --all-databases             every database of --ns (or SURREAL_NAMESPACE), listed at the start
-  --continue-on-error         up/down: go on with the other targets after one fails (default: start
-                              no further target; those already running finish); status, validate
-                              and drift always read every target
-  --concurrency <n>           targets worked on at the same time (default ${DEFAULT_CONCURRENCY})
-  --db is refused with either (SURREAL_DATABASE is ignored), and --ns with --targets. Each target
-  keeps its own history, lock and failed records. The output groups the lines by target (ns/db)
-  and ends with a summary; --json prints one document,
-  { ok, command, targets: [{ namespace, database, ok, state, exitCode, ... }], summary }.
-
-Options:
-  --url <url>                 SurrealDB URL: surrealkv://path, rocksdb://path, mem://, ws(s)://, http(s)://
-                              (env SURREAL_URL)
-  --ns <namespace>            (env SURREAL_NAMESPACE)
-  --db <database>             (env SURREAL_DATABASE)
-  --user <name>               (env SURREAL_USER; remote URLs only)
-  --pass <password>           (env SURREAL_PASSWORD; remote URLs only)
-  --dir <folder>              migrations folder (default: migrations)
-  --table <name>              history table (default: _sbl_migrations)
-  --connect-timeout <ms>      time allowed per connection attempt
-  --connect-retries <n>       further connection attempts after the first
-  --connect-backoff <ms>      delay before the first retry, doubled for each further one
-  --lock-timeout <ms>         how long to wait for another process's migration lock
-  --lock-ttl <ms>             how long this process's lease lasts without renewal
-  --allow-missing             only warn when an applied migration has no file any more
-  --allow-out-of-order        apply pending migrations older than the newest applied one
-  --surrealdb <2|3>           the SurrealDB version that lint, schema and diff judge the folder by
-                              on their embedded shadow (default 3), and of an embedded --url
-                              (2: mem:// only, from @surrealdb/wasm); drift and the commands that
-                              connect take the server's own version
-  --shadow-url <url>          build the shadow in a scratch namespace on this server instead (made
-                              with a unique name, removed afterwards; credentials as user:pass@ in
-                              the URL; env SURREAL_SHADOW_URL): the one server lint, schema and
-                              diff contact
-  --json                      print exactly one JSON document on stdout
-  --verbose                   also log the library's progress messages to stderr
-  -h, --help                  print this help
-
-A .env file in the working directory is read; variables already set win.
-
-Exit codes: 0 ok, 1 a migration or a check failed, 2 usage error,
-            3 database unreachable, 4 status --check found something to do (drift: drift found),
-            130/143 stopped by SIGINT/SIGTERM after the current migration.
-            Over many targets: the worst target's, in the order ${EXIT_SEVERITY.join(' < ')}.
-`;
 
 /** Whether `--json` appears on the command line, for reporting errors found while parsing it. */
 export function wantsJson(argv: readonly string[]): boolean {
@@ -449,75 +368,4 @@ function toNumber(value: string, what: string): number {
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number)) throw new CliUsageError(`${what} must be a whole number >= 0, got "${value}".`);
   return number;
-}
-
-/** Environment variables read for defaults. */
-export const ENV = {
-  url: 'SURREAL_URL',
-  namespace: 'SURREAL_NAMESPACE',
-  database: 'SURREAL_DATABASE',
-  user: 'SURREAL_USER',
-  password: 'SURREAL_PASSWORD',
-  shadowUrl: 'SURREAL_SHADOW_URL',
-} as const;
-
-/** Manager options from the flags and the environment, and the secrets output must never show. */
-export interface ResolvedConnection {
-  options: MigrationsOptions;
-  secrets: string[];
-}
-
-/**
- * Merges flags over the environment. Credentials written in the URL (`ws://user:pass@host`) are
- * moved out of it into `auth`, so that the URL can be shown and the SDK signs in with them.
- */
-export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ResolvedConnection {
-  const pick = (flag: string | undefined, key: string) => flag ?? (env[key] || undefined);
-  let url = pick(flags.url, ENV.url);
-  let user = pick(flags.user, ENV.user);
-  let password = pick(flags.pass, ENV.password);
-  const secrets: string[] = [];
-  if (url) {
-    const inUrl = splitUrlCredentials(url);
-    secrets.push(...inUrl.secrets);
-    if (inUrl.password !== undefined) {
-      url = inUrl.url;
-      user ??= inUrl.username;
-      password ??= inUrl.password;
-    }
-  }
-  if (password !== undefined) secrets.push(password);
-  if ((user === undefined) !== (password === undefined)) {
-    throw new CliUsageError(
-      user === undefined
-        ? `a password was given without a user; set --user or ${ENV.user}.`
-        : `a user was given without a password; set --pass or ${ENV.password}.`,
-    );
-  }
-  const options: MigrationsOptions = {
-    url,
-    namespace: pick(flags.ns, ENV.namespace),
-    database: pick(flags.db, ENV.database),
-  };
-  if (user !== undefined && password !== undefined) options.auth = { username: user, password };
-  if (flags.dir !== undefined) options.directory = flags.dir;
-  if (flags.table !== undefined) options.table = flags.table;
-  const connect: MigrationsOptions['connect'] = {};
-  if (flags.connectTimeout !== undefined) connect.timeoutMs = flags.connectTimeout;
-  if (flags.connectRetries !== undefined) connect.retries = flags.connectRetries;
-  if (flags.connectBackoff !== undefined) connect.backoffMs = flags.connectBackoff;
-  if (Object.keys(connect).length > 0) options.connect = connect;
-  const lock: MigrationsOptions['lock'] = {};
-  if (flags.lockTimeout !== undefined) lock.waitTimeoutMs = flags.lockTimeout;
-  if (flags.lockTtl !== undefined) lock.ttlMs = flags.lockTtl;
-  if (Object.keys(lock).length > 0) options.lock = lock;
-  if (flags.allowMissing) options.allowMissing = true;
-  if (flags.allowOutOfOrder) options.allowOutOfOrder = true;
-  if (flags.surrealdb !== undefined) options.surrealdb = flags.surrealdb;
-  const shadowUrl = pick(flags.shadowUrl, ENV.shadowUrl);
-  if (shadowUrl) {
-    secrets.push(...splitUrlCredentials(shadowUrl).secrets);
-    options.shadow = { url: shadowUrl };
-  }
-  return { options, secrets: [...new Set(secrets)].filter((s) => s.length > 0) };
 }

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/support/errors.js';
+import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/support/state-errors.js';
 import {
   nonRegularEntryProblem,
   oversizedVersionProblem,

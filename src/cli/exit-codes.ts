@@ -1,3 +1,7 @@
+import { MigrationArgumentError, MigrationOptionsError } from '../core/support/errors.js';
+import { DatabaseUnreachableError } from '../core/support/database-errors.js';
+import { CliUsageError } from './cli-errors.js';
+
 /** Exit codes of `surreal-migrate`. */
 export const EXIT = {
   ok: 0,
@@ -32,4 +36,17 @@ export function worstExitCode(codes: Iterable<number>): number {
   let worst: number = EXIT.ok;
   for (const code of codes) if (rank(code) > rank(worst)) worst = code;
   return worst;
+}
+
+/** The exit code for an error thrown while running a command. */
+export function exitCodeFor(error: unknown): number {
+  if (
+    error instanceof CliUsageError ||
+    error instanceof MigrationOptionsError ||
+    error instanceof MigrationArgumentError
+  ) {
+    return EXIT.usage;
+  }
+  if (error instanceof DatabaseUnreachableError) return EXIT.unreachable;
+  return EXIT.failed;
 }

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/support/errors.js';
+import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/support/state-errors.js';
 import { discoverMigrations } from '../core/files/migration-files.js';
 import { decodeUtf8, displayPath, readRegularFile, regularEntries } from '../core/files/regular-files.js';
 import type { ShadowSource } from '../core/shadow/shadow.js';

@@ -9,17 +9,16 @@ import {
   schemaToSurql,
 } from '../core/analysis/schema-code.js';
 import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
-import { MigrationDiscoveryError } from '../core/support/errors.js';
+import { MigrationDiscoveryError } from '../core/support/state-errors.js';
 import { displayPath, readUserBytes, userFileProblem } from '../core/files/regular-files.js';
 import type { CliOutput } from './output.js';
+import type { Outcome } from './outcome.js';
 import type { ShadowSource } from '../core/shadow/shadow.js';
 
 /** The note of a diff's first migration when it is split in two. */
 const FIRST_NOTE =
   'A migration of its own: SurrealDB builds an index over existing rows only with analyzers already ' +
   'committed, and defines a view again only after the transaction that removed it.';
-
-type Outcome = { exitCode: number; document: Record<string, unknown> };
 
 /** `schema [--out <file>] [--check <file>]`: the folder's schema, as SurrealQL. */
 export async function schemaCommand(

@@ -1,5 +1,7 @@
-import { MigrationDiscoveryError, MigrationOptionsError } from '../core/support/errors.js';
-import { checkTargets, type MigrationTarget } from '../core/options/options.js';
+import { MigrationOptionsError } from '../core/support/errors.js';
+import { MigrationDiscoveryError } from '../core/support/state-errors.js';
+import { type MigrationTarget } from '../core/options/options.js';
+import { checkTargets } from '../core/options/target-list.js';
 import { displayPath, readUserFile } from '../core/files/regular-files.js';
 import { CliUsageError } from './cli-errors.js';
 

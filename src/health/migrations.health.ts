@@ -9,7 +9,7 @@ interface IndicatorSession<Key extends string> {
 }
 import { MigrationArgumentError } from '../core/support/errors.js';
 import { MigrationManager } from '../core/manager/migration-manager.js';
-import { targetKey } from '../core/options/options.js';
+import { targetKey } from '../core/options/target-list.js';
 import type { MigrationsProbe } from '../core/manager/reports.js';
 
 /** How long a probe may take before the indicator reports down: terminus's own default. */

@@ -2,12 +2,8 @@ import type { Surreal, SurrealSession } from 'surrealdb';
 import { MigrationArgumentError, type MigrationOptionsError } from '../core/support/errors.js';
 import { MigrationManager } from '../core/manager/migration-manager.js';
 import type { MigrationResult } from '../core/runner/migration-runner.js';
-import {
-  checkTargets,
-  type MigrationTarget,
-  type MigrationsOptions,
-  type SurrealDbMajor,
-} from '../core/options/options.js';
+import { type MigrationTarget, type MigrationsOptions, type SurrealDbMajor } from '../core/options/options.js';
+import { checkTargets } from '../core/options/target-list.js';
 import { emptyOnClose } from '../core/db/embedded-engine.js';
 
 /** Options of {@link createMigratedTenants}. */

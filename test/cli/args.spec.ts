@@ -1,4 +1,5 @@
-import { commandName, connectionOptions, parseCliArgs, wantsJson } from '../../src/cli/args.js';
+import { commandName, parseCliArgs, wantsJson } from '../../src/cli/args.js';
+import { connectionOptions } from '../../src/cli/connection.js';
 import { CliUsageError } from '../../src/cli/cli-errors.js';
 import { EXIT, exitCodeFor, worstExitCode } from '../../src/cli/cli.js';
 import { errorDocument } from '../../src/cli/output.js';

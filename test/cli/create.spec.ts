@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, CliUsageError } from '../../src/cli/cli-errors.js';
 import { createMigration, folderStyle, normalizeMigrationName } from '../../src/cli/create.js';
-import { MigrationDiscoveryError } from '../../src/core/support/errors.js';
+import { MigrationDiscoveryError } from '../../src/core/support/state-errors.js';
 import { discoverMigrations } from '../../src/core/files/migration-files.js';
 import { supportDir } from '../support/child.js';
 import { tempDir, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';

@@ -1,24 +1,23 @@
+import { MigrationArgumentError, MigrationOptionsError, MigrationsError } from '../../src/core/support/errors.js';
+import { DatabaseRequestError, DatabaseUnreachableError } from '../../src/core/support/database-errors.js';
 import {
-  ChecksumMismatchError,
-  DatabaseRequestError,
-  DatabaseUnreachableError,
-  UnreadableHistoryError,
-  PossibleRenameError,
   TargetsFailedError,
-  FailedMigrationPendingError,
-  MigrationArgumentError,
-  MigrationDiscoveryError,
   MigrationError,
   MigrationLockError,
-  MigrationOptionsError,
-  MigrationsError,
   MigrationsStoppedError,
   MissingDownMigrationError,
+  type MigrationFailureContext,
+} from '../../src/core/support/run-errors.js';
+import {
+  ChecksumMismatchError,
+  UnreadableHistoryError,
+  PossibleRenameError,
+  FailedMigrationPendingError,
+  MigrationDiscoveryError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
   PendingMigrationsError,
-  type MigrationFailureContext,
-} from '../../src/core/support/errors.js';
+} from '../../src/core/support/state-errors.js';
 import * as publicApi from '../../src/index.js';
 
 const cause = new Error('connection refused');

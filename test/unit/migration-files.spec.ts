@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 
-import { MigrationDiscoveryError, MigrationsError } from '../../src/core/support/errors.js';
+import { MigrationsError } from '../../src/core/support/errors.js';
+import { MigrationDiscoveryError } from '../../src/core/support/state-errors.js';
 import {
   checksumOf,
   discoverMigrations,

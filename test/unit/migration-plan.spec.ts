@@ -3,8 +3,8 @@ import {
   FailedMigrationPendingError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
-} from '../../src/core/support/errors.js';
-import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../../src/core/history/history-store.js';
+} from '../../src/core/support/state-errors.js';
+import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../../src/core/history/history-records.js';
 import { checksumOf, type MigrationFile } from '../../src/core/files/migration-files.js';
 import { computeState, findProblems, type MigrationState } from '../../src/core/plan/migration-plan.js';
 

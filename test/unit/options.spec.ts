@@ -15,11 +15,10 @@ import {
   DEFAULT_SURREALDB,
   DEFAULT_TABLE,
   DEFAULT_VALIDATE_CHECKSUMS,
-  isEmbeddedUrl,
-  redactUrl,
-  resolveOptions,
   type MigrationsOptions,
 } from '../../src/core/options/options.js';
+import { isEmbeddedUrl, redactUrl } from '../../src/core/options/urls.js';
+import { resolveOptions } from '../../src/core/options/resolve-options.js';
 
 const base = { url: 'mem://', namespace: 'app', database: 'main' } as const;
 

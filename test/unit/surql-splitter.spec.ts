@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-import {
-  hasLeadingDirective,
-  splitSurql,
-  surqlStatements,
-  type SurqlStatement,
-} from '../../src/core/surql/surql-splitter.js';
+import { splitSurql, surqlStatements, type SurqlStatement } from '../../src/core/surql/surql-splitter.js';
+import { hasLeadingDirective } from '../../src/core/surql/surql-directives.js';
 
 /** Splits, checks the round trip, and returns the non-empty statement texts. */
 function texts(source: string): string[] {

@@ -4,7 +4,7 @@
  * on past a failure; the down scripts proven by applying up then down and comparing the schema with
  * the one before; a hint for each problem a known SurrealDB 2 → 3 change explains.
  */
-import type { MigrationError } from '../support/errors.js';
+import type { MigrationError } from '../support/run-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import type { ShadowOptions, SurrealDbMajor } from '../options/options.js';
 import {

@@ -10,7 +10,8 @@
  * - a view defined again: SurrealDB 3 cannot define a view in the transaction that removed it
  *   ("The key being inserted already exists"), so its removal, and what must precede it, go first.
  */
-import { MigrationArgumentError, PossibleRenameError } from '../support/errors.js';
+import { MigrationArgumentError } from '../support/errors.js';
+import { PossibleRenameError } from '../support/state-errors.js';
 import { SECRET_PLACEHOLDER } from './schema-secrets.js';
 import { isView, orderUnits, ranked, unitEdges, Direction, type Unit } from './schema-units.js';
 import { compareSchemas, describeObject, schemaKey, type DatabaseSchema, type SchemaChange } from '../shadow/shadow.js';

@@ -4,7 +4,7 @@
  * to the end of the rewrite). The engine parses; nothing runs. A statement the engine accepts is
  * never rewritten, so a folder that lints clean on the target comes out byte for byte the same.
  */
-import type { MigrationError } from '../support/errors.js';
+import type { MigrationError } from '../support/run-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { serverMessage } from '../db/surreal-errors.js';
 import { surqlStatements } from '../surql/surql-splitter.js';

@@ -1,16 +1,12 @@
 import { Surreal, createRemoteEngines, type ConnectOptions, type Engines } from 'surrealdb';
-import { DatabaseUnreachableError, MigrationOptionsError } from '../support/errors.js';
+import { MigrationOptionsError } from '../support/errors.js';
+import { DatabaseUnreachableError } from '../support/database-errors.js';
 import { sleep, withTimeout } from '../support/timing.js';
 import { embeddedV2Engines, isMissingPackage } from './embedded-v2.js';
 import { pendingSelection, selectExisting, selectPending, selectingEngines } from './selection.js';
 import { missingTargets } from './server-lists.js';
-import {
-  isEmbeddedUrl,
-  redactUrl,
-  type MigrationLogger,
-  type ResolvedMigrationsOptions,
-  type SurrealDbMajor,
-} from '../options/options.js';
+import { type MigrationLogger, type ResolvedMigrationsOptions, type SurrealDbMajor } from '../options/options.js';
+import { isEmbeddedUrl, redactUrl } from '../options/urls.js';
 
 /** A database connection and whether this library owns (and so closes) it. */
 export interface MigrationConnection {

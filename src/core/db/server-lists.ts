@@ -5,7 +5,8 @@
  * these read in a session of their own and `use` only what exists.
  */
 import { Features, type Surreal, type SurrealSession } from 'surrealdb';
-import { targetId, type MigrationTarget } from '../options/options.js';
+import { type MigrationTarget } from '../options/options.js';
+import { targetId } from '../options/target-list.js';
 import { sleep } from '../support/timing.js';
 import { isRetryableConflict } from './surreal-errors.js';
 

@@ -1,4 +1,5 @@
-import { DatabaseRequestError, DatabaseUnreachableError, MigrationsError } from '../support/errors.js';
+import { MigrationsError } from '../support/errors.js';
+import { DatabaseRequestError, DatabaseUnreachableError } from '../support/database-errors.js';
 
 /**
  * How SurrealDB's errors are told apart. One place, since v2 and v3 word them differently.

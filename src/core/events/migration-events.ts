@@ -1,5 +1,6 @@
 import { types } from 'node:util';
-import type { LockHolder, MigrationDirection } from '../support/errors.js';
+import type { MigrationDirection } from '../support/errors.js';
+import type { LockHolder } from '../support/run-errors.js';
 import type { MigrationTarget } from '../support/target.js';
 
 /** Which database an event is about: set when the manager knows it (always with `targets`). */

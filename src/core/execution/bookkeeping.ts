@@ -1,5 +1,6 @@
 /** What a migration writes in the history besides its script: the statement that records it, a failed attempt. */
-import type { LockHolder, MigrationDirection } from '../support/errors.js';
+import type { MigrationDirection } from '../support/errors.js';
+import type { LockHolder } from '../support/run-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import type { ExecutionContext } from './execution-context.js';
 import { messageOf } from './script-errors.js';

@@ -1,4 +1,4 @@
-import { MigrationLockError } from '../support/errors.js';
+import { MigrationLockError } from '../support/run-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import type { MigrationLock } from '../lock/migration-lock.js';
 

@@ -2,7 +2,8 @@
  * The errors of a migration's script: located in its file (line, column, statement) from what
  * SurrealDB reported, with the hint that says what was applied and what to do.
  */
-import { MigrationError, type MigrationDirection, type MigrationFailureContext } from '../support/errors.js';
+import { type MigrationDirection } from '../support/errors.js';
+import { MigrationError, type MigrationFailureContext } from '../support/run-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { errorLocation } from '../db/surreal-errors.js';
 import { findRefusal } from '../surql/script-policy.js';

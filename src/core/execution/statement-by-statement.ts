@@ -2,8 +2,10 @@
  * A `-- migrate:no-transaction` file: each statement its own request, with the in-progress record
  * saying how far it got.
  */
-import { MigrationLockError, type MigrationDirection, type MigrationError } from '../support/errors.js';
-import { LEASE_LOST, type FailedRecord } from '../history/history-store.js';
+import { type MigrationDirection } from '../support/errors.js';
+import { MigrationLockError, type MigrationError } from '../support/run-errors.js';
+import { type FailedRecord } from '../history/history-records.js';
+import { LEASE_LOST } from '../history/failed-records.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { errorLocation, firstFailure, isConflictOrExists, isUndecodableAnswer } from '../db/surreal-errors.js';
 import { surqlStatements } from '../surql/surql-splitter.js';

@@ -5,7 +5,8 @@
  */
 import type { Surreal } from 'surrealdb';
 import { serverMajor } from '../db/connection.js';
-import { MigrationError, type MigrationDirection } from '../support/errors.js';
+import { type MigrationDirection } from '../support/errors.js';
+import { MigrationError } from '../support/run-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
 import {

@@ -3,7 +3,7 @@
  * migrations folder (regular-files.ts).
  */
 import path from 'node:path';
-import { MigrationDiscoveryError, type DiscoveryProblem } from '../support/errors.js';
+import { MigrationDiscoveryError, type DiscoveryProblem } from '../support/state-errors.js';
 import { displayPath, readUserFile, regularEntries } from './regular-files.js';
 
 const DESIRED = /\.(surql|surrealql)$/;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { MigrationDiscoveryError, type DiscoveryProblem, type MigrationDirection } from '../support/errors.js';
+import { type MigrationDirection } from '../support/errors.js';
+import { MigrationDiscoveryError, type DiscoveryProblem } from '../support/state-errors.js';
 import { decodeUtf8, nonRegularEntryProblem, readRegularFile } from './regular-files.js';
-import { hasLeadingDirective } from '../surql/surql-splitter.js';
+import { hasLeadingDirective } from '../surql/surql-directives.js';
 
 export { firstInvalidUtf8Byte, nonRegularEntryProblem } from './regular-files.js';
 

@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { DiscoveryProblem } from '../support/errors.js';
+import type { DiscoveryProblem } from '../support/state-errors.js';
 
 /** A directory entry (or the target of a link), in words: `a directory`, `a named pipe (FIFO)`, … */
 export function kindOf(entry: Dirent | Stats): string {

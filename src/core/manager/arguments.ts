@@ -2,7 +2,8 @@
  * The arguments of the manager's methods, checked before anything is read or changed.
  */
 import { MigrationArgumentError, type MigrationOptionsError } from '../support/errors.js';
-import { checkTargets, type MigrationTarget } from '../options/options.js';
+import { type MigrationTarget } from '../options/options.js';
+import { checkTargets } from '../options/target-list.js';
 import type { MigrationState } from '../plan/migration-plan.js';
 import type { RollbackOptions } from './reports.js';
 

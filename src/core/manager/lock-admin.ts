@@ -2,7 +2,7 @@
  * The migration lock, as an operator sees it: who holds it, and removing it by force. Neither
  * creates a database that does not exist.
  */
-import type { LockHolder } from '../support/errors.js';
+import type { LockHolder } from '../support/run-errors.js';
 import type { ManagerContext } from './context.js';
 
 /** The current lock holder, if any. */

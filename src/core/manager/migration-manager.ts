@@ -5,16 +5,13 @@
  */
 import type { Surreal, SurrealSession } from 'surrealdb';
 import type { MigrationConnection } from '../db/connection.js';
-import { MigrationArgumentError, type LockHolder, type MigrationDirection } from '../support/errors.js';
+import { MigrationArgumentError, type MigrationDirection } from '../support/errors.js';
+import { type LockHolder } from '../support/run-errors.js';
 import type { MigrationEvents } from '../events/migration-events.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { MigrationRunner, type MigrationResult } from '../runner/migration-runner.js';
-import {
-  resolveOptions,
-  type MigrationTarget,
-  type MigrationsOptions,
-  type ResolvedMigrationsOptions,
-} from '../options/options.js';
+import { type MigrationTarget, type MigrationsOptions, type ResolvedMigrationsOptions } from '../options/options.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import type { LintReport } from '../analysis/lint.js';
 import type { TargetOutcome, TargetSession } from '../tenants/targets.js';
 import { tenantSetup } from '../tenants/tenant-setup.js';

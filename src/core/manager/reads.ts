@@ -3,14 +3,16 @@
  * does not exist answers as an empty one, and creates nothing; with `targets`, a read covers every
  * target, whatever one of them finds.
  */
-import { PendingMigrationsError, type MigrationDirection } from '../support/errors.js';
+import { type MigrationDirection } from '../support/errors.js';
+import { PendingMigrationsError } from '../support/state-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { awaitsOperator, findProblems } from '../plan/migration-plan.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
 import { withTimeout } from '../support/timing.js';
-import { targetKey } from '../options/options.js';
+import { targetKey } from '../options/target-list.js';
 import type { Tenants } from '../tenants/tenants.js';
 import { planDown } from '../plan/down-plan.js';
+import { toHolder } from '../lock/lock-record.js';
 import { rollbackSelector } from './arguments.js';
 import type { ManagerContext } from './context.js';
 import type { MigrationManager } from './migration-manager.js';
@@ -56,7 +58,8 @@ export class Reads {
     if (ctx.targets) return ctx.guard(() => this.#probeTargets(options.timeoutMs));
     return ctx.guard(async () => {
       if (await ctx.absent()) return this.#absentProbe();
-      const { versions, failed, lock } = await ctx.history.probe();
+      const { versions, failed, lockRow } = await ctx.history.probe();
+      const lock = lockRow ? toHolder(lockRow) : undefined;
       const applied = new Set(versions.filter((v): v is number => v !== undefined));
       const settled = new Set(failed.filter(awaitsOperator).map((r) => r.version));
       return {

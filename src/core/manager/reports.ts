@@ -1,8 +1,9 @@
 /**
  * What the manager's reads, runs and analyses answer: the shapes of its public reports.
  */
-import type { ChecksumMismatch, MigrationDirection } from '../support/errors.js';
-import type { FailedRecord } from '../history/history-store.js';
+import type { MigrationDirection } from '../support/errors.js';
+import type { ChecksumMismatch } from '../support/state-errors.js';
+import type { FailedRecord } from '../history/history-records.js';
 import type { MigrationMode, MigrationTarget, TargetFailurePolicy } from '../options/options.js';
 import type { SchemaKind } from '../shadow/shadow.js';
 import type { ComputedDefinition } from '../analysis/computed-definitions.js';

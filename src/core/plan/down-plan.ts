@@ -1,6 +1,6 @@
 /** What a rollback runs: the versions to undo, newest first, each with its down script. */
 import { expectedDownFile } from '../files/down-files.js';
-import { MissingDownMigrationError } from '../support/errors.js';
+import { MissingDownMigrationError } from '../support/run-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import type { MigrationState } from './migration-plan.js';
 

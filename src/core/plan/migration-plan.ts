@@ -1,12 +1,12 @@
+import { MigrationError } from '../support/run-errors.js';
 import {
   ChecksumMismatchError,
   FailedMigrationPendingError,
-  MigrationError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
   type ChecksumMismatch,
-} from '../support/errors.js';
-import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../history/history-store.js';
+} from '../support/state-errors.js';
+import type { AppliedRecord, FailedRecord, HistorySnapshot, InProgressRecord } from '../history/history-records.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import type { ResolvedMigrationsOptions } from '../options/options.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
@@ -16,7 +16,7 @@ export interface MigrationState {
   applied: AppliedRecord[];
   failed: FailedRecord[];
   /** No-transaction runs whose in-progress record is still there, with their file when it exists. */
-  interrupted: { record: FailedRecord; file: MigrationFile | undefined }[];
+  interrupted: { record: InProgressRecord; file: MigrationFile | undefined }[];
   /**
    * Discovered up scripts not applied, by version. A version whose in-progress record stands is
    * pending (it is not applied); one whose failed record an operator has not settled is not.
@@ -77,7 +77,7 @@ export function computeState(up: readonly MigrationFile[], history: HistorySnaps
     applied: history.applied,
     failed: history.failed,
     interrupted: history.failed
-      .filter((r) => r.inProgress)
+      .filter((r): r is InProgressRecord => r.inProgress)
       // A down record's statements are the down script's, which the plan does not hold.
       .map((record) => ({ record, file: record.direction === 'down' ? undefined : files.get(record.version) })),
     pending,
@@ -145,7 +145,7 @@ export function findProblems(
  * A no-transaction run stopped part-way and left its in-progress record: nothing runs it again
  * until an operator says how far it got.
  */
-export function interruptedError(record: FailedRecord, file: MigrationFile | undefined): MigrationError {
+export function interruptedError(record: InProgressRecord, file: MigrationFile | undefined): MigrationError {
   const running = record.runningStatement;
   const statement = running === undefined || !file ? undefined : surqlStatements(file.text)[running - 1];
   const done = record.statementsApplied;

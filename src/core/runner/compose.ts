@@ -5,7 +5,7 @@
  * are built on it.
  */
 import type { Surreal } from 'surrealdb';
-import { DatabaseUnreachableError } from '../support/errors.js';
+import { DatabaseUnreachableError } from '../support/database-errors.js';
 import { BoundedClient, type SessionLike } from '../db/session.js';
 import { HistoryStore } from '../history/history-store.js';
 import { MigrationLock } from '../lock/migration-lock.js';

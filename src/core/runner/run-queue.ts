@@ -1,4 +1,4 @@
-import { MigrationsStoppedError } from '../support/errors.js';
+import { MigrationsStoppedError } from '../support/run-errors.js';
 
 /**
  * A runner's runs, one at a time in the order they were asked for, and the stop request that ends

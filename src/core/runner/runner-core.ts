@@ -1,5 +1,6 @@
-import { MigrationError, MigrationsStoppedError, type MigrationDirection } from '../support/errors.js';
-import type { FailedRecord } from '../history/history-store.js';
+import { type MigrationDirection } from '../support/errors.js';
+import { MigrationError, MigrationsStoppedError } from '../support/run-errors.js';
+import type { FailedRecord } from '../history/history-records.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { computeState, findProblems, interruptedError, type MigrationState } from '../plan/migration-plan.js';
 import { planDown, requireDownScripts } from '../plan/down-plan.js';

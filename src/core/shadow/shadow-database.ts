@@ -11,10 +11,12 @@ import { openConnection, serverMajor, type MigrationConnection } from '../db/con
 import { emptyEngine } from '../db/embedded-engine.js';
 import { quoteIdent } from '../support/identifiers.js';
 import { asLibraryError } from '../db/surreal-errors.js';
-import { MigrationError } from '../support/errors.js';
+import { MigrationError } from '../support/run-errors.js';
 import { MigrationEvents } from '../events/migration-events.js';
 import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
-import { redactUrl, resolveOptions, type MigrationLogger, type ResolvedMigrationsOptions } from '../options/options.js';
+import { type MigrationLogger, type ResolvedMigrationsOptions } from '../options/options.js';
+import { redactUrl } from '../options/urls.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import { parseOnServer } from '../execution/parse-check.js';
 import { composeRunner, type RunnerParts } from '../runner/compose.js';
 import { DEFAULT_SHADOW, readSchema, type DatabaseSchema, type ShadowSource } from './shadow.js';

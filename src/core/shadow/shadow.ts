@@ -5,9 +5,11 @@
  * database.
  */
 import { quoteIdent } from '../support/identifiers.js';
-import { DatabaseRequestError, MigrationArgumentError } from '../support/errors.js';
+import { MigrationArgumentError } from '../support/errors.js';
+import { DatabaseRequestError } from '../support/database-errors.js';
 import { readableDefinition } from './readable-names.js';
-import { DEFAULT_SURREALDB, resolveShadow, type ShadowOptions, type SurrealDbMajor } from '../options/options.js';
+import { DEFAULT_SURREALDB, type ShadowOptions, type SurrealDbMajor } from '../options/options.js';
+import { resolveShadow } from '../options/resolve-options.js';
 import type { QueryClient } from '../db/session.js';
 import { explainUnreadableName, isUnreadableNameError } from '../surql/v3-keyword-names.js';
 

@@ -12,17 +12,27 @@
  *
  * The engine stays the judge of what the text means: the runner reads its answers by their place
  * counted from the end, and this split only names statements in messages.
+ *
+ * The nesting it follows is in surql-frames.ts; reading single tokens, in surql-tokens.ts.
  */
+import { SurqlLexer, identifierText, isSurqlWhitespace, type SurqlToken } from './surql-lexer.js';
 import {
-  SurqlLexer,
-  endOfBlockComment,
-  endOfLineComment,
-  identifierText,
-  isSurqlWhitespace,
-  isWordChar,
-  lineCommentMarker,
-  type SurqlToken,
-} from './surql-lexer.js';
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  CLOSE_PAREN,
+  CLOSURE,
+  EXPRESSION_STARTS,
+  HAZARD_STATEMENTS,
+  INLINE,
+  SELECT_CATCHING_CLAUSES,
+  TOP,
+  TOP_LEVEL_STATEMENTS,
+  frame,
+  inlineStatement,
+  startStatement,
+  type Frame,
+} from './surql-frames.js';
+import { isDot, isName, isNameStart, locator } from './surql-tokens.js';
 
 /** A statement keyword found where it changes how the request runs, with its place in the source. */
 export interface SurqlHazard {
@@ -93,154 +103,6 @@ const enum Expect {
   Value,
   /** Right after a keyword that the grammar eats: a value, or one of a few modifiers (`SELECT VALUE`). */
   Clause,
-}
-
-/** Words that start an expression where an operand is expected; any other word there is a name. */
-const EXPRESSION_STARTS: ReadonlySet<string> = new Set([
-  'FUNCTION',
-  'IF',
-  'SELECT',
-  'CREATE',
-  'EXPLAIN',
-  'UPDATE',
-  'UPSERT',
-  'DELETE',
-  'RELATE',
-  'INSERT',
-  'DEFINE',
-  'REMOVE',
-  'REBUILD',
-  'ALTER',
-  'INFO',
-  'FOR',
-  'LET',
-  'RETURN',
-  'THROW',
-  'SLEEP',
-]);
-
-/** Words that start a statement only at the top level; inside a block they are names. */
-const TOP_LEVEL_STATEMENTS: ReadonlySet<string> = new Set([
-  'BEGIN',
-  'CANCEL',
-  'COMMIT',
-  'KILL',
-  'LIVE',
-  'OPTION',
-  'USE',
-  'ACCESS',
-  'SHOW',
-]);
-
-/** Statements that store or inspect rather than run: a RETURN in them ends only their own body. */
-const DEFINING_STATEMENTS: ReadonlySet<string> = new Set([
-  'DEFINE',
-  'REMOVE',
-  'ALTER',
-  'INFO',
-  'REBUILD',
-  ...TOP_LEVEL_STATEMENTS,
-]);
-
-/** Data statements whose every clause catches a RETURN. A SELECT catches it only in its projection. */
-const CATCHING_DATA_STATEMENTS: ReadonlySet<string> = new Set([
-  'CREATE',
-  'UPDATE',
-  'UPSERT',
-  'DELETE',
-  'RELATE',
-  'INSERT',
-]);
-
-/** SELECT clauses after which a RETURN is caught again (LIMIT and START fail the transaction instead). */
-const SELECT_CATCHING_CLAUSES: ReadonlySet<string> = new Set([
-  'SPLIT',
-  'GROUP',
-  'ORDER',
-  'LIMIT',
-  'START',
-  'FETCH',
-  'TIMEOUT',
-  'PARALLEL',
-  'TEMPFILES',
-  'EXPLAIN',
-]);
-
-const HAZARD_STATEMENTS: ReadonlySet<string> = new Set(['BEGIN', 'COMMIT', 'CANCEL', 'USE']);
-
-/** What closes a frame. */
-const CLOSE_PAREN = 41;
-const CLOSE_BRACKET = 93;
-const CLOSE_BRACE = 125;
-const TOP = -1;
-/** A closure's body: it ends at a `,`, a `;` or its parent's closer. */
-const CLOSURE = -2;
-/** A statement inside an expression (`LET $x = SELECT …`): it ends at a `;` or its parent's closer. */
-const INLINE = -3;
-
-/** One level of nesting: the top level, a bracket, a closure's body or an inline statement. */
-interface Frame {
-  closer: number;
-  /** A RETURN here ends the request, unless the statement under way catches it. */
-  propagates: boolean;
-  /** Inside the value of a top-level LET, where SELECT catches a RETURN. */
-  letValue: boolean;
-  /**
-   * A block that is itself run as a statement: the top level, a bare block statement, or a block
-   * of a statement-level IF or FOR. A LET in it takes a RETURN as its value; anywhere else (a block
-   * used as a value) the LET passes the RETURN on.
-   */
-  statementLevel: boolean;
-  /** The next token starts a statement. */
-  atStart: boolean;
-  /** Keyword of the statement under way in this frame ('' for an expression). */
-  statement: string;
-  /** Whether that statement, in its current clause, passes a RETURN on. */
-  passes: boolean;
-  /** How many hazards the chunk had when that statement started (a SELECT … EXPLAIN runs nothing). */
-  hazardMark: number;
-  /** `< … >` depth of a `TYPE` being read; -1 when none. */
-  typeDepth: number;
-  /** Closure parameters `| … |` being read. */
-  closureParams: boolean;
-  /** The parameters of `function(…)`, whose JavaScript body follows the `)`. */
-  javaScript: boolean;
-  /** Offset of the bracket that opened this frame; -1 for the top level, closures and inline statements. */
-  openedAt: number;
-}
-
-function frame(closer: number, parent: Frame | undefined): Frame {
-  return {
-    closer,
-    propagates: parent ? parent.propagates && parent.passes : true,
-    letValue: parent ? parent.letValue : false,
-    statementLevel: false,
-    atStart: true,
-    statement: '',
-    passes: true,
-    hazardMark: 0,
-    typeDepth: -1,
-    closureParams: false,
-    javaScript: false,
-    openedAt: -1,
-  };
-}
-
-/** Starts the statement `word` in `f`; `top` when `f` is the top level of the script. */
-function startStatement(f: Frame, word: string, top: boolean): void {
-  const caughtByLet = f.statementLevel && !top;
-  f.atStart = false;
-  f.statement = word;
-  if (DEFINING_STATEMENTS.has(word) || CATCHING_DATA_STATEMENTS.has(word)) f.passes = false;
-  // A SELECT passes a RETURN on from its FROM and WHERE, not from its projection; inside a
-  // top-level LET's value it is evaluated where every RETURN is caught.
-  else if (word === 'SELECT') f.passes = false;
-  // A LET in a statement-level block takes a RETURN as its value; elsewhere it passes it on.
-  else if (word === 'LET') {
-    f.passes = !caughtByLet;
-    // The executor evaluates a top-level LET's value on its own path, where a SELECT catches.
-    if (top) f.letValue = true;
-  } else f.passes = true;
 }
 
 /**
@@ -438,14 +300,6 @@ export function splitSurql(source: string): SurqlStatement[] {
   return chunks;
 }
 
-/** Statements that change how RETURN travels when they appear inside an expression. */
-function inlineStatement(word: string): boolean {
-  return (
-    EXPRESSION_STARTS.has(word) &&
-    (word === 'SELECT' || DEFINING_STATEMENTS.has(word) || CATCHING_DATA_STATEMENTS.has(word))
-  );
-}
-
 /** What follows a punctuation token; opens closures and reads `$name` and type brackets. */
 function punctuation(
   source: string,
@@ -496,36 +350,9 @@ function punctuation(
   return Expect.Value;
 }
 
-function isDot(source: string, token: SurqlToken): boolean {
-  return token.kind === 'punct' && source.charCodeAt(token.start) === 46;
-}
-
 /** Only the non-empty statements of {@link splitSurql}. */
 export function surqlStatements(source: string): SurqlStatement[] {
   return splitSurql(source).filter((chunk) => !chunk.empty);
-}
-
-/** A parameter's name: a word, or an escaped identifier. */
-function isNameStart(c: number): boolean {
-  return isWordChar(c) || c === 96 || c === 0x27e8;
-}
-
-/**
- * A word that is a name, not a keyword: after `.`, `::`, `->` or `<-`, or followed by `:` (a record
- * id, an object key) or `::` (a function path).
- */
-function isName(source: string, prev: SurqlToken | undefined, after: number, statementStart: boolean): boolean {
-  if (prev?.kind === 'punct') {
-    const p = source.slice(prev.start, prev.end);
-    if (p === '.' || p === '::') return true;
-    if (p === '>' && source.charCodeAt(prev.start - 1) === 45) return true; // `->`
-    if (p === '-' && source.charCodeAt(prev.start - 1) === 60) return true; // `<-`
-  }
-  let i = after;
-  while (i < source.length && isSurqlWhitespace(source.charCodeAt(i))) i++;
-  if (source.charCodeAt(i) !== 58) return false;
-  // `fn::x`, `type::is_string`: a function path, whatever the first word is.
-  return !statementStart || source.charCodeAt(i + 1) === 58;
 }
 
 /** `DEFINE INDEX [OVERWRITE | IF NOT EXISTS] name ON [TABLE] table …`: the name and table. */
@@ -542,68 +369,4 @@ function concurrentIndex(source: string, tokens: readonly SurqlToken[]): Concurr
   const table = tokens[i];
   if (!table) return undefined;
   return { name: identifierText(source, name), table: identifierText(source, table) };
-}
-
-/** Line and column of an offset; lines end at `\n` only, as SurrealDB's positions count them. */
-function locator(source: string): (offset: number) => { line: number; column: number } {
-  let starts: number[] | undefined;
-  return (offset) => {
-    if (!starts) {
-      starts = [0];
-      for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
-    }
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
-  };
-}
-
-/**
- * Whether the source's leading comments (before its first statement) contain
- * a line comment whose content is exactly `directive`, e.g.
- * `-- migrate:no-transaction`, `# migrate:no-transaction` or
- * `// MIGRATE:NO-TRANSACTION`. Surrounding whitespace is ignored and the match
- * is case-insensitive. `directive` may be given with or without a comment
- * marker (`'migrate:no-transaction'` or `'-- migrate:no-transaction'`). Block
- * comments are skipped but not inspected; scanning stops at the first
- * character that is neither whitespace nor comment (including a `;`).
- */
-export function hasLeadingDirective(source: string, directive: string): boolean {
-  let wanted = directive.trim();
-  wanted = wanted.slice(lineCommentMarker(wanted, 0)).trim().toLowerCase();
-  if (wanted === '') return false;
-
-  const n = source.length;
-  let i = 0;
-  while (i < n) {
-    const c = source.charCodeAt(i);
-    if (isSurqlWhitespace(c) || c === 0xfeff) {
-      i++;
-      continue;
-    }
-    const marker = lineCommentMarker(source, i);
-    if (marker > 0) {
-      const end = endOfLineComment(source, i + marker);
-      if (
-        source
-          .slice(i + marker, end)
-          .trim()
-          .toLowerCase() === wanted
-      )
-        return true;
-      i = end;
-      continue;
-    }
-    if (c === 47 && source.charCodeAt(i + 1) === 42) {
-      i = endOfBlockComment(source, i + 2);
-      continue;
-    }
-    return false;
-  }
-  return false;
 }

@@ -7,7 +7,8 @@ import {
   type Table,
 } from 'surrealdb';
 import { MigrationOptionsError } from '../support/errors.js';
-import { checkTargets, targetKey, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
+import { type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
+import { checkTargets, targetKey } from '../options/target-list.js';
 import {
   closeSession,
   databasesOf,

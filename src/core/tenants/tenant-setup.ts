@@ -5,12 +5,8 @@
 import type { Surreal } from 'surrealdb';
 import { openConnection } from '../db/connection.js';
 import { isEmbeddedV2Client } from '../db/embedded-v2.js';
-import {
-  targetKey,
-  type MigrationLogger,
-  type MigrationTarget,
-  type ResolvedMigrationsOptions,
-} from '../options/options.js';
+import { type MigrationLogger, type MigrationTarget, type ResolvedMigrationsOptions } from '../options/options.js';
+import { targetKey } from '../options/target-list.js';
 import { TargetSession } from './targets.js';
 
 /**

@@ -4,9 +4,10 @@
  * failure policy and stop requests.
  */
 import type { Surreal } from 'surrealdb';
-import { MigrationsStoppedError, TargetsFailedError } from '../support/errors.js';
+import { MigrationsStoppedError, TargetsFailedError } from '../support/run-errors.js';
 import { missingTargets } from '../db/server-lists.js';
-import { targetId, type MigrationLogger, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
+import { type MigrationLogger, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
+import { targetId } from '../options/target-list.js';
 import type { MigrationResult } from '../runner/migration-runner.js';
 import { runOverTargets, type TargetOutcome, type TargetSession } from './targets.js';
 

@@ -1,0 +1,136 @@
+/**
+ * The history's records: an applied row, the record of a no-transaction file (failed part-way, or
+ * in progress), what is written with them, and how a row read from the database becomes one.
+ */
+import { toDate } from '../db/datetime.js';
+
+/** One row of the history table. Open Notebook's rows have only `version` and `appliedAt`. */
+export interface AppliedRecord {
+  version: number;
+  name: string | undefined;
+  checksum: string | undefined;
+  appliedAt: Date | undefined;
+  durationMs: number | undefined;
+}
+
+/**
+ * The record of a no-transaction migration (`<table>_failed:<version>`), in either state:
+ * a {@link FailedAttemptRecord} or an {@link InProgressRecord}, told apart by `inProgress`.
+ *
+ * The record is written before the file's first statement and advanced before each next one, so
+ * a run that dies at any point leaves it behind: `inProgress` with `runningStatement`, the one
+ * statement that may or may not have run. (The public name dates from before the in-progress
+ * record had a name of its own; it is kept.)
+ */
+export type FailedRecord = FailedAttemptRecord | InProgressRecord;
+
+/** What the record of a no-transaction migration holds, failed or in progress. */
+export interface NoTransactionRecordFields {
+  version: number;
+  name: string;
+  file: string;
+  checksum: string | undefined;
+  /** Statements known to have completed, from the first. */
+  statementsApplied: number;
+  statementCount: number;
+  error: string;
+  failedAt: Date | undefined;
+  /** Up or down; undefined in records written before this field existed. */
+  direction: 'up' | 'down' | undefined;
+  /** Written while the file runs; still set when the run that wrote it died. */
+  inProgress: boolean;
+  /** 1-based statement that was running when the record was last written, if any. */
+  runningStatement: number | undefined;
+  /** The process that ran it: `host pid token`. */
+  holder: string | undefined;
+  /** Set by `resolve(version, 'resume', { after })`: the next run starts after this statement. */
+  resumeAfter: number | undefined;
+}
+
+/** A no-transaction migration that failed part-way: its `error` says why; an operator settles it. */
+export interface FailedAttemptRecord extends NoTransactionRecordFields {
+  inProgress: false;
+}
+
+/**
+ * A no-transaction migration under way, or whose run died part-way: `runningStatement` may or may
+ * not have run, so nothing runs it again until an operator says how far it got.
+ */
+export interface InProgressRecord extends NoTransactionRecordFields {
+  inProgress: true;
+}
+
+/** Everything the planner needs from the database, read in one round trip. */
+export interface HistorySnapshot {
+  applied: AppliedRecord[];
+  failed: FailedRecord[];
+}
+
+/** Fields written with each history row. */
+export interface HistoryEntry {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+/** What the in-progress record of a no-transaction file says at one point of its run. */
+export interface ProgressEntry {
+  version: number;
+  name: string;
+  file: string;
+  checksum: string;
+  direction: 'up' | 'down';
+  statementCount: number;
+  /** Statements completed so far. */
+  completed: number;
+  /** The lock owner's token and a readable `host pid token`. */
+  token: string;
+  holder: string;
+}
+
+export function toVersion(value: unknown): number | undefined {
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isSafeInteger(number) && number >= 0 ? number : undefined;
+}
+
+export function mergeRecords(a: AppliedRecord, b: AppliedRecord): AppliedRecord {
+  return {
+    version: a.version,
+    name: a.name ?? b.name,
+    checksum: a.checksum ?? b.checksum,
+    appliedAt: a.appliedAt ?? b.appliedAt,
+    durationMs: a.durationMs ?? b.durationMs,
+  };
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function toAppliedRecord(row: Record<string, unknown>): AppliedRecord {
+  return {
+    version: toVersion(row.version) ?? Number.NaN,
+    name: optionalString(row.name),
+    checksum: optionalString(row.checksum),
+    appliedAt: toDate(row.applied_at),
+    durationMs: row.duration_ms === undefined || row.duration_ms === null ? undefined : Number(row.duration_ms),
+  };
+}
+
+export function toFailedRecord(row: Record<string, unknown>): FailedRecord {
+  return {
+    version: Number(row.version),
+    name: String(row.name ?? ''),
+    file: String(row.file ?? ''),
+    checksum: optionalString(row.checksum),
+    statementsApplied: Number(row.statements_applied ?? 0),
+    statementCount: Number(row.statement_count ?? 0),
+    error: String(row.error ?? ''),
+    failedAt: toDate(row.failed_at),
+    direction: row.direction === 'up' || row.direction === 'down' ? row.direction : undefined,
+    inProgress: row.in_progress === true,
+    runningStatement: typeof row.running_statement === 'number' ? row.running_statement : undefined,
+    holder: optionalString(row.holder),
+    resumeAfter: typeof row.resume_after === 'number' ? row.resume_after : undefined,
+  };
+}
