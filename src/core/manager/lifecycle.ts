@@ -10,7 +10,6 @@ import type { MigrationResult } from '../runner/migration-runner.js';
 import { noSessionsError, resolveTargets } from '../tenants/targets.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import type { ManagerContext } from './context.js';
-import type { MigrationManager } from './migration-manager.js';
 
 /** What a new manager starts with. */
 export interface Started {
@@ -57,7 +56,7 @@ export function refresh(ctx: ManagerContext, tenants: Pick<Tenants<Tenant>, 'for
 
 /** What the module does at bootstrap, by `mode`. */
 export async function bootstrap(
-  manager: Pick<MigrationManager, 'validate' | 'runMigrationUp'>,
+  manager: Pick<Tenant, 'runMigrationUp'> & { validate(options: { requireCurrent?: boolean }): Promise<unknown> },
   mode: MigrationMode,
 ): Promise<MigrationResult[]> {
   switch (mode) {

@@ -64,8 +64,8 @@ export class MigrationManager {
   readonly #parent: MigrationManager | undefined;
   /** The managers of the targets: this manager's runs and reads over them, and those handed out. */
   readonly #tenants: Tenants<MigrationManager>;
-  readonly #reads: Reads;
-  readonly #runs: Runs;
+  readonly #reads: Reads<MigrationManager>;
+  readonly #runs: Runs<MigrationManager>;
   readonly #writes: OperatorWrites;
 
   /** Resolves the options, connects (with retries), reads the folder and resolves `targets`. */

@@ -10,23 +10,29 @@ import { awaitsOperator, findProblems } from '../plan/migration-plan.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
 import { withTimeout } from '../support/timing.js';
 import { targetKey } from '../options/target-list.js';
-import type { Tenants } from '../tenants/tenants.js';
+import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { planDown } from '../plan/down-plan.js';
 import { toHolder } from '../lock/lock-record.js';
 import { rollbackSelector } from './arguments.js';
 import type { ManagerContext } from './context.js';
-import type { MigrationManager } from './migration-manager.js';
 import type { MigrationPlan, MigrationsProbe, MigrationStatus, RollbackOptions, ValidationReport } from './reports.js';
 import { sumProbes, sumStatuses } from './target-reads.js';
 
-/** The reads of one manager; see the file's comment. */
-export class Reads {
-  readonly #ctx: ManagerContext;
-  readonly #tenants: Tenants<MigrationManager>;
-  /** The reads of a target's manager. */
-  readonly #of: (manager: MigrationManager) => Reads;
+/** What the reads ask of a target's manager (the facade, by its shape: no import of it). */
+export interface ReadsOfTarget extends Tenant {
+  needsMigration(): Promise<boolean>;
+  validate(options: { requireCurrent?: boolean }): Promise<ValidationReport>;
+  probe(): Promise<MigrationsProbe>;
+}
 
-  constructor(ctx: ManagerContext, tenants: Tenants<MigrationManager>, of: (manager: MigrationManager) => Reads) {
+/** The reads of one manager; see the file's comment. */
+export class Reads<M extends ReadsOfTarget> {
+  readonly #ctx: ManagerContext;
+  readonly #tenants: Tenants<M>;
+  /** The reads of a target's manager. */
+  readonly #of: (manager: M) => Reads<M>;
+
+  constructor(ctx: ManagerContext, tenants: Tenants<M>, of: (manager: M) => Reads<M>) {
     this.#ctx = ctx;
     this.#tenants = tenants;
     this.#of = of;

@@ -9,18 +9,17 @@ import type { MigrationFile } from '../files/migration-files.js';
 import type { MigrationResult, RunnerOps } from '../runner/migration-runner.js';
 import { coreOps } from '../runner/runner-core.js';
 import { verifyOnShadow } from '../analysis/schema-code.js';
-import type { Tenants } from '../tenants/tenants.js';
+import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { requireVersion, rollbackSelector } from './arguments.js';
 import type { ManagerContext } from './context.js';
-import type { MigrationManager } from './migration-manager.js';
 import type { DryRunReport, RollbackOptions } from './reports.js';
 
 /** The runs of one manager; see the file's comment. */
-export class Runs {
+export class Runs<M extends Tenant> {
   readonly #ctx: ManagerContext;
-  readonly #tenants: Tenants<MigrationManager>;
+  readonly #tenants: Tenants<M>;
 
-  constructor(ctx: ManagerContext, tenants: Tenants<MigrationManager>) {
+  constructor(ctx: ManagerContext, tenants: Tenants<M>) {
     this.#ctx = ctx;
     this.#tenants = tenants;
   }
