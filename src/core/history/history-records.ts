@@ -15,17 +15,15 @@ export interface AppliedRecord {
 
 /**
  * The record of a no-transaction migration (`<table>_failed:<version>`), in either state:
- * a {@link FailedAttemptRecord} or an {@link InProgressRecord}, told apart by `inProgress`.
+ * failed part-way ({@link FailedAttemptRecord}) or in progress ({@link InProgressRecord}), told
+ * apart by `inProgress`.
  *
  * The record is written before the file's first statement and advanced before each next one, so
  * a run that dies at any point leaves it behind: `inProgress` with `runningStatement`, the one
  * statement that may or may not have run. (The public name dates from before the in-progress
  * record had a name of its own; it is kept.)
  */
-export type FailedRecord = FailedAttemptRecord | InProgressRecord;
-
-/** What the record of a no-transaction migration holds, failed or in progress. */
-export interface NoTransactionRecordFields {
+export interface FailedRecord {
   version: number;
   name: string;
   file: string;
@@ -48,7 +46,7 @@ export interface NoTransactionRecordFields {
 }
 
 /** A no-transaction migration that failed part-way: its `error` says why; an operator settles it. */
-export interface FailedAttemptRecord extends NoTransactionRecordFields {
+export interface FailedAttemptRecord extends FailedRecord {
   inProgress: false;
 }
 
@@ -56,7 +54,7 @@ export interface FailedAttemptRecord extends NoTransactionRecordFields {
  * A no-transaction migration under way, or whose run died part-way: `runningStatement` may or may
  * not have run, so nothing runs it again until an operator says how far it got.
  */
-export interface InProgressRecord extends NoTransactionRecordFields {
+export interface InProgressRecord extends FailedRecord {
   inProgress: true;
 }
 
