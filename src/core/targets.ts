@@ -10,7 +10,7 @@ import { MigrationOptionsError } from './errors.js';
 import { checkTargets, targetKey, type MigrationTarget, type TargetFailurePolicy } from './options.js';
 import { isRetryableConflict } from './surreal-errors.js';
 import { sleep, type QueryClient } from './timing.js';
-import { selectPending } from './selection.js';
+import { rootNamespaces, selectedDatabases, selectPending } from './selection.js';
 
 /**
  * What the core asks of a database session: queries, and a live query for the lock's waiters.
@@ -190,14 +190,6 @@ export function allDatabases(namespace: string): (client: Surreal) => Promise<Mi
 /** `targets` functions that read nothing through the client's own database (allDatabases'). */
 const listsWithoutSelecting = new WeakSet<object>();
 
-/** The namespaces of the server, or undefined when this user may not list them (not a root user). */
-async function rootNamespaces(session: SurrealSession): Promise<string[] | undefined> {
-  const [info] = await session.query('INFO FOR ROOT').responses();
-  if (!info?.success) return undefined;
-  const namespaces = (info.result as { namespaces?: Record<string, unknown> } | undefined)?.namespaces;
-  return namespaces ? Object.keys(namespaces) : undefined;
-}
-
 /**
  * The databases of `namespace`, read without defining it: `[]` when the root's `namespaces` (if
  * this user may list them) do not hold it, since a `use` of a namespace that does not exist
@@ -210,9 +202,7 @@ async function databasesOf(
 ): Promise<string[] | Error> {
   if (namespaces && !namespaces.includes(namespace)) return [];
   await useRetrying(session, { namespace, database: null });
-  const [info] = await session.query('INFO FOR NS').responses();
-  if (!info?.success) return new Error(String(info?.error?.message ?? 'no answer'));
-  return Object.keys((info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {});
+  return selectedDatabases(session);
 }
 
 /**
