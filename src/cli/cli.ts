@@ -4,7 +4,7 @@ import {
   MigrationOptionsError,
   MigrationsStoppedError,
 } from '../core/errors.js';
-import { databaseMissing, forEachTarget, MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
+import { forEachTarget, MigrationManager, type MigrationStatus } from '../core/migration-manager.js';
 import type { MigrationResult } from '../core/migration-runner.js';
 import {
   DEFAULT_DIRECTORY,
@@ -34,8 +34,7 @@ import { EXIT, worstExitCode } from './exit-codes.js';
 import { shadowSource, type ShadowSource } from '../core/shadow.js';
 import { splitUrlCredentials } from '../core/secrets.js';
 import { lintCommand } from './lint.js';
-import { describeComputed } from '../core/computed-definitions.js';
-import { diffCommand, schemaCommand } from './schema.js';
+import { diffCommand, driftCommand, schemaCommand } from './schema.js';
 import { CliOutput, errorDocument, formatDuration, TargetGroups, type CliStream, type Mark } from './output.js';
 import { readTargetsFile } from './targets.js';
 
@@ -300,7 +299,7 @@ async function runCommand(
       const report = await manager.validate({ requireCurrent: command.requireCurrent });
       for (const warning of report.warnings) out.warn(warning);
       if (command.drift) {
-        const drift = await driftOutcome(manager, out);
+        const drift = await driftCommand(manager, out);
         if (drift.exitCode !== EXIT.ok) {
           return {
             exitCode: EXIT.check,
@@ -313,7 +312,7 @@ async function runCommand(
     }
 
     case 'drift':
-      return driftOutcome(manager, out);
+      return driftCommand(manager, out);
 
     case 'baseline': {
       const recorded = await manager.baseline(command.version);
@@ -365,49 +364,6 @@ async function runCommand(
 }
 
 /** `drift`: what was changed by hand, object by object; exit 4 when anything was. */
-async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<Outcome> {
-  const report = await manager.drift();
-  for (const d of report.drift) {
-    const what = `${d.kind} ${d.name}${d.table ? ` on ${d.table}` : ''}`;
-    out.print(
-      d.change === 'added'
-        ? `added    ${what}: ${d.live}`
-        : d.change === 'removed'
-          ? `removed  ${what}: expected ${d.expected}`
-          : `changed  ${what}:\n  live:     ${d.live}\n  expected: ${d.expected}`,
-    );
-  }
-  // Once each, never as drift: what the engine computed when it ran the DEFINE.
-  for (const c of report.computed) out.print(`computed ${describeComputed(c)}`);
-  if (report.pending.length > 0) {
-    out.print(
-      `${report.pending.length} migration(s) pending, not part of the comparison: ${report.pending.map((p) => p.version).join(', ')}.`,
-    );
-  }
-  out.print(
-    report.ok
-      ? 'No drift: the schema is what the applied migrations make it.'
-      : `${report.drift.length} object(s) drifted.`,
-  );
-  // Every key in every entry: null where the object is only live, or only expected.
-  const drift = report.drift.map((d) => ({
-    ...d,
-    table: d.table ?? null,
-    live: d.live ?? null,
-    expected: d.expected ?? null,
-  }));
-  const computed = report.computed.map((c) => ({ ...c, table: c.table ?? null, message: describeComputed(c) }));
-  const document = { drift, pending: report.pending, computed };
-  if (report.ok) return ok(document);
-  return {
-    exitCode: EXIT.check,
-    document: {
-      ...document,
-      error: { code: 'DRIFT', message: `${report.drift.length} object(s) drifted from the migrations.` },
-    },
-  };
-}
-
 /**
  * A database with no tables at all, said in one line: a typo in --ns, --db or a `surrealkv://`
  * path opens a new, empty database, which `up` would then build a schema in.
@@ -416,7 +372,7 @@ async function reportEmpty(manager: MigrationManager, out: CliOutput, names: str
   if (!(await manager.isEmpty())) return false;
   const { url, namespace, database } = manager.settings;
   // A read leaves a database that does not exist as it is; `up` or `baseline` creates it.
-  const missing = (await databaseMissing(manager))
+  const missing = (await manager.databaseMissing())
     ? ' It does not exist yet, and reading it created nothing (`up` creates it).'
     : '';
   out.warn(

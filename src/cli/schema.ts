@@ -5,6 +5,9 @@ import { createMigration, folderStyle, newMigration, normalizeMigrationName } fr
 import { MigrationDiscoveryError } from '../core/errors.js';
 import { displayPath, readUserBytes, userFileProblem } from '../core/regular-files.js';
 import type { CliOutput } from './output.js';
+import { EXIT } from './exit-codes.js';
+import { describeComputed } from '../core/computed-definitions.js';
+import type { MigrationManager } from '../core/migration-manager.js';
 import type { ShadowSource } from '../core/shadow.js';
 
 /** The note of a diff's first migration when it is split in two. */
@@ -120,4 +123,48 @@ export async function diffCommand(
   }
   out.print(`Wrote ${files.slice(0, -1).join(', ')} and ${files.at(-1)}.`);
   return { exitCode: 0, document: { changes, files: files.map((f) => path.join(directory, path.basename(f))) } };
+}
+
+/** `drift`: the live schema against the one the applied migrations produce; exit 4 when they differ. */
+export async function driftCommand(manager: MigrationManager, out: CliOutput): Promise<Outcome> {
+  const report = await manager.drift();
+  for (const d of report.drift) {
+    const what = `${d.kind} ${d.name}${d.table ? ` on ${d.table}` : ''}`;
+    out.print(
+      d.change === 'added'
+        ? `added    ${what}: ${d.live}`
+        : d.change === 'removed'
+          ? `removed  ${what}: expected ${d.expected}`
+          : `changed  ${what}:\n  live:     ${d.live}\n  expected: ${d.expected}`,
+    );
+  }
+  // Once each, never as drift: what the engine computed when it ran the DEFINE.
+  for (const c of report.computed) out.print(`computed ${describeComputed(c)}`);
+  if (report.pending.length > 0) {
+    out.print(
+      `${report.pending.length} migration(s) pending, not part of the comparison: ${report.pending.map((p) => p.version).join(', ')}.`,
+    );
+  }
+  out.print(
+    report.ok
+      ? 'No drift: the schema is what the applied migrations make it.'
+      : `${report.drift.length} object(s) drifted.`,
+  );
+  // Every key in every entry: null where the object is only live, or only expected.
+  const drift = report.drift.map((d) => ({
+    ...d,
+    table: d.table ?? null,
+    live: d.live ?? null,
+    expected: d.expected ?? null,
+  }));
+  const computed = report.computed.map((c) => ({ ...c, table: c.table ?? null, message: describeComputed(c) }));
+  const document = { drift, pending: report.pending, computed };
+  if (report.ok) return { exitCode: EXIT.ok, document };
+  return {
+    exitCode: EXIT.check,
+    document: {
+      ...document,
+      error: { code: 'DRIFT', message: `${report.drift.length} object(s) drifted from the migrations.` },
+    },
+  };
 }

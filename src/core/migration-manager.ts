@@ -10,11 +10,10 @@ import {
   MigrationOptionsError,
   PendingMigrationsError,
   TargetsFailedError,
-  type ChecksumMismatch,
   type LockHolder,
   type MigrationDirection,
 } from './errors.js';
-import { HistoryStore, type FailedRecord } from './history-store.js';
+import { HistoryStore } from './history-store.js';
 import { MigrationEvents, type MigrationEventMap, type MigrationEventName } from './migration-events.js';
 import { discoverMigrations, type MigrationFile } from './migration-files.js';
 import { MigrationLock } from './migration-lock.js';
@@ -27,8 +26,6 @@ import {
   targetKey,
   type MigrationLogger,
   type MigrationTarget,
-  type MigrationMode,
-  type TargetFailurePolicy,
   type MigrationsOptions,
   type ResolvedMigrationsOptions,
 } from './options.js';
@@ -37,8 +34,8 @@ import { BoundedClient, withTimeout } from './timing.js';
 import { folderSchema, verifyOnShadow } from './schema-code.js';
 import type { ShadowSource } from './shadow.js';
 import { lintMigrations, type LintReport } from './lint.js';
-import { readSchema, type SchemaKind } from './shadow.js';
-import { compareDefinitions, type ComputedDefinition } from './computed-definitions.js';
+import { readSchema } from './shadow.js';
+import { compareDefinitions } from './computed-definitions.js';
 import {
   missingTargets,
   noSessionsError,
@@ -49,157 +46,31 @@ import {
   type SessionLike,
   type TargetOutcome,
 } from './targets.js';
+import type {
+  MigrationStatus,
+  TargetStatus,
+  DriftReport,
+  MigrationsProbe,
+  TargetProbe,
+  MigrationSettings,
+  RollbackOptions,
+  MigrationPlan,
+  DryRunReport,
+  ValidationReport,
+} from './manager-reports.js';
 
-/** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
-export interface MigrationStatus {
-  /** Highest applied version; 0 when none. */
-  currentVersion: number;
-  /** Highest discovered version. */
-  latestVersion: number;
-  applied: {
-    version: number;
-    name: string;
-    appliedAt: Date | undefined;
-    checksum?: string;
-    durationMs?: number;
-    /** true: file matches; false: file changed; null: no checksum stored (adopted history). */
-    verified: boolean | null;
-  }[];
-  pending: { version: number; name: string; file: string }[];
-  drifted: ChecksumMismatch[];
-  missing: { version: number; name: string | undefined }[];
-  /** Applied versions above the newest file: applied by a newer release of the app. */
-  future: { version: number; name: string | undefined }[];
-  failed: FailedRecord[];
-  /**
-   * Nothing pending, failed, changed or (unless `allowMissing`) missing. With `targets`: on every
-   * target.
-   */
-  ok: boolean;
-  /**
-   * One entry per target (one for a single database). With `targets`, the fields above sum them
-   * up: `currentVersion` is the lowest, a migration is `applied` when it is applied on every
-   * target and `pending` (or changed, missing, future) when it is on any, and `failed` lists every
-   * target's failed records.
-   */
-  targets: TargetStatus[];
-}
-
-/** {@link MigrationStatus.targets}: one target's status. */
-export interface TargetStatus extends Omit<MigrationStatus, 'targets'> {
-  namespace: string;
-  database: string;
-  /** Why this target's status could not be read (its lists are then empty); null when it was. */
-  error: string | null;
-}
-
-/** {@link MigrationManager.drift}: the live schema against the one the applied migrations produce. */
-export interface DriftReport {
-  /** No object differs. */
-  ok: boolean;
-  /** `added`: in the live database only; `removed`: missing from it; `changed`: defined otherwise. */
-  drift: {
-    change: 'added' | 'removed' | 'changed';
-    kind: SchemaKind;
-    table: string | undefined;
-    name: string;
-    live: string | undefined;
-    expected: string | undefined;
-  }[];
-  /** Migrations not applied yet, and so not expected in the live schema. */
-  pending: { version: number; name: string; file: string }[];
-  /**
-   * Objects in both schemas with a clause the engine computed when it was defined (a param's
-   * `VALUE time::now()`; on SurrealDB 3 also a `COMMENT`, a sequence's start, …, written as an
-   * expression): those clauses are not compared, the rest of the definition is. Never drift.
-   */
-  computed: ComputedDefinition[];
-}
-
-/** {@link MigrationManager.probe}: what one readiness probe found. */
-export interface MigrationsProbe {
-  /** Highest applied version; 0 when none. */
-  currentVersion: number;
-  /** Highest discovered version. */
-  latestVersion: number;
-  /** Discovered migrations not applied (a failed attempt not yet settled is counted in `failed`). */
-  pending: number;
-  /** Versions with a failed or in-progress record (a no-transaction migration stopped part-way). */
-  failed: number[];
-  /** History rows whose version cannot be read (`repair` removes them). */
-  unreadable: number;
-  /** The migration lock's holder, if the lock is held (expired or not). */
-  lock: { host: string; pid: number; expiresAt: string | null } | null;
-  /**
-   * With `targets`, one entry per target (the fields above then sum them up: the lowest
-   * `currentVersion`, the `pending` of all targets, every `failed` version); absent otherwise.
-   */
-  targets?: TargetProbe[];
-}
-
-/** {@link MigrationsProbe.targets}: what the probe found on one target. */
-export interface TargetProbe {
-  namespace: string;
-  database: string;
-  currentVersion: number;
-  pending: number;
-  failed: number[];
-  unreadable: number;
-  /** Why this target could not be probed; null when it was. */
-  error: string | null;
-}
-
-/** {@link MigrationManager.settings}: the resolved options that are safe to show. */
-export interface MigrationSettings {
-  /** The URL with any credentials redacted; undefined when the app passed a `client`. */
-  url: string | undefined;
-  namespace: string | undefined;
-  database: string | undefined;
-  directory: string;
-  table: string;
-  mode: MigrationMode;
-  /** With `targets`: the targets, as resolved at start-up (or the last `refresh()`). */
-  targets: readonly MigrationTarget[] | undefined;
-  /** Targets migrated at the same time (with `targets`). */
-  concurrency: number;
-  /** What a run over many targets does when one fails. */
-  onTargetFailure: TargetFailurePolicy;
-}
-
-/** Arguments of {@link MigrationManager.rollback}: give `to` or `steps`, or nothing for one step. */
-export interface RollbackOptions {
-  /** Leave this version applied and roll back everything above it; 0 rolls back everything. */
-  to?: number;
-  /** How many of the latest applied migrations to roll back. */
-  steps?: number;
-}
-
-/** What {@link MigrationManager.plan} would run. */
-export interface MigrationPlan {
-  direction: MigrationDirection;
-  migrations: { version: number; name: string; file: string; statements: number; noTransaction: boolean }[];
-}
-
-/** The outcome of {@link MigrationManager.dryRun}. */
-export interface DryRunReport {
-  /** Migrations that ran inside the cancelled transaction and succeeded. */
-  verified: { version: number; name: string; file: string }[];
-  /** No-transaction migrations (and those after them) that a dry run cannot execute. */
-  notVerifiable: { version: number; name: string; file: string }[];
-  /**
-   * True when the database does not exist. Nothing ran there (a dry run would create it): the
-   * migrations were tried on an empty shadow database of the server's version instead (see the
-   * `shadow` option), or, where no embedded engine is installed to build one, every migration is
-   * in `notVerifiable`.
-   */
-  absent?: true;
-}
-
-/** Problems found by {@link MigrationManager.validate} that did not throw. */
-export interface ValidationReport {
-  warnings: string[];
-  pending: number;
-}
+export type {
+  MigrationStatus,
+  TargetStatus,
+  DriftReport,
+  MigrationsProbe,
+  TargetProbe,
+  MigrationSettings,
+  RollbackOptions,
+  MigrationPlan,
+  DryRunReport,
+  ValidationReport,
+};
 
 /** Each manager's runner core, for the core's own tools (the shadow database); not exported from the package. */
 const cores = new WeakMap<MigrationManager, RunnerCore>();
@@ -214,9 +85,6 @@ export function runnerCoreOf(manager: MigrationManager): RunnerCore {
  * one listing (rather than two requests of its own before its first read). For the CLI; internal.
  */
 export let forEachTarget: (manager: MigrationManager) => Promise<MigrationManager[]>;
-
-/** Whether a manager's one database does not exist (reads then create nothing). For the CLI; internal. */
-export let databaseMissing: (manager: MigrationManager) => Promise<boolean>;
 
 /**
  * The migrations of one folder against one database.
@@ -266,7 +134,6 @@ export class MigrationManager {
   #closing: Promise<void> | undefined;
 
   static {
-    databaseMissing = (manager) => manager.#absent();
     forEachTarget = async (manager) => {
       const targets = manager.targets;
       const missing = await missingTargets(manager.#connection.db, targets);
@@ -583,6 +450,14 @@ export class MigrationManager {
     const target = this.#place.target;
     if (!target || this.#place.session || (await serverMajor(this.#connection.db)) !== 2) return true;
     return selectedExists(this.#connection.db, target.namespace, target.database);
+  }
+
+  /**
+   * Whether this manager's one database does not exist (its reads then create nothing). For the CLI.
+   * @internal
+   */
+  databaseMissing(): Promise<boolean> {
+    return this.#absent();
   }
 
   /**

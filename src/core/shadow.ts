@@ -13,7 +13,7 @@ import { emptyEngine, quoteIdent } from './embedded-engine.js';
 import { DatabaseRequestError, MigrationArgumentError, MigrationError } from './errors.js';
 import type { MigrationFile } from './migration-files.js';
 import { MigrationManager, runnerCoreOf } from './migration-manager.js';
-import { parseOnServer } from './migration-runner.js';
+import { parseOnServer } from './script-errors.js';
 import { readableDefinition } from './schema-names.js';
 import { randomUUID } from 'node:crypto';
 import {

@@ -1,0 +1,161 @@
+/**
+ * What {@link MigrationManager}'s reads and analyses answer: status, probe, plan, dry run, drift,
+ * validation and settings, the types the admin routes, the health indicator and the CLI's `--json`
+ * serve.
+ */
+import type { ComputedDefinition } from './computed-definitions.js';
+import type { ChecksumMismatch, MigrationDirection } from './errors.js';
+import type { FailedRecord } from './history-store.js';
+import type { MigrationMode, MigrationTarget, TargetFailurePolicy } from './options.js';
+import type { SchemaKind } from './shadow.js';
+
+/** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
+export interface MigrationStatus {
+  /** Highest applied version; 0 when none. */
+  currentVersion: number;
+  /** Highest discovered version. */
+  latestVersion: number;
+  applied: {
+    version: number;
+    name: string;
+    appliedAt: Date | undefined;
+    checksum?: string;
+    durationMs?: number;
+    /** true: file matches; false: file changed; null: no checksum stored (adopted history). */
+    verified: boolean | null;
+  }[];
+  pending: { version: number; name: string; file: string }[];
+  drifted: ChecksumMismatch[];
+  missing: { version: number; name: string | undefined }[];
+  /** Applied versions above the newest file: applied by a newer release of the app. */
+  future: { version: number; name: string | undefined }[];
+  failed: FailedRecord[];
+  /**
+   * Nothing pending, failed, changed or (unless `allowMissing`) missing. With `targets`: on every
+   * target.
+   */
+  ok: boolean;
+  /**
+   * One entry per target (one for a single database). With `targets`, the fields above sum them
+   * up: `currentVersion` is the lowest, a migration is `applied` when it is applied on every
+   * target and `pending` (or changed, missing, future) when it is on any, and `failed` lists every
+   * target's failed records.
+   */
+  targets: TargetStatus[];
+}
+
+/** {@link MigrationStatus.targets}: one target's status. */
+export interface TargetStatus extends Omit<MigrationStatus, 'targets'> {
+  namespace: string;
+  database: string;
+  /** Why this target's status could not be read (its lists are then empty); null when it was. */
+  error: string | null;
+}
+
+/** {@link MigrationManager.drift}: the live schema against the one the applied migrations produce. */
+export interface DriftReport {
+  /** No object differs. */
+  ok: boolean;
+  /** `added`: in the live database only; `removed`: missing from it; `changed`: defined otherwise. */
+  drift: {
+    change: 'added' | 'removed' | 'changed';
+    kind: SchemaKind;
+    table: string | undefined;
+    name: string;
+    live: string | undefined;
+    expected: string | undefined;
+  }[];
+  /** Migrations not applied yet, and so not expected in the live schema. */
+  pending: { version: number; name: string; file: string }[];
+  /**
+   * Objects in both schemas with a clause the engine computed when it was defined (a param's
+   * `VALUE time::now()`; on SurrealDB 3 also a `COMMENT`, a sequence's start, …, written as an
+   * expression): those clauses are not compared, the rest of the definition is. Never drift.
+   */
+  computed: ComputedDefinition[];
+}
+
+/** {@link MigrationManager.probe}: what one readiness probe found. */
+export interface MigrationsProbe {
+  /** Highest applied version; 0 when none. */
+  currentVersion: number;
+  /** Highest discovered version. */
+  latestVersion: number;
+  /** Discovered migrations not applied (a failed attempt not yet settled is counted in `failed`). */
+  pending: number;
+  /** Versions with a failed or in-progress record (a no-transaction migration stopped part-way). */
+  failed: number[];
+  /** History rows whose version cannot be read (`repair` removes them). */
+  unreadable: number;
+  /** The migration lock's holder, if the lock is held (expired or not). */
+  lock: { host: string; pid: number; expiresAt: string | null } | null;
+  /**
+   * With `targets`, one entry per target (the fields above then sum them up: the lowest
+   * `currentVersion`, the `pending` of all targets, every `failed` version); absent otherwise.
+   */
+  targets?: TargetProbe[];
+}
+
+/** {@link MigrationsProbe.targets}: what the probe found on one target. */
+export interface TargetProbe {
+  namespace: string;
+  database: string;
+  currentVersion: number;
+  pending: number;
+  failed: number[];
+  unreadable: number;
+  /** Why this target could not be probed; null when it was. */
+  error: string | null;
+}
+
+/** {@link MigrationManager.settings}: the resolved options that are safe to show. */
+export interface MigrationSettings {
+  /** The URL with any credentials redacted; undefined when the app passed a `client`. */
+  url: string | undefined;
+  namespace: string | undefined;
+  database: string | undefined;
+  directory: string;
+  table: string;
+  mode: MigrationMode;
+  /** With `targets`: the targets, as resolved at start-up (or the last `refresh()`). */
+  targets: readonly MigrationTarget[] | undefined;
+  /** Targets migrated at the same time (with `targets`). */
+  concurrency: number;
+  /** What a run over many targets does when one fails. */
+  onTargetFailure: TargetFailurePolicy;
+}
+
+/** Arguments of {@link MigrationManager.rollback}: give `to` or `steps`, or nothing for one step. */
+export interface RollbackOptions {
+  /** Leave this version applied and roll back everything above it; 0 rolls back everything. */
+  to?: number;
+  /** How many of the latest applied migrations to roll back. */
+  steps?: number;
+}
+
+/** What {@link MigrationManager.plan} would run. */
+export interface MigrationPlan {
+  direction: MigrationDirection;
+  migrations: { version: number; name: string; file: string; statements: number; noTransaction: boolean }[];
+}
+
+/** The outcome of {@link MigrationManager.dryRun}. */
+export interface DryRunReport {
+  /** Migrations that ran inside the cancelled transaction and succeeded. */
+  verified: { version: number; name: string; file: string }[];
+  /** No-transaction migrations (and those after them) that a dry run cannot execute. */
+  notVerifiable: { version: number; name: string; file: string }[];
+  /**
+   * True when the database does not exist. Nothing ran there (a dry run would create it): the
+   * migrations were tried on an empty shadow database of the server's version instead (see the
+   * `shadow` option), or, where no embedded engine is installed to build one, every migration is
+   * in `notVerifiable`.
+   */
+  absent?: true;
+}
+
+/** Problems found by {@link MigrationManager.validate} that did not throw. */
+export interface ValidationReport {
+  warnings: string[];
+  pending: number;
+}
