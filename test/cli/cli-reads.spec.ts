@@ -2,7 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { ENGINE } from '../support/engine.js';
-import { connectWs, RELAY_AUTH, RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import {
+  connectWs,
+  RELAY_AUTH,
+  RELAY_ROOT,
+  startWsRelay,
+  type WsRelay,
+  namespacesAndDatabases,
+} from '../support/ws-relay.js';
 import { cliProject, type CliProject } from './cli-harness.js';
 
 /**
@@ -38,18 +45,7 @@ describe(`surreal-migrate reads of what does not exist create nothing (SurrealDB
     await relay?.close();
   });
 
-  /** Every namespace, and every database of each, as the server lists them. */
-  async function serverLists(): Promise<Record<string, string[]>> {
-    const [root] = await observer.query<[{ namespaces: Record<string, string> }]>('INFO FOR ROOT').collect();
-    const lists: Record<string, string[]> = {};
-    for (const namespace of Object.keys(root.namespaces).sort()) {
-      await observer.use({ namespace, database: null });
-      const [ns] = await observer.query<[{ databases: Record<string, string> }]>('INFO FOR NS').collect();
-      lists[namespace] = Object.keys(ns.databases).sort();
-    }
-    await observer.use({ namespace: null, database: null });
-    return lists;
-  }
+  const serverLists = () => namespacesAndDatabases(observer);
 
   it.each([
     ['a namespace that does not exist', ['--ns', 'saaas', '--db', 'live']],

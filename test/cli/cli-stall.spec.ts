@@ -59,6 +59,17 @@ interface Proxy {
   close(): Promise<void>;
 }
 
+/** A proxy to `relay` that pauses it (SIGSTOP) as the first query that `at` picks reaches it. */
+function pausingProxy(relay: { child: Child; url: string }, at: (rpc: Rpc) => boolean): Promise<Proxy> {
+  let paused = false;
+  return startProxy(relay.url, (rpc) => {
+    if (rpc.method === 'query' && at(rpc) && !paused) {
+      paused = true;
+      relay.child.kill('SIGSTOP');
+    }
+  });
+}
+
 /** The connection's look-up of its namespace and database, made while it connects (SurrealDB 3). */
 function isLookUp(rpc: Rpc): boolean {
   return /^INFO FOR (ROOT|NS)$/.test(rpc.sql ?? '');
@@ -248,13 +259,7 @@ describe('surreal-migrate against a server that stops answering', () => {
     expect(await applied.exited).toBe(0);
     // The relay pauses as the first query of the run (the history read) reaches it: the
     // connection, its sign-in, the look-up of its namespace and database and `use` were answered.
-    let paused = false;
-    proxy = await startProxy(relay.url, (rpc) => {
-      if (rpc.method === 'query' && !isLookUp(rpc) && !paused) {
-        paused = true;
-        relay.child.kill('SIGSTOP');
-      }
-    });
+    proxy = await pausingProxy(relay, (rpc) => !isLookUp(rpc));
     const cli = startCli(project.root, [
       'status',
       '--json',
@@ -290,13 +295,7 @@ describe('surreal-migrate against a server that stops answering', () => {
     async () => {
       project = await cliProject({ '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;' });
       const relay = await startRelay();
-      let paused = false;
-      proxy = await startProxy(relay.url, (rpc) => {
-        if (rpc.method === 'query' && isLookUp(rpc) && !paused) {
-          paused = true;
-          relay.child.kill('SIGSTOP');
-        }
-      });
+      proxy = await pausingProxy(relay, isLookUp);
       const cli = startCli(project.root, [
         'status',
         '--json',
@@ -312,7 +311,7 @@ describe('surreal-migrate against a server that stops answering', () => {
       expect(document.error.message).toMatch(
         /^Cannot reach SurrealDB at ws:\/\/127\.0\.0\.1:\d+\/rpc after 2 attempt\(s\): no answer within 1000 ms/,
       );
-      expect(paused).toBe(true);
+      expect(proxy.requests.some((rpc) => rpc.method === 'query' && isLookUp(rpc))).toBe(true);
       expect(cli.stdout() + cli.stderr()).not.toContain(PASSWORD);
     },
   );

@@ -4,7 +4,14 @@ import type { Surreal } from 'surrealdb';
 import { allDatabases, MigrationError, MigrationManager, type MigrationsOptions } from '../../src/index.js';
 import { MigrationsHealthIndicator } from '../../src/health/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
-import { connectWs, RELAY_AUTH, RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
+import {
+  connectWs,
+  RELAY_AUTH,
+  RELAY_ROOT,
+  startWsRelay,
+  type WsRelay,
+  namespacesAndDatabases,
+} from '../support/ws-relay.js';
 import { ENGINE } from '../support/engine.js';
 
 /**
@@ -54,18 +61,7 @@ describe(`reads of what does not exist create nothing (SurrealDB ${ENGINE === 'v
     return manager;
   }
 
-  /** Every namespace, and every database of each, as the server lists them. */
-  async function serverLists(): Promise<Record<string, string[]>> {
-    const [root] = await observer.query<[{ namespaces: Record<string, string> }]>('INFO FOR ROOT').collect();
-    const lists: Record<string, string[]> = {};
-    for (const namespace of Object.keys(root.namespaces).sort()) {
-      await observer.use({ namespace, database: null });
-      const [ns] = await observer.query<[{ databases: Record<string, string> }]>('INFO FOR NS').collect();
-      lists[namespace] = Object.keys(ns.databases).sort();
-    }
-    await observer.use({ namespace: null, database: null });
-    return lists;
-  }
+  const serverLists = () => namespacesAndDatabases(observer);
 
   /** Every read of a manager of one database, with what each answers. */
   async function readAll(manager: MigrationManager) {

@@ -39,3 +39,20 @@ export async function connectWs(
   });
   return db;
 }
+
+/**
+ * Every namespace of the server, and every database of each, as `observer` (a root client) lists
+ * them: what a test compares before and after something that must create nothing. Leaves the
+ * observer with nothing selected.
+ */
+export async function namespacesAndDatabases(observer: Surreal): Promise<Record<string, string[]>> {
+  const [root] = await observer.query<[{ namespaces: Record<string, string> }]>('INFO FOR ROOT').collect();
+  const lists: Record<string, string[]> = {};
+  for (const namespace of Object.keys(root.namespaces).sort()) {
+    await observer.use({ namespace, database: null });
+    const [ns] = await observer.query<[{ databases: Record<string, string> }]>('INFO FOR NS').collect();
+    lists[namespace] = Object.keys(ns.databases).sort();
+  }
+  await observer.use({ namespace: null, database: null });
+  return lists;
+}

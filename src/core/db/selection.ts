@@ -9,6 +9,7 @@
  * while it is still missing makes no request there.
  */
 import type { Engines, Surreal } from 'surrealdb';
+import type { QueryClient } from './session.js';
 
 type Where = { namespace: string; database: string | null };
 
@@ -136,12 +137,12 @@ async function lookUp(
   // A user of a database, or of a namespace, signed in to it: it exists.
   const theirs = signedInAs?.namespace === namespace;
   if (theirs && signedInAs?.database !== undefined && signedInAs.database === database) return 'found';
-  const namespaces = theirs ? undefined : await listed(db, 'INFO FOR ROOT', 'namespaces');
+  const namespaces = theirs ? undefined : await known(rootNamespaces(db));
   if (namespaces && !namespaces.includes(namespace)) return 'namespace missing';
   if (!namespaces && !theirs) return 'unknown';
   if (database === null) return 'found';
   await db.use({ namespace, database: null });
-  const databases = await listed(db, 'INFO FOR NS', 'databases');
+  const databases = await known(selectedDatabases(db));
   if (!databases) return 'unknown';
   return databases.includes(database) ? 'found' : 'database missing';
 }
@@ -152,19 +153,32 @@ async function lookUp(
  * user may not list them: a `use` then finds out.
  */
 export async function selectedExists(db: Surreal, namespace: string, database: string): Promise<boolean> {
-  const namespaces = await listed(db, 'INFO FOR ROOT', 'namespaces');
+  const namespaces = await known(rootNamespaces(db));
   if (namespaces && !namespaces.includes(namespace)) return false;
-  const databases = await listed(db, 'INFO FOR NS', 'databases');
+  const databases = await known(selectedDatabases(db));
   return !databases || databases.includes(database);
 }
 
-/** The names `INFO FOR …` lists under `key`, or undefined when this user may not read them. */
-async function listed(db: Surreal, info: string, key: string): Promise<string[] | undefined> {
-  const [answer] = await db
-    .query(info)
-    .responses()
-    .catch(() => [undefined]);
-  if (!answer?.success) return undefined;
-  const names = (answer.result as Record<string, Record<string, unknown> | undefined> | undefined)?.[key];
-  return names ? Object.keys(names) : undefined;
+/**
+ * The namespaces of the server (`INFO FOR ROOT`), or undefined when this user may not list them
+ * (not a root user).
+ */
+export async function rootNamespaces(db: QueryClient): Promise<string[] | undefined> {
+  const [info] = await db.query('INFO FOR ROOT').responses();
+  if (!info?.success) return undefined;
+  const namespaces = (info.result as { namespaces?: Record<string, unknown> } | undefined)?.namespaces;
+  return namespaces ? Object.keys(namespaces) : undefined;
+}
+
+/** The databases of the selected namespace (`INFO FOR NS`), or the server's refusal as an `Error`. */
+export async function selectedDatabases(db: QueryClient): Promise<string[] | Error> {
+  const [info] = await db.query('INFO FOR NS').responses();
+  if (!info?.success) return new Error(String(info?.error?.message ?? 'no answer'));
+  return Object.keys((info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {});
+}
+
+/** A listing of `read`, or undefined when it failed or was refused: then nothing is known. */
+async function known(read: Promise<string[] | Error | undefined>): Promise<string[] | undefined> {
+  const names = await read.catch(() => undefined);
+  return names instanceof Error ? undefined : names;
 }

@@ -9,14 +9,7 @@ import { type MigrationTarget } from '../options/options.js';
 import { targetId } from '../options/target-list.js';
 import { sleep } from '../support/timing.js';
 import { isRetryableConflict } from './surreal-errors.js';
-
-/** The namespaces of the server, or undefined when this user may not list them (not a root user). */
-export async function rootNamespaces(session: SurrealSession): Promise<string[] | undefined> {
-  const [info] = await session.query('INFO FOR ROOT').responses();
-  if (!info?.success) return undefined;
-  const namespaces = (info.result as { namespaces?: Record<string, unknown> } | undefined)?.namespaces;
-  return namespaces ? Object.keys(namespaces) : undefined;
-}
+import { rootNamespaces, selectedDatabases } from './selection.js';
 
 /**
  * The databases of `namespace`, read without defining it: `[]` when the root's `namespaces` (if
@@ -30,9 +23,7 @@ export async function databasesOf(
 ): Promise<string[] | Error> {
   if (namespaces && !namespaces.includes(namespace)) return [];
   await useRetrying(session, { namespace, database: null });
-  const [info] = await session.query('INFO FOR NS').responses();
-  if (!info?.success) return new Error(String(info?.error?.message ?? 'no answer'));
-  return Object.keys((info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {});
+  return selectedDatabases(session);
 }
 
 /**

@@ -108,15 +108,13 @@ export function isNotExecuted(error: unknown): boolean {
 /**
  * The server ran the request, but its answer could not be carried to this client: a value that has
  * no CBOR form (a regex) refused by the server's encoder ("Found unsupported SurrealQL value being
- * encoded", SurrealDB 2; "Unsupported value type", the embedded SurrealDB 3), or bytes the SDK's
- * decoder refuses (its `Cbor…` errors). A statement that failed answers with its error as plain
- * text, which always encodes: so such an answer means every statement of the request succeeded.
- * For an error that a request threw (never a statement's own answer, which can say anything).
+ * encoded into a CBOR value", SurrealDB 2; "Unsupported value type", the embedded SurrealDB 3). A
+ * statement that failed answers with its error as plain text, which always encodes: so such an
+ * answer means every statement of the request succeeded. For an error that a request threw (never
+ * a statement's own answer, which can say anything).
  */
 export function isUndecodableAnswer(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, message } = error as { name?: unknown; message?: unknown };
-  if (typeof name === 'string' && /^Cbor[A-Z]/.test(name)) return true;
+  const message = (error as { message?: unknown } | null | undefined)?.message;
   return (
     typeof message === 'string' &&
     /unsupported SurrealQL value being encoded into a CBOR value|Unsupported value type: [A-Za-z]+$/.test(message)

@@ -9,14 +9,8 @@ import {
 import { MigrationOptionsError } from '../support/errors.js';
 import { type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
 import { checkTargets, targetKey } from '../options/target-list.js';
-import {
-  closeSession,
-  databasesOf,
-  missingTargets,
-  openSession,
-  rootNamespaces,
-  useRetrying,
-} from '../db/server-lists.js';
+import { closeSession, databasesOf, missingTargets, openSession, useRetrying } from '../db/server-lists.js';
+import { rootNamespaces } from '../db/selection.js';
 import type { SessionLike } from '../db/session.js';
 import { selectPending } from '../db/selection.js';
 
