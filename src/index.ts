@@ -33,6 +33,8 @@ export {
   type MigrationEventName,
 } from './core/events/migration-events.js';
 export type { MigrationFile } from './core/files/migration-files.js';
+export type { SchemaKind } from './core/shadow/shadow.js';
+export type { ComputedDefinition } from './core/analysis/computed-definitions.js';
 export type { AppliedRecord, FailedRecord } from './core/history/history-records.js';
 export {
   DEFAULT_ALLOW_MISSING,

@@ -6,8 +6,8 @@
  * one version to the next). A function's name is the exception: SurrealDB 2 writes its segments
  * bare even where they need escaping (`fn::a-b::c`), so it is rebuilt from its segments.
  */
-import { quoteIdent } from '../support/identifiers.js';
-import { escapeSegment, functionName } from '../shadow/readable-names.js';
+import { escapeSegment, quoteIdent } from '../support/identifiers.js';
+import { functionName } from '../shadow/readable-names.js';
 import { SurqlLexer, type SurqlToken } from '../surql/surql-lexer.js';
 import type { SchemaObject } from '../shadow/shadow.js';
 

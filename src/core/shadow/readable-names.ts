@@ -3,12 +3,7 @@
  * references to functions and params bare even where they need escaping, so the schema a shadow
  * reads is made readable here before anything compares or restates it.
  */
-import { quoteIdent } from '../support/identifiers.js';
-
-/** A segment of a function's name: bare when it is a plain word, else escaped. */
-export function escapeSegment(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : quoteIdent(name);
-}
+import { escapeSegment, quoteIdent } from '../support/identifiers.js';
 
 /** `fn::a::b` from the name `a::b` that `INFO` lists, each segment escaped as needed. */
 export function functionName(name: string): string {
