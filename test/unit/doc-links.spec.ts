@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { repoRoot } from '../support/child.js';
 import { brokenLink, headingAnchors, relativeLinks } from '../support/markdown-links.js';
@@ -52,5 +53,33 @@ describe('documentation links', () => {
     const linked = new Set(relativeLinks('README.md', readme).map((l) => l.target.split('#')[0]));
     const guides = (await documentationFiles()).filter((f) => /^docs\/[^/]+\.md$/.test(f));
     expect(guides.filter((g) => !linked.has(g))).toEqual([]);
+  });
+
+  it('names every file of src/core in docs/architecture.md, under its layer, and the layers in the enforced order', async () => {
+    const doc = await readFile(path.join(repoRoot, 'docs/architecture.md'), 'utf8');
+    const core = path.join(repoRoot, 'src/core');
+    const onDisk: string[] = [];
+    for (const layer of await readdir(core)) {
+      for (const file of await readdir(path.join(core, layer)))
+        if (file.endsWith('.ts')) onDisk.push(`${layer}/${file}`);
+    }
+    const listed: string[] = [];
+    let layer: string | undefined;
+    for (const line of doc.split('\n')) {
+      const heading = /^core\/([a-z]+)\/$/.exec(line);
+      if (heading) layer = heading[1];
+      const file = /^ {2}([a-z0-9-]+\.ts) /.exec(line);
+      if (file && layer) listed.push(`${layer}/${file[1]}`);
+    }
+    expect(onDisk.length).toBeGreaterThan(50);
+    expect([...listed].sort()).toEqual([...onDisk].sort());
+    // The table of layers, in the order .dependency-cruiser.cjs enforces.
+    const table = [...doc.matchAll(/^\| `([a-z]+)\/` +\|/gm)].map((m) => m[1]);
+    const config = createRequire(import.meta.url)(path.join(repoRoot, '.dependency-cruiser.cjs')) as {
+      forbidden: { name: string }[];
+    };
+    const enforced = config.forbidden.map((r) => /^core-layer-(.+)$/.exec(r.name)?.[1]).filter(Boolean);
+    expect(table.slice(0, -1)).toEqual(enforced);
+    expect(table.at(-1)).toBe('manager');
   });
 });
