@@ -13,6 +13,25 @@ import { resolveShadow } from '../options/resolve-options.js';
 import type { QueryClient } from '../db/session.js';
 import { explainUnreadableName, isUnreadableNameError } from '../surql/v3-keyword-names.js';
 
+/** The kind of a schema object: what `INFO FOR DB` and `INFO FOR TABLE` list it under (`other`: a list this version does not know). */
+export type SchemaKind =
+  | 'analyzer'
+  | 'function'
+  | 'param'
+  | 'access'
+  | 'user'
+  | 'sequence'
+  | 'config'
+  | 'api'
+  | 'bucket'
+  | 'model'
+  | 'module'
+  | 'table'
+  | 'field'
+  | 'index'
+  | 'event'
+  | 'other';
+
 /** The kinds of object `INFO FOR DB` and `INFO FOR TABLE` list, in the order a schema prints them. */
 export const SCHEMA_KINDS = [
   'analyzer',
@@ -30,9 +49,10 @@ export const SCHEMA_KINDS = [
   'field',
   'index',
   'event',
-] as const;
+] as const satisfies readonly SchemaKind[];
 
-export type SchemaKind = (typeof SCHEMA_KINDS)[number] | 'other';
+/** Every kind but `other` is in SCHEMA_KINDS (a compile-time check). */
+true satisfies Exclude<SchemaKind, 'other' | (typeof SCHEMA_KINDS)[number]> extends never ? true : false;
 
 /** One object of a schema, as the server itself writes its definition. */
 export interface SchemaObject {
