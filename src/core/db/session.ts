@@ -4,7 +4,12 @@
  * does a target's session.
  */
 import type { LiveSubscription, QueryResponse, Table } from 'surrealdb';
-import { withTimeout } from '../support/timing.js';
+import { sleep, withTimeout } from '../support/timing.js';
+import { isRetryableConflict } from './surreal-errors.js';
+
+/** Attempts of a bookkeeping request the server refuses whole with a transaction conflict, and the pause before the next, times the attempt. */
+const CONFLICT_ATTEMPTS = 10;
+const CONFLICT_BACKOFF_MS = 10;
 
 /** The part of the SDK's client that the bookkeeping uses. */
 export interface QueryClient {
@@ -15,7 +20,9 @@ export interface QueryClient {
  * The runner's own bookkeeping requests (history, lock, in-progress records), bounded: each attempt
  * gets `attemptMs` (no shorter than `connect.timeoutMs`), and one that gets no answer is sent
  * again until `budgetMs` (`lock.waitTimeoutMs`) is spent, so a server busy with a long statement is
- * not taken for a dead one, and a stalled one is reported instead of waited on forever. Every
+ * not taken for a dead one, and a stalled one is reported instead of waited on forever. A request
+ * the server refuses whole with a transaction conflict, which it says can be retried (replicas
+ * starting together on a database SurrealDB 3 is still defining), is sent again too. Every
  * bookkeeping request is safe to send twice: reads, upserts, and writes whose second attempt reads
  * the first one's outcome.
  */
@@ -53,6 +60,7 @@ export class BoundedClient implements QueryClient {
 
   async #send(sql: string, vars: Record<string, unknown> | undefined, budgetMs: number): Promise<QueryResponse[]> {
     const started = Date.now();
+    let conflicts = 0;
     for (let attempt = 1; ; attempt++) {
       const timedOut = new Error(`no answer within ${this.#attemptMs} ms`);
       try {
@@ -64,6 +72,12 @@ export class BoundedClient implements QueryClient {
         this.#lastAnswer = Date.now();
         return responses;
       } catch (error) {
+        if (isRetryableConflict(error) && ++conflicts < CONFLICT_ATTEMPTS) {
+          // An answer all the same: the server is there.
+          this.#lastAnswer = Date.now();
+          await sleep(CONFLICT_BACKOFF_MS * conflicts);
+          continue;
+        }
         if (!(error instanceof Error) || error.message !== timedOut.message) throw error;
         if (Date.now() - started + this.#attemptMs > budgetMs) throw this.#unanswered(attempt, error);
       }
