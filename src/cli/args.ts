@@ -44,6 +44,8 @@ export interface ConnectionFlags {
   surrealdb?: SurrealDbMajor;
   /** `--shadow-url`: analyses build their shadow in a scratch database on this server. */
   shadowUrl?: string;
+  /** `--no-schema-cache`: drift, schema and diff keep no folder's schema (`schemaCache: false`). */
+  noSchemaCache?: boolean;
 }
 
 /** Where the databases of a run over many targets come from. */
@@ -92,6 +94,7 @@ const OPTIONS = {
   'allow-out-of-order': { type: 'boolean' },
   surrealdb: { type: 'string' },
   'shadow-url': { type: 'string' },
+  'no-schema-cache': { type: 'boolean' },
   fix: { type: 'boolean' },
   drift: { type: 'boolean' },
   'schema-check': { type: 'string' },
@@ -135,6 +138,7 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   'allow-out-of-order',
   'surrealdb',
   'shadow-url',
+  'no-schema-cache',
   'json',
   'verbose',
   'help',
@@ -215,6 +219,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     allowOutOfOrder: values['allow-out-of-order'] === true ? true : undefined,
     surrealdb: surrealdbFlag(values.surrealdb),
     shadowUrl: values['shadow-url'],
+    noSchemaCache: values['no-schema-cache'] === true ? true : undefined,
   };
 
   const [name, ...rest] = positionals;

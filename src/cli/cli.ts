@@ -3,10 +3,11 @@
  * others on a connected manager, on one database or many), and reports the outcome with its exit
  * code. The commands themselves live in one file per group.
  */
+import path from 'node:path';
 import { MigrationOptionsError } from '../core/support/errors.js';
 import { MigrationsStoppedError } from '../core/support/run-errors.js';
 import { MigrationManager } from '../core/manager/migration-manager.js';
-import { DEFAULT_DIRECTORY, DEFAULT_TABLE } from '../core/options/options.js';
+import { DEFAULT_DIRECTORY, DEFAULT_SCHEMA_CACHE, DEFAULT_TABLE } from '../core/options/options.js';
 import { shadowSource, type ShadowSource } from '../core/shadow/shadow.js';
 import { splitUrlCredentials } from '../core/support/secrets.js';
 import { commandName, parseCliArgs, wantsJson, type CliArgs } from './args.js';
@@ -165,7 +166,11 @@ async function execute(
 function offlineShadow(args: CliArgs, env: NodeJS.ProcessEnv, out: CliOutput): ShadowSource {
   const url = args.connection.shadowUrl ?? (env[ENV.shadowUrl] || undefined);
   if (url) out.addSecrets(splitUrlCredentials(url).secrets);
-  return shadowSource({ surrealdb: args.connection.surrealdb, ...(url ? { shadow: { url } } : {}) }, args.command.name);
+  const source = shadowSource(
+    { surrealdb: args.connection.surrealdb, ...(url ? { shadow: { url } } : {}) },
+    args.command.name,
+  );
+  return { ...source, cache: args.connection.noSchemaCache ? false : path.resolve(DEFAULT_SCHEMA_CACHE) };
 }
 
 function signalExitCode(signal: NodeJS.Signals): number {

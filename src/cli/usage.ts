@@ -70,6 +70,9 @@ Options:
                               with a unique name, removed afterwards; credentials as user:pass@ in
                               the URL; env SURREAL_SHADOW_URL): the one server lint, schema and
                               diff contact
+  --no-schema-cache           keep no folder's schema: drift, schema and diff otherwise keep it in
+                              node_modules/.cache/nestjs-surrealdb-migrations (delete it any time),
+                              and build no shadow for a folder they have seen unchanged
   --json                      print exactly one JSON document on stdout
   --verbose                   also log the library's progress messages to stderr
   -h, --help                  print this help

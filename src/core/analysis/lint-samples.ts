@@ -2,7 +2,8 @@
  * Lint's sample rows: an up that works on the shadow's empty tables may fail on a table with rows
  * (a full-text index and its analyzer in one transaction, a field made required that old rows
  * lack, an UPDATE that meets them). Each up is applied once more, in a scratch database of the
- * shadow's engine: the schema before it, restated from the server's own definitions, and a few
+ * shadow's engine: the schema before it (what the up can reach of it: schema-refresh.ts), restated
+ * from the server's own definitions, and a few
  * made-up rows in each table the up names. What fails there is a `data-dependent` warning, never an
  * error: the rows are made up. The shadow itself is never touched, so every other finding is what
  * it is without them. A table the rows cannot be written to (a view, an assertion they break) gets
@@ -18,6 +19,7 @@ import { quoteIdent } from '../support/identifiers.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { inDependencyOrder } from './schema-order.js';
 import type { DatabaseSchema, SchemaObject } from '../shadow/shadow.js';
+import { namedBy, reaches } from '../shadow/schema-refresh.js';
 import { SurqlLexer, identifierText } from '../surql/surql-lexer.js';
 import { firstFailure, isNotExecuted, serverMessage } from '../db/surreal-errors.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
@@ -74,8 +76,11 @@ export class RowSampler {
     const database = `sbl_sample_${this.#next++}`;
     try {
       await this.#session.use({ namespace: this.#namespace, database });
-      // Outside a transaction: an object the scratch cannot restate is left out, the rest stay.
-      const restated = inDependencyOrder(schema).map((o) => `${o.definition};`);
+      // What the up can reach, or all of it (schema-refresh.ts). Outside a transaction: an object
+      // the scratch cannot restate is left out, the rest stay.
+      const named = namedBy(schema, [up.text]);
+      const reached = named ? schema.filter((o) => reaches(o, named)) : schema;
+      const restated = inDependencyOrder(reached).map((o) => `${o.definition};`);
       if (restated.length > 0) await this.#session.query(restated.join('\n')).responses();
       const filled: string[] = [];
       for (const table of tables) {

@@ -14,16 +14,31 @@ import { secretNote, withoutSecrets } from './schema-secrets.js';
 import { serverMessage } from '../db/surreal-errors.js';
 import { readSchema, DEFAULT_SHADOW, type DatabaseSchema, type ShadowSource } from '../shadow/shadow.js';
 import { ShadowDatabase } from '../shadow/shadow-database.js';
+import { cachedSchema, keepSchema, schemaCacheKey } from '../shadow/schema-cache.js';
+import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
 
 export { diffParts, planDiff, renderDiff, type DiffStep } from './schema-diff.js';
 
-/** The schema the folder's migrations produce (all of them, or those up to `upTo`). */
+/**
+ * The schema the folder's migrations produce (all of them, or `versions`). Kept where `source.cache`
+ * says (schema-cache.ts): an unchanged folder builds no shadow again.
+ */
 export async function folderSchema(
   directory: string,
   versions?: ReadonlySet<number>,
   source: ShadowSource = DEFAULT_SHADOW,
 ): Promise<DatabaseSchema> {
-  return withFolderApplied(directory, versions, source, (shadow) => shadow.schema());
+  const folder = source.cache ?? false;
+  const chosen = (up: readonly MigrationFile[]) => up.filter((m) => !versions || versions.has(m.version));
+  const key = folder === false ? undefined : schemaCacheKey(source, chosen((await discoverMigrations(directory)).up));
+  const kept = key === undefined ? undefined : await cachedSchema(folder, key);
+  if (kept) return kept;
+  return withFolderApplied(directory, versions, source, async (shadow) => {
+    const schema = await shadow.schema();
+    // Kept only under the files the shadow applied: a file edited meanwhile is not kept under the old key.
+    if (key !== undefined && schemaCacheKey(source, chosen(shadow.up)) === key) await keepSchema(folder, key, schema);
+    return schema;
+  });
 }
 
 /**
@@ -47,11 +62,8 @@ async function withFolderApplied<T>(
 ): Promise<T> {
   const shadow = await ShadowDatabase.open(directory, source);
   try {
-    for (const up of shadow.up) {
-      if (versions && !versions.has(up.version)) continue;
-      const error = await shadow.applyUp(up.version);
-      if (error) throw error;
-    }
+    // One run, as a replay: the lock taken once, each migration its own request.
+    await shadow.applyAll(versions);
     return await then(shadow);
   } finally {
     await shadow.close();

@@ -204,7 +204,7 @@ export class ManagerContext {
    */
   async shadowSource(): Promise<ShadowSource> {
     const major = await serverMajor(this.connection.db);
-    return { surrealdb: major === 2 ? 2 : 3, server: this.options.shadow };
+    return { surrealdb: major === 2 ? 2 : 3, server: this.options.shadow, cache: this.options.schemaCache };
   }
 
   setFiles(up: readonly MigrationFile[], down: readonly MigrationFile[], ignored: readonly string[]): void {

@@ -25,6 +25,8 @@ export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_ON_TARGET_FAILURE: TargetFailurePolicy = 'stop';
 /** The SurrealDB major version of the embedded engine, and of an offline analysis's shadow. */
 export const DEFAULT_SURREALDB: SurrealDbMajor = 3;
+/** Where the schemas of folders are kept (schema-cache.ts), relative to the working directory. */
+export const DEFAULT_SCHEMA_CACHE = 'node_modules/.cache/nestjs-surrealdb-migrations';
 
 /** A SurrealDB major version this library speaks (2.4 and later, 3.x). */
 export type SurrealDbMajor = 2 | 3;
@@ -168,6 +170,14 @@ export interface MigrationsOptions {
   /** A shadow database on a server of your own, instead of the embedded engine. */
   shadow?: ShadowOptions;
   /**
+   * Where the schema a folder's migrations produce is kept (drift, schema, diff), by the folder's
+   * checksums and the engine's version, so that an unchanged folder builds no shadow again; the
+   * folder may be deleted at any time. `false`: nothing kept, in memory or on disk. Embedded
+   * shadows only.
+   * @default DEFAULT_SCHEMA_CACHE ('node_modules/.cache/nestjs-surrealdb-migrations')
+   */
+  schemaCache?: string | false;
+  /**
    * A `Surreal` instance the app has already connected (namespace and database selected).
    * It is used as is and never closed by this library.
    */
@@ -221,6 +231,8 @@ export interface ResolvedMigrationsOptions {
   auth: MigrationAuth | undefined;
   surrealdb: SurrealDbMajor;
   shadow: ShadowOptions | undefined;
+  /** An absolute path, or false. */
+  schemaCache: string | false;
   client: Surreal | undefined;
   directory: string;
   table: string;

@@ -2,6 +2,7 @@
  * Resolves the options: applies the defaults (from options.ts) and validates every field, throwing
  * MigrationOptionsError naming the field; the configured secrets never reach a message or a log.
  */
+import path from 'node:path';
 import { MigrationOptionsError } from '../support/errors.js';
 import { EMBEDDED_SCHEMES, Redactor, splitUrlCredentials } from '../support/secrets.js';
 import {
@@ -17,6 +18,7 @@ import {
   DEFAULT_LOCK_WAIT_TIMEOUT_MS,
   DEFAULT_MODE,
   DEFAULT_ON_TARGET_FAILURE,
+  DEFAULT_SCHEMA_CACHE,
   DEFAULT_SURREALDB,
   DEFAULT_TABLE,
   DEFAULT_VALIDATE_CHECKSUMS,
@@ -50,6 +52,7 @@ const OPTION_KEYS: readonly string[] = [
   'auth',
   'surrealdb',
   'shadow',
+  'schemaCache',
   'client',
   'directory',
   'table',
@@ -271,6 +274,7 @@ function resolve(
     auth,
     surrealdb,
     shadow,
+    schemaCache: resolveSchemaCache(options.schemaCache),
     client,
     directory,
     table,
@@ -322,4 +326,14 @@ function redacting(logger: MigrationLogger, redactor: Redactor): MigrationLogger
     warn: (message, ...optional) => logger.warn(redactor.text(message), ...mask(optional)),
     error: (message, ...optional) => logger.error(redactor.text(message), ...mask(optional)),
   };
+}
+
+/** `schemaCache`: a folder (made absolute from the working directory), or false. */
+function resolveSchemaCache(value: unknown): string | false {
+  if (value === false) return false;
+  if (value === undefined) return path.resolve(DEFAULT_SCHEMA_CACHE);
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new MigrationOptionsError('schemaCache', 'expected a folder path, or false to keep no schema.');
+  }
+  return path.resolve(value);
 }

@@ -16,6 +16,16 @@ import type { RunnerContext } from './runner-context.js';
 import { RunQueue } from './run-queue.js';
 import { readVersionsState, underLock } from './lock-wait.js';
 
+/** The steps {@link RunnerCore.hold} gives its work, each under the held lock. */
+export interface HeldSteps {
+  /** Applies one migration, as a run up does. */
+  up(migration: MigrationFile): Promise<MigrationResult>;
+  /** Rolls one applied version back with its down script (`name`: its history row's), as a run down does. */
+  down(version: number, name: string, down: MigrationFile): Promise<MigrationResult>;
+  /** Reads the records of no-transaction files again, after the caller settled one. */
+  refresh(): Promise<void>;
+}
+
 /** The steps of one database's runner core. */
 export function coreOps(core: RunnerCore): RunnerOps {
   return {
@@ -190,6 +200,37 @@ export class RunnerCore {
       // Only a stop ends the wait of a command that always has work to do.
       if (result === stopped) throw new MigrationsStoppedError(1);
       return result;
+    });
+  }
+
+  /**
+   * Holds the lock while `work` applies migrations one at a time through the steps it is given:
+   * for a caller that decides each next step from the last one's outcome (the shadow database, which
+   * goes on past failures), without taking and releasing the lock around every step. Each step runs
+   * as in {@link migrateUp} and {@link migrateDown} (the same request, verdict, events and errors);
+   * the caller chooses the steps, so the state's checks are its own.
+   */
+  hold<T>(work: (steps: HeldSteps) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      const refresh = async () => {
+        this.#failedRecords = new Map((await this.readState()).failed.map((f) => [f.version, f]));
+      };
+      await refresh();
+      return work({
+        up: async (migration) => {
+          this.#queue.ensureRunning(1);
+          await refuseUnreadableNames(this.#ctx.connection, [migration], 'up');
+          ensureLeaseHeld(this.#ctx.lock, migration);
+          return this.#applyUp(migration);
+        },
+        down: async (version, name, down) => {
+          this.#queue.ensureRunning(1);
+          await refuseUnreadableNames(this.#ctx.connection, [down], 'down');
+          ensureLeaseHeld(this.#ctx.lock, down);
+          return this.#applyDown(version, name, down);
+        },
+        refresh,
+      });
     });
   }
 

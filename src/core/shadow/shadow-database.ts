@@ -19,6 +19,7 @@ import { redactUrl } from '../options/urls.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { parseOnServer } from '../execution/parse-check.js';
 import { composeRunner, type RunnerParts } from '../runner/compose.js';
+import type { HeldSteps } from '../runner/runner-core.js';
 import { DEFAULT_SHADOW, readSchema, type DatabaseSchema, type ShadowSource } from './shadow.js';
 
 /**
@@ -32,6 +33,8 @@ export class ShadowDatabase {
   readonly #files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
   /** The scratch namespace on a server, removed on close; undefined for an embedded engine. */
   readonly #scratch: string | undefined;
+  /** While {@link hold} runs: the steps under the lock it holds. */
+  #held: HeldSteps | undefined;
   #closed = false;
 
   /** The major version of the engine that judges the folder (the server's, for a server shadow). */
@@ -82,6 +85,11 @@ export class ShadowDatabase {
     return this.#connection.db;
   }
 
+  /** The shadow's history table: its tables are the tool's own, never part of a schema. */
+  get historyTable(): string {
+    return this.#options.table;
+  }
+
   get up(): readonly MigrationFile[] {
     return this.#files.up;
   }
@@ -98,10 +106,31 @@ export class ShadowDatabase {
     );
   }
 
-  /** Applies one version; its failure, if any. A failed no-transaction file is set aside, so the shadow goes on. */
+  /**
+   * Runs `work` with the shadow's lock held once: its {@link applyUp} and {@link applyDown} then
+   * send only each migration's own request, as a replay does, rather than take the lock each time.
+   */
+  async hold<T>(work: () => Promise<T>): Promise<T> {
+    return this.#runner.core.hold(async (steps) => {
+      this.#held = steps;
+      try {
+        return await work();
+      } finally {
+        this.#held = undefined;
+      }
+    });
+  }
+
+  /**
+   * Applies one version (not applied yet); its failure, if any. A failed no-transaction file is set
+   * aside, so the shadow goes on.
+   */
   async applyUp(version: number): Promise<MigrationError | undefined> {
     try {
-      await this.#runner.core.migrateUp((state) => state.pending.filter((m) => m.version === version));
+      const held = this.#held;
+      const up = this.#files.up.find((m) => m.version === version);
+      if (held && up) await held.up(up);
+      else await this.#runner.core.migrateUp((state) => state.pending.filter((m) => m.version === version));
       return undefined;
     } catch (error) {
       await this.#setAside(version, 'rolled-back');
@@ -109,10 +138,21 @@ export class ShadowDatabase {
     }
   }
 
+  /** Applies the folder's `versions` not applied yet, in order, as one run; the first failure is thrown. */
+  async applyAll(versions?: ReadonlySet<number>): Promise<void> {
+    await this.#runner.core.migrateUp((state) =>
+      versions ? state.pending.filter((m) => versions.has(m.version)) : state.pending,
+    );
+  }
+
   /** Rolls one applied version back with its down script; its failure, if any. */
   async applyDown(version: number): Promise<MigrationError | undefined> {
     try {
-      await this.#runner.core.migrateDown(() => [version]);
+      const held = this.#held;
+      const up = this.#files.up.find((m) => m.version === version);
+      const down = this.#files.down.find((m) => m.version === version);
+      if (held && up && down) await held.down(version, up.name, down);
+      else await this.#runner.core.migrateDown(() => [version]);
       return undefined;
     } catch (error) {
       await this.#setAside(version, 'applied');
@@ -156,7 +196,7 @@ export class ShadowDatabase {
       },
     );
     if (!failed.some((f) => f.version === version)) return;
-    await core.exclusive(async () => {
+    const settle = async () => {
       const record = (await core.readState()).failed.find((f) => f.version === version);
       if (!record) return;
       if (outcome === 'rolled-back') return history.recordRolledBack(version);
@@ -165,7 +205,14 @@ export class ShadowDatabase {
         [{ version, name: file?.name ?? record.name, checksum: file?.checksum ?? record.checksum ?? '' }],
         'resolve',
       );
-    });
+    };
+    // Under the lock: the one held already, or taken for this.
+    if (this.#held) {
+      await settle();
+      await this.#held.refresh();
+    } else {
+      await core.exclusive(settle);
+    }
   }
 }
 

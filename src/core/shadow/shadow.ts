@@ -101,6 +101,15 @@ const TABLE_KINDS: Record<string, SchemaKind> = { fields: 'field', indexes: 'ind
  * The tool's own tables (`<table>`, `<table>_lock`, `<table>_failed`) are left out.
  */
 export async function readSchema(db: QueryClient, historyTable: string): Promise<DatabaseSchema> {
+  const { objects, tables } = await readDatabaseInfo(db, historyTable);
+  return readableSchema([...objects, ...(await readTables(db, tables))]);
+}
+
+/** `INFO FOR DB`: the database's own objects (tables' definitions included), and its tables' names. */
+export async function readDatabaseInfo(
+  db: QueryClient,
+  historyTable: string,
+): Promise<{ objects: SchemaObject[]; tables: string[] }> {
   const [info] = await db.query('INFO FOR DB').responses();
   if (!info?.success)
     throw unreadable(info?.error, undefined) ?? info?.error ?? new Error('INFO FOR DB gave no answer');
@@ -114,26 +123,40 @@ export async function readSchema(db: QueryClient, historyTable: string): Promise
       objects.push({ kind, table: undefined, name, definition });
     }
   }
-  const tables = Object.keys(database.tables ?? {}).filter((t) => !own.has(t));
-  if (tables.length > 0) {
-    // Names written escaped: SurrealDB 2 takes no parameters as names in INFO.
-    const answers = await db.query(tables.map((t) => `INFO FOR TABLE ${quoteIdent(t)};`).join(' ')).responses();
-    answers.forEach((answer, i) => {
-      if (!answer.success) throw unreadable(answer.error, tables[i]) ?? answer.error;
-      const table = tables[i]!;
-      const about = (answer.result ?? {}) as Record<string, Record<string, string> | undefined>;
-      for (const [key, kind] of Object.entries(TABLE_KINDS)) {
-        for (const [name, definition] of Object.entries(about[key] ?? {}))
-          objects.push({ kind, table, name, definition });
-      }
-    });
-  }
-  const names = {
+  return { objects, tables: Object.keys(database.tables ?? {}).filter((t) => !own.has(t)) };
+}
+
+/** `INFO FOR TABLE` of each of `tables`, in one request: their fields, indexes and events. */
+export async function readTables(db: QueryClient, tables: readonly string[]): Promise<SchemaObject[]> {
+  if (tables.length === 0) return [];
+  const objects: SchemaObject[] = [];
+  // Names written escaped: SurrealDB 2 takes no parameters as names in INFO.
+  const answers = await db.query(tables.map((t) => `INFO FOR TABLE ${quoteIdent(t)};`).join(' ')).responses();
+  answers.forEach((answer, i) => {
+    if (!answer.success) throw unreadable(answer.error, tables[i]) ?? answer.error;
+    const table = tables[i]!;
+    const about = (answer.result ?? {}) as Record<string, Record<string, string> | undefined>;
+    for (const [key, kind] of Object.entries(TABLE_KINDS)) {
+      for (const [name, definition] of Object.entries(about[key] ?? {}))
+        objects.push({ kind, table, name, definition });
+    }
+  });
+  return objects;
+}
+
+/** The objects as read, their references made readable (see readable-names.ts), in schema order. */
+export function readableSchema(objects: SchemaObject[]): DatabaseSchema {
+  const names = referencedNames(objects);
+  for (const o of objects) o.definition = readableDefinition(o.definition, names);
+  return objects.sort(compareObjects);
+}
+
+/** The names of a schema's functions and params: what readable-names.ts escapes references to. */
+export function referencedNames(objects: readonly SchemaObject[]): { functions: string[]; params: string[] } {
+  return {
     functions: objects.filter((o) => o.kind === 'function').map((o) => o.name),
     params: objects.filter((o) => o.kind === 'param').map((o) => o.name),
   };
-  for (const o of objects) o.definition = readableDefinition(o.definition, names);
-  return objects.sort(compareObjects);
 }
 
 /** SurrealDB 3's conversion error for a name it cannot read back, said in a sentence (see `v3-keyword-names.ts`). */
@@ -241,6 +264,8 @@ export interface ShadowSource {
    * namespace stays the shadow's own scratch one (it must be unique): only the database is named so.
    */
   names?: { namespace: string; database: string } | undefined;
+  /** Where the schema a folder produces is kept (schema-cache.ts); false or undefined: not kept. */
+  cache?: string | false | undefined;
 }
 
 /** The embedded SurrealDB 3, when nothing says otherwise. */

@@ -1,0 +1,101 @@
+/**
+ * What lint reports: its problems, and those it finds before anything runs (statements that
+ * cannot share a transaction, names SurrealDB 3 cannot read back).
+ */
+import type { MigrationError } from '../support/run-errors.js';
+import type { MigrationFile } from '../files/migration-files.js';
+import { serverMessage } from '../db/surreal-errors.js';
+import { surqlStatements } from '../surql/surql-splitter.js';
+import { findTransactionSplits } from './transaction-splits.js';
+import { UNREADABLE_NAME_HINT, unreadableNameReason, unreadableNames } from '../surql/v3-keyword-names.js';
+import { upgradeHint } from '../surql/v3-upgrade.js';
+
+/**
+ * - `one-transaction`: statements that fail (or go wrong) in one transaction once a table has rows;
+ * - `engine-limit`: what the engine judging the folder cannot do (a field SurrealDB 3 cannot read back);
+ * - `data-dependent` (a warning): an up that fails over a few made-up rows.
+ */
+export type LintProblemKind =
+  | 'syntax'
+  | 'execution'
+  | 'irreversible'
+  | 'missing-down'
+  | 'down-failed'
+  | 'not-checked'
+  | 'one-transaction'
+  | 'engine-limit'
+  | 'data-dependent';
+
+/** One problem lint found. */
+export interface LintProblem {
+  kind: LintProblemKind;
+  severity: 'error' | 'warning';
+  /** The file the problem is in (for a missing down script, its up script). */
+  file: string;
+  version: number;
+  line: number | undefined;
+  column: number | undefined;
+  message: string;
+  hint: string | undefined;
+}
+
+export interface LintReport {
+  /** No problem of severity `error`. */
+  ok: boolean;
+  problems: LintProblem[];
+  /** Up files checked, and those with a down script proven reversible. */
+  checked: number;
+  reversible: number;
+}
+
+/** What lint sees before anything runs: statements that cannot share a transaction, and engine limits. */
+export function staticProblems(
+  up: readonly MigrationFile[],
+  down: readonly MigrationFile[],
+  major: number,
+): LintProblem[] {
+  const problems: LintProblem[] = findTransactionSplits(up, down).map((split) => ({
+    kind: 'one-transaction',
+    severity: 'error',
+    file: split.file.file,
+    version: split.file.version,
+    line: split.line,
+    column: split.column,
+    message: split.message,
+    hint: split.hint,
+  }));
+  if (major < 3) return problems;
+  for (const file of [...up, ...down]) {
+    for (const name of unreadableNames(surqlStatements(file.text))) {
+      problems.push({
+        kind: 'engine-limit',
+        severity: 'error',
+        file: file.file,
+        version: file.version,
+        line: name.line,
+        column: name.column,
+        message: unreadableNameReason(name),
+        hint: UNREADABLE_NAME_HINT,
+      });
+    }
+  }
+  return problems;
+}
+
+export function problemOf(
+  kind: LintProblemKind,
+  file: MigrationFile,
+  error: MigrationError,
+  hints: boolean,
+): LintProblem {
+  return {
+    kind,
+    severity: 'error',
+    file: file.file,
+    version: file.version,
+    line: error.line,
+    column: error.column,
+    message: serverMessage(error.reason),
+    hint: hints ? upgradeHint(error.reason, error.statement ?? '') : undefined,
+  };
+}
