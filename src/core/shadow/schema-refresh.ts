@@ -18,10 +18,12 @@
 import type { QueryClient } from '../db/session.js';
 import { SurqlLexer, identifierText } from '../surql/surql-lexer.js';
 import {
-  readDatabaseInfo,
+  databaseInfoOf,
   readSchema,
   readTables,
   readableSchema,
+  tableInfoOf,
+  tableInfoStatement,
   compareObjects,
   referencedNames,
   type DatabaseSchema,
@@ -40,19 +42,45 @@ export async function refreshSchema(
 ): Promise<DatabaseSchema> {
   const named = namedBy(before, scripts);
   if (!named) return readSchema(db, historyTable);
-  const { objects, tables } = await readDatabaseInfo(db, historyTable);
+  const known = new Set(before.filter((o) => o.kind === 'table').map((o) => o.name));
+  // One request, as a rule: INFO FOR DB, and INFO FOR TABLE of each table the scripts reach and of
+  // each they define (a table that does not exist answers with nothing).
+  const asked = [...new Set([...[...named].filter((n) => known.has(n)), ...scripts.flatMap(definedTables)])];
+  const [info, ...answers] = await db.query(['INFO FOR DB;', ...asked.map(tableInfoStatement)].join(' ')).responses();
+  const { objects, tables } = databaseInfoOf(info, historyTable);
   const was = referencedNames(before);
   const is = referencedNames(objects);
   if (!sameNames(was.functions, is.functions) || !sameNames(was.params, is.params)) {
     return readSchema(db, historyTable);
   }
-  const known = new Set(before.filter((o) => o.kind === 'table').map((o) => o.name));
-  const reread = tables.filter((t) => named.has(t) || !known.has(t));
-  const kept = new Set(tables.filter((t) => !named.has(t) && known.has(t)));
-  const carried = before.filter((o) => o.table !== undefined && kept.has(o.table)).map((o) => ({ ...o }));
+  const reread = new Set(tables.filter((t) => named.has(t) || !known.has(t)));
+  const read = asked.flatMap((t, i) => (reread.has(t) ? tableInfoOf(answers[i], t) : []));
+  // Tables made otherwise (a CREATE on a table not defined yet): a second request.
+  const later = [...reread].filter((t) => !asked.includes(t));
+  const carried = before.filter((o) => o.table !== undefined && !reread.has(o.table) && tables.includes(o.table));
   // Carried definitions are already readable, and the names they are read against did not change.
-  const fresh = readableSchema([...objects, ...(await readTables(db, reread))]);
-  return [...fresh, ...carried].sort(compareObjects);
+  const fresh = readableSchema([...objects, ...read, ...(await readTables(db, later))]);
+  return [...fresh, ...carried.map((o) => ({ ...o }))].sort(compareObjects);
+}
+
+/** The tables a script defines (`DEFINE TABLE [OVERWRITE | IF NOT EXISTS] <name>`), read with the lexer. */
+function definedTables(text: string): string[] {
+  const words: string[] = [];
+  const lexer = new SurqlLexer(text);
+  for (let token = lexer.next(false); token; token = lexer.next(false)) {
+    if (token.kind === 'word' || token.kind === 'ident') words.push(identifierText(text, token));
+    else words.push('');
+  }
+  const tables: string[] = [];
+  for (let i = 0; i + 2 < words.length; i++) {
+    if (!/^define$/i.test(words[i]!) || !/^table$/i.test(words[i + 1]!)) continue;
+    let at = i + 2;
+    if (/^overwrite$/i.test(words[at]!)) at++;
+    else if (/^if$/i.test(words[at]!) && /^not$/i.test(words[at + 1] ?? '') && /^exists$/i.test(words[at + 2] ?? ''))
+      at += 3;
+    if (words[at]) tables.push(words[at]!);
+  }
+  return tables;
 }
 
 /** Every name the scripts reach (see the file's comment), or undefined when a name may be computed. */

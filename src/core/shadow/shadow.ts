@@ -10,6 +10,7 @@ import { DatabaseRequestError } from '../support/database-errors.js';
 import { readableDefinition } from './readable-names.js';
 import { DEFAULT_SURREALDB, type ShadowOptions, type SurrealDbMajor } from '../options/options.js';
 import { resolveShadow } from '../options/resolve-options.js';
+import type { QueryResponse } from 'surrealdb';
 import type { QueryClient } from '../db/session.js';
 import { explainUnreadableName, isUnreadableNameError } from '../surql/v3-keyword-names.js';
 
@@ -111,6 +112,14 @@ export async function readDatabaseInfo(
   historyTable: string,
 ): Promise<{ objects: SchemaObject[]; tables: string[] }> {
   const [info] = await db.query('INFO FOR DB').responses();
+  return databaseInfoOf(info, historyTable);
+}
+
+/** The answer to `INFO FOR DB`, read: the database's own objects, and its tables' names. */
+export function databaseInfoOf(
+  info: QueryResponse | undefined,
+  historyTable: string,
+): { objects: SchemaObject[]; tables: string[] } {
   if (!info?.success)
     throw unreadable(info?.error, undefined) ?? info?.error ?? new Error('INFO FOR DB gave no answer');
   const objects: SchemaObject[] = [];
@@ -129,18 +138,25 @@ export async function readDatabaseInfo(
 /** `INFO FOR TABLE` of each of `tables`, in one request: their fields, indexes and events. */
 export async function readTables(db: QueryClient, tables: readonly string[]): Promise<SchemaObject[]> {
   if (tables.length === 0) return [];
-  const objects: SchemaObject[] = [];
+  const answers = await db.query(tables.map(tableInfoStatement).join(' ')).responses();
+  return answers.flatMap((answer, i) => tableInfoOf(answer, tables[i]!));
+}
+
+/** The statement that asks for a table's fields, indexes and events. */
+export function tableInfoStatement(table: string): string {
   // Names written escaped: SurrealDB 2 takes no parameters as names in INFO.
-  const answers = await db.query(tables.map((t) => `INFO FOR TABLE ${quoteIdent(t)};`).join(' ')).responses();
-  answers.forEach((answer, i) => {
-    if (!answer.success) throw unreadable(answer.error, tables[i]) ?? answer.error;
-    const table = tables[i]!;
-    const about = (answer.result ?? {}) as Record<string, Record<string, string> | undefined>;
-    for (const [key, kind] of Object.entries(TABLE_KINDS)) {
-      for (const [name, definition] of Object.entries(about[key] ?? {}))
-        objects.push({ kind, table, name, definition });
-    }
-  });
+  return `INFO FOR TABLE ${quoteIdent(table)};`;
+}
+
+/** The answer to {@link tableInfoStatement}, read. A table that does not exist has nothing. */
+export function tableInfoOf(answer: QueryResponse | undefined, table: string): SchemaObject[] {
+  if (!answer?.success)
+    throw unreadable(answer?.error, table) ?? answer?.error ?? new Error('INFO FOR TABLE gave no answer');
+  const objects: SchemaObject[] = [];
+  const about = (answer.result ?? {}) as Record<string, Record<string, string> | undefined>;
+  for (const [key, kind] of Object.entries(TABLE_KINDS)) {
+    for (const [name, definition] of Object.entries(about[key] ?? {})) objects.push({ kind, table, name, definition });
+  }
   return objects;
 }
 
