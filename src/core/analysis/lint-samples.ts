@@ -44,6 +44,8 @@ export class RowSampler {
   readonly #major: number;
   readonly #namespace: string;
   #next = 0;
+  /** The scratch database of the last check, removed with the next one's first request (or on close). */
+  #last: string | undefined;
 
   private constructor(session: Session, close: () => Promise<void>, major: number, namespace: string) {
     this.#session = session;
@@ -76,20 +78,19 @@ export class RowSampler {
     const database = `sbl_sample_${this.#next++}`;
     try {
       await this.#session.use({ namespace: this.#namespace, database });
-      // What the up can reach, or all of it (schema-refresh.ts). Outside a transaction: an object
-      // the scratch cannot restate is left out, the rest stay.
+      // What the up can reach, or all of it (schema-refresh.ts), and the rows, in one request with
+      // the removal of the last scratch database. Outside a transaction: an object the scratch
+      // cannot restate, or a row it refuses, is left out, the rest stay.
       const named = namedBy(schema, [up.text]);
       const reached = named ? schema.filter((o) => reaches(o, named)) : schema;
       const restated = inDependencyOrder(reached).map((o) => `${o.definition};`);
-      if (restated.length > 0) await this.#session.query(restated.join('\n')).responses();
-      const filled: string[] = [];
-      for (const table of tables) {
-        const creates = [...Array(ROWS).keys()].map(
-          (i) => `CREATE ${quoteIdent(table)} CONTENT ${rowOf(table, schema, i)};`,
-        );
-        const answers = await this.#session.query(creates.join('\n')).responses();
-        if (answers.some((a) => a.success)) filled.push(table);
-      }
+      const creates = tables.flatMap((table) =>
+        [...Array(ROWS).keys()].map((i) => `CREATE ${quoteIdent(table)} CONTENT ${rowOf(table, schema, i)};`),
+      );
+      const answers = await this.#session.query([...this.#removal(), ...restated, ...creates].join('\n')).responses();
+      // Each statement above answers once: the rows' answers are the last ones, ROWS per table.
+      const rows = answers.slice(answers.length - creates.length);
+      const filled = tables.filter((_, t) => rows.slice(t * ROWS, (t + 1) * ROWS).some((a) => a.success));
       if (filled.length === 0) return undefined;
       const failure = up.noTransaction ? await this.#statementByStatement(up) : await this.#transactional(up);
       return failure && { ...failure, tables: filled };
@@ -97,15 +98,26 @@ export class RowSampler {
       // The scratch could not be set up or read (never the up's failure): no warning.
       return undefined;
     } finally {
-      await this.#session
-        .query(`REMOVE DATABASE IF EXISTS ${quoteIdent(database)}`)
-        .responses()
-        .catch(() => {});
+      this.#last = database;
     }
   }
 
-  close(): Promise<void> {
-    return this.#close().catch(() => {});
+  async close(): Promise<void> {
+    const removal = this.#removal();
+    if (removal.length > 0) {
+      await this.#session
+        .query(removal.join('\n'))
+        .responses()
+        .catch(() => {});
+    }
+    await this.#close().catch(() => {});
+  }
+
+  /** The statement that removes the last scratch database, if there is one (then forgotten). */
+  #removal(): string[] {
+    const last = this.#last;
+    this.#last = undefined;
+    return last === undefined ? [] : [`REMOVE DATABASE IF EXISTS ${quoteIdent(last)};`];
   }
 
   async #transactional(up: MigrationFile): Promise<Omit<SampleFailure, 'tables'> | undefined> {
