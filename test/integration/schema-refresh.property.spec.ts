@@ -12,7 +12,7 @@ import type { Surreal } from 'surrealdb';
 import { quoteIdent } from '../../src/core/support/identifiers.js';
 import { readSchema, type DatabaseSchema } from '../../src/core/shadow/shadow.js';
 import { namedBy, refreshSchema } from '../../src/core/shadow/schema-refresh.js';
-import { memClient, SURREALDB } from '../support/engine.js';
+import { itOn, memClient, SURREALDB } from '../support/engine.js';
 
 const HISTORY = '_sbl_migrations';
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
@@ -34,7 +34,11 @@ const type = fc.constantFrom('int', 'string', 'option<string>', 'array<string>',
 const statement: fc.Arbitrary<string> = fc.oneof(
   table.map((t) => `DEFINE TABLE OVERWRITE ${t} SCHEMAFULL`),
   table.map((t) => `DEFINE TABLE OVERWRITE ${t} SCHEMALESS`),
-  fc.tuple(table, table).map(([t, s]) => `DEFINE TABLE OVERWRITE ${t} AS SELECT count() AS n FROM ${s} GROUP ALL`),
+  // A view reads a table listed before it: a cycle of views makes SurrealDB 3 write forever.
+  fc
+    .tuple(fc.integer({ min: 1, max: TABLES.length - 1 }), fc.nat())
+    .map(([v, s]) => [TABLES[v]!, TABLES[s % v]!].map(quoteIdent))
+    .map(([t, s]) => `DEFINE TABLE OVERWRITE ${t} AS SELECT count() AS n FROM ${s} GROUP ALL`),
   fc.tuple(table, table, table).map(([t, i, o]) => `DEFINE TABLE OVERWRITE ${t} TYPE RELATION IN ${i} OUT ${o}`),
   table.map((t) => `REMOVE TABLE IF EXISTS ${t}`),
   fc.tuple(field, table, type).map(([f, t, ty]) => `DEFINE FIELD OVERWRITE ${f} ON ${t} TYPE ${ty}`),
@@ -100,15 +104,10 @@ describe('the schema read again where a step reaches', () => {
       'CREATE a SET n = 1;',
     ],
     [
-      'a function that defines a field, called by a field of the table written',
+      'a function that defines a field, called by an event of the table written',
       'DEFINE TABLE a; DEFINE TABLE o; DEFINE FUNCTION fn::m() { DEFINE FIELD w ON o TYPE int; RETURN 1 }; ' +
-        'DEFINE FIELD n ON a VALUE fn::m();',
+        'DEFINE EVENT d ON a THEN { fn::m() };',
       'CREATE a;',
-    ],
-    [
-      'a view over the table written, which SurrealDB 2 turns into a table when its source is removed',
-      'DEFINE TABLE src; DEFINE TABLE v AS SELECT count() AS n FROM src GROUP ALL; CREATE src;',
-      'REMOVE TABLE src;',
     ],
   ])('reads again what a step reaches without naming it: %s', async (_what, setup, step) => {
     const db = await memClient({ namespace: 'refresh', database: 'refresh' });
@@ -124,6 +123,25 @@ describe('the schema read again where a step reaches', () => {
       await db.close();
     }
   });
+
+  itOn(['v2'], 'SurrealDB 3 refuses to remove the source of a view')(
+    'reads again a view whose source is removed, which SurrealDB 2 turns into a table',
+    async () => {
+      const db = await memClient({ namespace: 'refresh', database: 'refresh' });
+      try {
+        await db
+          .query('DEFINE TABLE src; DEFINE TABLE v AS SELECT count() AS n FROM src GROUP ALL; CREATE src;')
+          .responses();
+        const before = await readSchema(db, HISTORY);
+        await db.query('REMOVE TABLE src;').responses();
+        const full = await readSchema(db, HISTORY);
+        expect(await refreshSchema(db, HISTORY, before, ['REMOVE TABLE src;'])).toEqual(full);
+        expect(full.map((o) => o.name)).toEqual(['v']);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
   it('names what a script reaches: its words, what they own, and views and references of reached tables', () => {
     const schema: DatabaseSchema = [

@@ -141,7 +141,7 @@ export class LintPass {
     }
     this.#parses.add(down.file);
     const afterDown = await this.#refresh(this.#before, [up.text, down.text]);
-    const changes = compareSchemas(this.#before, afterDown);
+    const changes = changesBetween(this.#before, afterDown);
     for (const change of changes) {
       const what = describeObject(change);
       this.#problems.push(
@@ -255,4 +255,14 @@ export class LintPass {
   #problemOf(kind: LintProblemKind, file: MigrationFile, error: MigrationError): LintProblem {
     return problemOf(kind, file, error, this.#first.major >= 3);
   }
+}
+
+/** {@link compareSchemas}, where the objects a refreshed schema carried over (the same object in both) are skipped. */
+function changesBetween(before: DatabaseSchema, after: DatabaseSchema): ReturnType<typeof compareSchemas> {
+  const inAfter = new Set(after);
+  const inBefore = new Set(before);
+  return compareSchemas(
+    before.filter((o) => !inAfter.has(o)),
+    after.filter((o) => !inBefore.has(o)),
+  );
 }

@@ -9,8 +9,8 @@
  * "Names" is read generously, on the lexer's tokens: every word, escaped identifier and word inside a
  * string, regex or JavaScript body of the scripts; then, again, of every definition that one of those
  * names owns (a table's definition and its fields', indexes' and events' definitions; a function's;
- * a param's), and of every table-level definition that names a reached table (a view over it, a
- * field referencing its records), until nothing new is named. An event's body, a field's VALUE, a
+ * a param's), and of every view over a reached table and every field that references its records,
+ * until nothing new is named. An event's body, a field's VALUE, a
  * function called, a view's source or its view: whatever can run when the scripts run is so covered. Where a name may be computed
  * (`type::table(…)`, `type::thing(…)`, `type::record(…)`), or a function or param was defined or
  * removed (the readable names of every definition may change), the whole schema is read.
@@ -56,11 +56,14 @@ export async function refreshSchema(
   const reread = new Set(tables.filter((t) => named.has(t) || !known.has(t)));
   const read = asked.flatMap((t, i) => (reread.has(t) ? tableInfoOf(answers[i], t) : []));
   // Tables made otherwise (a CREATE on a table not defined yet): a second request.
-  const later = [...reread].filter((t) => !asked.includes(t));
-  const carried = before.filter((o) => o.table !== undefined && !reread.has(o.table) && tables.includes(o.table));
-  // Carried definitions are already readable, and the names they are read against did not change.
+  const wasAsked = new Set(asked);
+  const later = [...reread].filter((t) => !wasAsked.has(t));
+  const exists = new Set(tables);
+  // Carried as they are (a schema's objects are never changed once read): already readable, and the
+  // names they are read against did not change.
+  const carried = before.filter((o) => o.table !== undefined && !reread.has(o.table) && exists.has(o.table));
   const fresh = readableSchema([...objects, ...read, ...(await readTables(db, later))]);
-  return [...fresh, ...carried.map((o) => ({ ...o }))].sort(compareObjects);
+  return [...fresh, ...carried].sort(compareObjects);
 }
 
 /** The tables a script defines (`DEFINE TABLE [OVERWRITE | IF NOT EXISTS] <name>`), read with the lexer. */
@@ -87,18 +90,19 @@ function definedTables(text: string): string[] {
 export function namedBy(before: DatabaseSchema, scripts: readonly string[]): Set<string> | undefined {
   const tables = new Set(before.filter((o) => o.kind === 'table').map((o) => o.name));
   const names = new Set<string>();
+  for (const text of scripts) {
+    if (COMPUTED_NAME.test(text)) return undefined;
+    for (const word of wordsOf(text)) names.add(word);
+  }
   const read = new Set<SchemaObject>();
-  let pending: string[] = [...scripts];
-  while (pending.length > 0) {
-    for (const text of pending) {
-      if (COMPUTED_NAME.test(text)) return undefined;
-      for (const word of wordsOf(text)) names.add(word);
-    }
-    pending = [];
+  for (let grew = true; grew;) {
+    grew = false;
     for (const o of before) {
       if (read.has(o) || !(reaches(o, names) || refersTo(o, names, tables))) continue;
       read.add(o);
-      pending.push(o.definition);
+      grew = true;
+      if (COMPUTED_NAME.test(o.definition)) return undefined;
+      for (const word of wordsOfObject(o)) names.add(word);
       names.add(o.table ?? o.name);
     }
   }
@@ -116,12 +120,33 @@ export function reaches(o: SchemaObject, names: ReadonlySet<string>): boolean {
 }
 
 /**
- * Whether `o`, a table or what is defined on one, names one of the reached tables: a view over it,
- * a field that references its records. Writes to the reached table reach these too.
+ * Whether `o` names one of the reached tables and is reached through it: a view over it (its rows
+ * follow the table's), or a field that references its records (a deletion reaches it).
  */
 function refersTo(o: SchemaObject, names: ReadonlySet<string>, tables: ReadonlySet<string>): boolean {
-  if (o.kind !== 'table' && o.table === undefined) return false;
-  return wordsOf(o.definition).some((word) => tables.has(word) && names.has(word));
+  return mayReferTo(o) && wordsOfObject(o).some((word) => tables.has(word) && names.has(word));
+}
+
+/** Whether `o` is of the kinds that another table reaches: a view, or a field that references records. */
+const REFERRING = new WeakMap<SchemaObject, boolean>();
+function mayReferTo(o: SchemaObject): boolean {
+  let may = REFERRING.get(o);
+  if (may === undefined) {
+    may =
+      o.kind === 'table'
+        ? /\sAS\s/i.test(o.definition)
+        : o.kind === 'field' && /\bREFERENCE\b|\brecord\s*</i.test(o.definition);
+    REFERRING.set(o, may);
+  }
+  return may;
+}
+
+/** The words of an object's definition; an object carried from step to step is read once. */
+const OBJECT_WORDS = new WeakMap<SchemaObject, readonly string[]>();
+function wordsOfObject(o: SchemaObject): readonly string[] {
+  let words = OBJECT_WORDS.get(o);
+  if (!words) OBJECT_WORDS.set(o, (words = wordsOf(o.definition)));
+  return words;
 }
 
 /** The words of texts already read, by text: definitions are read again at every step of a folder. */
