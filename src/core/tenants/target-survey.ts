@@ -51,8 +51,10 @@ export async function surveyTargets(
   read: HistoryReadOptions | undefined,
 ): Promise<TargetSurvey> {
   const survey: TargetSurvey = { missing: new Set(), histories: new Map() };
+  // Nothing asked of a connection with no target to survey (it may be closed).
+  if (targets.length === 0) return survey;
   const sessions = root.isFeatureSupported(Features.Sessions);
-  if (targets.length === 0 || (!sessions && !read)) return survey;
+  if (!sessions && !read) return survey;
   const session: SurrealSession | undefined = sessions ? await openSession(root) : undefined;
   const client: QueryClient = session ?? root;
   try {

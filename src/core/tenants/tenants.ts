@@ -103,7 +103,10 @@ export class Tenants<M extends Tenant> {
     fromHistory?: (history: HistorySnapshot) => T | undefined,
   ): Promise<TargetOutcome<T>[]> {
     const targets = this.#targets();
-    const { histories } = await this.#survey(targets, fromHistory !== undefined);
+    // A batched read that fails (a lost connection) leaves every target to its own read, with the
+    // listing it always had.
+    const batched = fromHistory && (await this.#survey(targets, true).catch(() => undefined));
+    const { histories } = batched ?? (await this.#survey(targets, false));
     return runOverTargets(
       targets,
       { concurrency: this.#options.concurrency, onTargetFailure: 'continue' },
