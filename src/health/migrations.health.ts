@@ -35,8 +35,9 @@ export interface MigrationsHealthCheckOptions {
  * no-transaction migration has a failed record, or when the database does not answer within the
  * timeout. Reports the current and latest version, the pending count, the failed versions and the
  * lock holder. One probe is one request of three small reads (see `MigrationManager.probe()`).
- * With `targets`, one such request per target, and down while any target is not current, naming
- * them (`notCurrent`).
+ * With `targets`, the histories are read in batches of 100 targets per request on one connection
+ * (a target the batch could not read gets its own request), and down while any target is not
+ * current, naming them (`notCurrent`).
  *
  * Use it for readiness, never liveness: a pending migration (say, after an admin rollback) should
  * take the replica out of the load balancer, not have it restarted.

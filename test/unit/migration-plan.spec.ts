@@ -6,7 +6,7 @@ import {
 } from '../../src/core/support/state-errors.js';
 import type { AppliedRecord, FailedRecord, HistorySnapshot } from '../../src/core/history/history-records.js';
 import { checksumOf, type MigrationFile } from '../../src/core/files/migration-files.js';
-import { computeState, findProblems, type MigrationState } from '../../src/core/plan/migration-plan.js';
+import { computeState, findProblems, isCurrent, type MigrationState } from '../../src/core/plan/migration-plan.js';
 
 /** An up script of the given version whose text (and so checksum) depends on the version. */
 function file(version: number, text = `DEFINE TABLE t${version};`): MigrationFile {
@@ -224,5 +224,33 @@ describe('findProblems', () => {
     const state = computeState(files(1, 2), history([applied(1)], [failedRecord(2)]));
     const lenient = { validateChecksums: false, allowMissing: true, allowOutOfOrder: true };
     expect(findProblems(state, lenient).errors.map((e) => e.constructor)).toEqual([FailedMigrationPendingError]);
+  });
+});
+
+describe('isCurrent: a target a start over many leaves alone without opening its session', () => {
+  const lenient = { validateChecksums: false, allowMissing: true, allowOutOfOrder: true };
+
+  it('is current when every file is applied, with its checksum, and nothing else is recorded', () => {
+    expect(isCurrent(files(1, 2), history([applied(1), applied(2)]), strict)).toBe(true);
+    expect(isCurrent([], history([]), strict)).toBe(true);
+  });
+
+  it('is not current with anything to do, a problem or a warning, whatever the options make of it', () => {
+    const changed = { ...applied(2), checksum: 'changed' };
+    const cases: [string, HistorySnapshot][] = [
+      ['pending', history([applied(1)])],
+      ['failed part-way', history([applied(1)], [failedRecord(2)])],
+      ['in progress', history([applied(1), applied(2)], [{ ...failedRecord(2), inProgress: true }])],
+      ['resumable', history([applied(1)], [{ ...failedRecord(2), resumeAfter: 2 }])],
+      ['drifted (a warning when checksums are not validated)', history([applied(1), changed])],
+      ['unverified (a warning)', history([applied(1), adoptedRow(2)])],
+      ['missing file (a warning when allowed)', history([applied(1), applied(2), applied(3)])],
+      ['newer than the folder (a warning)', history([applied(1), applied(2), applied(9)])],
+    ];
+    const folders: Record<string, MigrationFile[]> = { 'missing file (a warning when allowed)': files(2, 3) };
+    for (const [what, snapshot] of cases) {
+      const up = folders[what] ?? files(1, 2);
+      expect([what, isCurrent(up, snapshot, strict), isCurrent(up, snapshot, lenient)]).toEqual([what, false, false]);
+    }
   });
 });

@@ -7,9 +7,11 @@
 import { Features, type Surreal, type SurrealSession } from 'surrealdb';
 import { type MigrationTarget } from '../options/options.js';
 import { targetId } from '../options/target-list.js';
+import { quoteIdent } from '../support/identifiers.js';
 import { sleep } from '../support/timing.js';
 import { isRetryableConflict } from './surreal-errors.js';
 import { rootNamespaces, selectedDatabases } from './selection.js';
+import type { QueryClient } from './session.js';
 
 /**
  * The databases of `namespace`, read without defining it: `[]` when the root's `namespaces` (if
@@ -50,6 +52,38 @@ export async function missingTargets(root: Surreal, targets: readonly MigrationT
     await closeSession(session);
   }
   return missing;
+}
+
+/**
+ * The databases of each of `namespaces`, in one request: `USE NS <ns>; INFO FOR NS;` for each. A
+ * `USE` inside a request selects for the statements after it in that request only, on SurrealDB 2
+ * and 3: the client's own selection is left as it was. A `USE` of a namespace that does not exist
+ * defines it on SurrealDB 3: give only namespaces that exist (that `INFO FOR ROOT` lists), or that
+ * this user cannot define. A namespace whose `USE` or `INFO FOR NS` the server refused comes back
+ * as an `Error`.
+ */
+export async function databasesOfEach(
+  client: QueryClient,
+  namespaces: readonly string[],
+): Promise<Map<string, string[] | Error>> {
+  const lists = new Map<string, string[] | Error>();
+  if (namespaces.length === 0) return lists;
+  const responses = await client
+    .query(namespaces.map((namespace) => `USE NS ${quoteIdent(namespace)}; INFO FOR NS;`).join(' '))
+    .responses();
+  namespaces.forEach((namespace, i) => {
+    const [use, info] = [responses[2 * i], responses[2 * i + 1]];
+    const refused = [use, info].find((response) => !response?.success);
+    if (refused || !info?.success) {
+      lists.set(namespace, new Error(String(refused?.error?.message ?? 'no answer')));
+      return;
+    }
+    lists.set(
+      namespace,
+      Object.keys((info.result as { databases?: Record<string, unknown> } | undefined)?.databases ?? {}),
+    );
+  });
+  return lists;
 }
 
 /**

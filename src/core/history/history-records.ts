@@ -2,6 +2,7 @@
  * The history's records: an applied row, the record of a no-transaction file (failed part-way, or
  * in progress), what is written with them, and how a row read from the database becomes one.
  */
+import type { QueryResponse } from 'surrealdb';
 import { toDate } from '../db/datetime.js';
 
 /** One row of the history table. Open Notebook's rows have only `version` and `appliedAt`. */
@@ -131,4 +132,48 @@ export function toFailedRecord(row: Record<string, unknown>): FailedRecord {
     holder: optionalString(row.holder),
     resumeAfter: typeof row.resume_after === 'number' ? row.resume_after : undefined,
   };
+}
+
+/**
+ * The history read: the applied rows and the records of no-transaction files, in two SELECTs of
+ * `$history` and `$failed` (the two tables). One database's read ({@link HistoryStore.read}) and a
+ * read of many databases in one request (a `USE` before each database's two) send the same.
+ * Named fields rather than *: decoding each row's record id is a good part of the cost.
+ */
+export const HISTORY_READ =
+  'SELECT version, name, checksum, applied_at, duration_ms FROM $history; ' +
+  'SELECT version, name, file, checksum, statements_applied, statement_count, error, failed_at, ' +
+  'direction, in_progress, running_statement, holder, resume_after FROM $failed';
+
+/**
+ * The two answers of {@link HISTORY_READ} as a snapshot: the one reading of a history's rows.
+ * Undefined when a history row's version cannot be read (the caller reads which rows); a SELECT
+ * the server refused (other than a table that does not exist yet) is thrown.
+ */
+export function toSnapshot(
+  history: QueryResponse | undefined,
+  failed: QueryResponse | undefined,
+): HistorySnapshot | undefined {
+  const rows = rowsOrEmpty<Record<string, unknown>>(history);
+  if (rows.some((row) => toVersion(row.version) === undefined)) return undefined;
+  // Two rows for one version (an adopted history): one applied version, with what either says.
+  const byVersion = new Map<number, AppliedRecord>();
+  for (const record of rows.map(toAppliedRecord)) {
+    const seen = byVersion.get(record.version);
+    byVersion.set(record.version, seen ? mergeRecords(seen, record) : record);
+  }
+  return {
+    applied: [...byVersion.values()].sort((a, b) => a.version - b.version),
+    failed: rowsOrEmpty<Record<string, unknown>>(failed)
+      .map(toFailedRecord)
+      .sort((a, b) => a.version - b.version),
+  };
+}
+
+/** Rows of a SELECT, or [] when the table does not exist yet (SurrealDB 3 reports NotFound). */
+export function rowsOrEmpty<T>(response: QueryResponse | undefined): T[] {
+  if (!response) return [];
+  if (response.success) return (response.result as T[] | null | undefined) ?? [];
+  if (response.error.kind === 'NotFound') return [];
+  throw response.error;
 }

@@ -9,11 +9,11 @@ import { UnreadableHistoryError } from '../support/state-errors.js';
 import type { ResolvedMigrationsOptions } from '../options/options.js';
 import type { QueryClient } from '../db/session.js';
 import {
-  mergeRecords,
-  toAppliedRecord,
+  HISTORY_READ,
+  rowsOrEmpty,
   toFailedRecord,
+  toSnapshot,
   toVersion,
-  type AppliedRecord,
   type FailedRecord,
   type HistoryEntry,
   type HistorySnapshot,
@@ -124,35 +124,15 @@ export class HistoryStore {
     );
   }
 
-  /** History and failed records, in one request. */
+  /** History and failed records, in one request ({@link HISTORY_READ}). */
   async read(): Promise<HistorySnapshot> {
     const [history, failed] = await this.#t.db
-      // Named fields rather than *: decoding each row's record id is a good part of the cost.
-      .query(
-        'SELECT version, name, checksum, applied_at, duration_ms FROM $history; ' +
-          'SELECT version, name, file, checksum, statements_applied, statement_count, error, failed_at, ' +
-          'direction, in_progress, running_statement, holder, resume_after FROM $failed',
-        {
-          history: this.#t.history,
-          failed: this.#t.failed,
-        },
-      )
+      .query(HISTORY_READ, { history: this.#t.history, failed: this.#t.failed })
       .responses()
       .catch((error: unknown) => this.#t.unreachable(error));
-    const rows = rowsOrEmpty<Record<string, unknown>>(history);
-    if (rows.some((row) => toVersion(row.version) === undefined)) throw await this.#unreadableError();
-    // Two rows for one version (an adopted history): one applied version, with what either says.
-    const byVersion = new Map<number, AppliedRecord>();
-    for (const record of rows.map(toAppliedRecord)) {
-      const seen = byVersion.get(record.version);
-      byVersion.set(record.version, seen ? mergeRecords(seen, record) : record);
-    }
-    return {
-      applied: [...byVersion.values()].sort((a, b) => a.version - b.version),
-      failed: rowsOrEmpty<Record<string, unknown>>(failed)
-        .map(toFailedRecord)
-        .sort((a, b) => a.version - b.version),
-    };
+    const snapshot = toSnapshot(history, failed);
+    if (!snapshot) throw await this.#unreadableError();
+    return snapshot;
   }
 
   /** Defines the bookkeeping tables, once per process, before the first write. */
@@ -297,12 +277,4 @@ export class HistoryStore {
   recordRolledBack(version: number): Promise<void> {
     return this.#records.recordRolledBack(version);
   }
-}
-
-/** Rows of a SELECT, or [] when the table does not exist yet (SurrealDB 3 reports NotFound). */
-function rowsOrEmpty<T>(response: QueryResponse | undefined): T[] {
-  if (!response) return [];
-  if (response.success) return (response.result as T[] | null | undefined) ?? [];
-  if (response.error.kind === 'NotFound') return [];
-  throw response.error;
 }

@@ -220,8 +220,10 @@ export class MigrationManager {
   /**
    * What a readiness probe needs, in one request: no file I/O, no checksums (the files were read
    * when the manager was created; changed files are for {@link status} and {@link validate}).
-   * With `targets`, one request per target; given `timeoutMs`, the targets that have not answered
-   * by then are reported with `error: 'no answer within … ms'` rather than waited for.
+   * With `targets`, the histories of the targets whose databases exist are read in batches of 100
+   * per request on one connection, and a target the batches could not read gets its own request;
+   * given `timeoutMs`, the targets that have not answered by then are reported with
+   * `error: 'no answer within … ms'` rather than waited for.
    */
   probe(options: { timeoutMs?: number } = {}): Promise<MigrationsProbe> {
     return this.#reads.probe(options);

@@ -6,7 +6,8 @@
 import { type MigrationDirection } from '../support/errors.js';
 import { PendingMigrationsError } from '../support/state-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
-import { awaitsOperator, findProblems } from '../plan/migration-plan.js';
+import { awaitsOperator, computeState, findProblems, type MigrationState } from '../plan/migration-plan.js';
+import type { FailedRecord } from '../history/history-records.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
 import { withTimeout } from '../support/timing.js';
 import { targetKey } from '../options/target-list.js';
@@ -66,17 +67,28 @@ export class Reads<M extends ReadsOfTarget> {
       if (await ctx.absent()) return this.#absentProbe();
       const { versions, failed, lockRow } = await ctx.history.probe();
       const lock = lockRow ? toHolder(lockRow) : undefined;
-      const applied = new Set(versions.filter((v): v is number => v !== undefined));
-      const settled = new Set(failed.filter(awaitsOperator).map((r) => r.version));
       return {
-        currentVersion: [...applied].reduce((max, v) => Math.max(max, v), 0),
-        latestVersion: ctx.latestVersion(),
-        pending: ctx.files.up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length,
-        failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
-        unreadable: versions.filter((v) => v === undefined).length,
+        ...this.#probeOf(versions, failed),
         lock: lock ? { host: lock.host, pid: lock.pid, expiresAt: lock.expiresAt?.toISOString() ?? null } : null,
       };
     });
+  }
+
+  /** A probe's figures from the versions applied (undefined: unreadable) and the failed records. */
+  #probeOf(
+    versions: readonly (number | undefined)[],
+    failed: readonly Pick<FailedRecord, 'version' | 'inProgress' | 'resumeAfter'>[],
+  ): Omit<MigrationsProbe, 'lock'> {
+    const ctx = this.#ctx;
+    const applied = new Set(versions.filter((v): v is number => v !== undefined));
+    const settled = new Set(failed.filter(awaitsOperator).map((r) => r.version));
+    return {
+      currentVersion: [...applied].reduce((max, v) => Math.max(max, v), 0),
+      latestVersion: ctx.latestVersion(),
+      pending: ctx.files.up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length,
+      failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
+      unreadable: versions.filter((v) => v === undefined).length,
+    };
   }
 
   async needsMigration(): Promise<boolean> {
@@ -84,7 +96,13 @@ export class Reads<M extends ReadsOfTarget> {
     return ctx.guard(async () => {
       if (ctx.targets) {
         // Each target's own answer: a target that cannot be read is an error, not "nothing to do".
-        const outcomes = await this.#tenants.read((manager) => manager.needsMigration());
+        const outcomes = await this.#tenants.read(
+          (manager) => manager.needsMigration(),
+          (history) => {
+            const applied = new Set(history.applied.map((r) => r.version));
+            return ctx.files.up.some((m) => !applied.has(m.version));
+          },
+        );
         this.#tenants.throwFailures(outcomes, 'validate');
         return outcomes.some((o) => o.state === 'done' && o.value);
       }
@@ -108,7 +126,14 @@ export class Reads<M extends ReadsOfTarget> {
     const ctx = this.#ctx;
     return ctx.guard(async () => {
       if (ctx.targets) {
-        const outcomes = await this.#tenants.read((manager) => manager.validate(options));
+        const outcomes = await this.#tenants.read(
+          (manager) => manager.validate(options),
+          // A target with a problem is validated by its own manager, which throws it.
+          (history) => {
+            const report = this.#judge(computeState(ctx.files.up, history), options);
+            return report instanceof Error ? undefined : report;
+          },
+        );
         this.#tenants.throwFailures(outcomes, 'validate');
         const done = outcomes.flatMap((o) => (o.state === 'done' ? [{ target: o.target, report: o.value }] : []));
         return {
@@ -153,8 +178,12 @@ export class Reads<M extends ReadsOfTarget> {
 
   /** This database's status, without the list of targets. */
   async #ownStatus(absent: boolean): Promise<Omit<MigrationStatus, 'targets'>> {
+    return this.#statusOf(await this.#ctx.readState(absent));
+  }
+
+  /** The status of a database in `state`, without the list of targets. */
+  #statusOf(state: MigrationState): Omit<MigrationStatus, 'targets'> {
     const ctx = this.#ctx;
-    const state = await ctx.readState(absent);
     const files = new Map(ctx.files.up.map((m) => [m.version, m]));
     const status = {
       currentVersion: state.currentVersion,
@@ -190,25 +219,46 @@ export class Reads<M extends ReadsOfTarget> {
     );
   }
 
-  /** status() with `targets`: each target's, and the sum of them. Never stops at a failing target. */
+  /**
+   * status() with `targets`: each target's, and the sum of them. Never stops at a failing target.
+   * The histories of the targets whose databases exist are read in batches on one connection.
+   */
   async #statusOverTargets(): Promise<MigrationStatus> {
-    const outcomes = await this.#tenants.read(async (manager) => {
-      const reads = this.#of(manager);
-      return reads.#ownStatus(await reads.#ctx.absent());
-    });
+    const outcomes = await this.#tenants.read(
+      async (manager) => {
+        const reads = this.#of(manager);
+        return reads.#ownStatus(await reads.#ctx.absent());
+      },
+      (history) => this.#statusOf(computeState(this.#ctx.files.up, history)),
+    );
     return sumStatuses(outcomes, this.#ctx.latestVersion(), (text) => this.#ctx.options.redactor.text(text));
   }
 
-  /** probe() with `targets`: one request per target, at most `concurrency` at a time. */
+  /**
+   * probe() with `targets`: the histories of the targets whose databases exist read in batches on
+   * one connection, and one request for each other target, at most `concurrency` at a time.
+   */
   async #probeTargets(timeoutMs: number | undefined): Promise<MigrationsProbe> {
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const late = () => new Error(`no answer within ${timeoutMs} ms`);
-    const outcomes = await this.#tenants.read((manager) =>
-      deadline === undefined
-        ? manager.probe()
-        : Date.now() >= deadline
-          ? Promise.reject(late())
-          : withTimeout(manager.probe(), deadline - Date.now(), () => late().message),
+    const outcomes = await this.#tenants.read(
+      (manager) =>
+        deadline === undefined
+          ? manager.probe()
+          : Date.now() >= deadline
+            ? Promise.reject(late())
+            : withTimeout(manager.probe(), deadline - Date.now(), () => late().message),
+      // Read in time: the probe of one database, from the same rows (its lock is not summed up).
+      (history) =>
+        deadline !== undefined && Date.now() >= deadline
+          ? undefined
+          : {
+              ...this.#probeOf(
+                history.applied.map((r) => r.version),
+                history.failed,
+              ),
+              lock: null,
+            },
     );
     return sumProbes(outcomes, this.#ctx.latestVersion(), (text) => this.#ctx.options.redactor.text(text));
   }
@@ -227,10 +277,16 @@ export class Reads<M extends ReadsOfTarget> {
   }
 
   async #validate(options: { requireCurrent?: boolean }, absent: boolean): Promise<ValidationReport> {
-    const state = await this.#ctx.readState(absent);
+    const report = this.#judge(await this.#ctx.readState(absent), options);
+    if (report instanceof Error) throw report;
+    return report;
+  }
+
+  /** What {@link validate} says of `state`: its report, or the first problem it throws. */
+  #judge(state: MigrationState, options: { requireCurrent?: boolean }): ValidationReport | Error {
     const { errors, warnings } = findProblems(state, this.#ctx.options);
-    if (errors[0]) throw errors[0];
-    if (options.requireCurrent && state.pending.length > 0) throw new PendingMigrationsError(state.pending);
+    if (errors[0]) return errors[0];
+    if (options.requireCurrent && state.pending.length > 0) return new PendingMigrationsError(state.pending);
     return { warnings, pending: state.pending.length };
   }
 }

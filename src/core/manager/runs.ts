@@ -6,6 +6,7 @@ import { serverMajor } from '../db/connection.js';
 import { selectedExists } from '../db/selection.js';
 import { MigrationOptionsError } from '../support/errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
+import { isCurrent } from '../plan/migration-plan.js';
 import type { MigrationResult, RunnerOps } from '../runner/migration-runner.js';
 import { coreOps } from '../runner/runner-core.js';
 import { verifyOnShadow } from '../analysis/schema-code.js';
@@ -31,7 +32,9 @@ export class Runs<M extends Tenant> {
     return {
       runAll: async () => {
         ctx.ensureOpen();
-        return ctx.targets ? ctx.guard(() => this.#tenants.migrate()) : ctx.tag(await own.runAll());
+        if (!ctx.targets) return ctx.tag(await own.runAll());
+        // A target whose history shows nothing to do and nothing to say opens no session.
+        return ctx.guard(() => this.#tenants.migrate((history) => isCurrent(ctx.files.up, history, ctx.options)));
       },
       runOneUp: async () => {
         ctx.ensureOpen();

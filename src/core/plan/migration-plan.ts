@@ -142,6 +142,23 @@ export function findProblems(
 }
 
 /**
+ * Whether a migration up over this history would do nothing and say nothing: nothing pending, no
+ * failed or in-progress record, no problem the options make fatal and no warning to log. A start
+ * over many targets leaves such a target alone without opening its session; any other goes the
+ * way of one database (its lock, its order, its errors and its logs).
+ */
+export function isCurrent(
+  up: readonly MigrationFile[],
+  history: HistorySnapshot,
+  options: Pick<ResolvedMigrationsOptions, 'validateChecksums' | 'allowMissing' | 'allowOutOfOrder'>,
+): boolean {
+  const state = computeState(up, history);
+  if (state.pending.length > 0 || state.failed.length > 0) return false;
+  const { errors, warnings } = findProblems(state, options);
+  return errors.length === 0 && warnings.length === 0;
+}
+
+/**
  * A no-transaction run stopped part-way and left its in-progress record: nothing runs it again
  * until an operator says how far it got.
  */

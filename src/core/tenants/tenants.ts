@@ -5,11 +5,19 @@
  */
 import type { Surreal } from 'surrealdb';
 import { MigrationsStoppedError, TargetsFailedError } from '../support/run-errors.js';
-import { missingTargets } from '../db/server-lists.js';
 import { type MigrationLogger, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
 import { targetId } from '../options/target-list.js';
+import type { HistorySnapshot } from '../history/history-records.js';
 import type { MigrationResult } from '../runner/migration-runner.js';
 import { runOverTargets, type TargetOutcome, type TargetSession } from './targets.js';
+import { surveyTargets, type HistoryReadOptions, type TargetSurvey } from './target-survey.js';
+
+/** The options the fan-out goes by. */
+export type TenantsOptions = {
+  concurrency: number;
+  onTargetFailure: TargetFailurePolicy;
+  logger: MigrationLogger;
+} & HistoryReadOptions;
 
 /** A manager of one target, as the fan-out uses it. */
 export interface Tenant {
@@ -30,7 +38,7 @@ export class Tenants<M extends Tenant> {
   readonly #root: Surreal;
   /** The resolved `targets`. */
   readonly #targets: () => readonly MigrationTarget[];
-  readonly #options: { concurrency: number; onTargetFailure: TargetFailurePolicy; logger: MigrationLogger };
+  readonly #options: TenantsOptions;
   /** A new manager of `target` (its session opens on first use). */
   readonly #make: (target: MigrationTarget) => MadeTenant<M>;
   /** The managers of the targets, for this manager's own runs over them; kept open until close(). */
@@ -42,7 +50,7 @@ export class Tenants<M extends Tenant> {
   constructor(
     root: Surreal,
     targets: () => readonly MigrationTarget[],
-    options: { concurrency: number; onTargetFailure: TargetFailurePolicy; logger: MigrationLogger },
+    options: TenantsOptions,
     make: (target: MigrationTarget) => MadeTenant<M>,
   ) {
     this.#root = root;
@@ -64,28 +72,49 @@ export class Tenants<M extends Tenant> {
   }
 
   /**
-   * A run on the manager of each target (kept for the next run), with the failure policy. After a
-   * stop request no target starts.
+   * A run on the manager of each target (kept for the next run), with the failure policy; the
+   * targets `done` names (by {@link targetId}) are done with nothing, without their manager. After
+   * a stop request no target starts.
    */
-  async run<T>(work: (manager: M) => Promise<T>): Promise<TargetOutcome<T>[]> {
+  async run<T>(
+    work: (manager: M) => Promise<T[]>,
+    done: ReadonlySet<string> = new Set(),
+  ): Promise<TargetOutcome<T[]>[]> {
     if (this.#stopRequested) throw new MigrationsStoppedError(undefined);
     return runOverTargets(
       this.#targets(),
       this.#options,
-      (target) => work(this.#pooled(target).manager),
+      // A target known to have nothing to do: done, its session not opened.
+      (target) => (done.has(targetId(target)) ? Promise.resolve([]) : work(this.#pooled(target).manager)),
       () => this.#stopRequested,
     );
   }
 
   /**
    * A read of every target, whatever one of them finds. A target whose database does not exist is
-   * read as an empty one (`absent`), without opening a session: that would create it.
+   * read as an empty one (`absent`), without opening a session: that would create it. With
+   * `fromHistory`, the histories of the targets whose databases exist are read first, in batches
+   * on one connection (see {@link surveyTargets}); a target whose history was read and for which
+   * `fromHistory` answers is done with that answer, without opening its session; every other
+   * target is read by `work`.
    */
-  async read<T>(work: (manager: M) => Promise<T>): Promise<TargetOutcome<T>[]> {
+  async read<T>(
+    work: (manager: M) => Promise<T>,
+    fromHistory?: (history: HistorySnapshot) => T | undefined,
+  ): Promise<TargetOutcome<T>[]> {
     const targets = this.#targets();
-    await this.#list(targets.map((target) => this.#pooled(target).session));
-    return runOverTargets(targets, { concurrency: this.#options.concurrency, onTargetFailure: 'continue' }, (target) =>
-      work(this.#pooled(target).manager),
+    // A batched read that fails (a lost connection) leaves every target to its own read, with the
+    // listing it always had.
+    const batched = fromHistory && (await this.#survey(targets, true).catch(() => undefined));
+    const { histories } = batched ?? (await this.#survey(targets, false));
+    return runOverTargets(
+      targets,
+      { concurrency: this.#options.concurrency, onTargetFailure: 'continue' },
+      (target) => {
+        const history = histories.get(targetId(target));
+        const answer = history && fromHistory?.(history);
+        return answer === undefined ? work(this.#pooled(target).manager) : Promise.resolve(answer);
+      },
     );
   }
 
@@ -104,7 +133,11 @@ export class Tenants<M extends Tenant> {
       const manager = this.handOut(target);
       return { manager, session: this.#handedOut.get(manager)! };
     });
-    await this.#list(made.map((m) => m.session));
+    await this.#survey(
+      targets,
+      false,
+      made.map((m) => m.session),
+    );
     return runOverTargets(
       targets,
       { concurrency: this.#options.concurrency, onTargetFailure: options.onTargetFailure },
@@ -118,8 +151,12 @@ export class Tenants<M extends Tenant> {
    * time, each under its own lock and in order. Results carry their `target`. Throws
    * `TargetsFailedError` naming each target that failed, after the others finished (`'stop'`
    * starts no further target; `'continue'` migrates all the others).
+   *
+   * The histories are read first, in batches on one connection: a target that `current` says has
+   * nothing to do and nothing to say is done without opening its session. Every other target (or
+   * every target, when that read fails) migrates as one database does.
    */
-  async migrate(): Promise<MigrationResult[]> {
+  async migrate(current?: (history: HistorySnapshot) => boolean): Promise<MigrationResult[]> {
     const targets = this.#targets();
     const started = Date.now();
     const logger = this.#options.logger;
@@ -128,7 +165,17 @@ export class Tenants<M extends Tenant> {
         `Migrating ${targets.length} target(s), ${Math.min(this.#options.concurrency, targets.length)} at a time`,
       );
     }
-    const outcomes = await this.run((manager) => manager.runMigrationUp());
+    if (this.#stopRequested) throw new MigrationsStoppedError(undefined);
+    const done = new Set<string>();
+    if (current) {
+      // Sessions are not told what the listing found: a run may create their databases.
+      const { histories } = await this.#survey(targets, true, []).catch((): TargetSurvey => ({
+        missing: new Set(),
+        histories: new Map(),
+      }));
+      for (const [id, history] of histories) if (current(history)) done.add(id);
+    }
+    const outcomes = await this.run((manager) => manager.runMigrationUp(), done);
     const results = outcomes.flatMap((o) => (o.state === 'done' ? o.value : []));
     this.throwFailures(outcomes);
     if (targets.length > 0) {
@@ -188,17 +235,21 @@ export class Tenants<M extends Tenant> {
     return made;
   }
 
-  /** Tells each session not open yet whether its database exists: one listing for all of them. */
-  async #list(sessions: readonly TargetSession[]): Promise<void> {
+  /**
+   * One survey of `targets` (see {@link surveyTargets}), with their histories when `histories` is
+   * set; tells each session not open yet whether its database exists (the pooled sessions of the
+   * targets, unless `sessions` are given).
+   */
+  async #survey(
+    targets: readonly MigrationTarget[],
+    histories: boolean,
+    sessions: readonly TargetSession[] = targets.map((target) => this.#pooled(target).session),
+  ): Promise<TargetSurvey> {
     const unopened = sessions.filter((session) => !session.opened);
-    // One listing for all of them, rather than two requests per target.
-    const missing =
-      unopened.length > 0
-        ? await missingTargets(
-            this.#root,
-            unopened.map((s) => s.target),
-          )
-        : new Set<string>();
-    for (const session of unopened) session.knownMissing = missing.has(targetId(session.target));
+    // Without histories to read, only the targets whose sessions are not open need the listing.
+    const surveyed = histories ? targets : unopened.map((s) => s.target);
+    const survey = await surveyTargets(this.#root, surveyed, histories ? this.#options : undefined);
+    for (const session of unopened) session.knownMissing = survey.missing.has(targetId(session.target));
+    return survey;
   }
 }
