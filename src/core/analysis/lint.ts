@@ -21,6 +21,7 @@ import { surqlStatements } from '../surql/surql-splitter.js';
 import { findTransactionSplits } from './transaction-splits.js';
 import { UNREADABLE_NAME_HINT, unreadableNameReason, unreadableNames } from '../surql/v3-keyword-names.js';
 import { upgradeHint } from '../surql/v3-upgrade.js';
+import { progressReporter, type MigrationProgress, type MigrationProgressListener } from '../events/progress.js';
 
 /**
  * - `one-transaction`: statements that fail (or go wrong) in one transaction once a table has rows;
@@ -71,6 +72,8 @@ export interface LintOptions {
   surrealdb?: SurrealDbMajor;
   /** Judge the folder on a scratch database of this server instead (its version decides). */
   shadow?: ShadowOptions;
+  /** Told as each up file is checked, and once all are (see {@link MigrationProgressListener}). */
+  onProgress?: MigrationProgressListener;
 }
 
 /**
@@ -88,13 +91,18 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
   const source = shadowSource(options, 'lint');
   const shadow = await ShadowDatabase.open(options.directory, source);
   try {
-    return await lintShadow(shadow, options.directory, source);
+    return await lintShadow(shadow, options.directory, source, progressReporter(options.onProgress));
   } finally {
     await shadow.close();
   }
 }
 
-async function lintShadow(first: ShadowDatabase, directory: string, source: ShadowSource): Promise<LintReport> {
+async function lintShadow(
+  first: ShadowDatabase,
+  directory: string,
+  source: ShadowSource,
+  progress: (progress: MigrationProgress) => void,
+): Promise<LintReport> {
   let shadow = first;
   // On the shadow's own engine: a session of it, opened again with each new shadow.
   let sampler = await RowSampler.open(shadow.db, shadow.major, !source.server);
@@ -140,8 +148,10 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
     for (const version of applied) await shadow.applyUp(version);
     before = await shadow.schema();
   };
+  let started = 0;
   try {
     for (const up of shadow.up) {
+      progress({ done: started++, total: first.up.length, current: up.file });
       const down = downs.get(up.version);
       if (unparsable.has(up.file)) {
         failedBefore ??= up;
@@ -234,6 +244,7 @@ async function lintShadow(first: ShadowDatabase, directory: string, source: Shad
         await rebuild();
       }
     }
+    progress({ done: started, total: first.up.length });
   } finally {
     await sampler?.close();
     if (shadow !== first) await shadow.close();

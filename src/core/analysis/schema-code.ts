@@ -14,16 +14,21 @@ import { secretNote, withoutSecrets } from './schema-secrets.js';
 import { serverMessage } from '../db/surreal-errors.js';
 import { readSchema, DEFAULT_SHADOW, type DatabaseSchema, type ShadowSource } from '../shadow/shadow.js';
 import { ShadowDatabase } from '../shadow/shadow-database.js';
+import { progressReporter, type MigrationProgressListener } from '../events/progress.js';
 
 export { diffParts, planDiff, renderDiff, type DiffStep } from './schema-diff.js';
 
-/** The schema the folder's migrations produce (all of them, or those up to `upTo`). */
+/**
+ * The schema the folder's migrations produce (all of them, or those up to `upTo`); `onProgress` is
+ * told as each file is applied, and once all are.
+ */
 export async function folderSchema(
   directory: string,
   versions?: ReadonlySet<number>,
   source: ShadowSource = DEFAULT_SHADOW,
+  onProgress?: MigrationProgressListener,
 ): Promise<DatabaseSchema> {
-  return withFolderApplied(directory, versions, source, (shadow) => shadow.schema());
+  return withFolderApplied(directory, versions, source, (shadow) => shadow.schema(), onProgress);
 }
 
 /**
@@ -44,14 +49,20 @@ async function withFolderApplied<T>(
   versions: ReadonlySet<number> | undefined,
   source: ShadowSource,
   then: (shadow: ShadowDatabase) => Promise<T>,
+  onProgress?: MigrationProgressListener,
 ): Promise<T> {
   const shadow = await ShadowDatabase.open(directory, source);
+  const progress = progressReporter(onProgress);
+  const total = versions ? shadow.up.filter((up) => versions.has(up.version)).length : shadow.up.length;
+  let done = 0;
   try {
     for (const up of shadow.up) {
       if (versions && !versions.has(up.version)) continue;
+      progress({ done: done++, total, current: up.file });
       const error = await shadow.applyUp(up.version);
       if (error) throw error;
     }
+    progress({ done, total });
     return await then(shadow);
   } finally {
     await shadow.close();
