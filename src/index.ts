@@ -32,6 +32,7 @@ export {
   type MigrationEventMap,
   type MigrationEventName,
 } from './core/events/migration-events.js';
+export type { MigrationProgress, MigrationProgressListener } from './core/events/progress.js';
 export type { MigrationFile } from './core/files/migration-files.js';
 export type { SchemaKind } from './core/shadow/shadow.js';
 export type { ComputedDefinition } from './core/analysis/computed-definitions.js';

@@ -22,6 +22,7 @@ import { runOverManyTargets, targetsOptions, type ManyTargetsCommand } from './m
 import { CliOutput, errorDocument, type CliStream } from './output.js';
 import type { Outcome } from './outcome.js';
 import { diffCommand, schemaCommand } from './schema.js';
+import { ProgressLine, showsProgress } from './progress.js';
 
 export { EXIT, EXIT_SEVERITY, exitCodeFor, worstExitCode } from './exit-codes.js';
 
@@ -73,9 +74,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let document: Record<string, unknown>;
   try {
     const args = parseCliArgs(argv);
-    out = new CliOutput({ ...io, json: args.json, verbose: args.verbose });
+    // On a terminal, a line that shows how far long work has come; every other write erases it first.
+    const line = showsProgress(io.stderr, args.json, io.env) ? new ProgressLine(io.stderr) : undefined;
+    const streams = line ? { stdout: line.guard(io.stdout), stderr: line.guard(io.stderr) } : io;
+    out = new CliOutput({ ...io, ...streams, json: args.json, verbose: args.verbose, progress: line });
     command = args.command.name;
-    const outcome = await execute(args, io.env, out, progress);
+    let outcome: Outcome;
+    try {
+      outcome = await execute(args, io.env, out, progress);
+    } finally {
+      line?.end();
+    }
     exitCode = outcome.exitCode;
     document = { ok: exitCode === EXIT.ok, command, ...outcome.document };
   } catch (error) {
@@ -134,7 +143,10 @@ async function execute(
   // unfinished transaction; the lease expires by itself).
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(signalExitCode(signal));
+    if (interrupted) {
+      out.endProgress();
+      process.exit(signalExitCode(signal));
+    }
     interrupted = signal;
     out.warn(`${signal}: stopping after the current migration (again to exit at once)`);
     void manager.runner.stop();

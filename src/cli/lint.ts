@@ -21,6 +21,7 @@ export async function lintCommand(
     directory: fixed ? fix!.out : directory,
     surrealdb: source.surrealdb,
     shadow: source.server,
+    onProgress: out.progress('lint'),
   });
   for (const problem of report.problems) out.print(formatProblem(problem));
   const errors = report.problems.filter((p) => p.severity === 'error').length;

@@ -103,7 +103,7 @@ export async function runOverManyTargets(
         groups.finish(index);
       }
     },
-    { onTargetFailure, stopped: () => stopped() !== undefined },
+    { onTargetFailure, stopped: () => stopped() !== undefined, onProgress: out.progress(command.name) },
   );
 
   const signal = stopped();

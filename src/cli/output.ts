@@ -3,11 +3,15 @@ import { cliAdvice } from './advice.js';
 import { MigrationsError } from '../core/support/errors.js';
 import type { MigrationLogger } from '../core/options/options.js';
 import { CliError, CliUsageError } from './cli-errors.js';
+import type { MigrationProgressListener } from '../core/events/progress.js';
+import type { ProgressLine } from './progress.js';
 
 /** The part of a stream the CLI writes to (process.stdout, or a test double). */
 export interface CliStream {
   write(chunk: string, callback?: (error?: Error | null) => void): boolean;
   isTTY?: boolean;
+  /** A terminal's width. */
+  columns?: number;
 }
 
 /** Row markers: a word always, a colored symbol in front of it on a terminal. */
@@ -49,6 +53,8 @@ export class CliOutput {
   #errColor: boolean;
   readonly #verbose: boolean;
   #redactor = new Redactor([]);
+  /** The progress line, when one is shown (see progress.ts); never for one target of many. */
+  readonly #progress: ProgressLine | undefined;
 
   constructor(options: {
     stdout: CliStream;
@@ -56,8 +62,10 @@ export class CliOutput {
     env: NodeJS.ProcessEnv;
     json: boolean;
     verbose: boolean;
+    progress?: ProgressLine;
   }) {
     this.json = options.json;
+    this.#progress = options.progress;
     this.#stdout = options.stdout;
     this.#stderr = options.stderr;
     this.#verbose = options.verbose;
@@ -89,6 +97,20 @@ export class CliOutput {
     copy.#errColor = this.#errColor;
     copy.#redactor = this.#redactor;
     return copy;
+  }
+
+  /**
+   * The listener of a long step's progress, drawn on the progress line as `label`; undefined when
+   * no line is shown (not a terminal, `--json`, one target of many).
+   */
+  progress(label: string): MigrationProgressListener | undefined {
+    const line = this.#progress;
+    return line && ((progress) => line.update(label, progress));
+  }
+
+  /** Erases the progress line for good (the process is about to exit). */
+  endProgress(): void {
+    this.#progress?.end();
   }
 
   /** A line of human output on stdout; nothing in `--json` mode. */

@@ -71,7 +71,7 @@ export async function diffCommand(
 ): Promise<Outcome> {
   // One shadow after the other: two embedded SurrealDB 2 datastores at work at once in one process
   // can crash its wasm engine.
-  const current = await folderSchema(directory, undefined, source);
+  const current = await folderSchema(directory, undefined, source, out.progress('diff'));
   const desired = await desiredSchema(options.to, historyTable, source);
   const steps = planDiff(current, desired);
   if (steps.length === 0) {

@@ -13,7 +13,7 @@ import { printRows, type Row } from './rows.js';
 
 /** `drift`: what was changed by hand, object by object; exit 4 when anything was. */
 export async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<Outcome> {
-  const report = await manager.drift();
+  const report = await manager.drift({ onProgress: out.progress('drift') });
   for (const d of report.drift) {
     const what = `${d.kind} ${d.name}${d.table ? ` on ${d.table}` : ''}`;
     out.print(

@@ -19,6 +19,7 @@ import { refreshSchema } from '../shadow/schema-refresh.js';
 import { ShadowDatabase } from '../shadow/shadow-database.js';
 import { serverMessage } from '../db/surreal-errors.js';
 import { RowSampler, type SampleFailure } from './lint-samples.js';
+import type { MigrationProgress } from '../events/progress.js';
 import { problemOf, staticProblems, type LintProblem, type LintProblemKind, type LintReport } from './lint-problems.js';
 
 /** What the pass does next after one migration: go on with the shadow, or replay a new one first. */
@@ -28,6 +29,7 @@ export class LintPass {
   readonly #first: ShadowDatabase;
   readonly #directory: string;
   readonly #source: ShadowSource;
+  readonly #progress: (progress: MigrationProgress) => void;
   #shadow: ShadowDatabase;
   #sampler: RowSampler | undefined;
   /** The made-up rows' checks, one after another on the sampler's own session. */
@@ -46,7 +48,13 @@ export class LintPass {
   #reversible = 0;
   #before: DatabaseSchema = [];
 
-  private constructor(shadow: ShadowDatabase, directory: string, source: ShadowSource) {
+  private constructor(
+    shadow: ShadowDatabase,
+    directory: string,
+    source: ShadowSource,
+    progress: (progress: MigrationProgress) => void,
+  ) {
+    this.#progress = progress;
     this.#first = shadow;
     this.#shadow = shadow;
     this.#directory = directory;
@@ -56,8 +64,13 @@ export class LintPass {
   }
 
   /** Lints the folder of `shadow` (freshly opened and empty). */
-  static async run(shadow: ShadowDatabase, directory: string, source: ShadowSource): Promise<LintReport> {
-    return new LintPass(shadow, directory, source).#run();
+  static async run(
+    shadow: ShadowDatabase,
+    directory: string,
+    source: ShadowSource,
+    progress: (progress: MigrationProgress) => void = () => {},
+  ): Promise<LintReport> {
+    return new LintPass(shadow, directory, source, progress).#run();
   }
 
   async #run(): Promise<LintReport> {
@@ -68,11 +81,16 @@ export class LintPass {
       let next = 0;
       while (next < ups.length) {
         const then = await this.#shadow.hold(async () => {
-          while (next < ups.length) if ((await this.#migration(ups[next++]!)) === 'rebuild') return 'rebuild';
+          while (next < ups.length) {
+            const up = ups[next++]!;
+            this.#progress({ done: next - 1, total: ups.length, current: up.file });
+            if ((await this.#migration(up)) === 'rebuild') return 'rebuild';
+          }
           return 'continue';
         });
         if (then === 'rebuild') await this.#rebuild();
       }
+      this.#progress({ done: ups.length, total: ups.length });
       // Every file not known to parse is parsed on its own, so that every parse error is listed.
       for (const up of ups) await this.#unparsable(up, 'up');
       for (const down of this.#first.down) await this.#unparsable(down, 'down');

@@ -9,6 +9,7 @@ import { shadowSource } from '../shadow/shadow.js';
 import { ShadowDatabase } from '../shadow/shadow-database.js';
 import { LintPass } from './lint-pass.js';
 import type { LintReport } from './lint-problems.js';
+import { progressReporter, type MigrationProgressListener } from '../events/progress.js';
 
 export type { LintProblem, LintProblemKind, LintReport } from './lint-problems.js';
 
@@ -23,6 +24,8 @@ export interface LintOptions {
   surrealdb?: SurrealDbMajor;
   /** Judge the folder on a scratch database of this server instead (its version decides). */
   shadow?: ShadowOptions;
+  /** Told as each up file is checked, and once all are (see {@link MigrationProgressListener}). */
+  onProgress?: MigrationProgressListener;
 }
 
 /**
@@ -40,7 +43,7 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
   const source = shadowSource(options, 'lint');
   const shadow = await ShadowDatabase.open(options.directory, source);
   try {
-    return await LintPass.run(shadow, options.directory, source);
+    return await LintPass.run(shadow, options.directory, source, progressReporter(options.onProgress));
   } finally {
     await shadow.close();
   }

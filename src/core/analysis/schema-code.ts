@@ -16,29 +16,42 @@ import { readSchema, DEFAULT_SHADOW, type DatabaseSchema, type ShadowSource } fr
 import { ShadowDatabase } from '../shadow/shadow-database.js';
 import { cachedSchema, keepSchema, schemaCacheKey } from '../shadow/schema-cache.js';
 import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
+import { progressReporter, type MigrationProgressListener } from '../events/progress.js';
 
 export { diffParts, planDiff, renderDiff, type DiffStep } from './schema-diff.js';
 
 /**
  * The schema the folder's migrations produce (all of them, or `versions`). Kept where `source.cache`
- * says (schema-cache.ts): an unchanged folder builds no shadow again.
+ * says (schema-cache.ts): an unchanged folder builds no shadow again. `onProgress` is told as each
+ * file is applied, and once all are.
  */
 export async function folderSchema(
   directory: string,
   versions?: ReadonlySet<number>,
   source: ShadowSource = DEFAULT_SHADOW,
+  onProgress?: MigrationProgressListener,
 ): Promise<DatabaseSchema> {
   const folder = source.cache ?? false;
   const chosen = (up: readonly MigrationFile[]) => up.filter((m) => !versions || versions.has(m.version));
-  const key = folder === false ? undefined : schemaCacheKey(source, chosen((await discoverMigrations(directory)).up));
-  const kept = key === undefined ? undefined : await cachedSchema(folder, key);
-  if (kept) return kept;
-  return withFolderApplied(directory, versions, source, async (shadow) => {
-    const schema = await shadow.schema();
-    // Kept only under the files the shadow applied: a file edited meanwhile is not kept under the old key.
-    if (key !== undefined && schemaCacheKey(source, chosen(shadow.up)) === key) await keepSchema(folder, key, schema);
-    return schema;
-  });
+  const files = folder === false ? undefined : chosen((await discoverMigrations(directory)).up);
+  const key = files && schemaCacheKey(source, files);
+  const kept = key === undefined || folder === false ? undefined : await cachedSchema(folder, key);
+  if (kept) {
+    progressReporter(onProgress)({ done: files!.length, total: files!.length });
+    return kept;
+  }
+  return withFolderApplied(
+    directory,
+    versions,
+    source,
+    async (shadow) => {
+      const schema = await shadow.schema();
+      // Kept only under the files the shadow applied: a file edited meanwhile is not kept under the old key.
+      if (key !== undefined && schemaCacheKey(source, chosen(shadow.up)) === key) await keepSchema(folder, key, schema);
+      return schema;
+    },
+    onProgress,
+  );
 }
 
 /**
@@ -59,11 +72,16 @@ async function withFolderApplied<T>(
   versions: ReadonlySet<number> | undefined,
   source: ShadowSource,
   then: (shadow: ShadowDatabase) => Promise<T>,
+  onProgress?: MigrationProgressListener,
 ): Promise<T> {
   const shadow = await ShadowDatabase.open(directory, source);
+  const progress = progressReporter(onProgress);
+  const total = versions ? shadow.up.filter((up) => versions.has(up.version)).length : shadow.up.length;
+  let done = 0;
   try {
     // One run, as a replay: the lock taken once, each migration its own request.
-    await shadow.applyAll(versions);
+    await shadow.applyAll(versions, (current) => progress({ done: done++, total, current }));
+    progress({ done, total });
     return await then(shadow);
   } finally {
     await shadow.close();

@@ -8,11 +8,22 @@ import { compareDefinitions } from '../analysis/computed-definitions.js';
 import { readSchema } from '../shadow/shadow.js';
 import type { ManagerContext } from './context.js';
 import type { DriftReport } from './reports.js';
+import { checkProgressListener, progressReporter, type MigrationProgressListener } from '../events/progress.js';
+
+/**
+ * A method's `onProgress`, checked before anything is read; what it throws is logged as a warning,
+ * as events' listeners' faults are.
+ */
+function guarded(ctx: ManagerContext, listener: unknown, method: string): MigrationProgressListener {
+  const checked = checkProgressListener(listener, method);
+  return progressReporter(checked, (error) => ctx.options.logger.warn(`A progress listener threw: ${error.message}`));
+}
 
 /** The live schema against the one the applied migrations produce. */
-export function drift(ctx: ManagerContext): Promise<DriftReport> {
+export function drift(ctx: ManagerContext, onProgress?: MigrationProgressListener): Promise<DriftReport> {
   return ctx.guard(async () => {
     ctx.one('drift');
+    const progress = guarded(ctx, onProgress, 'drift');
     const absent = await ctx.absent();
     const state = await ctx.readState(absent);
     const pending = state.pending.map(({ version, name, file }) => ({ version, name, file }));
@@ -21,7 +32,8 @@ export function drift(ctx: ManagerContext): Promise<DriftReport> {
     const applied = new Set(state.applied.map((r) => r.version));
     // Built under the live database's names: `session::db()` evaluates there as it did here.
     const names = ctx.place.target;
-    const expected = await folderSchema(ctx.options.directory, applied, { ...(await ctx.shadowSource()), names });
+    const source = { ...(await ctx.shadowSource()), names };
+    const expected = await folderSchema(ctx.options.directory, applied, source, progress);
     const live = await readSchema(ctx.bookkeeping, ctx.options.table);
     const scripts = ctx.files.up.filter((m) => applied.has(m.version)).map((m) => m.text);
     const { changes, computed } = compareDefinitions(expected, live, scripts);
@@ -38,9 +50,10 @@ export function drift(ctx: ManagerContext): Promise<DriftReport> {
 }
 
 /** Lints the manager's folder on a private shadow database. */
-export function lint(ctx: ManagerContext): Promise<LintReport> {
+export function lint(ctx: ManagerContext, onProgress?: MigrationProgressListener): Promise<LintReport> {
   return ctx.guard(async () => {
+    const progress = guarded(ctx, onProgress, 'lint');
     const { surrealdb, server } = await ctx.shadowSource();
-    return lintMigrations({ directory: ctx.options.directory, surrealdb, shadow: server });
+    return lintMigrations({ directory: ctx.options.directory, surrealdb, shadow: server, onProgress: progress });
   });
 }

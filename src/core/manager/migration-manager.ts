@@ -8,6 +8,7 @@ import type { MigrationConnection } from '../db/connection.js';
 import { MigrationArgumentError, type MigrationDirection } from '../support/errors.js';
 import { type LockHolder } from '../support/run-errors.js';
 import type { MigrationEvents } from '../events/migration-events.js';
+import type { MigrationProgressListener } from '../events/progress.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { MigrationRunner, type MigrationResult } from '../runner/migration-runner.js';
 import { type MigrationTarget, type MigrationsOptions, type ResolvedMigrationsOptions } from '../options/options.js';
@@ -15,7 +16,7 @@ import { resolveOptions } from '../options/resolve-options.js';
 import type { LintReport } from '../analysis/lint.js';
 import type { TargetOutcome, TargetSession } from '../tenants/targets.js';
 import { tenantSetup } from '../tenants/tenant-setup.js';
-import { Tenants } from '../tenants/tenants.js';
+import { Tenants, type EachOptions } from '../tenants/tenants.js';
 import { ManagerContext, type Place } from './context.js';
 import { bootstrap, refresh, start } from './lifecycle.js';
 import { checkTarget } from './arguments.js';
@@ -165,12 +166,13 @@ export class MigrationManager {
    * Runs `work` on a new `forTarget` manager of each target (`work` closes it; closing this
    * manager closes those it did not), at most `concurrency` at a time, each told from one listing
    * whether its database exists. A failure under `onTargetFailure: 'stop'`, or `stopped()` turning
-   * true, starts no further target. Every outcome is returned, in the targets' order. For the CLI.
+   * true, starts no further target. Every outcome is returned, in the targets' order.
+   * `onProgress` is told before the first target starts and as each one finishes. For the CLI.
    * @internal
    */
   overTargets<T>(
     work: (manager: MigrationManager, index: number) => Promise<T>,
-    options: { onTargetFailure: MigrationSettings['onTargetFailure']; stopped: () => boolean },
+    options: EachOptions,
   ): Promise<TargetOutcome<T>[]> {
     return this.#tenants.each(work, options);
   }
@@ -234,18 +236,20 @@ export class MigrationManager {
    * shadow database): every object added, removed or changed by hand, by kind, table and name, with
    * both definitions. The tool's own tables are left out. Pending migrations are not part of the
    * comparison: they are listed apart. Costs one `INFO FOR DB`, one `INFO FOR TABLE` per table (in
-   * one request) and one shadow build.
+   * one request) and one shadow build. `onProgress` is told as each applied migration is replayed on
+   * the shadow; whatever it throws is logged as a warning, and the drift goes on.
    */
-  drift(): Promise<DriftReport> {
-    return drift(this.#ctx);
+  drift(options: { onProgress?: MigrationProgressListener } | null = {}): Promise<DriftReport> {
+    return drift(this.#ctx, options?.onProgress);
   }
 
   /**
    * Lints this manager's folder on a private shadow database (see `lintMigrations`): the
-   * database this manager is connected to is not touched.
+   * database this manager is connected to is not touched. `onProgress` is told as each up file is
+   * checked; whatever it throws is logged as a warning, and the lint goes on.
    */
-  lint(): Promise<LintReport> {
-    return lint(this.#ctx);
+  lint(options: { onProgress?: MigrationProgressListener } | null = {}): Promise<LintReport> {
+    return lint(this.#ctx, options?.onProgress);
   }
 
   /** Whether any discovered migration is not applied. One query; no file I/O. */

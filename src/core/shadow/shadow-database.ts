@@ -29,6 +29,8 @@ import { DEFAULT_SHADOW, readSchema, type DatabaseSchema, type ShadowSource } fr
 export class ShadowDatabase {
   readonly #connection: MigrationConnection;
   readonly #runner: RunnerParts;
+  /** The events of the shadow's runs. */
+  readonly #events: MigrationEvents;
   readonly #options: ResolvedMigrationsOptions;
   readonly #files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
   /** The scratch namespace on a server, removed on close; undefined for an embedded engine. */
@@ -43,6 +45,7 @@ export class ShadowDatabase {
   private constructor(opened: OpenedShadow, scratch: string | undefined, major: number) {
     this.#connection = opened.connection;
     this.#runner = opened.runner;
+    this.#events = opened.events;
     this.#options = opened.options;
     this.#files = opened.files;
     this.#scratch = scratch;
@@ -138,11 +141,19 @@ export class ShadowDatabase {
     }
   }
 
-  /** Applies the folder's `versions` not applied yet, in order, as one run; the first failure is thrown. */
-  async applyAll(versions?: ReadonlySet<number>): Promise<void> {
-    await this.#runner.core.migrateUp((state) =>
-      versions ? state.pending.filter((m) => versions.has(m.version)) : state.pending,
-    );
+  /**
+   * Applies the folder's `versions` not applied yet, in order, as one run; the first failure is
+   * thrown. `starting` hears of each migration as it starts.
+   */
+  async applyAll(versions?: ReadonlySet<number>, starting?: (file: string) => void): Promise<void> {
+    const unsubscribe = starting ? this.#events.on('migrating', ({ file }) => starting(file)) : () => {};
+    try {
+      await this.#runner.core.migrateUp((state) =>
+        versions ? state.pending.filter((m) => versions.has(m.version)) : state.pending,
+      );
+    } finally {
+      unsubscribe();
+    }
   }
 
   /** Rolls one applied version back with its down script; its failure, if any. */
@@ -220,6 +231,7 @@ export class ShadowDatabase {
 interface OpenedShadow {
   connection: MigrationConnection;
   runner: RunnerParts;
+  events: MigrationEvents;
   options: ResolvedMigrationsOptions;
   files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
 }
@@ -230,15 +242,16 @@ async function openShadow(options: ResolvedMigrationsOptions): Promise<OpenedSha
     const discovered = await discoverMigrations(options.directory);
     const files = { up: Object.freeze([...discovered.up]), down: Object.freeze([...discovered.down]) };
     const connection = await openConnection(options, options.logger);
+    const events = new MigrationEvents();
     const runner = composeRunner({
       db: connection.db,
       connection: connection.db,
       where: redactUrl(options.url!),
       options,
-      events: new MigrationEvents(),
+      events,
       files: () => files,
     });
-    return { connection, runner, options, files };
+    return { connection, runner, events, options, files };
   } catch (error) {
     throw options.redactor.error(error);
   }

@@ -6,8 +6,9 @@
 import type { Surreal } from 'surrealdb';
 import { MigrationsStoppedError, TargetsFailedError } from '../support/run-errors.js';
 import { type MigrationLogger, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
-import { targetId } from '../options/target-list.js';
+import { targetId, targetKey } from '../options/target-list.js';
 import type { HistorySnapshot } from '../history/history-records.js';
+import { progressCounter, type MigrationProgressListener } from '../events/progress.js';
 import type { MigrationResult } from '../runner/migration-runner.js';
 import { runOverTargets, type TargetOutcome, type TargetSession } from './targets.js';
 import { surveyTargets, type HistoryReadOptions, type TargetSurvey } from './target-survey.js';
@@ -24,6 +25,16 @@ export interface Tenant {
   readonly runner: { stop(): Promise<void> };
   runMigrationUp(): Promise<MigrationResult[]>;
   close(): Promise<void>;
+}
+
+/** How {@link Tenants.each} goes over the targets. */
+export interface EachOptions {
+  /** `'stop'`: a failure starts no further target. */
+  onTargetFailure: TargetFailurePolicy;
+  /** Turns true to start no further target. */
+  stopped: () => boolean;
+  /** Told once before any target starts, then as each one finishes (done or failed). */
+  onProgress?: MigrationProgressListener | undefined;
 }
 
 /** A manager made for a target, and the session its requests go through. */
@@ -123,11 +134,9 @@ export class Tenants<M extends Tenant> {
    * manager does), at most `concurrency` at a time, each told from one listing whether its
    * database exists (a read must not create it). `onTargetFailure` and `stopped` as in
    * {@link runOverTargets}. Never throws for a target: every outcome is returned, in order.
+   * `onProgress` is told once before any target starts, then as each one finishes (done or failed).
    */
-  async each<T>(
-    work: (manager: M, index: number) => Promise<T>,
-    options: { onTargetFailure: TargetFailurePolicy; stopped: () => boolean },
-  ): Promise<TargetOutcome<T>[]> {
+  async each<T>(work: (manager: M, index: number) => Promise<T>, options: EachOptions): Promise<TargetOutcome<T>[]> {
     const targets = this.#targets();
     const made = targets.map((target) => {
       const manager = this.handOut(target);
@@ -138,10 +147,13 @@ export class Tenants<M extends Tenant> {
       false,
       made.map((m) => m.session),
     );
+    const progress = progressCounter(targets.length, options.onProgress, (error) =>
+      this.#options.logger.warn(`A progress listener threw: ${error.message}`),
+    );
     return runOverTargets(
       targets,
       { concurrency: this.#options.concurrency, onTargetFailure: options.onTargetFailure },
-      (_target, index) => work(made[index]!.manager, index),
+      (target, index) => work(made[index]!.manager, index).finally(() => progress.finished(targetKey(target))),
       options.stopped,
     );
   }
