@@ -67,6 +67,11 @@ export async function keepSchema(folder: string | false, key: string, schema: Da
   }
 }
 
+/** Forgets every schema kept in memory (the folder's files stay). @internal */
+export function forgetKeptSchemas(): void {
+  memory.clear();
+}
+
 function fileOf(folder: string, key: string): string {
   return path.join(folder, `schema-${key}.json`);
 }
