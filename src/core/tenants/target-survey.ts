@@ -13,7 +13,7 @@ import type { MigrationTarget, ResolvedMigrationsOptions } from '../options/opti
 import { targetId } from '../options/target-list.js';
 import type { QueryClient } from '../db/session.js';
 import { rootNamespaces } from '../db/selection.js';
-import { closeSession, databasesOfEach, openSession } from '../db/server-lists.js';
+import { databasesOfEach } from '../db/server-lists.js';
 import { HISTORY_READ, toSnapshot, type HistorySnapshot } from '../history/history-records.js';
 
 /** Targets whose histories one request reads. */
@@ -39,47 +39,46 @@ export interface TargetSurvey {
 export type HistoryReadOptions = Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'connect'>;
 
 /**
- * Surveys `targets` on `root` (see the file's comment): on SurrealDB 3 in a session of its own, on
- * SurrealDB 2 (no sessions) on the connection itself. With `read` undefined, the histories are not
- * read, and on SurrealDB 2 nothing is sent. Requests: a session's opening and closing (SurrealDB
- * 3), `INFO FOR ROOT`, one listing, and one per {@link HISTORY_BATCH} targets whose database exists.
+ * Surveys `targets` on `root` (see the file's comment): on SurrealDB 3 in `session`, a session of
+ * its own that the caller keeps open for every survey, on SurrealDB 2 (no sessions) on the
+ * connection itself. (Not a session per survey: on SurrealDB 3.0.2 the first sessions opened after
+ * one was closed could find their first read refused, "Couldn't write to a read only transaction",
+ * bench case tenants.) With `read` undefined, the histories are not read, and on SurrealDB 2 nothing
+ * is sent. Requests: `INFO FOR ROOT`, one listing, and one per {@link HISTORY_BATCH} targets whose
+ * database exists (and, the first time on SurrealDB 3, the session's opening).
  * Throws what the listing's requests throw; a failed batch only leaves its targets out.
  */
 export async function surveyTargets(
   root: Surreal,
   targets: readonly MigrationTarget[],
   read: HistoryReadOptions | undefined,
+  session: () => Promise<SurrealSession>,
 ): Promise<TargetSurvey> {
   const survey: TargetSurvey = { missing: new Set(), histories: new Map() };
   // Nothing asked of a connection with no target to survey (it may be closed).
   if (targets.length === 0) return survey;
   const sessions = root.isFeatureSupported(Features.Sessions);
   if (!sessions && !read) return survey;
-  const session: SurrealSession | undefined = sessions ? await openSession(root) : undefined;
-  const client: QueryClient = session ?? root;
-  try {
-    const namespaces = await rootNamespaces(client);
-    const wanted = [...new Set(targets.map((t) => t.namespace))];
-    // Only namespaces that exist are used; when they cannot be listed, a `use` finds out (as a
-    // session's would): such a user may not define a namespace.
-    const lists = await databasesOfEach(client, namespaces ? wanted.filter((n) => namespaces.includes(n)) : wanted);
-    const listed: MigrationTarget[] = [];
-    for (const target of targets) {
-      if (namespaces && !namespaces.includes(target.namespace)) {
-        survey.missing.add(targetId(target));
-        continue;
-      }
-      const databases = lists.get(target.namespace);
-      // Not readable: taken as there, and read by its own session.
-      if (!databases || databases instanceof Error) continue;
-      if (databases.includes(target.database)) listed.push(target);
-      else survey.missing.add(targetId(target));
+  const client: QueryClient = sessions ? await session() : root;
+  const namespaces = await rootNamespaces(client);
+  const wanted = [...new Set(targets.map((t) => t.namespace))];
+  // Only namespaces that exist are used; when they cannot be listed, a `use` finds out (as a
+  // session's would): such a user may not define a namespace.
+  const lists = await databasesOfEach(client, namespaces ? wanted.filter((n) => namespaces.includes(n)) : wanted);
+  const listed: MigrationTarget[] = [];
+  for (const target of targets) {
+    if (namespaces && !namespaces.includes(target.namespace)) {
+      survey.missing.add(targetId(target));
+      continue;
     }
-    if (!sessions) survey.missing.clear();
-    if (read) survey.histories = await readHistories(client, listed, read);
-  } finally {
-    if (session) await closeSession(session);
+    const databases = lists.get(target.namespace);
+    // Not readable: taken as there, and read by its own session.
+    if (!databases || databases instanceof Error) continue;
+    if (databases.includes(target.database)) listed.push(target);
+    else survey.missing.add(targetId(target));
   }
+  if (!sessions) survey.missing.clear();
+  if (read) survey.histories = await readHistories(client, listed, read);
   return survey;
 }
 

@@ -3,7 +3,7 @@
  * runs and reads; those handed out by `forTarget()`), and every run or read over them, with the
  * failure policy and stop requests.
  */
-import type { Surreal } from 'surrealdb';
+import type { Surreal, SurrealSession } from 'surrealdb';
 import { MigrationsStoppedError, TargetsFailedError } from '../support/run-errors.js';
 import { type MigrationLogger, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
 import { targetId, targetKey } from '../options/target-list.js';
@@ -11,6 +11,7 @@ import type { HistorySnapshot } from '../history/history-records.js';
 import { progressCounter, type MigrationProgressListener } from '../events/progress.js';
 import type { MigrationResult } from '../runner/migration-runner.js';
 import { runOverTargets, type TargetOutcome, type TargetSession } from './targets.js';
+import { closeSession, openSession } from '../db/server-lists.js';
 import { surveyTargets, type HistoryReadOptions, type TargetSurvey } from './target-survey.js';
 
 /** The options the fan-out goes by. */
@@ -57,6 +58,8 @@ export class Tenants<M extends Tenant> {
   /** Managers handed out by forTarget(), closed with this one. */
   readonly #handedOut = new Map<M, TargetSession>();
   #stopRequested = false;
+  /** On SurrealDB 3, the session every survey of the targets runs in, open until close(). */
+  #surveySession: Promise<SurrealSession> | undefined;
 
   constructor(
     root: Surreal,
@@ -233,6 +236,11 @@ export class Tenants<M extends Tenant> {
   async close(): Promise<void> {
     await Promise.all(this.#children().map((child) => child.close()));
     this.#pool.clear();
+    const survey = this.#surveySession;
+    this.#surveySession = undefined;
+    const session = await survey?.catch(() => undefined);
+    // A connection already closed has ended its sessions with it.
+    if (session) await closeSession(session).catch(() => {});
   }
 
   #children(): M[] {
@@ -260,7 +268,17 @@ export class Tenants<M extends Tenant> {
     const unopened = sessions.filter((session) => !session.opened);
     // Without histories to read, only the targets whose sessions are not open need the listing.
     const surveyed = histories ? targets : unopened.map((s) => s.target);
-    const survey = await surveyTargets(this.#root, surveyed, histories ? this.#options : undefined);
+    const survey = await surveyTargets(
+      this.#root,
+      surveyed,
+      histories ? this.#options : undefined,
+      () =>
+        (this.#surveySession ??= openSession(this.#root).catch((error: unknown) => {
+          // Not kept: the next survey tries again.
+          this.#surveySession = undefined;
+          throw error;
+        })),
+    );
     for (const session of unopened) session.knownMissing = survey.missing.has(targetId(session.target));
     return survey;
   }
