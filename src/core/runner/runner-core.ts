@@ -77,15 +77,12 @@ export class RunnerCore {
         async () => {
           const current = await this.readState();
           this.#check(current, false, true);
-          this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
+          this.#rememberFailed(current);
           const selected = select(current);
           await refuseUnreadableNames(this.#ctx.connection, selected, 'up');
           const results: MigrationResult[] = [];
-          for (const migration of selected) {
-            this.#queue.ensureRunning(selected.length - results.length);
-            ensureLeaseHeld(this.#ctx.lock, migration);
-            results.push(await this.#applyUp(migration));
-          }
+          for (const migration of selected)
+            results.push(await this.#stepUp(migration, selected.length - results.length));
           return results;
         },
         [],
@@ -108,7 +105,7 @@ export class RunnerCore {
           // Held by this process, the lock says that the run that left an in-progress record is gone.
           const [interrupted] = current.interrupted;
           if (interrupted) throw interruptedError(interrupted.record, interrupted.file);
-          this.#failedRecords = new Map(current.failed.map((f) => [f.version, f]));
+          this.#rememberFailed(current);
           const steps = this.#downPlan(current, select(current));
           await refuseUnreadableNames(
             this.#ctx.connection,
@@ -117,10 +114,8 @@ export class RunnerCore {
           );
           const results: MigrationResult[] = [];
           for (const step of steps) {
-            this.#queue.ensureRunning(steps.length - results.length);
-            ensureLeaseHeld(this.#ctx.lock, step.down);
             try {
-              results.push(await this.#applyDown(step.version, step.name, step.down));
+              results.push(await this.#stepDown(step.version, step.name, step.down, steps.length - results.length));
             } catch (error) {
               if (error instanceof MigrationError) {
                 error.rolledBack = results.map(({ version, name }) => ({ version, name }));
@@ -139,6 +134,25 @@ export class RunnerCore {
         [],
       );
     });
+  }
+
+  /** The failed and in-progress records of `state`, as read under the lock. */
+  #rememberFailed(state: MigrationState): void {
+    this.#failedRecords = new Map(state.failed.map((f) => [f.version, f]));
+  }
+
+  /** One step of a run up, `remaining` steps left with it: unless a stop came, with the lease held. */
+  #stepUp(migration: MigrationFile, remaining: number): Promise<MigrationResult> {
+    this.#queue.ensureRunning(remaining);
+    ensureLeaseHeld(this.#ctx.lock, migration);
+    return this.#applyUp(migration);
+  }
+
+  /** One step of a run down, as {@link #stepUp}. */
+  #stepDown(version: number, name: string, down: MigrationFile, remaining: number): Promise<MigrationResult> {
+    this.#queue.ensureRunning(remaining);
+    ensureLeaseHeld(this.#ctx.lock, down);
+    return this.#applyDown(version, name, down);
   }
 
   /**
@@ -212,22 +226,16 @@ export class RunnerCore {
    */
   hold<T>(work: (steps: HeldSteps) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
-      const refresh = async () => {
-        this.#failedRecords = new Map((await this.readState()).failed.map((f) => [f.version, f]));
-      };
+      const refresh = async () => this.#rememberFailed(await this.readState());
       await refresh();
       return work({
         up: async (migration) => {
-          this.#queue.ensureRunning(1);
           await refuseUnreadableNames(this.#ctx.connection, [migration], 'up');
-          ensureLeaseHeld(this.#ctx.lock, migration);
-          return this.#applyUp(migration);
+          return this.#stepUp(migration, 1);
         },
         down: async (version, name, down) => {
-          this.#queue.ensureRunning(1);
           await refuseUnreadableNames(this.#ctx.connection, [down], 'down');
-          ensureLeaseHeld(this.#ctx.lock, down);
-          return this.#applyDown(version, name, down);
+          return this.#stepDown(version, name, down, 1);
         },
         refresh,
       });

@@ -134,6 +134,14 @@ function libraryVersion(): string {
  * is not among its exports: it is found where Node would look for the package.
  */
 function enginePackage(major: number): string | undefined {
+  // Read once per process: a drift in a health check computes a key every time.
+  if (!ENGINES.has(major)) ENGINES.set(major, readEnginePackage(major));
+  return ENGINES.get(major);
+}
+
+const ENGINES = new Map<number, string | undefined>();
+
+function readEnginePackage(major: number): string | undefined {
   const name = major === 2 ? '@surrealdb/wasm' : '@surrealdb/node';
   for (const folder of require.resolve.paths(name) ?? []) {
     try {
