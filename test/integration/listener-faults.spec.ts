@@ -2,6 +2,7 @@ import path from 'node:path';
 import { MigrationError, MigrationManager, type MigrationEventName } from '../../src/index.js';
 import { startNode, supportDir } from '../support/child.js';
 import { memOptions, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { THREE_TABLES } from '../support/schema-fixtures.js';
 
 /*
  * Listeners that throw or reject with anything at all, on the real MigrationManager: the run goes
@@ -90,14 +91,7 @@ describe('event listeners that throw, on the embedded engine', () => {
     return { manager: created, warnings, seen };
   }
 
-  const THREE = {
-    '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
-    '0001_a.down.surql': 'REMOVE TABLE a;',
-    '0002_b.surql': 'DEFINE TABLE b SCHEMALESS;',
-    '0002_b.down.surql': 'REMOVE TABLE b;',
-    '0003_c.surql': 'DEFINE TABLE c SCHEMALESS;',
-    '0003_c.down.surql': 'REMOVE TABLE c;',
-  };
+  const THREE = THREE_TABLES;
 
   it.each(THROWN)(
     'applies and rolls back every migration when listeners throw %s',

@@ -8,8 +8,9 @@ import {
   type MigrationsOptions,
 } from '../../src/index.js';
 import { folderSchema } from '../../src/core/analysis/schema-code.js';
-import { MEM, SURREALDB } from '../support/engine.js';
-import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { SURREALDB } from '../support/engine.js';
+import { memOptions, tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
+import { THREE_TABLES } from '../support/schema-fixtures.js';
 
 /**
  * The progress hook of long work, on the suite's engine: lint (a tick per up file), a folder
@@ -17,15 +18,8 @@ import { tempMigrations, type TempMigrations } from '../support/migrations-dir.j
  * targets (a tick per target finished). A listener that throws never breaks the work.
  */
 
-/** Three clean migrations with downs, then one that fails and one that does not parse. */
-const FILES: Record<string, string> = {
-  '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
-  '0001_a.down.surql': 'REMOVE TABLE a;',
-  '0002_b.surql': 'DEFINE TABLE b SCHEMALESS;',
-  '0002_b.down.surql': 'REMOVE TABLE b;',
-  '0003_c.surql': 'DEFINE TABLE c SCHEMALESS;',
-  '0003_c.down.surql': 'REMOVE TABLE c;',
-};
+/** Three clean migrations with downs. */
+const FILES = THREE_TABLES;
 
 /** Each report of a folder's files as `[done, total, file name]`, to compare in one assertion. */
 function brief(reports: readonly MigrationProgress[]): [number, number, string | undefined][] {
@@ -52,10 +46,7 @@ describe('progress of long work', () => {
 
   async function create(options: Partial<MigrationsOptions> = {}): Promise<MigrationManager> {
     const manager = await MigrationManager.create({
-      ...MEM,
-      namespace: 'test',
-      database: 'test',
-      directory: folder.dir,
+      ...memOptions(folder.dir),
       logger: false,
       ...options,
     } as MigrationsOptions);

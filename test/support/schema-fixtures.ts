@@ -33,3 +33,13 @@ export const RICH_FOLDER: Record<string, string> = {
   '0002_nicknames.surql': 'DEFINE FIELD nickname ON person TYPE option<string>;\n',
   '0002_nicknames.down.surql': 'REMOVE FIELD nickname ON person;\n',
 };
+
+/** Three tables, one per migration, each with its down script. */
+export const THREE_TABLES: Record<string, string> = {
+  '0001_a.surql': 'DEFINE TABLE a SCHEMALESS;',
+  '0001_a.down.surql': 'REMOVE TABLE a;',
+  '0002_b.surql': 'DEFINE TABLE b SCHEMALESS;',
+  '0002_b.down.surql': 'REMOVE TABLE b;',
+  '0003_c.surql': 'DEFINE TABLE c SCHEMALESS;',
+  '0003_c.down.surql': 'REMOVE TABLE c;',
+};
