@@ -129,3 +129,45 @@ export async function useRetrying(
     }
   }
 }
+
+/** Per connection, the namespaces whose first `use` is under way or made ({@link useTargetInTurn}). */
+const namespacesUsed = new WeakMap<object, Map<string, Promise<void>>>();
+
+/**
+ * {@link useRetrying} for a target's session on `root`, where many targets' sessions open at once:
+ * the first `use` of each namespace through the connection runs alone, and the others of that
+ * namespace wait for it. On SurrealDB 3.0.2, sessions that define the same new namespace at once
+ * can each commit it (with a different id), and a database one of them defined under the id that
+ * lost is then gone: its `use` succeeded, and its next read is refused ("Couldn't write to a read
+ * only transaction", the read trying to define the database again). Once the namespace exists,
+ * `use`s of its databases run side by side safely. Costs no request.
+ */
+export async function useTargetInTurn(
+  root: object,
+  session: SurrealSession,
+  where: { namespace: string; database: string | null },
+): Promise<void> {
+  let used = namespacesUsed.get(root);
+  if (!used) namespacesUsed.set(root, (used = new Map()));
+  for (;;) {
+    const first = used.get(where.namespace);
+    if (!first) break;
+    // Made: this `use` finds the namespace. Failed: the next one in turn is the first.
+    if (
+      await first.then(
+        () => true,
+        () => false,
+      )
+    )
+      return useRetrying(session, where);
+    if (used.get(where.namespace) === first) used.delete(where.namespace);
+  }
+  const first = useRetrying(session, where);
+  used.set(where.namespace, first);
+  try {
+    await first;
+  } catch (error) {
+    if (used.get(where.namespace) === first) used.delete(where.namespace);
+    throw error;
+  }
+}

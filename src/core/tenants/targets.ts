@@ -9,7 +9,7 @@ import {
 import { MigrationOptionsError } from '../support/errors.js';
 import { type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
 import { checkTargets, targetKey } from '../options/target-list.js';
-import { closeSession, databasesOf, missingTargets, openSession, useRetrying } from '../db/server-lists.js';
+import { closeSession, databasesOf, missingTargets, openSession, useTargetInTurn } from '../db/server-lists.js';
 import { rootNamespaces } from '../db/selection.js';
 import type { SessionLike } from '../db/session.js';
 import { selectPending } from '../db/selection.js';
@@ -106,7 +106,10 @@ export class TargetSession implements SessionLike {
     }
     const session = await openSession(this.#root);
     try {
-      await useRetrying(session, { namespace: this.#target.namespace, database: this.#target.database });
+      await useTargetInTurn(this.#root, session, {
+        namespace: this.#target.namespace,
+        database: this.#target.database,
+      });
     } catch (error) {
       await closeSession(session);
       throw error;
