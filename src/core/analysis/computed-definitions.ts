@@ -79,14 +79,18 @@ function tokens(source: string): Token[] {
   const lexer = new SurqlLexer(source);
   const result: Token[] = [];
   let depth = 0;
-  // A `/` is a regex where a value is expected: not after a value.
-  const afterValue = (t: SurqlToken | undefined) =>
-    t !== undefined && ['word', 'number', 'string', 'ident', 'close'].includes(t.kind);
-  for (let token = lexer.next(true); token; token = lexer.next(!afterValue(result.at(-1)))) {
-    const text = source.slice(token.start, token.end);
-    if (token.kind === 'close') depth = Math.max(0, depth - 1);
-    result.push({ ...token, text, upper: text.toUpperCase(), depth });
-    if (token.kind === 'open') depth++;
+  let token = lexer.next(true);
+  while (token) {
+    const { kind, start, end } = token;
+    const text = source.slice(start, end);
+    if (kind === 'close') depth = Math.max(0, depth - 1);
+    const upper = kind === 'word' || kind === 'ident' ? text.toUpperCase() : text;
+    result.push({ kind, start, end, text, upper, depth });
+    if (kind === 'open') depth++;
+    // A `/` is a regex where a value is expected, not after one.
+    const afterValue =
+      kind === 'word' || kind === 'number' || kind === 'string' || kind === 'ident' || kind === 'close';
+    token = lexer.next(!afterValue);
   }
   return result;
 }
