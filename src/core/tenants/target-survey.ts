@@ -14,7 +14,13 @@ import { targetId } from '../options/target-list.js';
 import type { QueryClient } from '../db/session.js';
 import { rootNamespaces } from '../db/selection.js';
 import { databasesOfEach } from '../db/server-lists.js';
-import { HISTORY_READ, toSnapshot, type HistorySnapshot } from '../history/history-records.js';
+import {
+  CURRENT_READ,
+  HISTORY_READ,
+  rowsOrEmpty,
+  toSnapshot,
+  type HistorySnapshot,
+} from '../history/history-records.js';
 
 /** Targets whose histories one request reads. */
 export const HISTORY_BATCH = 100;
@@ -35,15 +41,18 @@ export interface TargetSurvey {
   histories: Map<string, HistorySnapshot>;
 }
 
-/** How a survey reads histories: the bookkeeping tables, and how long one batch may take. */
-export type HistoryReadOptions = Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'connect'>;
+/**
+ * How a survey reads histories: the bookkeeping tables, how long one batch may take, and whether
+ * only to prove targets current (`currentOnly`: see {@link CURRENT_READ}).
+ */
+export type HistoryReadOptions = Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'connect'> & {
+  currentOnly?: boolean;
+};
 
 /**
  * Surveys `targets` on `root` (see the file's comment): on SurrealDB 3 in `session`, a session of
  * its own that the caller keeps open for every survey, on SurrealDB 2 (no sessions) on the
- * connection itself. (Not a session per survey: on SurrealDB 3.0.2 the first sessions opened after
- * one was closed could find their first read refused, "Couldn't write to a read only transaction",
- * bench case tenants.) With `read` undefined, the histories are not read, and on SurrealDB 2 nothing
+ * connection itself (opened once, not per survey). With `read` undefined, the histories are not read, and on SurrealDB 2 nothing
  * is sent. Requests: `INFO FOR ROOT`, one listing, and one per {@link HISTORY_BATCH} targets whose
  * database exists (and, the first time on SurrealDB 3, the session's opening).
  * Throws what the listing's requests throw; a failed batch only leaves its targets out.
@@ -94,11 +103,10 @@ async function readHistories(
 ): Promise<Map<string, HistorySnapshot>> {
   const histories = new Map<string, HistorySnapshot>();
   const vars = { history: new Table(options.table), failed: new Table(options.failedTable) };
+  const read = options.currentOnly ? CURRENT_READ : HISTORY_READ;
   for (let start = 0; start < targets.length; start += HISTORY_BATCH) {
     const batch = targets.slice(start, start + HISTORY_BATCH);
-    const sql = batch
-      .map((t) => `USE NS ${quoteIdent(t.namespace)} DB ${quoteIdent(t.database)}; ${HISTORY_READ};`)
-      .join('\n');
+    const sql = batch.map((t) => `USE NS ${quoteIdent(t.namespace)} DB ${quoteIdent(t.database)}; ${read};`).join('\n');
     const timeoutMs = options.connect.timeoutMs;
     const responses = await withTimeout(client.query(sql, vars).responses(), timeoutMs, () => 'no answer').catch(
       () => undefined,
@@ -110,7 +118,9 @@ async function readHistories(
       // A refused `USE` would leave the SELECTs after it in the database before it.
       if (!use?.success) return;
       try {
-        const snapshot = toSnapshot(history, failed);
+        // Only proving it current: a failed or in-progress record proves it is not.
+        if (options.currentOnly && rowsOrEmpty(failed).length > 0) return;
+        const snapshot = toSnapshot(history, options.currentOnly ? undefined : failed);
         if (snapshot) histories.set(targetId(target), snapshot);
       } catch {
         // A SELECT refused: its own session reads it, and reports what it finds.

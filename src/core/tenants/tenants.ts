@@ -119,8 +119,8 @@ export class Tenants<M extends Tenant> {
     const targets = this.#targets();
     // A batched read that fails (a lost connection) leaves every target to its own read, with the
     // listing it always had.
-    const batched = fromHistory && (await this.#survey(targets, true).catch(() => undefined));
-    const { histories } = batched ?? (await this.#survey(targets, false));
+    const batched = fromHistory && (await this.#survey(targets, 'full').catch(() => undefined));
+    const { histories } = batched ?? (await this.#survey(targets, 'none'));
     return runOverTargets(
       targets,
       { concurrency: this.#options.concurrency, onTargetFailure: 'continue' },
@@ -147,7 +147,7 @@ export class Tenants<M extends Tenant> {
     });
     await this.#survey(
       targets,
-      false,
+      'none',
       made.map((m) => m.session),
     );
     const progress = progressCounter(targets.length, options.onProgress, (error) =>
@@ -167,8 +167,10 @@ export class Tenants<M extends Tenant> {
    * `TargetsFailedError` naming each target that failed, after the others finished (`'stop'`
    * starts no further target; `'continue'` migrates all the others).
    *
-   * The histories are read first, in batches on one connection: a target that `current` says has
-   * nothing to do and nothing to say is done without opening its session. Every other target (or
+   * The histories are read first, in batches on one connection, narrowed to what proves a target
+   * current (`CURRENT_READ`: `current` sees versions and checksums, and a target with a failed
+   * record is not offered): a target that `current` says has nothing to do and nothing to say is
+   * done without opening its session. Every other target (or
    * every target, when that read fails) migrates as one database does.
    */
   async migrate(current?: (history: HistorySnapshot) => boolean): Promise<MigrationResult[]> {
@@ -184,7 +186,7 @@ export class Tenants<M extends Tenant> {
     const done = new Set<string>();
     if (current) {
       // Sessions are not told what the listing found: a run may create their databases.
-      const { histories } = await this.#survey(targets, true, []).catch((): TargetSurvey => ({
+      const { histories } = await this.#survey(targets, 'current', []).catch((): TargetSurvey => ({
         missing: new Set(),
         histories: new Map(),
       }));
@@ -256,22 +258,23 @@ export class Tenants<M extends Tenant> {
   }
 
   /**
-   * One survey of `targets` (see {@link surveyTargets}), with their histories when `histories` is
-   * set; tells each session not open yet whether its database exists (the pooled sessions of the
-   * targets, unless `sessions` are given).
+   * One survey of `targets` (see {@link surveyTargets}), with their histories: `full`, `current`
+   * (only what proves a target current: a snapshot for `isCurrent` alone), or `none`; tells each
+   * session not open yet whether its database exists (the pooled sessions of the targets, unless
+   * `sessions` are given).
    */
   async #survey(
     targets: readonly MigrationTarget[],
-    histories: boolean,
+    histories: 'full' | 'current' | 'none',
     sessions: readonly TargetSession[] = targets.map((target) => this.#pooled(target).session),
   ): Promise<TargetSurvey> {
     const unopened = sessions.filter((session) => !session.opened);
     // Without histories to read, only the targets whose sessions are not open need the listing.
-    const surveyed = histories ? targets : unopened.map((s) => s.target);
+    const surveyed = histories === 'none' ? unopened.map((s) => s.target) : targets;
     const survey = await surveyTargets(
       this.#root,
       surveyed,
-      histories ? this.#options : undefined,
+      histories === 'none' ? undefined : { ...this.#options, currentOnly: histories === 'current' },
       () =>
         (this.#surveySession ??= openSession(this.#root).catch((error: unknown) => {
           // Not kept: the next survey tries again.
