@@ -13,7 +13,7 @@
  * statement, stopping at the first failure. Embedded shadows only: a `--shadow-url` server gets no
  * scratch database of this kind.
  */
-import type { Surreal, SurrealSession } from 'surrealdb';
+import type { QueryResponse, Surreal, SurrealSession } from 'surrealdb';
 import { createClient } from '../db/connection.js';
 import { quoteIdent } from '../support/identifiers.js';
 import type { MigrationFile } from '../files/migration-files.js';
@@ -77,22 +77,30 @@ export class RowSampler {
     if (tables.length === 0) return undefined;
     const database = `sbl_sample_${this.#next++}`;
     try {
-      await this.#session.use({ namespace: this.#namespace, database });
-      // What the up can reach, or all of it (schema-refresh.ts), and the rows, in one request with
-      // the removal of the last scratch database. Outside a transaction: an object the scratch
-      // cannot restate, or a row it refuses, is left out, the rest stay.
+      // What the up can reach, or all of it (schema-refresh.ts), and the rows, with the removal of
+      // the last scratch database. Outside a transaction: an object the scratch cannot restate, or
+      // a row it refuses, is left out, the rest stay.
       const named = namedBy(schema, [up.text]);
       const reached = named ? schema.filter((o) => reaches(o, named)) : schema;
       const restated = inDependencyOrder(reached).map((o) => `${o.definition};`);
       const creates = tables.flatMap((table) =>
         [...Array(ROWS).keys()].map((i) => `CREATE ${quoteIdent(table)} CONTENT ${rowOf(table, schema, i)};`),
       );
-      const answers = await this.#session.query([...this.#removal(), ...restated, ...creates].join('\n')).responses();
-      // Each statement above answers once: the rows' answers are the last ones, ROWS per table.
-      const rows = answers.slice(answers.length - creates.length);
+      const setup = [...this.#removal(), ...restated, ...creates];
+      // A transactional up goes in the same request, after the rows: one request per check. A
+      // `USE` inside a request selects for that request only (SurrealDB 2 and 3).
+      const inOne = !up.noTransaction;
+      if (!inOne) await this.#session.use({ namespace: this.#namespace, database });
+      const use = inOne ? [`USE NS ${quoteIdent(this.#namespace)} DB ${quoteIdent(database)};`] : [];
+      const answers = await this.#session
+        .query([...use, ...setup, ...(inOne ? [transactionOf(up.text)] : [])].join('\n'))
+        .responses();
+      // Each statement of the setup answers once: the rows' answers are its last ones, ROWS per table.
+      const afterSetup = use.length + setup.length;
+      const rows = answers.slice(afterSetup - creates.length, afterSetup);
       const filled = tables.filter((_, t) => rows.slice(t * ROWS, (t + 1) * ROWS).some((a) => a.success));
       if (filled.length === 0) return undefined;
-      const failure = up.noTransaction ? await this.#statementByStatement(up) : await this.#transactional(up);
+      const failure = inOne ? this.#transactional(up, answers.slice(afterSetup)) : await this.#statementByStatement(up);
       return failure && { ...failure, tables: filled };
     } catch {
       // The scratch could not be set up or read (never the up's failure): no warning.
@@ -120,15 +128,11 @@ export class RowSampler {
     return last === undefined ? [] : [`REMOVE DATABASE IF EXISTS ${quoteIdent(last)};`];
   }
 
-  async #transactional(up: MigrationFile): Promise<Omit<SampleFailure, 'tables'> | undefined> {
-    const statements = surqlStatements(up.text);
-    const responses = await this.#session
-      .query(`BEGIN TRANSACTION;\n${up.text}\n;\nCOMMIT TRANSACTION;`)
-      .responses()
-      .catch(() => undefined);
-    if (!responses) return undefined;
+  /** The failure of a transactional up, from its answers ({@link transactionOf}'s), if any. */
+  #transactional(up: MigrationFile, responses: readonly QueryResponse[]): Omit<SampleFailure, 'tables'> | undefined {
     const error = firstFailure(responses);
     if (!error) return undefined;
+    const statements = surqlStatements(up.text);
     // SurrealDB 3 answers BEGIN; 2 does not.
     const index = responses.findIndex((r) => !r.success && !isNotExecuted(r.error)) - (this.#major >= 3 ? 1 : 0);
     const statement = responses.length >= statements.length ? statements[index] : undefined;
@@ -146,6 +150,11 @@ export class RowSampler {
     }
     return undefined;
   }
+}
+
+/** A transactional up as the runner sends it: in one transaction. */
+function transactionOf(text: string): string {
+  return `BEGIN TRANSACTION;\n${text}\n;\nCOMMIT TRANSACTION;`;
 }
 
 /** The tables of `schema` (not views) whose names the script writes. */
