@@ -113,8 +113,9 @@ export class RowSampler {
   async close(): Promise<void> {
     const removal = this.#removal();
     if (removal.length > 0) {
+      // In the namespace: the session itself may have none selected (the checks select theirs).
       await this.#session
-        .query(removal.join('\n'))
+        .query([`USE NS ${quoteIdent(this.#namespace)};`, ...removal].join('\n'))
         .responses()
         .catch(() => {});
     }
