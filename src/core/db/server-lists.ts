@@ -153,13 +153,7 @@ export async function useTargetInTurn(
     const first = used.get(where.namespace);
     if (!first) break;
     // Made: this `use` finds the namespace. Failed: the next one in turn is the first.
-    if (
-      await first.then(
-        () => true,
-        () => false,
-      )
-    )
-      return useRetrying(session, where);
+    if (await succeeds(first)) return useRetrying(session, where);
     if (used.get(where.namespace) === first) used.delete(where.namespace);
   }
   const first = useRetrying(session, where);
@@ -170,4 +164,12 @@ export async function useTargetInTurn(
     if (used.get(where.namespace) === first) used.delete(where.namespace);
     throw error;
   }
+}
+
+/** Whether `promise` fulfils (never rejects). */
+function succeeds(promise: Promise<unknown>): Promise<boolean> {
+  return promise.then(
+    () => true,
+    () => false,
+  );
 }

@@ -51,9 +51,9 @@ export type HistoryReadOptions = Pick<ResolvedMigrationsOptions, 'table' | 'fail
 
 /**
  * Surveys `targets` on `root` (see the file's comment): on SurrealDB 3 in `session`, a session of
- * its own that the caller keeps open for every survey, on SurrealDB 2 (no sessions) on the
- * connection itself (opened once, not per survey). With `read` undefined, the histories are not read, and on SurrealDB 2 nothing
- * is sent. Requests: `INFO FOR ROOT`, one listing, and one per {@link HISTORY_BATCH} targets whose
+ * its own that the caller keeps open for every survey (one opening per manager, not per survey), on
+ * SurrealDB 2 (no sessions) on the connection itself. With `read` undefined, the histories are not
+ * read, and on SurrealDB 2 nothing is sent. Requests: `INFO FOR ROOT`, one listing, and one per {@link HISTORY_BATCH} targets whose
  * database exists (and, the first time on SurrealDB 3, the session's opening).
  * Throws what the listing's requests throw; a failed batch only leaves its targets out.
  */

@@ -170,8 +170,8 @@ export class Tenants<M extends Tenant> {
    * The histories are read first, in batches on one connection, narrowed to what proves a target
    * current (`CURRENT_READ`: `current` sees versions and checksums, and a target with a failed
    * record is not offered): a target that `current` says has nothing to do and nothing to say is
-   * done without opening its session. Every other target (or
-   * every target, when that read fails) migrates as one database does.
+   * done without opening its session. Every other target (or every target, when that read fails)
+   * migrates as one database does.
    */
   async migrate(current?: (history: HistorySnapshot) => boolean): Promise<MigrationResult[]> {
     const targets = this.#targets();
