@@ -136,10 +136,10 @@ const namespacesUsed = new WeakMap<object, Map<string, Promise<void>>>();
 /**
  * {@link useRetrying} for a target's session on `root`, where many targets' sessions open at once:
  * the first `use` of each namespace through the connection runs alone, and the others of that
- * namespace wait for it. On SurrealDB 3.0.2, sessions that define the same new namespace at once
- * can each commit it (with a different id), and a database one of them defined under the id that
- * lost is then gone: its `use` succeeded, and its next read is refused ("Couldn't write to a read
- * only transaction", the read trying to define the database again). Once the namespace exists,
+ * namespace wait for it. On SurrealDB 3.0.2, when sessions define the same new namespace at once,
+ * a database one of them defined can be gone afterwards (`INFO FOR NS` no longer lists it): its
+ * `use` succeeded, and its next read is refused ("Couldn't write to a read only transaction", the
+ * read trying to define the database again). namespace-race.spec.ts measures it. Once the namespace exists,
  * `use`s of its databases run side by side safely. Costs no request.
  */
 export async function useTargetInTurn(
