@@ -13,6 +13,7 @@ export {
   type MigrationsProbe,
   type MigrationStatus,
   type RollbackOptions,
+  type RunOptions,
   type TargetProbe,
   type TargetStatus,
   type ValidationReport,
@@ -75,6 +76,7 @@ export {
   type MigrationsErrorCode,
 } from './core/support/errors.js';
 export { DatabaseRequestError, DatabaseUnreachableError } from './core/support/database-errors.js';
+export { DataLossError, type DataLossEntry } from './core/support/data-errors.js';
 export {
   TargetsFailedError,
   MigrationError,

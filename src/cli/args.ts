@@ -40,6 +40,8 @@ export interface ConnectionFlags {
   lockTtl?: number;
   allowMissing?: boolean;
   allowOutOfOrder?: boolean;
+  /** `--accept-data-loss`: run migrations that delete data wholesale (`acceptDataLoss: true`). */
+  acceptDataLoss?: boolean;
   /** `--surrealdb 2|3`: the version offline commands judge by, and of an embedded `--url`. */
   surrealdb?: SurrealDbMajor;
   /** `--shadow-url`: analyses build their shadow in a scratch database on this server. */
@@ -92,6 +94,7 @@ const OPTIONS = {
   'lock-ttl': { type: 'string' },
   'allow-missing': { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
+  'accept-data-loss': { type: 'boolean' },
   surrealdb: { type: 'string' },
   'shadow-url': { type: 'string' },
   'no-schema-cache': { type: 'boolean' },
@@ -136,6 +139,7 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   'lock-ttl',
   'allow-missing',
   'allow-out-of-order',
+  'accept-data-loss',
   'surrealdb',
   'shadow-url',
   'no-schema-cache',
@@ -217,6 +221,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     lockTtl: optionalNumber(values['lock-ttl'] as string | undefined, '--lock-ttl'),
     allowMissing: values['allow-missing'] === true ? true : undefined,
     allowOutOfOrder: values['allow-out-of-order'] === true ? true : undefined,
+    acceptDataLoss: values['accept-data-loss'] === true ? true : undefined,
     surrealdb: surrealdbFlag(values.surrealdb),
     shadowUrl: values['shadow-url'],
     noSchemaCache: values['no-schema-cache'] === true ? true : undefined,

@@ -66,6 +66,7 @@ export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (Object.keys(lock).length > 0) options.lock = lock;
   if (flags.allowMissing) options.allowMissing = true;
   if (flags.allowOutOfOrder) options.allowOutOfOrder = true;
+  if (flags.acceptDataLoss) options.acceptDataLoss = true;
   if (flags.noSchemaCache) options.schemaCache = false;
   if (flags.surrealdb !== undefined) options.surrealdb = flags.surrealdb;
   const shadowUrl = pick(flags.shadowUrl, ENV.shadowUrl);

@@ -62,6 +62,9 @@ Options:
   --lock-ttl <ms>             how long this process's lease lasts without renewal
   --allow-missing             only warn when an applied migration has no file any more
   --allow-out-of-order        apply pending migrations older than the newest applied one
+  --accept-data-loss          run migrations that delete data wholesale (REMOVE TABLE or a DELETE
+                              of a whole table over rows, REMOVE DATABASE/NAMESPACE), refused
+                              otherwise, before anything is applied (exit 1, DATA_LOSS)
   --surrealdb <2|3>           the SurrealDB version that lint, schema and diff judge the folder by
                               on their embedded shadow (default 3), and of an embedded --url
                               (2: mem:// only, from @surrealdb/wasm); drift and the commands that

@@ -1,5 +1,5 @@
 import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { MigrationError, MigrationsError, type MigrationsErrorCode } from '../index.js';
+import { DataLossError, MigrationError, MigrationsError, type MigrationsErrorCode } from '../index.js';
 
 interface HttpResponse {
   status(code: number): { json(body: unknown): unknown };
@@ -24,6 +24,8 @@ const STATUS: Record<MigrationsErrorCode, HttpStatus> = {
   UNREADABLE_HISTORY: HttpStatus.CONFLICT,
   POSSIBLE_RENAME: HttpStatus.CONFLICT,
   TARGETS_FAILED: HttpStatus.INTERNAL_SERVER_ERROR,
+  // The run would delete data: refused, nothing applied; the counts say how much.
+  DATA_LOSS: HttpStatus.CONFLICT,
   DATABASE_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
@@ -50,6 +52,7 @@ export class MigrationsErrorFilter implements ExceptionFilter<MigrationsError> {
         ...(error instanceof MigrationError
           ? { rolledBack: error.rolledBack.map(({ version, name }) => ({ version, name })) }
           : {}),
+        ...(error instanceof DataLossError ? { losses: error.losses.map((loss) => ({ ...loss })) } : {}),
       });
   }
 }

@@ -81,6 +81,8 @@ export async function createMigratedTenants(options: MigratedTenantsOptions = {}
   const table = options.table === undefined ? {} : { table: options.table };
   const manager = await MigrationManager.create({
     url: 'mem://',
+    // A test's own private engine: nothing of the user's to lose.
+    acceptDataLoss: true,
     ...(options.surrealdb === undefined ? {} : { surrealdb: options.surrealdb }),
     namespace,
     targets,

@@ -137,6 +137,8 @@ export async function openCopy(
 export async function openManager(settings: TemplateSettings, database: string): Promise<MigrationManager> {
   const manager = await MigrationManager.create({
     url: 'mem://',
+    // A test's own private engine: nothing of the user's to lose.
+    acceptDataLoss: true,
     surrealdb: settings.surrealdb,
     namespace: settings.namespace,
     database,

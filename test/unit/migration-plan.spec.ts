@@ -20,6 +20,7 @@ function file(version: number, text = `DEFINE TABLE t${version};`): MigrationFil
     text,
     checksum: checksumOf(text),
     noTransaction: false,
+    allowDataLoss: false,
   };
 }
 

@@ -56,6 +56,7 @@ export function parserOn(
       text,
       checksum: '',
       noTransaction: false,
+      allowDataLoss: false,
     };
     const error = await shadow.parse(script, 'up');
     return error && { line: error.line, column: error.column, message: serverMessage(error.reason) };

@@ -71,7 +71,7 @@ export async function countDataLoss(
 }
 
 /** The rows of `table`, 0 when it does not exist, as an expression. */
-function rowCount(table: string, major: number): string {
+export function rowCount(table: string, major: number): string {
   const from = `count(SELECT VALUE id FROM ${quoteIdent(table)})`;
   if (major < 3) return from;
   return `IF ${JSON.stringify(table)} IN object::keys((INFO FOR DB).tables) THEN ${from} ELSE 0 END`;

@@ -11,6 +11,9 @@ export { firstInvalidUtf8Byte, nonRegularEntryProblem } from './regular-files.js
 /** The directive, in a file's leading comments, that runs it statement by statement. */
 export const NO_TRANSACTION_DIRECTIVE = 'migrate:no-transaction';
 
+/** A file's own leave to delete data wholesale (see `DataLossError`). */
+export const ALLOW_DATA_LOSS_DIRECTIVE = 'migrate:allow-data-loss';
+
 /** One migration script (up or down) as discovered on disk. */
 export interface MigrationFile {
   /** The integer prefix of the file name. */
@@ -28,6 +31,8 @@ export interface MigrationFile {
   readonly checksum: string;
   /** The file asks to run outside a transaction (`-- migrate:no-transaction`). */
   readonly noTransaction: boolean;
+  /** The file allows its own data loss (`-- migrate:allow-data-loss`). */
+  readonly allowDataLoss: boolean;
 }
 
 /** The result of reading a migrations folder. */
@@ -232,6 +237,7 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
       text,
       checksum: checksumOf(text),
       noTransaction: hasLeadingDirective(text, NO_TRANSACTION_DIRECTIVE),
+      allowDataLoss: hasLeadingDirective(text, ALLOW_DATA_LOSS_DIRECTIVE),
     };
   });
 

@@ -33,6 +33,7 @@ import type {
   MigrationsProbe,
   MigrationStatus,
   RollbackOptions,
+  RunOptions,
   ValidationReport,
 } from './reports.js';
 
@@ -257,17 +258,20 @@ export class MigrationManager {
     return this.#reads.needsMigration();
   }
 
-  /** Applies every pending migration in order (under the lock). */
-  runMigrationUp(): Promise<MigrationResult[]> {
+  /**
+   * Applies every pending migration in order (under the lock). Refuses, before anything is
+   * applied, a run that would delete data wholesale (`DataLossError`) unless `acceptDataLoss`.
+   */
+  runMigrationUp(options: RunOptions | null = {}): Promise<MigrationResult[]> {
     // The runner's core masks the secrets in whatever it throws.
-    return this.runner.runAll();
+    return this.#runs.runAll({ acceptDataLoss: options?.acceptDataLoss });
   }
 
   /**
    * Applies pending migrations up to and including `version`.
    */
-  async migrateTo(version: number): Promise<MigrationResult[]> {
-    return this.#runs.migrateTo(version);
+  async migrateTo(version: number, options: RunOptions | null = {}): Promise<MigrationResult[]> {
+    return this.#runs.migrateTo(version, { acceptDataLoss: options?.acceptDataLoss });
   }
 
   /**

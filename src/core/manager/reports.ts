@@ -125,11 +125,17 @@ export interface MigrationSettings {
 }
 
 /** Arguments of {@link MigrationManager.rollback}: give `to` or `steps`, or nothing for one step. */
-export interface RollbackOptions {
+export interface RollbackOptions extends RunOptions {
   /** Leave this version applied and roll back everything above it; 0 rolls back everything. */
   to?: number;
   /** How many of the latest applied migrations to roll back. */
   steps?: number;
+}
+
+/** What one call that runs migrations may do to the data already there, over the options object's. */
+export interface RunOptions {
+  /** Run statements that delete data wholesale (see `DataLossError`); the options' `acceptDataLoss` by default. */
+  acceptDataLoss?: boolean;
 }
 
 /** What {@link MigrationManager.plan} would run. */

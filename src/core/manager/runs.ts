@@ -8,7 +8,7 @@ import { MigrationOptionsError } from '../support/errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { isCurrent } from '../plan/migration-plan.js';
 import type { MigrationResult, RunnerOps } from '../runner/migration-runner.js';
-import { coreOps } from '../runner/runner-core.js';
+import { coreOps, type RunGuards } from '../runner/runner-core.js';
 import { verifyOnShadow } from '../analysis/schema-code.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { requireVersion, rollbackSelector } from './arguments.js';
@@ -30,12 +30,7 @@ export class Runs<M extends Tenant> {
     const ctx = this.#ctx;
     const own = coreOps(ctx.core);
     return {
-      runAll: async () => {
-        ctx.ensureOpen();
-        if (!ctx.targets) return ctx.tag(await own.runAll());
-        // A target whose history shows nothing to do and nothing to say opens no session.
-        return ctx.guard(() => this.#tenants.migrate((history) => isCurrent(ctx.files.up, history, ctx.options)));
-      },
+      runAll: () => this.runAll({}),
       runOneUp: async () => {
         ctx.ensureOpen();
         ctx.one('runner.runOneUp');
@@ -50,18 +45,27 @@ export class Runs<M extends Tenant> {
     };
   }
 
-  async migrateTo(version: number): Promise<MigrationResult[]> {
+  /** Every pending migration, on this database or every target, with this call's guards. */
+  async runAll(run: RunGuards): Promise<MigrationResult[]> {
+    const ctx = this.#ctx;
+    ctx.ensureOpen();
+    if (!ctx.targets) return ctx.tag(await ctx.core.migrateUp((state) => state.pending, run));
+    // A target whose history shows nothing to do and nothing to say opens no session.
+    return ctx.guard(() => this.#tenants.migrate((history) => isCurrent(ctx.files.up, history, ctx.options), run));
+  }
+
+  async migrateTo(version: number, run: RunGuards = {}): Promise<MigrationResult[]> {
     const ctx = this.#ctx;
     ctx.one('migrateTo');
     requireVersion(version, 'to');
-    return ctx.tag(await ctx.core.migrateUp((state) => state.pending.filter((m) => m.version <= version)));
+    return ctx.tag(await ctx.core.migrateUp((state) => state.pending.filter((m) => m.version <= version), run));
   }
 
   async rollback(options: RollbackOptions): Promise<MigrationResult[]> {
     const ctx = this.#ctx;
     ctx.one('rollback');
     const select = rollbackSelector(options);
-    return ctx.tag(await ctx.core.migrateDown(select));
+    return ctx.tag(await ctx.core.migrateDown(select, { acceptDataLoss: options.acceptDataLoss }));
   }
 
   async dryRun(): Promise<DryRunReport> {

@@ -20,6 +20,7 @@ export const DEFAULT_CONNECT_BACKOFF_MS = 500;
 export const DEFAULT_VALIDATE_CHECKSUMS = true;
 export const DEFAULT_ALLOW_MISSING = false;
 export const DEFAULT_ALLOW_OUT_OF_ORDER = false;
+export const DEFAULT_ACCEPT_DATA_LOSS = false;
 /** Targets migrated at the same time (each target's own migrations still run one after another). */
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_ON_TARGET_FAILURE: TargetFailurePolicy = 'stop';
@@ -211,6 +212,14 @@ export interface MigrationsOptions {
    * @default DEFAULT_ALLOW_OUT_OF_ORDER (false)
    */
   allowOutOfOrder?: boolean;
+  /**
+   * Run migrations that delete data wholesale (`REMOVE TABLE` or a `DELETE` of a whole table over
+   * rows, `REMOVE DATABASE`, `REMOVE NAMESPACE`), instead of refusing them with `DataLossError`
+   * before anything is applied. A file allows its own with `-- migrate:allow-data-loss`; each call
+   * that runs migrations takes it too.
+   * @default DEFAULT_ACCEPT_DATA_LOSS (false)
+   */
+  acceptDataLoss?: boolean;
   /** Event callbacks, for metrics and the like. */
   on?: Partial<MigrationEventHandlers>;
   /**
@@ -244,6 +253,7 @@ export interface ResolvedMigrationsOptions {
   validateChecksums: boolean;
   allowMissing: boolean;
   allowOutOfOrder: boolean;
+  acceptDataLoss: boolean;
   on: Partial<MigrationEventHandlers>;
   /** Masks every lines it writes with {@link redactor}. */
   logger: MigrationLogger;

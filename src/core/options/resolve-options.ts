@@ -8,6 +8,7 @@ import { EMBEDDED_SCHEMES, Redactor, splitUrlCredentials } from '../support/secr
 import {
   DEFAULT_ALLOW_MISSING,
   DEFAULT_ALLOW_OUT_OF_ORDER,
+  DEFAULT_ACCEPT_DATA_LOSS,
   DEFAULT_CONCURRENCY,
   DEFAULT_CONNECT_BACKOFF_MS,
   DEFAULT_CONNECT_RETRIES,
@@ -62,6 +63,7 @@ const OPTION_KEYS: readonly string[] = [
   'validateChecksums',
   'allowMissing',
   'allowOutOfOrder',
+  'acceptDataLoss',
   'on',
   'logger',
   // The Nest module's extra; harmless here.
@@ -286,6 +288,7 @@ function resolve(
     validateChecksums: flag(options.validateChecksums, DEFAULT_VALIDATE_CHECKSUMS, 'validateChecksums'),
     allowMissing: flag(options.allowMissing, DEFAULT_ALLOW_MISSING, 'allowMissing'),
     allowOutOfOrder: flag(options.allowOutOfOrder, DEFAULT_ALLOW_OUT_OF_ORDER, 'allowOutOfOrder'),
+    acceptDataLoss: flag(options.acceptDataLoss, DEFAULT_ACCEPT_DATA_LOSS, 'acceptDataLoss'),
     on: options.on ?? {},
     logger: options.logger === false || options.logger === undefined ? SILENT : redacting(options.logger, redactor),
     redactor,

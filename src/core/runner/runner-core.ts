@@ -1,3 +1,4 @@
+import { refuseDataLoss } from '../execution/data-loss-guard.js';
 import { type MigrationDirection } from '../support/errors.js';
 import { MigrationError, MigrationsStoppedError } from '../support/run-errors.js';
 import type { FailedRecord } from '../history/history-records.js';
@@ -15,6 +16,12 @@ import type { MigrationResult, RunnerOps } from './migration-runner.js';
 import type { RunnerContext } from './runner-context.js';
 import { RunQueue } from './run-queue.js';
 import { readVersionsState, underLock } from './lock-wait.js';
+
+/** What one run may do to the data already there, over the options' defaults. */
+export interface RunGuards {
+  /** Run statements that delete data wholesale (see `DataLossError`). */
+  acceptDataLoss?: boolean;
+}
 
 /** The steps {@link RunnerCore.hold} gives its work, each under the held lock. */
 export interface HeldSteps {
@@ -66,7 +73,10 @@ export class RunnerCore {
    * Applies the migrations that `select` picks from the state, under the lock. Refuses, before
    * changing anything, when the state has a problem the options make fatal.
    */
-  migrateUp(select: (state: MigrationState) => readonly MigrationFile[]): Promise<MigrationResult[]> {
+  migrateUp(
+    select: (state: MigrationState) => readonly MigrationFile[],
+    run: RunGuards = {},
+  ): Promise<MigrationResult[]> {
     return this.#queue.track(async () => {
       const state = await this.readState();
       this.#check(state, true);
@@ -80,6 +90,7 @@ export class RunnerCore {
           this.#rememberFailed(current);
           const selected = select(current);
           await refuseUnreadableNames(this.#ctx.connection, selected, 'up');
+          await refuseDataLoss(this.#ctx, selected, 'up', run.acceptDataLoss ?? this.#ctx.options.acceptDataLoss);
           const results: MigrationResult[] = [];
           for (const migration of selected)
             results.push(await this.#stepUp(migration, selected.length - results.length));
@@ -94,7 +105,7 @@ export class RunnerCore {
    * Rolls back the versions that `select` picks, newest first, under the lock. Refuses before
    * any change when a needed down script is missing.
    */
-  migrateDown(select: (state: MigrationState) => readonly number[]): Promise<MigrationResult[]> {
+  migrateDown(select: (state: MigrationState) => readonly number[], run: RunGuards = {}): Promise<MigrationResult[]> {
     return this.#queue.track(async () => {
       const state = await this.readState();
       if (this.#downPlan(state, select(state)).length === 0) return [];
@@ -111,6 +122,12 @@ export class RunnerCore {
             this.#ctx.connection,
             steps.map((s) => s.down),
             'down',
+          );
+          await refuseDataLoss(
+            this.#ctx,
+            steps.map((s) => s.down),
+            'down',
+            run.acceptDataLoss ?? this.#ctx.options.acceptDataLoss,
           );
           const results: MigrationResult[] = [];
           for (const step of steps) {

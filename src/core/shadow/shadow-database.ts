@@ -73,6 +73,8 @@ export class ShadowDatabase {
       allowOutOfOrder: true,
       validateChecksums: false,
       lock: { ttlMs: 60_000 },
+      // Nothing of the user's lives here: what a migration deletes is the shadow's own.
+      acceptDataLoss: true,
     });
     const opened = await openShadow(options);
     try {

@@ -25,6 +25,7 @@ export type MigrationsErrorCode =
   | 'UNREADABLE_HISTORY'
   | 'POSSIBLE_RENAME'
   | 'TARGETS_FAILED'
+  | 'DATA_LOSS'
   | 'DATABASE_ERROR';
 
 /** Up or down. */

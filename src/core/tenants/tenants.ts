@@ -3,6 +3,7 @@
  * runs and reads; those handed out by `forTarget()`), and every run or read over them, with the
  * failure policy and stop requests.
  */
+import type { RunGuards } from '../runner/runner-core.js';
 import type { Surreal, SurrealSession } from 'surrealdb';
 import { MigrationsStoppedError, TargetsFailedError } from '../support/run-errors.js';
 import { type MigrationLogger, type MigrationTarget, type TargetFailurePolicy } from '../options/options.js';
@@ -24,7 +25,7 @@ export type TenantsOptions = {
 /** A manager of one target, as the fan-out uses it. */
 export interface Tenant {
   readonly runner: { stop(): Promise<void> };
-  runMigrationUp(): Promise<MigrationResult[]>;
+  runMigrationUp(options?: RunGuards): Promise<MigrationResult[]>;
   close(): Promise<void>;
 }
 
@@ -173,7 +174,7 @@ export class Tenants<M extends Tenant> {
    * done without opening its session. Every other target (or every target, when that read fails)
    * migrates as one database does.
    */
-  async migrate(current?: (history: HistorySnapshot) => boolean): Promise<MigrationResult[]> {
+  async migrate(current?: (history: HistorySnapshot) => boolean, run: RunGuards = {}): Promise<MigrationResult[]> {
     const targets = this.#targets();
     const started = Date.now();
     const logger = this.#options.logger;
@@ -192,7 +193,7 @@ export class Tenants<M extends Tenant> {
       }));
       for (const [id, history] of histories) if (current(history)) done.add(id);
     }
-    const outcomes = await this.run((manager) => manager.runMigrationUp(), done);
+    const outcomes = await this.run((manager) => manager.runMigrationUp(run), done);
     const results = outcomes.flatMap((o) => (o.state === 'done' ? o.value : []));
     this.throwFailures(outcomes);
     if (targets.length > 0) {

@@ -1,0 +1,63 @@
+/**
+ * The refusal of a run that would delete data wholesale (issue 22, item 2), before anything of it
+ * is applied: the run's scripts, in order, counted by the engine (data-loss-count.ts). A statement
+ * over a table with no rows there loses nothing and passes; `REMOVE DATABASE` and `REMOVE
+ * NAMESPACE` always count. A file allows its own (`-- migrate:allow-data-loss`), a run all of them
+ * (`acceptDataLoss`). Costs no request when no script of the run holds such a statement.
+ */
+import type { MigrationFile } from '../files/migration-files.js';
+import { DataLossError } from '../support/data-errors.js';
+import type { MigrationDirection } from '../support/errors.js';
+import { dataLossStatements } from '../surql/data-loss.js';
+import { countDataLoss, rowCount, type DataLoss } from './data-loss-count.js';
+import type { ExecutionContext } from './execution-context.js';
+import { answersTransactions } from './transaction-convention.js';
+
+/** Throws `DataLossError` when the run of `scripts` (in order) would delete data it is not allowed to. */
+export async function refuseDataLoss(
+  ctx: Pick<ExecutionContext, 'db' | 'connection'>,
+  scripts: readonly MigrationFile[],
+  direction: MigrationDirection,
+  accept: boolean,
+): Promise<void> {
+  if (accept || !scripts.some((file) => !file.allowDataLoss && dataLossStatements(file.text).length > 0)) return;
+  // SurrealDB 3 answers BEGIN and COMMIT, 2 does not: how a missing table is counted differs.
+  const major = (await answersTransactions(ctx)) ? 3 : 2;
+  const byPath = new Map(scripts.map((file) => [file.file, file]));
+  const losses = await countDataLoss(
+    ctx.db,
+    scripts.map((file) => ({ file, text: file.text })),
+    major,
+  ).catch(() => countedNow(ctx, scripts, major));
+  const refused = losses.filter(
+    (loss) => !byPath.get(loss.file)?.allowDataLoss && (loss.rows === undefined || loss.rows > 0),
+  );
+  if (refused.length > 0) {
+    throw new DataLossError(
+      refused.map(({ file, line, column, kind, name, rows }) => ({ file, line, column, kind, name, rows })),
+      direction,
+    );
+  }
+}
+
+/**
+ * Where the scripts cannot run in one transaction to be counted (a statement that fails there, such
+ * as a `CONCURRENTLY` index): each table's rows as they are now, before the run.
+ */
+async function countedNow(
+  ctx: Pick<ExecutionContext, 'db'>,
+  scripts: readonly MigrationFile[],
+  major: number,
+): Promise<DataLoss[]> {
+  const losses = scripts.flatMap((file) =>
+    dataLossStatements(file.text).map((loss) => ({ ...loss, file: file.file, rows: undefined as number | undefined })),
+  );
+  const tables = losses.filter((l) => l.kind === 'remove-table' || l.kind === 'delete-table');
+  if (tables.length === 0) return losses;
+  const answers = await ctx.db.query(tables.map((l) => `RETURN ${rowCount(l.name, major)};`).join('\n')).responses();
+  tables.forEach((loss, i) => {
+    const answer = answers[i];
+    loss.rows = answer?.success ? Number(answer.result) : undefined;
+  });
+  return losses;
+}

@@ -1,0 +1,50 @@
+/**
+ * Errors of what a run would do to the data already there (issue 22): data deleted wholesale.
+ */
+import { MigrationsError, type MigrationDirection } from './errors.js';
+
+/** One statement a run would lose data with. */
+export interface DataLossEntry {
+  /** The file, as discovered. */
+  file: string;
+  line: number;
+  column: number;
+  kind: 'remove-table' | 'delete-table' | 'remove-database' | 'remove-namespace';
+  /** The table, database or namespace. */
+  name: string;
+  /** The rows it would delete, where it runs; undefined for a database or a namespace (all of it). */
+  rows: number | undefined;
+}
+
+const WHAT: Record<DataLossEntry['kind'], string> = {
+  'remove-table': 'REMOVE TABLE',
+  'delete-table': 'DELETE of every row of',
+  'remove-database': 'REMOVE DATABASE',
+  'remove-namespace': 'REMOVE NAMESPACE',
+};
+
+/**
+ * A run would delete data wholesale, and nothing was applied: each statement with the rows it
+ * would delete (never their values). Allow it in the file (`-- migrate:allow-data-loss`), or for
+ * the run (`acceptDataLoss: true`, CLI `--accept-data-loss`).
+ */
+export class DataLossError extends MigrationsError {
+  readonly code = 'DATA_LOSS';
+
+  constructor(
+    readonly losses: readonly DataLossEntry[],
+    readonly direction: MigrationDirection,
+  ) {
+    super(
+      `Refused: this run ${direction === 'down' ? 'down ' : ''}would delete data, so nothing was applied.\n` +
+        losses
+          .map((l) => {
+            const rows = l.rows === undefined ? 'all it holds' : `${l.rows} row(s)`;
+            return `  - ${l.file}:${l.line}:${l.column}: ${WHAT[l.kind]} ${l.name} deletes ${rows}`;
+          })
+          .join('\n') +
+        '\nMove or keep the rows first; or, if the loss is intended, add `-- migrate:allow-data-loss` at the top of ' +
+        'the file, or run with acceptDataLoss: true (CLI: --accept-data-loss).',
+    );
+  }
+}
