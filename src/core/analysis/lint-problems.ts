@@ -9,11 +9,14 @@ import { surqlStatements } from '../surql/surql-splitter.js';
 import { findTransactionSplits } from './transaction-splits.js';
 import { UNREADABLE_NAME_HINT, unreadableNameReason, unreadableNames } from '../surql/v3-keyword-names.js';
 import { upgradeHint } from '../surql/v3-upgrade.js';
+import { dataLossStatements, type DataLossStatement } from '../surql/data-loss.js';
 
 /**
  * - `one-transaction`: statements that fail (or go wrong) in one transaction once a table has rows;
  * - `engine-limit`: what the engine judging the folder cannot do (a field SurrealDB 3 cannot read back);
- * - `data-dependent` (a warning): an up that fails over a few made-up rows.
+ * - `data-dependent` (a warning): an up that fails over a few made-up rows;
+ * - `data-loss` (a warning): a statement that deletes data wholesale, which a run refuses over rows
+ *   unless the file says `-- migrate:allow-data-loss` (see `DataLossError`).
  */
 export type LintProblemKind =
   | 'syntax'
@@ -24,7 +27,8 @@ export type LintProblemKind =
   | 'not-checked'
   | 'one-transaction'
   | 'engine-limit'
-  | 'data-dependent';
+  | 'data-dependent'
+  | 'data-loss';
 
 /** One problem lint found. */
 export interface LintProblem {
@@ -64,6 +68,7 @@ export function staticProblems(
     message: split.message,
     hint: split.hint,
   }));
+  problems.push(...dataLossProblems([...up, ...down]));
   if (major < 3) return problems;
   for (const file of [...up, ...down]) {
     for (const name of unreadableNames(surqlStatements(file.text))) {
@@ -98,4 +103,29 @@ export function problemOf(
     message: serverMessage(error.reason),
     hint: hints ? upgradeHint(error.reason, error.statement ?? '') : undefined,
   };
+}
+
+const REMOVES: Record<DataLossStatement['kind'], string> = {
+  'remove-table': 'removes table',
+  'delete-table': 'deletes every row of table',
+  'remove-database': 'removes database',
+  'remove-namespace': 'removes namespace',
+};
+
+/** The statements that delete data wholesale, in the files that do not allow it. */
+function dataLossProblems(files: readonly MigrationFile[]): LintProblem[] {
+  return files
+    .filter((file) => !file.allowDataLoss)
+    .flatMap((file) =>
+      dataLossStatements(file.text).map((loss) => ({
+        kind: 'data-loss' as const,
+        severity: 'warning' as const,
+        file: file.file,
+        version: file.version,
+        line: loss.line,
+        column: loss.column,
+        message: `${file.file} ${REMOVES[loss.kind]} ${loss.name}: a run refuses it where it holds rows`,
+        hint: 'Move the rows first, or, if the loss is intended, add `-- migrate:allow-data-loss` at the top of the file.',
+      })),
+    );
 }
