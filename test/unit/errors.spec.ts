@@ -1,5 +1,6 @@
 import { MigrationArgumentError, MigrationOptionsError, MigrationsError } from '../../src/core/support/errors.js';
 import { DatabaseRequestError, DatabaseUnreachableError } from '../../src/core/support/database-errors.js';
+import { DataLossError } from '../../src/core/support/data-errors.js';
 import {
   TargetsFailedError,
   MigrationError,
@@ -161,6 +162,15 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
     new PossibleRenameError('field `body` on `post`', 'field `content` on `post`'),
     'POSSIBLE_RENAME',
     ['field `body` on `post` is removed and field `content` on `post` is added', 'Nothing was written', 'by hand'],
+  ],
+  [
+    'DataLossError',
+    new DataLossError(
+      [{ file: 'migrations/0004_drop.surql', line: 3, column: 1, kind: 'remove-table', name: 'person', rows: 2 }],
+      'up',
+    ),
+    'DATA_LOSS',
+    ['0004_drop.surql:3:1: REMOVE TABLE person deletes 2 row(s)', 'nothing was applied', '-- migrate:allow-data-loss'],
   ],
   [
     'TargetsFailedError',
