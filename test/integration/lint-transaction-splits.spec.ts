@@ -5,10 +5,11 @@
  * flags exactly those patterns, in any file, as errors with their line; and it applies each up once
  * more over a few made-up rows, which finds data-dependent failures as warnings only.
  */
+import { lintOtherThanDataLoss } from '../support/lint-report.js';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import type { Surreal } from 'surrealdb';
-import { lintMigrations, type LintProblem } from '../../src/core/analysis/lint.js';
+import { type LintProblem } from '../../src/core/analysis/lint.js';
 import { RowSampler } from '../../src/core/analysis/lint-samples.js';
 import { memClient, SURREALDB } from '../support/engine.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
@@ -100,7 +101,7 @@ describe('lint flags them before anything runs', () => {
       '0001_post.surql': `-- migrate:no-transaction\nDEFINE TABLE post SCHEMALESS;\n${pattern.before}\n`,
       '0002_search.surql': `-- search\n${pattern.up}\n`,
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     const flagged = report.problems.filter((p) => p.kind === 'one-transaction');
     const line = pattern.up.split('\n').length + 1;
     expect(flagged.map(brief)).toEqual([['one-transaction', 'error', '0002_search.surql', line, 1]]);
@@ -116,7 +117,7 @@ describe('lint flags them before anything runs', () => {
       '0001_post.surql': 'DEFINE TABLE post SCHEMALESS;\n',
       '0001_post.down.surql': `${ANALYZER}\n${INDEX}\nREMOVE TABLE post;\nREMOVE ANALYZER a;\n`,
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.problems.map(brief)).toContainEqual(['one-transaction', 'error', '0001_post.down.surql', 2, 1]);
   });
 
@@ -127,7 +128,7 @@ describe('lint flags them before anything runs', () => {
     ['another analyzer', { '0002_a.surql': ANALYZER, '0003_s.surql': `${ANALYZER.replace(' a ', ' b ')}\n${INDEX}` }],
   ])('not when %s', async (_label, files) => {
     folder = await tempMigrations({ '0001_post.surql': 'DEFINE TABLE post SCHEMALESS;', ...files });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.problems.filter((p) => p.kind === 'one-transaction' || p.severity === 'error')).toEqual([]);
   });
 });
@@ -160,7 +161,7 @@ describe('lint over made-up rows: data-dependent warnings', () => {
 
   it('warns at the failing statement, with the tables that got rows; never an error', async () => {
     folder = await tempMigrations(FILES);
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     const sampled = report.problems.filter((p) => p.kind === 'data-dependent');
     expect(sampled.map((p) => [path.basename(p.file), p.line, p.column, p.severity])).toEqual([
       ['0002_slug.surql', 2, 1, 'warning'],
@@ -172,9 +173,9 @@ describe('lint over made-up rows: data-dependent warnings', () => {
 
   it('changes nothing else lint finds: the same report as without the rows, but the warnings', async () => {
     folder = await tempMigrations(FILES);
-    const withRows = await lintMigrations({ directory: folder.dir, ...ON });
+    const withRows = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     jest.spyOn(RowSampler, 'open').mockResolvedValue(undefined);
-    const without = await lintMigrations({ directory: folder.dir, ...ON });
+    const without = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(without.problems.filter((p) => p.kind === 'data-dependent')).toEqual([]);
     expect(withRows.problems.filter((p) => p.kind !== 'data-dependent')).toEqual(without.problems);
     expect({ ...withRows, problems: [] }).toEqual({ ...without, problems: [] });
@@ -190,7 +191,7 @@ describe('lint over made-up rows: data-dependent warnings', () => {
       '0002_slug.surql': FILES['0002_slug.surql'],
       '0002_slug.down.surql': FILES['0002_slug.down.surql'],
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.problems.map((p) => p.kind)).toEqual(['data-dependent']);
     expect(report.ok).toBe(true);
   });
@@ -201,7 +202,7 @@ describe('lint over made-up rows: data-dependent warnings', () => {
         'DEFINE TABLE strict SCHEMAFULL;\nDEFINE FIELD code ON strict TYPE string ASSERT $value = "only-this";\n',
       '0002_req.surql': 'DEFINE FIELD extra ON strict TYPE string;\nUPDATE strict SET code = "only-this";\n',
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.problems.filter((p) => p.kind === 'data-dependent')).toEqual([]);
   });
 });

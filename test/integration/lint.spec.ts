@@ -1,7 +1,8 @@
+import { lintOtherThanDataLoss } from '../support/lint-report.js';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Surreal } from 'surrealdb';
-import { lintMigrations, type LintProblem, type LintReport } from '../../src/core/analysis/lint.js';
+import { type LintProblem, type LintReport } from '../../src/core/analysis/lint.js';
 import {
   compareSchemas,
   describeObject,
@@ -56,7 +57,7 @@ async function snapshotFolder(dir: string): Promise<Record<string, string>> {
 describe('lint: a SurrealDB 2 folder on SurrealDB 3', () => {
   let report: LintReport;
   beforeAll(async () => {
-    report = await lintMigrations({ directory: V2_CORPUS, surrealdb: 3 });
+    report = await lintOtherThanDataLoss({ directory: V2_CORPUS, surrealdb: 3 });
   });
 
   it('lists every failing file in one run, with its kind, line and column', () => {
@@ -182,7 +183,7 @@ describe('lint: down scripts proven by up, down, and the schema compared with th
         "DEFINE PARAM $greeting VALUE 'hello';\nDEFINE FUNCTION fn::greet($name: string) { RETURN $greeting + ' ' + $name; };\n",
       '0009_greeting.down.surql': 'REMOVE FUNCTION fn::greet;\nREMOVE PARAM $greeting;\n',
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     const file = (name: string) => path.join(path.relative(process.cwd(), folder.dir), name);
 
     expect(report.problems.map(brief)).toEqual([
@@ -238,7 +239,7 @@ describe('lint: down scripts proven by up, down, and the schema compared with th
       '0001_a.down.surql': 'REMOVE TABLE a;\n',
       '0002_b.surql': 'DEFINE TABLE b SCHEMALESS;\n',
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.problems.map(brief)).toEqual([
       { kind: 'missing-down', severity: 'warning', file: '0002_b.surql', line: undefined, column: undefined },
     ]);
@@ -252,7 +253,7 @@ describe('lint: down scripts proven by up, down, and the schema compared with th
       '0002_b.surql': 'DEFINE TABLE b SCHEMALESS;\n',
       '0002_b.down.surql': 'REMOVE TABLE b;\n',
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.problems.map(brief)).toEqual([
       { kind: 'syntax', severity: 'error', file: '0001_a.down.surql', line: 3, column: 1 },
     ]);
@@ -268,7 +269,7 @@ describe('lint: down scripts proven by up, down, and the schema compared with th
       '0003_x_wider.surql': 'DEFINE FIELD OVERWRITE x ON a TYPE string | int;\n',
       '0003_x_wider.down.surql': 'DEFINE FIELD OVERWRITE x ON a TYPE string;\n',
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.problems.map((p) => path.basename(p.file))).toEqual(['0002_z.down.surql']);
     expect(report.reversible).toBe(2);
   });
@@ -279,7 +280,7 @@ describe('lint: down scripts proven by up, down, and the schema compared with th
       '0002_b.surql': 'DEFINE TABLE b SCHEMALESS;\n',
       '0002_b.down.surql': 'REMOVE TABLE b;\n',
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.problems.map(brief)).toEqual([
       { kind: 'execution', severity: 'error', file: '0001_a.surql', line: 4, column: 1 },
     ]);
@@ -291,7 +292,7 @@ describe('lint: down scripts proven by up, down, and the schema compared with th
       '0001_reporter.surql': "DEFINE USER reporter ON DATABASE PASSWORD 'not-a-secret' ROLES VIEWER;\n",
       '0001_reporter.down.surql': '-- (forgot the user)\n',
     });
-    const report = await lintMigrations({ directory: folder.dir, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(report.reversible).toBe(0);
     expect(report.problems.map(brief)).toContainEqual({
       kind: 'irreversible',
@@ -508,7 +509,7 @@ describe('lint needs only the folder', () => {
     const before = await everything(manager.db);
 
     // A shadow of the same engine as the user's database (on SurrealDB 2, the same wasm module).
-    const report = await lintMigrations({ directory: DEMO, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: DEMO, ...ON });
     // The user's tables were not in the shadow: the demo's ups met an empty database.
     expect(report).toMatchObject({ ok: true, problems: [], checked: 3, reversible: 3 });
     expect(await everything(manager.db)).toEqual(before);
@@ -517,14 +518,14 @@ describe('lint needs only the folder', () => {
 
   it('writes nothing to the folder', async () => {
     const before = await snapshotFolder(V2_CORPUS);
-    await lintMigrations({ directory: V2_CORPUS, ...ON });
+    await lintOtherThanDataLoss({ directory: V2_CORPUS, ...ON });
     expect(await snapshotFolder(V2_CORPUS)).toEqual(before);
   });
 
   it('gives every run its own shadow: two at once see the same folder alone', async () => {
     const [one, two] = await Promise.all([
-      lintMigrations({ directory: V2_CORPUS, ...ON }),
-      lintMigrations({ directory: V2_CORPUS, ...ON }),
+      lintOtherThanDataLoss({ directory: V2_CORPUS, ...ON }),
+      lintOtherThanDataLoss({ directory: V2_CORPUS, ...ON }),
     ]);
     expect(two).toEqual(one);
     // SurrealDB 3 refuses 7 of its files; SurrealDB 2, one down (and 2 ups have no down). Both
@@ -535,7 +536,7 @@ describe('lint needs only the folder', () => {
 
 describe("the demo's migrations", () => {
   it('lint clean, with all 3 downs proven', async () => {
-    const report = await lintMigrations({ directory: DEMO, ...ON });
+    const report = await lintOtherThanDataLoss({ directory: DEMO, ...ON });
     expect(report).toEqual({ ok: true, problems: [], checked: 3, reversible: 3 });
   });
 });
@@ -569,11 +570,11 @@ describe('upgrade hints read from the engine’s messages', () => {
   ])('%s: %s', async (rule, script) => {
     const folder = await tempMigrations({ '0001_v2.surql': `${script}\n`, '0001_v2.down.surql': '' });
     try {
-      const report = await lintMigrations({ directory: folder.dir, surrealdb: 3 });
+      const report = await lintOtherThanDataLoss({ directory: folder.dir, surrealdb: 3 });
       const hinted = report.problems.filter((p) => p.hint !== undefined);
       expect(hinted.map((p) => p.hint)).toEqual([hintOf(rule)]);
 
-      const v2 = await lintMigrations({ directory: folder.dir, surrealdb: 2 });
+      const v2 = await lintOtherThanDataLoss({ directory: folder.dir, surrealdb: 2 });
       expect(v2.problems.filter((p) => p.hint !== undefined)).toEqual([]);
       // The empty down leaves what the up defined (irreversible); the product refuses a top-level
       // RETURN on both versions. Nothing else: SurrealDB 2 parses and runs its own form.
