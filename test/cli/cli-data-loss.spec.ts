@@ -14,7 +14,7 @@ describe('surreal-migrate: data loss is a decision', () => {
 
   it('refuses, names the file, line, table and rows, never a value; the flag runs it', async () => {
     expect((await project.run(['up'])).code).toBe(0);
-    await project.write('migrations/0002_drop.surql', 'DELETE person;\n');
+    await project.write('0002_drop.surql', 'DELETE person;\n');
 
     const refused = await project.run(['up', '--json']);
     expect(refused.code).toBe(1);

@@ -36,7 +36,7 @@ export class DataLossError extends MigrationsError {
     readonly direction: MigrationDirection,
   ) {
     super(
-      `Refused: this run ${direction === 'down' ? 'down ' : ''}would delete data, so nothing was applied.\n` +
+      `Refused: this ${direction === 'down' ? 'rollback' : 'run'} would delete data, so nothing was applied.\n` +
         losses
           .map((l) => {
             const rows = l.rows === undefined ? 'all it holds' : `${l.rows} row(s)`;
