@@ -69,8 +69,22 @@ try {
   // Down, one at a time: after each, the schema must be what it was before that version's up.
   const reversed = [];
   const usersAfterDown = [];
+  // A down that would delete rows is refused first (DATA_LOSS, nothing rolled back), then run knowingly.
+  const refused = [];
   for (let version = latest; version >= 1; version--) {
-    await manager.rollback({ steps: 1 });
+    const plain = await manager.rollback({ steps: 1 }).then(
+      () => undefined,
+      (error) => error,
+    );
+    if (plain !== undefined) {
+      if (plain.code !== 'DATA_LOSS') throw plain;
+      refused.push({
+        version,
+        current: await manager.getCurrentVersion(),
+        losses: plain.losses.map((l) => [l.name, l.rows]),
+      });
+      await manager.rollback({ steps: 1, acceptDataLoss: true });
+    }
     reversed.push({
       version,
       current: await manager.getCurrentVersion(),
@@ -90,6 +104,7 @@ try {
       newUser,
       checks,
       reversed,
+      refused,
       usersAfterDown,
       schemaAfterDown: Object.keys((await schema()).tables),
     }),

@@ -84,6 +84,7 @@ describe('the demo migrations', () => {
       newUser: Record<string, unknown>;
       checks: Record<string, boolean>;
       reversed: { version: number; current: number; upChanged: boolean; matches: boolean }[];
+      refused: { version: number; current: number; losses: [string, number | undefined][] }[];
       usersAfterDown: Record<string, unknown>[];
       schemaAfterDown: string[];
     };
@@ -104,6 +105,11 @@ describe('the demo migrations', () => {
         matches: true,
       })),
     );
+    // The downs that remove a table holding rows were refused (nothing rolled back), then run knowingly.
+    expect(report.refused).toEqual([
+      { version: 2, current: 2, losses: [['post', 1]] },
+      { version: 1, current: 1, losses: [['user', 1]] },
+    ]);
     // Rolling back the data migration keeps the user and drops only the field.
     expect(report.usersAfterDown).toEqual([
       { id: 'user:ada', email: 'ada@example.com', name: 'Ada Lovelace', created_at: expect.any(String) },

@@ -59,7 +59,9 @@ describe(`SurrealDB ${SURREALDB}: adoption and rolled-back tables`, () => {
       const [rows] = await manager.db.query<[unknown[]]>('SELECT VALUE content FROM note');
       expect(rows).toEqual(['kept']);
 
-      expect((await manager.rollback({ steps: 2 })).map((r) => r.version)).toEqual([3, 2]);
+      // Their downs remove tables holding rows: refused unless accepted.
+      await expect(manager.rollback({ steps: 2 })).rejects.toMatchObject({ code: 'DATA_LOSS' });
+      expect((await manager.rollback({ steps: 2, acceptDataLoss: true })).map((r) => r.version)).toEqual([3, 2]);
       expect(await manager.getCurrentVersion()).toBe(1);
       expect(await tables(manager)).toEqual(['source']);
     });
