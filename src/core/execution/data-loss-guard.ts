@@ -3,7 +3,9 @@
  * is applied: the run's scripts, in order, counted by the engine (data-loss-count.ts). A statement
  * over a table with no rows there loses nothing and passes; `REMOVE DATABASE` and `REMOVE
  * NAMESPACE` always count. A file allows its own (`-- migrate:allow-data-loss`), a run all of them
- * (`acceptDataLoss`). Costs no request when no script of the run holds such a statement.
+ * (`acceptDataLoss`). Costs no request when no script of the run holds such a statement. A view
+ * (`DEFINE TABLE … AS SELECT`, as the database defines it before the run) loses nothing: its rows follow
+ * its source.
  */
 import type { MigrationFile } from '../files/migration-files.js';
 import { DataLossError } from '../support/data-errors.js';
@@ -29,8 +31,13 @@ export async function refuseDataLoss(
     scripts.map((file) => ({ file, text: file.text })),
     major,
   ).catch(() => countedNow(ctx, scripts, major));
+  // A view's rows follow its source: removing or emptying a view loses nothing of the source's.
+  const views = losses.some((l) => l.kind === 'remove-table' || l.kind === 'delete-table') ? await viewsOf(ctx) : [];
   const refused = losses.filter(
-    (loss) => !byPath.get(loss.file)?.allowDataLoss && (loss.rows === undefined || loss.rows > 0),
+    (loss) =>
+      !byPath.get(loss.file)?.allowDataLoss &&
+      !(loss.kind !== 'remove-database' && loss.kind !== 'remove-namespace' && views.includes(loss.name)) &&
+      (loss.rows === undefined || loss.rows > 0),
   );
   if (refused.length > 0) {
     throw new DataLossError(
@@ -60,4 +67,14 @@ async function countedNow(
     loss.rows = answer?.success ? Number(answer.result) : undefined;
   });
   return losses;
+}
+
+/** The tables of the database that are views (`DEFINE TABLE … AS SELECT`), as it stands before the run. */
+async function viewsOf(ctx: Pick<ExecutionContext, 'db'>): Promise<string[]> {
+  const [info] = await ctx.db.query('INFO FOR DB').responses();
+  const tables =
+    (info?.success ? (info.result as { tables?: Record<string, string> } | null)?.tables : undefined) ?? {};
+  return Object.entries(tables)
+    .filter(([, definition]) => /\sAS\s+SELECT\b/i.test(definition))
+    .map(([name]) => name);
 }
