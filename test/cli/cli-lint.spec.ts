@@ -51,7 +51,17 @@ describe('surreal-migrate lint', () => {
     // The project's database is in the environment: lint must not open it.
     const text = await p.run(['lint', ...JUDGE]);
     expect(text.stderr).toBe('');
-    expect(text.stdout).toBe('0 error(s), 0 warning(s); 3 up script(s) applied, 3 down script(s) proven.\n');
+    // The demo's downs remove tables: warned of (a rollback over rows is refused), and the folder is clean.
+    expect(text.stdout).toBe(
+      [
+        'warning data-loss migrations/0001_create_users.down.surql:2:1: removes table user: a run refuses it where it holds rows',
+        '  hint: Move the rows first, or, if the loss is intended, add `-- migrate:allow-data-loss` at the top of the file.',
+        'warning data-loss migrations/0002_create_posts.down.surql:2:1: removes table post: a run refuses it where it holds rows',
+        '  hint: Move the rows first, or, if the loss is intended, add `-- migrate:allow-data-loss` at the top of the file.',
+        '0 error(s), 2 warning(s); 3 up script(s) applied, 3 down script(s) proven.',
+        '',
+      ].join('\n'),
+    );
     expect(text.code).toBe(0);
 
     const json = await runCli(p.root, ['lint', '--json', ...JUDGE], { SURREAL_URL: 'ws://127.0.0.1:9/rpc' });

@@ -124,7 +124,7 @@ function dataLossProblems(files: readonly MigrationFile[]): LintProblem[] {
         version: file.version,
         line: loss.line,
         column: loss.column,
-        message: `${file.file} ${REMOVES[loss.kind]} ${loss.name}: a run refuses it where it holds rows`,
+        message: `${REMOVES[loss.kind]} ${loss.name}: a run refuses it where it holds rows`,
         hint: 'Move the rows first, or, if the loss is intended, add `-- migrate:allow-data-loss` at the top of the file.',
       })),
     );
