@@ -26,7 +26,9 @@ interface HttpRequest {
  * - `POST /admin/migrations/rollback` with an `application/json` body `{ "to": N }`,
  *   `{ "steps": N }` or `{}`, or no body at all (both: one step): rolls back, then answers with the
  *   new status. A body of any other content type (`text/plain`, a form) is never parsed as JSON,
- *   so it is refused with 415 and nothing is rolled back, rather than taken for "one step".
+ *   so it is refused with 415 and nothing is rolled back, rather than taken for "one step". A down
+ *   that would delete rows is refused with 409 and the counts (`DATA_LOSS`, `losses`); the same body
+ *   with `"acceptDataLoss": true` runs it.
  */
 @Controller('admin/migrations')
 @UseGuards(AdminTokenGuard)
@@ -84,14 +86,21 @@ function rollbackOptions(body: unknown): RollbackOptions {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new BadRequestException('Expected a JSON object: { "to": N }, { "steps": N } or {}.');
   }
-  const unknown = Object.keys(body).filter((key) => key !== 'to' && key !== 'steps');
+  const unknown = Object.keys(body).filter((key) => key !== 'to' && key !== 'steps' && key !== 'acceptDataLoss');
   if (unknown.length > 0) {
     throw new BadRequestException(
       `Unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected { "to": N }, { "steps": N } or {}.`,
     );
   }
-  const { to, steps } = body as { to?: unknown; steps?: unknown };
-  return { ...numberField('to', to), ...numberField('steps', steps) };
+  const { to, steps, acceptDataLoss } = body as { to?: unknown; steps?: unknown; acceptDataLoss?: unknown };
+  if (acceptDataLoss !== undefined && typeof acceptDataLoss !== 'boolean') {
+    throw new BadRequestException(`"acceptDataLoss" must be true or false, got ${JSON.stringify(acceptDataLoss)}.`);
+  }
+  return {
+    ...numberField('to', to),
+    ...numberField('steps', steps),
+    ...(acceptDataLoss === undefined ? {} : { acceptDataLoss }),
+  };
 }
 
 function numberField(key: 'to' | 'steps', value: unknown): RollbackOptions {

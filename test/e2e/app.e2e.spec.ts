@@ -250,6 +250,28 @@ describe('demo app (in process)', () => {
       expect(await tables(nest)).toContain('post');
     });
 
+    it('answers a rollback that would delete rows with 409 and the counts; acceptDataLoss runs it', async () => {
+      const nest = await createApp();
+      await nest.init();
+      const server = nest.getHttpServer();
+      const manager = nest.get(MigrationManager);
+      await manager.db.query("CREATE user:ada SET email = 'ada@example.com', name = 'Ada'").collect();
+      const admin = (body: object) =>
+        request(server).post('/admin/migrations/rollback').set('Authorization', `Bearer ${TOKEN}`).send(body);
+
+      const refused = await admin({ to: 0 }).expect(409);
+      expect(refused.body).toMatchObject({ statusCode: 409, code: 'DATA_LOSS' });
+      expect((refused.body as { losses: { name: string; rows: number }[] }).losses).toEqual([
+        expect.objectContaining({ kind: 'remove-table', name: 'user', rows: 1 }),
+      ]);
+      expect(JSON.stringify(refused.body)).not.toContain('ada@example.com');
+      expect(await manager.getCurrentVersion()).toBe(3);
+
+      await admin({ to: 0, acceptDataLoss: 'yes' }).expect(400);
+      const done = await admin({ to: 0, acceptDataLoss: true }).expect(200);
+      expect((done.body as MigrationStatus).currentVersion).toBe(0);
+    });
+
     it('rolls back with the right token and answers with the new status', async () => {
       const nest = await createApp();
       await nest.init();
