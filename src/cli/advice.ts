@@ -27,7 +27,7 @@ const REWRITES: readonly (readonly [RegExp, string])[] = [
   [/manager\.forceUnlock\(\)/g, '`surreal-migrate unlock`'],
   [/set allowMissing: true/g, 'pass --allow-missing'],
   [/set allowOutOfOrder: true/g, 'pass --allow-out-of-order'],
-  [/run with acceptDataLoss: true \(CLI: --accept-data-loss\)/g, 'run with --accept-data-loss'],
+  [/run with acceptDataLoss: true/g, 'run with --accept-data-loss'],
   [/\ballowMissing\b/g, '--allow-missing'],
   [/\ballowOutOfOrder\b/g, '--allow-out-of-order'],
   [/\block\.waitTimeoutMs\b/g, '--lock-timeout'],

@@ -8,12 +8,13 @@ import {
   OutOfOrderMigrationError,
   UnreadableHistoryError,
 } from '../../src/index.js';
+import { DataLossError } from '../../src/core/support/data-errors.js';
 import { resolveAdvice } from '../../src/core/execution/script-errors.js';
 import { cliProject, versions, type CliProject } from './cli-harness.js';
 
 /** Library advice that a CLI user could not act on, as it reads before the CLI rewrites it. */
 const LIBRARY_WORDS =
-  /manager\.|allowMissing|allowOutOfOrder|lock\.waitTimeoutMs|lock\.ttlMs|connect\.\w+Ms|connect\.retries/;
+  /manager\.|allowMissing|allowOutOfOrder|acceptDataLoss|lock\.waitTimeoutMs|lock\.ttlMs|connect\.\w+Ms|connect\.retries/;
 
 describe('the CLI says the library advice as its own commands and flags', () => {
   it.each<[string, string]>([
@@ -36,6 +37,10 @@ describe('the CLI says the library advice as its own commands and flags', () => 
       new DatabaseUnreachableError('ws://db', 3, new Error('x'), 'request').message,
     ],
     ['UnreadableHistoryError', new UnreadableHistoryError('_sbl_migrations', [{ id: 'h:x', version: 'x' }]).message],
+    [
+      'DataLossError',
+      new DataLossError([{ file: 'f', line: 1, column: 1, kind: 'remove-table', name: 't', rows: 2 }], 'up').message,
+    ],
     ['a no-transaction failure', `Fix the database by hand, then ${resolveAdvice(4)}.`],
   ])('%s', (_name, message) => {
     const said = cliAdvice(message);
@@ -48,6 +53,11 @@ describe('the CLI says the library advice as its own commands and flags', () => 
     expect(cliAdvice(new OutOfOrderMigrationError([{ version: 1, file: 'f' }], 3).message)).toMatch(
       /--allow-out-of-order/,
     );
+    expect(
+      cliAdvice(
+        new DataLossError([{ file: 'f', line: 1, column: 1, kind: 'remove-table', name: 't', rows: 2 }], 'up').message,
+      ),
+    ).toMatch(/or run with --accept-data-loss\.$/);
     expect(cliAdvice(resolveAdvice(4))).toBe(
       'run `surreal-migrate resolve 4 --applied | --rolled-back`, or `surreal-migrate resolve 4 --resume-after n` to ' +
         'run the rest after statement n',

@@ -5,12 +5,20 @@ import { UPGRADE_RULES, upgradeScript } from '../../src/core/surql/v3-upgrade.js
 import { repoRoot } from '../support/child.js';
 import { SURREALDB } from '../support/engine.js';
 import { guardedFifo, posixIt } from '../support/fifo.js';
+import { apartFromDataLoss, dataLossProblem, dataLossText } from '../support/lint-report.js';
 import { cliProject, runCli, type CliProject, type JsonDocument } from './cli-harness.js';
 
 const V2_CORPUS = path.join(repoRoot, 'test', 'fixtures', 'v2-corpus');
 const DEMO = path.join(repoRoot, 'migrations');
 const UNDEFINED_TABLE_HINT = UPGRADE_RULES.find((r) => r.id === 'undefined-table')!.hint;
 const PROBLEM_KEYS = ['column', 'file', 'hint', 'kind', 'line', 'message', 'severity', 'version'];
+/** The demo's downs remove its tables: lint warns of each (a rollback over rows is refused). */
+const DEMO_LOSSES = [
+  ['0001_create_users.down.surql', 1, 2, 'user'],
+  ['0002_create_posts.down.surql', 2, 2, 'post'],
+] as const;
+/** The tables the v2 corpus's downs remove, in the order lint reports them. */
+const V2_REMOVED = ['workspace', 'member', 'task', 'task_activity', 'tagged', 'label', 'tag', 'comment'];
 
 /** Judged by the suite's engine: `--surrealdb 2` on SurrealDB 2 (lint judges by 3 unless told). */
 const JUDGE = SURREALDB === 2 ? ['--surrealdb', '2'] : [];
@@ -54,10 +62,7 @@ describe('surreal-migrate lint', () => {
     // The demo's downs remove tables: warned of (a rollback over rows is refused), and the folder is clean.
     expect(text.stdout).toBe(
       [
-        'warning data-loss migrations/0001_create_users.down.surql:2:1: removes table user: a run refuses it where it holds rows',
-        '  hint: Move the rows first, or, if the loss is intended, add `-- migrate:allow-data-loss` at the top of the file.',
-        'warning data-loss migrations/0002_create_posts.down.surql:2:1: removes table post: a run refuses it where it holds rows',
-        '  hint: Move the rows first, or, if the loss is intended, add `-- migrate:allow-data-loss` at the top of the file.',
+        ...DEMO_LOSSES.flatMap(([file, , line, table]) => dataLossText(`migrations/${file}`, line, table)),
         '0 error(s), 2 warning(s); 3 up script(s) applied, 3 down script(s) proven.',
         '',
       ].join('\n'),
@@ -66,7 +71,15 @@ describe('surreal-migrate lint', () => {
 
     const json = await runCli(p.root, ['lint', '--json', ...JUDGE], { SURREAL_URL: 'ws://127.0.0.1:9/rpc' });
     expect(json.code).toBe(0);
-    expect(json.json()).toEqual({ ok: true, command: 'lint', problems: [], checked: 3, reversible: 3 });
+    expect(json.json()).toEqual({
+      ok: true,
+      command: 'lint',
+      problems: DEMO_LOSSES.map(([file, version, line, table]) =>
+        dataLossProblem(`migrations/${file}`, version, line, table),
+      ),
+      checked: 3,
+      reversible: 3,
+    });
     await expect(stat(path.join(p.root, 'db'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
@@ -84,7 +97,7 @@ describe('surreal-migrate lint', () => {
     const run = await runCli(p.root, ['lint', '--json', ...JUDGE]);
     expect(run.code).toBe(1);
     const doc = run.json();
-    const found = problems(doc).filter(([kind]) => kind !== 'missing-down');
+    const found = problems(doc).filter(([kind]) => kind !== 'missing-down' && kind !== 'data-loss');
     expect(found).toEqual([
       ['one-transaction', '0005_search.surql', 2, 1],
       ...(SURREALDB >= 3 ? [['engine-limit', '0006_flag.surql', 1, 14]] : []),
@@ -101,13 +114,18 @@ describe('surreal-migrate lint', () => {
     const warned = await runCli(p.root, ['lint', ...JUDGE]);
     expect(warned.code).toBe(0);
     expect(warned.stdout).toContain('warning missing-down migrations/0004_tags.surql: no down script');
-    expect(warned.stdout).toContain('0 error(s), 1 warning(s); 4 up script(s) applied, 3 down script(s) proven.');
+    expect(warned.stdout).toContain('0 error(s), 3 warning(s); 4 up script(s) applied, 3 down script(s) proven.');
 
     await writeFile(path.join(p.migrations, '0004_tags.down.surql'), 'REMOVE TABLE tags;\n');
     const failed = await runCli(p.root, ['lint', '--json', ...JUDGE]);
     expect(failed.code).toBe(1);
     expect(failed.json()).toMatchObject({ ok: false, command: 'lint', checked: 4, reversible: 3 });
-    expect(problems(failed.json())).toEqual([['down-failed', '0004_tags.down.surql', 1, 1]]);
+    expect(problems(failed.json())).toEqual([
+      ['data-loss', '0001_create_users.down.surql', 2, 1],
+      ['data-loss', '0002_create_posts.down.surql', 2, 1],
+      ['data-loss', '0004_tags.down.surql', 1, 1],
+      ['down-failed', '0004_tags.down.surql', 1, 1],
+    ]);
   });
 
   // The upgrade check: lint judges by SurrealDB 3 unless told otherwise, whatever the suite's engine.
@@ -115,7 +133,8 @@ describe('surreal-migrate lint', () => {
     const p = await projectWith(V2_CORPUS);
     const run = await runCli(p.root, ['lint']);
     expect(run.code).toBe(1);
-    const lines = run.stdout.trimEnd().split('\n');
+    const { removed, rest: lines } = apartFromDataLoss(run.stdout);
+    expect(removed).toEqual(V2_REMOVED);
     expect(lines.filter((l) => !l.startsWith('  hint: '))).toEqual([
       'error syntax migrations/0003_member_preferences.surql:2:36: Parse error: FLEXIBLE must be specified after TYPE',
       'error syntax migrations/0004_slug_functions.surql:5:12: Parse error: Invalid function/constant path, did you maybe mean `type::is_string`',
@@ -130,7 +149,7 @@ describe('surreal-migrate lint', () => {
       expect.stringMatching(
         /^error execution migrations\/0011_workspace_archive\.surql:4:1: The table 'archived_task' does not exist/,
       ),
-      '9 error(s), 0 warning(s); 8 up script(s) applied, 5 down script(s) proven.',
+      '9 error(s), 8 warning(s); 8 up script(s) applied, 5 down script(s) proven.',
     ]);
     // Each problem is followed by its hint.
     expect(lines.filter((l) => l.startsWith('  hint: '))).toHaveLength(9);
@@ -147,8 +166,14 @@ describe('surreal-migrate lint', () => {
     const doc = run.json();
     expect(Object.keys(doc).sort()).toEqual(['checked', 'command', 'ok', 'problems', 'reversible']);
     expect(doc).toMatchObject({ ok: false, command: 'lint', checked: 8, reversible: 5 });
-    expect(doc.problems).toHaveLength(9);
-    for (const problem of doc.problems as Record<string, unknown>[]) {
+    const all = doc.problems as Record<string, unknown>[];
+    const losses = all.filter((p) => p.kind === 'data-loss');
+    expect(losses.map((p) => [p.severity, /removes table (\w+)/.exec(String(p.message))?.[1]])).toEqual(
+      V2_REMOVED.map((table) => ['warning', table]),
+    );
+    const errors = all.filter((p) => p.kind !== 'data-loss');
+    expect(errors).toHaveLength(9);
+    for (const problem of errors) {
       expect(Object.keys(problem).sort()).toEqual(PROBLEM_KEYS);
       expect(problem).toMatchObject({
         kind: expect.any(String),
@@ -161,7 +186,7 @@ describe('surreal-migrate lint', () => {
         hint: expect.any(String),
       });
     }
-    expect(doc.problems[0]).toEqual({
+    expect(errors[0]).toEqual({
       kind: 'syntax',
       severity: 'error',
       file: 'migrations/0003_member_preferences.surql',
@@ -177,9 +202,10 @@ describe('surreal-migrate lint', () => {
     const p = await projectWith(DEMO);
     await writeFile(path.join(p.migrations, '0004_tags.surql'), 'DEFINE TABLE tag SCHEMALESS;\n');
     const doc = (await runCli(p.root, ['lint', '--json', ...JUDGE])).json();
-    expect(doc.problems).toHaveLength(1);
-    expect(Object.keys(doc.problems[0]).sort()).toEqual(PROBLEM_KEYS);
-    expect(doc.problems[0]).toMatchObject({ kind: 'missing-down', line: null, column: null, hint: null });
+    const missing = (doc.problems as Record<string, unknown>[]).filter((p) => p.kind !== 'data-loss');
+    expect(missing).toHaveLength(1);
+    expect(Object.keys(missing[0]!).sort()).toEqual(PROBLEM_KEYS);
+    expect(missing[0]).toMatchObject({ kind: 'missing-down', line: null, column: null, hint: null });
   });
 
   it('--fix --out writes a rewritten copy, leaves the folder byte for byte, and lints the copy', async () => {
@@ -204,7 +230,7 @@ describe('surreal-migrate lint', () => {
     expect(lines.filter((l) => l.startsWith('fixed '))).toHaveLength(5);
     expect(lines.some((l) => / syntax /.test(l))).toBe(false);
     expect(lines.at(-1)).toBe(
-      'migrations-v3: 5 error(s), 1 warning(s); 12 up script(s) applied, 8 down script(s) proven.',
+      'migrations-v3: 5 error(s), 9 warning(s); 12 up script(s) applied, 8 down script(s) proven.',
     );
     // What is left is no parse error: a person must decide about undefined tables.
     expect(run.code).toBe(1);
@@ -238,7 +264,7 @@ describe('surreal-migrate lint', () => {
     const again = await runCli(p.root, ['lint', '--dir', 'migrations-v3', '--json']);
     expect(again.code).toBe(1);
     const doc = again.json();
-    expect(problems(doc)).toEqual([
+    expect(problems(doc).filter(([kind]) => kind !== 'data-loss')).toEqual([
       ['one-transaction', '0008_task_search.surql', 4, 1],
       ['one-transaction', '0008_task_search.surql', 5, 1],
       ['missing-down', '0004_slug_functions.surql', undefined, undefined],
@@ -304,7 +330,13 @@ describe('surreal-migrate lint', () => {
     const p = await projectWith(DEMO);
     const run = await runCli(p.root, ['lint', '--fix', '--out', 'copy']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('copy: 0 error(s), 0 warning(s); 3 up script(s) applied, 3 down script(s) proven.\n');
+    expect(run.stdout).toBe(
+      [
+        ...DEMO_LOSSES.flatMap(([file, , line, table]) => dataLossText(`copy/${file}`, line, table)),
+        'copy: 0 error(s), 2 warning(s); 3 up script(s) applied, 3 down script(s) proven.',
+        '',
+      ].join('\n'),
+    );
     expect(await bytesOf(path.join(p.root, 'copy'))).toEqual(await bytesOf(p.migrations));
   });
 
@@ -380,10 +412,20 @@ describe('surreal-migrate lint', () => {
     const clean = await runCli(project.root, ['lint']);
     expect([clean.code, clean.stdout]).toEqual([
       0,
-      '0 error(s), 0 warning(s); 1 up script(s) applied, 1 down script(s) proven.\n',
+      [
+        ...dataLossText('migrations/0001_acl.down.surql', 1, 'note'),
+        '0 error(s), 1 warning(s); 1 up script(s) applied, 1 down script(s) proven.',
+        '',
+      ].join('\n'),
     ]);
     const run = await runCli(project.root, ['lint', '--fix', '--out', 'copy']);
-    expect(run.stdout).toBe('copy: 0 error(s), 0 warning(s); 1 up script(s) applied, 1 down script(s) proven.\n');
+    expect(run.stdout).toBe(
+      [
+        ...dataLossText('copy/0001_acl.down.surql', 1, 'note'),
+        'copy: 0 error(s), 1 warning(s); 1 up script(s) applied, 1 down script(s) proven.',
+        '',
+      ].join('\n'),
+    );
     expect(run.code).toBe(0);
     expect(await bytesOf(path.join(project.root, 'copy'))).toEqual(await bytesOf(project.migrations));
     const json = await runCli(project.root, ['lint', '--fix', '--out', 'copy2', '--json']);

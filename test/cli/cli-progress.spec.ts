@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SURREALDB } from '../support/engine.js';
 import { CLI, cliProject, runCli, type CliProject, type CliRun } from './cli-harness.js';
+import { dataLossText } from '../support/lint-report.js';
 
 /**
  * The progress line of lint, drift, diff and the commands over many targets: never when stderr is
@@ -139,7 +140,11 @@ describe('surreal-migrate progress', () => {
     expect(shown).toMatch(/^\rlint 0\/3 · \d+\.\d s · migrations\/0001_a\.surql\u001b\[K/);
     expect(shown).toMatch(/\rlint 3\/3 · \d+\.\d s\u001b\[K/);
     // Erased before the results, and never drawn after them (the terminal ends lines with \r\n).
-    const results = '0 error(s), 0 warning(s); 3 up script(s) applied, 3 down script(s) proven.\r\n';
+    const results = [
+      ...['a', 'b', 'c'].flatMap((t, i) => dataLossText(`migrations/000${i + 1}_${t}.down.surql`, 1, t)),
+      '0 error(s), 3 warning(s); 3 up script(s) applied, 3 down script(s) proven.',
+      '',
+    ].join('\r\n');
     expect(shown.endsWith(`\r\u001b[K${results}`)).toBe(true);
     expect(shown.slice(0, -results.length).replace(/\r[^\r\n]*\u001b\[K/g, '')).toBe('');
 

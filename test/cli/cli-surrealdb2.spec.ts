@@ -11,11 +11,23 @@ import { schemaToSurql } from '../../src/core/analysis/schema-code.js';
 import { readSchema, type DatabaseSchema } from '../../src/core/shadow/shadow.js';
 import { repoRoot } from '../support/child.js';
 import { RICH_FOLDER } from '../support/schema-fixtures.js';
+import { apartFromDataLoss, DATA_LOSS_HINT, dataLossProblem, dataLossText } from '../support/lint-report.js';
 import { cliProject, runCli, type CliProject } from './cli-harness.js';
 
 const V2_CORPUS = path.join(repoRoot, 'test', 'fixtures', 'v2-corpus');
 /** No database is opened: an unreachable URL in the environment is never used. */
 const NO_DB = { SURREAL_URL: 'ws://127.0.0.1:9/rpc' };
+/** The corpus's downs that remove a table, as lint warns of them: file, version, line, table. */
+const V2_LOSSES = [
+  ['0001_create_workspace.down.surql', 1, 1, 'workspace'],
+  ['0002_create_member.down.surql', 2, 1, 'member'],
+  ['0005_create_task.down.surql', 5, 1, 'task'],
+  ['0007_task_activity.down.surql', 7, 2, 'task_activity'],
+  ['0010_labels.down.surql', 10, 1, 'tagged'],
+  ['0010_labels.down.surql', 10, 2, 'label'],
+  ['0010_labels.down.surql', 10, 4, 'tag'],
+  ['0012_create_comment.down.surql', 12, 2, 'comment'],
+] as const;
 
 /** `scripts` applied one after another to an empty SurrealDB 2 database (the wasm engine), and its schema. */
 async function onEmptyV2(...scripts: string[]): Promise<DatabaseSchema> {
@@ -64,10 +76,11 @@ describe('surreal-migrate lint on a folder written for SurrealDB 2', () => {
           `error one-transaction migrations/0008_task_search.surql:${4 + i}:1: ${oneTransaction(field)}`,
           `  hint: ${ONE_TRANSACTION_HINT}`,
         ]),
+        ...V2_LOSSES.flatMap(([file, , line, table]) => dataLossText(`migrations/${file}`, line, table)),
         'warning missing-down migrations/0004_slug_functions.surql: no down script: migrations/0004_slug_functions.surql cannot be rolled back',
         'warning missing-down migrations/0009_import_legacy_tickets.surql: no down script: migrations/0009_import_legacy_tickets.surql cannot be rolled back',
         "error down-failed migrations/0010_labels.down.surql:4:1: The table 'tag' does not exist",
-        '3 error(s), 2 warning(s); 12 up script(s) applied, 9 down script(s) proven.',
+        '3 error(s), 10 warning(s); 12 up script(s) applied, 9 down script(s) proven.',
         '',
       ].join('\n'),
     );
@@ -102,6 +115,7 @@ describe('surreal-migrate lint on a folder written for SurrealDB 2', () => {
           message: oneTransaction(field),
           hint: ONE_TRANSACTION_HINT,
         })),
+        ...V2_LOSSES.map(([file, version, line, table]) => dataLossProblem(`migrations/${file}`, version, line, table)),
         missing('0004_slug_functions.surql', 4),
         missing('0009_import_legacy_tickets.surql', 9),
         {
@@ -125,8 +139,10 @@ describe('surreal-migrate lint on a folder written for SurrealDB 2', () => {
     expect(v3.code).toBe(1);
     expect(v3.stdout).toBe((await runCli(project.root, ['lint'], NO_DB)).stdout);
     const lines = v3.stdout.trimEnd().split('\n');
-    expect(lines.at(-1)).toBe('9 error(s), 0 warning(s); 8 up script(s) applied, 5 down script(s) proven.');
-    const hints = lines.filter((l) => l.startsWith('  hint: ') && l !== `  hint: ${ONE_TRANSACTION_HINT}`);
+    expect(lines.at(-1)).toBe('9 error(s), 8 warning(s); 8 up script(s) applied, 5 down script(s) proven.');
+    const hints = lines.filter(
+      (l) => l.startsWith('  hint: ') && l !== `  hint: ${ONE_TRANSACTION_HINT}` && l !== `  hint: ${DATA_LOSS_HINT}`,
+    );
     expect(hints).toHaveLength(7);
     for (const hint of hints) expect(hint).toMatch(/SurrealDB 3/);
   });
@@ -209,7 +225,12 @@ describe('surreal-migrate schema and diff --surrealdb 2', () => {
 
     // Linted by SurrealDB 2, the folder is clean, every down proven.
     const lint = await runCli(project.root, ['lint', '--surrealdb', '2'], NO_DB);
-    expect(lint.stdout).toBe('0 error(s), 0 warning(s); 3 up script(s) applied, 3 down script(s) proven.\n');
+    // Its downs' REMOVE TABLE statements are warned of, as in any folder.
+    const { removed, rest } = apartFromDataLoss(lint.stdout);
+    expect(removed).toEqual(['works_at', 'company', 'person', 'log', 'note']);
+    expect(rest).toEqual([
+      `0 error(s), ${removed.length} warning(s); 3 up script(s) applied, 3 down script(s) proven.`,
+    ]);
     expect(lint.code).toBe(0);
     // A second diff finds nothing left to do.
     const again = await runCli(project.root, ['diff', '--surrealdb', '2', '--to', 'desired.surql'], NO_DB);

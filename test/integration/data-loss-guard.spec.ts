@@ -102,6 +102,23 @@ describe(`data loss is a decision (SurrealDB ${ENGINE === 'v2' ? 2 : 3})`, () =>
     await add('0004_unview.surql', 'REMOVE TABLE named;');
     expect((await manager!.runMigrationUp()).map((r) => r.version)).toEqual([4]);
     expect(await people()).toBe(2);
+    // A view defined and removed within one run: SurrealDB 3 tells, where the statement runs; SurrealDB 2 cannot
+    // (it counts the view's rows, and a file says it knows with its marker).
+    await add('0005_view.surql', 'DEFINE TABLE named AS SELECT * FROM person;');
+    await add('0006_unview.surql', `${ENGINE === 'v2' ? '-- migrate:allow-data-loss\n' : ''}REMOVE TABLE named;`);
+    expect((await manager!.runMigrationUp()).map((r) => r.version)).toEqual([5, 6]);
+    await add('0007_view.surql', 'DEFINE TABLE named AS SELECT * FROM person;');
+    await add(
+      '0008_table.surql',
+      `${ENGINE === 'v2' ? '-- migrate:allow-data-loss\n' : ''}REMOVE TABLE named;\nDEFINE TABLE named SCHEMALESS;\nCREATE named:one;`,
+    );
+    await add('0009_drop.surql', '\nREMOVE TABLE named;');
+    const error = await refusal(manager!.runMigrationUp());
+    // The view's removal passes; the table's is refused.
+    expect((error as DataLossError).losses).toEqual([
+      expect.objectContaining({ file: expect.stringMatching(/0009/), line: 2, rows: 1 }),
+    ]);
+    expect(await manager!.getCurrentVersion()).toBe(6);
   });
 
   it('a file allows its own with -- migrate:allow-data-loss; the others are still refused', async () => {
@@ -119,6 +136,18 @@ describe(`data loss is a decision (SurrealDB ${ENGINE === 'v2' ? 2 : 3})`, () =>
     manager = undefined;
     await add('0004_drop.surql', 'CREATE person:3; REMOVE TABLE person;');
     expect((await (await open({ acceptDataLoss: true })).migrateTo(4)).map((r) => r.version)).toEqual([4]);
+  });
+
+  it('a dry run refuses what the run would refuse, and takes acceptDataLoss', async () => {
+    await (await open()).runMigrationUp();
+    await add('0003_drop.surql', 'DELETE FROM person RETURN NONE;');
+    const error = await refusal(manager!.dryRun());
+    expect(error).toBeInstanceOf(DataLossError);
+    expect((error as DataLossError).losses).toMatchObject([{ file: expect.stringMatching(/0003_drop/), rows: 2 }]);
+    expect((error as Error).message).not.toContain(SECRET);
+    expect(await manager!.dryRun({ acceptDataLoss: true })).toMatchObject({ verified: [{ version: 3 }] });
+    // Nothing was deleted, nothing applied.
+    expect([await people(), await manager!.getCurrentVersion()]).toEqual([2, 2]);
   });
 
   it('a down that removes a table holding rows is refused too; rollback takes acceptDataLoss', async () => {

@@ -70,9 +70,17 @@ export async function countDataLoss(
   return losses.map((loss, i) => ({ ...loss, rows: values[i] === 'NONE' ? undefined : Number(values[i]) }));
 }
 
-/** The rows of `table`, 0 when it does not exist, as an expression. */
+/**
+ * The rows of `table` that removing or emptying it would lose, as an expression. On SurrealDB 3, 0
+ * when it does not exist, and 0 for a view (`DEFINE TABLE … AS SELECT`), whose rows follow its
+ * source: the engine says which it is where the statement runs, so a view defined earlier in the
+ * same run counts too. SurrealDB 2 reads a missing table as empty, and has no `INFO` inside an
+ * expression (data-loss-guard.ts reads its views before the run).
+ */
 export function rowCount(table: string, major: number): string {
-  const from = `count(SELECT VALUE id FROM ${quoteIdent(table)})`;
-  if (major < 3) return from;
-  return `IF ${JSON.stringify(table)} IN object::keys((INFO FOR DB).tables) THEN ${from} ELSE 0 END`;
+  const name = JSON.stringify(table);
+  const rows = `count(SELECT VALUE id FROM ${quoteIdent(table)})`;
+  if (major < 3) return rows;
+  const view = `string::contains((INFO FOR DB).tables[${name}], ' AS SELECT ')`;
+  return `IF ${name} NOT IN object::keys((INFO FOR DB).tables) OR ${view} THEN 0 ELSE ${rows} END`;
 }

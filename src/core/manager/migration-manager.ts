@@ -304,10 +304,11 @@ export class MigrationManager {
    * Runs every pending migration, in order, inside one transaction that is then cancelled: each
    * sees the ones before it, against the real schema and data, and the database is left as it was.
    * Stops at the first no-transaction migration, which cannot be verified this way.
-   * Throws `MigrationError` for the first migration that fails.
+   * Throws `MigrationError` for the first migration that fails, and `DataLossError` where the run
+   * would delete data wholesale, as `runMigrationUp()` would, unless `acceptDataLoss`.
    */
-  async dryRun(): Promise<DryRunReport> {
-    return this.#runs.dryRun();
+  async dryRun(options: RunOptions | null = {}): Promise<DryRunReport> {
+    return this.#runs.dryRun({ acceptDataLoss: options?.acceptDataLoss });
   }
 
   /**

@@ -68,7 +68,7 @@ export class Runs<M extends Tenant> {
     return ctx.tag(await ctx.core.migrateDown(select, { acceptDataLoss: options.acceptDataLoss }));
   }
 
-  async dryRun(): Promise<DryRunReport> {
+  async dryRun(run: RunGuards = {}): Promise<DryRunReport> {
     const ctx = this.#ctx;
     return ctx.guard(async () => {
       ctx.one('dryRun');
@@ -92,7 +92,7 @@ export class Runs<M extends Tenant> {
         if (!opened) return { verified: [], notVerifiable: state.pending.map(brief), absent: true };
         return { verified: runnable.map(brief), notVerifiable: rest.map(brief), absent: true };
       }
-      await ctx.core.dryRun(runnable);
+      await ctx.core.dryRun(runnable, run);
       return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
     });
   }

@@ -264,8 +264,14 @@ export class RunnerCore {
    * sees the ones before it and nothing is kept. Throws {@link MigrationError} for the first
    * failure, located in its file.
    */
-  dryRun(migrations: readonly MigrationFile[]): Promise<void> {
-    return dryRun(this.#ctx, migrations).catch((error: unknown) => {
+  dryRun(migrations: readonly MigrationFile[], run: RunGuards = {}): Promise<void> {
+    const ctx = this.#ctx;
+    const checked = async (): Promise<void> => {
+      // What `migrateUp` would refuse, it refuses first: a dry run says whether the run would pass.
+      await refuseDataLoss(ctx, migrations, 'up', run.acceptDataLoss ?? ctx.options.acceptDataLoss);
+      await dryRun(ctx, migrations);
+    };
+    return checked().catch((error: unknown) => {
       throw this.#ctx.options.redactor.error(asLibraryError(error, this.#ctx.where));
     });
   }
