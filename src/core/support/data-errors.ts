@@ -7,8 +7,11 @@ import { MigrationsError, type MigrationDirection } from './errors.js';
 export interface DataLossEntry {
   /** The file, as discovered. */
   file: string;
+  /** Where the statement starts in the file, 1-based. */
   line: number;
+  /** Where the statement starts on its line, 1-based. */
   column: number;
+  /** What the statement does: removes a table, deletes every row of one, removes a database or a namespace. */
   kind: 'remove-table' | 'delete-table' | 'remove-database' | 'remove-namespace';
   /** The table, database or namespace. */
   name: string;
@@ -29,10 +32,13 @@ const WHAT: Record<DataLossEntry['kind'], string> = {
  * the run (`acceptDataLoss: true`, CLI `--accept-data-loss`).
  */
 export class DataLossError extends MigrationsError {
+  /** Always `DATA_LOSS`. */
   readonly code = 'DATA_LOSS';
 
   constructor(
+    /** Each statement refused, in the order the run would reach it. */
     readonly losses: readonly DataLossEntry[],
+    /** `up` for a run up or a dry run, `down` for a rollback. */
     readonly direction: MigrationDirection,
   ) {
     super(
