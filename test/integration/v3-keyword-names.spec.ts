@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Surreal } from 'surrealdb';
-import { lintMigrations } from '../../src/core/analysis/lint.js';
+import { lintOtherThanDataLoss } from '../support/lint-report.js';
 import { readSchema } from '../../src/core/shadow/shadow.js';
 import { V3_UNREADABLE_NAMES } from '../../src/core/surql/v3-keyword-names.js';
 import { DatabaseRequestError, MigrationError } from '../../src/index.js';
@@ -115,7 +115,7 @@ describe('lint, up and schema with such a name', () => {
 
   it('lint names each one, with its line and column, before anything runs (SurrealDB 3 only)', async () => {
     folder = await tempMigrations(FILES);
-    const report = await lintMigrations({ directory: folder.dir, surrealdb: SURREALDB });
+    const report = await lintOtherThanDataLoss({ directory: folder.dir, surrealdb: SURREALDB });
     const limits = report.problems.filter((p) => p.kind === 'engine-limit');
     if (SURREALDB < 3) {
       expect(report.problems).toEqual([]);

@@ -15,10 +15,11 @@ import { dataLossStatements } from '../surql/data-loss.js';
 import { countDataLoss, rowCount, type DataLoss } from './data-loss-count.js';
 import type { ExecutionContext } from './execution-context.js';
 import { answersTransactions } from './transaction-convention.js';
+import { forgetRolledBack } from './rolled-back.js';
 
 /** Throws `DataLossError` when the run of `scripts` (in order) would delete data it is not allowed to. */
 export async function refuseDataLoss(
-  ctx: Pick<ExecutionContext, 'db' | 'connection'>,
+  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'options'>,
   scripts: readonly MigrationFile[],
   direction: MigrationDirection,
   accept: boolean,
@@ -31,7 +32,15 @@ export async function refuseDataLoss(
     ctx.db,
     scripts.map((file) => ({ file, text: file.text })),
     major,
-  ).catch(() => countedNow(ctx, scripts, major));
+  )
+    .catch(() => countedNow(ctx, scripts, major))
+    // SurrealDB 2 keeps believing in the tables the cancelled transaction wrote to (rolled-back.ts).
+    .finally(() =>
+      forgetRolledBack(
+        ctx,
+        scripts.map((file) => file.text),
+      ),
+    );
   // A view's rows follow its source: removing or emptying a view loses nothing of the source's.
   const views =
     major < 3 && losses.some((l) => l.kind === 'remove-table' || l.kind === 'delete-table') ? await viewsOf(ctx) : [];
