@@ -76,7 +76,12 @@ export {
   type MigrationsErrorCode,
 } from './core/support/errors.js';
 export { DatabaseRequestError, DatabaseUnreachableError } from './core/support/database-errors.js';
-export { DataLossError, type DataLossEntry } from './core/support/data-errors.js';
+export {
+  DataLossError,
+  InvalidRowsError,
+  type DataLossEntry,
+  type InvalidRowsEntry,
+} from './core/support/data-errors.js';
 export {
   TargetsFailedError,
   MigrationError,

@@ -28,6 +28,7 @@ const REWRITES: readonly (readonly [RegExp, string])[] = [
   [/set allowMissing: true/g, 'pass --allow-missing'],
   [/set allowOutOfOrder: true/g, 'pass --allow-out-of-order'],
   [/run with acceptDataLoss: true/g, 'run with --accept-data-loss'],
+  [/run with checkData: false/g, 'run with --no-data-check'],
   [/\ballowMissing\b/g, '--allow-missing'],
   [/\ballowOutOfOrder\b/g, '--allow-out-of-order'],
   [/\block\.waitTimeoutMs\b/g, '--lock-timeout'],

@@ -42,6 +42,8 @@ export interface ConnectionFlags {
   allowOutOfOrder?: boolean;
   /** `--accept-data-loss`: run migrations that delete data wholesale (`acceptDataLoss: true`). */
   acceptDataLoss?: boolean;
+  /** `--no-data-check`: skip the check of the rows against a run's new definitions (`checkData: false`). */
+  noDataCheck?: boolean;
   /** `--surrealdb 2|3`: the version offline commands judge by, and of an embedded `--url`. */
   surrealdb?: SurrealDbMajor;
   /** `--shadow-url`: analyses build their shadow in a scratch database on this server. */
@@ -95,6 +97,7 @@ const OPTIONS = {
   'allow-missing': { type: 'boolean' },
   'allow-out-of-order': { type: 'boolean' },
   'accept-data-loss': { type: 'boolean' },
+  'no-data-check': { type: 'boolean' },
   surrealdb: { type: 'string' },
   'shadow-url': { type: 'string' },
   'no-schema-cache': { type: 'boolean' },
@@ -140,6 +143,7 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   'allow-missing',
   'allow-out-of-order',
   'accept-data-loss',
+  'no-data-check',
   'surrealdb',
   'shadow-url',
   'no-schema-cache',
@@ -222,6 +226,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     allowMissing: values['allow-missing'] === true ? true : undefined,
     allowOutOfOrder: values['allow-out-of-order'] === true ? true : undefined,
     acceptDataLoss: values['accept-data-loss'] === true ? true : undefined,
+    noDataCheck: values['no-data-check'] === true ? true : undefined,
     surrealdb: surrealdbFlag(values.surrealdb),
     shadowUrl: values['shadow-url'],
     noSchemaCache: values['no-schema-cache'] === true ? true : undefined,

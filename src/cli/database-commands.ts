@@ -6,6 +6,7 @@
 import type { MigrationManager } from '../core/manager/migration-manager.js';
 import type { MigrationResult } from '../core/runner/migration-runner.js';
 import type { CliCommand } from './args.js';
+import { DataLossError, InvalidRowsError } from '../core/support/data-errors.js';
 import { EXIT } from './exit-codes.js';
 import { formatDuration, type CliOutput, type Mark } from './output.js';
 import { ok, type Outcome } from './outcome.js';
@@ -72,6 +73,10 @@ export async function runCommand(
           return { ...(missingDown ? { mark: 'missing' as const } : {}), version: m.version, name: m.name, details };
         }),
       );
+      // What the run would refuse, the plan refuses as the run would (exit 1, with the run's code).
+      const { dataLoss, invalidRows } = plan.refusals;
+      if (invalidRows.length > 0) throw new InvalidRowsError(invalidRows);
+      if (dataLoss.length > 0) throw new DataLossError(dataLoss, plan.direction);
       return ok({ ...plan });
     }
 

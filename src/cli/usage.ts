@@ -65,6 +65,8 @@ Options:
   --accept-data-loss          run migrations that delete data wholesale (REMOVE TABLE or a DELETE
                               of a whole table over rows, REMOVE DATABASE/NAMESPACE), refused
                               otherwise, before anything is applied (exit 1, DATA_LOSS)
+  --no-data-check             skip the check of the rows already there against a run's new
+                              definitions (a run they refuse stops first: exit 1, INVALID_ROWS)
   --surrealdb <2|3>           the SurrealDB version that lint, schema and diff judge the folder by
                               on their embedded shadow (default 3), and of an embedded --url
                               (2: mem:// only, from @surrealdb/wasm); drift and the commands that

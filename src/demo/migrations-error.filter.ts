@@ -1,5 +1,11 @@
 import { Catch, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { DataLossError, MigrationError, MigrationsError, type MigrationsErrorCode } from '../index.js';
+import {
+  DataLossError,
+  InvalidRowsError,
+  MigrationError,
+  MigrationsError,
+  type MigrationsErrorCode,
+} from '../index.js';
 
 interface HttpResponse {
   status(code: number): { json(body: unknown): unknown };
@@ -26,6 +32,8 @@ const STATUS: Record<MigrationsErrorCode, HttpStatus> = {
   TARGETS_FAILED: HttpStatus.INTERNAL_SERVER_ERROR,
   // The run would delete data: refused, nothing applied; the counts say how much.
   DATA_LOSS: HttpStatus.CONFLICT,
+  // The rows there do not meet the run's new definitions: refused, nothing applied.
+  INVALID_ROWS: HttpStatus.CONFLICT,
   DATABASE_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
@@ -53,6 +61,9 @@ export class MigrationsErrorFilter implements ExceptionFilter<MigrationsError> {
           ? { rolledBack: error.rolledBack.map(({ version, name }) => ({ version, name })) }
           : {}),
         ...(error instanceof DataLossError ? { losses: error.losses.map((loss) => ({ ...loss })) } : {}),
+        ...(error instanceof InvalidRowsError
+          ? { invalid: error.invalid.map((e) => ({ ...e, ids: [...e.ids] })) }
+          : {}),
       });
   }
 }

@@ -83,6 +83,7 @@ export async function createMigratedTenants(options: MigratedTenantsOptions = {}
     url: 'mem://',
     // A test's own private engine: nothing of the user's to lose.
     acceptDataLoss: true,
+    checkData: false,
     ...(options.surrealdb === undefined ? {} : { surrealdb: options.surrealdb }),
     namespace,
     targets,

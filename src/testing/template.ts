@@ -139,6 +139,7 @@ export async function openManager(settings: TemplateSettings, database: string):
     url: 'mem://',
     // A test's own private engine: nothing of the user's to lose.
     acceptDataLoss: true,
+    checkData: false,
     surrealdb: settings.surrealdb,
     namespace: settings.namespace,
     database,

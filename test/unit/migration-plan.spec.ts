@@ -21,6 +21,7 @@ function file(version: number, text = `DEFINE TABLE t${version};`): MigrationFil
     checksum: checksumOf(text),
     noTransaction: false,
     allowDataLoss: false,
+    allowInvalidRows: false,
   };
 }
 

@@ -57,6 +57,7 @@ export function parserOn(
       checksum: '',
       noTransaction: false,
       allowDataLoss: false,
+      allowInvalidRows: false,
     };
     const error = await shadow.parse(script, 'up');
     return error && { line: error.line, column: error.column, message: serverMessage(error.reason) };

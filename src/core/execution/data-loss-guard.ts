@@ -9,7 +9,7 @@
  * schema inside an expression, so there the views are those the database holds before the run.
  */
 import type { MigrationFile } from '../files/migration-files.js';
-import { DataLossError } from '../support/data-errors.js';
+import { DataLossError, type DataLossEntry } from '../support/data-errors.js';
 import type { MigrationDirection } from '../support/errors.js';
 import { dataLossStatements } from '../surql/data-loss.js';
 import { countDataLoss, rowCount, type DataLoss } from './data-loss-count.js';
@@ -24,7 +24,17 @@ export async function refuseDataLoss(
   direction: MigrationDirection,
   accept: boolean,
 ): Promise<void> {
-  if (accept || !scripts.some((file) => !file.allowDataLoss && dataLossStatements(file.text).length > 0)) return;
+  const refused = await findDataLoss(ctx, scripts, accept);
+  if (refused.length > 0) throw new DataLossError(refused, direction);
+}
+
+/** What {@link refuseDataLoss} would refuse: each statement of the run of `scripts` that would delete data it is not allowed to. */
+export async function findDataLoss(
+  ctx: Pick<ExecutionContext, 'db' | 'connection'>,
+  scripts: readonly MigrationFile[],
+  accept: boolean,
+): Promise<DataLossEntry[]> {
+  if (accept || !scripts.some((file) => !file.allowDataLoss && dataLossStatements(file.text).length > 0)) return [];
   // SurrealDB 3 answers BEGIN and COMMIT, 2 does not: how a missing table is counted differs.
   const major = (await answersTransactions(ctx)) ? 3 : 2;
   const byPath = new Map(scripts.map((file) => [file.file, file]));
@@ -50,12 +60,7 @@ export async function refuseDataLoss(
       !(loss.kind !== 'remove-database' && loss.kind !== 'remove-namespace' && views.includes(loss.name)) &&
       (loss.rows === undefined || loss.rows > 0),
   );
-  if (refused.length > 0) {
-    throw new DataLossError(
-      refused.map(({ file, line, column, kind, name, rows }) => ({ file, line, column, kind, name, rows })),
-      direction,
-    );
-  }
+  return refused.map(({ file, line, column, kind, name, rows }) => ({ file, line, column, kind, name, rows }));
 }
 
 /**

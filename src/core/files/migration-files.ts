@@ -14,6 +14,9 @@ export const NO_TRANSACTION_DIRECTIVE = 'migrate:no-transaction';
 /** A file's own leave to delete data wholesale (see `DataLossError`). */
 export const ALLOW_DATA_LOSS_DIRECTIVE = 'migrate:allow-data-loss';
 
+/** A file's own leave to leave rows its new definitions refuse (see `InvalidRowsError`). */
+export const ALLOW_INVALID_ROWS_DIRECTIVE = 'migrate:allow-invalid-rows';
+
 /** One migration script (up or down) as discovered on disk. */
 export interface MigrationFile {
   /** The integer prefix of the file name. */
@@ -33,6 +36,8 @@ export interface MigrationFile {
   readonly noTransaction: boolean;
   /** The file allows its own data loss (`-- migrate:allow-data-loss`). */
   readonly allowDataLoss: boolean;
+  /** The file allows rows its definitions refuse (`-- migrate:allow-invalid-rows`). */
+  readonly allowInvalidRows: boolean;
 }
 
 /** The result of reading a migrations folder. */
@@ -238,6 +243,7 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
       checksum: checksumOf(text),
       noTransaction: hasLeadingDirective(text, NO_TRANSACTION_DIRECTIVE),
       allowDataLoss: hasLeadingDirective(text, ALLOW_DATA_LOSS_DIRECTIVE),
+      allowInvalidRows: hasLeadingDirective(text, ALLOW_INVALID_ROWS_DIRECTIVE),
     };
   });
 

@@ -264,14 +264,14 @@ export class MigrationManager {
    */
   runMigrationUp(options: RunOptions | null = {}): Promise<MigrationResult[]> {
     // The runner's core masks the secrets in whatever it throws.
-    return this.#runs.runAll({ acceptDataLoss: options?.acceptDataLoss });
+    return this.#runs.runAll({ acceptDataLoss: options?.acceptDataLoss, checkData: options?.checkData });
   }
 
   /**
    * Applies pending migrations up to and including `version`.
    */
   async migrateTo(version: number, options: RunOptions | null = {}): Promise<MigrationResult[]> {
-    return this.#runs.migrateTo(version, { acceptDataLoss: options?.acceptDataLoss });
+    return this.#runs.migrateTo(version, { acceptDataLoss: options?.acceptDataLoss, checkData: options?.checkData });
   }
 
   /**
@@ -308,7 +308,7 @@ export class MigrationManager {
    * would delete data wholesale, as `runMigrationUp()` would, unless `acceptDataLoss`.
    */
   async dryRun(options: RunOptions | null = {}): Promise<DryRunReport> {
-    return this.#runs.dryRun({ acceptDataLoss: options?.acceptDataLoss });
+    return this.#runs.dryRun({ acceptDataLoss: options?.acceptDataLoss, checkData: options?.checkData });
   }
 
   /**

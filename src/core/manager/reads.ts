@@ -150,7 +150,11 @@ export class Reads<M extends ReadsOfTarget> {
     return ctx.guard(async () => {
       ctx.one('plan');
       const direction = options.direction ?? 'up';
-      const state = await ctx.readState(await ctx.absent());
+      const absent = await ctx.absent();
+      const state = await ctx.readState(absent);
+      const guards = { acceptDataLoss: options.acceptDataLoss, checkData: options.checkData };
+      const refusals = async (scripts: readonly MigrationFile[]) =>
+        absent ? { dataLoss: [], invalidRows: [] } : ctx.core.refusals(scripts, guards);
       const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
         version,
         name,
@@ -161,11 +165,12 @@ export class Reads<M extends ReadsOfTarget> {
       if (direction === 'up') {
         const pending =
           options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
-        return { direction, migrations: pending.map((m) => describe(m)) };
+        return { direction, migrations: pending.map((m) => describe(m)), refusals: await refusals(pending) };
       }
       const steps = planDown(state, rollbackSelector(options)(state), ctx.files);
       return {
         direction,
+        refusals: await refusals(steps.flatMap((s) => s.down ?? [])),
         migrations: steps.map(({ version, recorded, down }) => {
           const name = recorded ?? '';
           return down

@@ -7,6 +7,7 @@ import type { FailedRecord } from '../history/history-records.js';
 import type { MigrationMode, MigrationTarget, TargetFailurePolicy } from '../options/options.js';
 import type { SchemaKind } from '../shadow/shadow.js';
 import type { ComputedDefinition } from '../analysis/computed-definitions.js';
+import type { DataLossEntry, InvalidRowsEntry } from '../support/data-errors.js';
 
 /** The answer of {@link MigrationManager.status}; the admin route and `surreal-migrate status --json` serve it. */
 export interface MigrationStatus {
@@ -136,12 +137,20 @@ export interface RollbackOptions extends RunOptions {
 export interface RunOptions {
   /** Run statements that delete data wholesale (see `DataLossError`); the options' `acceptDataLoss` by default. */
   acceptDataLoss?: boolean;
+  /** Check the rows already there against the run's new definitions (see `InvalidRowsError`); the options' `checkData` by default. */
+  checkData?: boolean;
 }
 
 /** What {@link MigrationManager.plan} would run. */
 export interface MigrationPlan {
   direction: MigrationDirection;
   migrations: { version: number; name: string; file: string; statements: number; noTransaction: boolean }[];
+  /**
+   * What the run would be refused for, found as the run finds it (with the call's `acceptDataLoss`
+   * and `checkData`): data it would delete (`DataLossError`), and rows its definitions would refuse
+   * (`InvalidRowsError`). Empty where nothing would be refused, and where the database does not exist.
+   */
+  refusals: { dataLoss: DataLossEntry[]; invalidRows: InvalidRowsEntry[] };
 }
 
 /** The outcome of {@link MigrationManager.dryRun}. */

@@ -65,7 +65,9 @@ export class Runs<M extends Tenant> {
     const ctx = this.#ctx;
     ctx.one('rollback');
     const select = rollbackSelector(options);
-    return ctx.tag(await ctx.core.migrateDown(select, { acceptDataLoss: options.acceptDataLoss }));
+    return ctx.tag(
+      await ctx.core.migrateDown(select, { acceptDataLoss: options.acceptDataLoss, checkData: options.checkData }),
+    );
   }
 
   async dryRun(run: RunGuards = {}): Promise<DryRunReport> {

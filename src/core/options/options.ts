@@ -21,6 +21,7 @@ export const DEFAULT_VALIDATE_CHECKSUMS = true;
 export const DEFAULT_ALLOW_MISSING = false;
 export const DEFAULT_ALLOW_OUT_OF_ORDER = false;
 export const DEFAULT_ACCEPT_DATA_LOSS = false;
+export const DEFAULT_CHECK_DATA = true;
 /** Targets migrated at the same time (each target's own migrations still run one after another). */
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_ON_TARGET_FAILURE: TargetFailurePolicy = 'stop';
@@ -220,6 +221,15 @@ export interface MigrationsOptions {
    * @default DEFAULT_ACCEPT_DATA_LOSS (false)
    */
   acceptDataLoss?: boolean;
+  /**
+   * Before a run applies anything, find the rows already there that its new or changed definitions
+   * would refuse (a field's `TYPE` or `ASSERT`, a field removed from a SCHEMAFULL table, a table
+   * made SCHEMAFULL, a `REFERENCE` to a missing record), and refuse the run with `InvalidRowsError`.
+   * A file allows its own with `-- migrate:allow-invalid-rows`; each call that runs migrations
+   * takes it too. `false` skips the check.
+   * @default DEFAULT_CHECK_DATA (true)
+   */
+  checkData?: boolean;
   /** Event callbacks, for metrics and the like. */
   on?: Partial<MigrationEventHandlers>;
   /**
@@ -254,6 +264,7 @@ export interface ResolvedMigrationsOptions {
   allowMissing: boolean;
   allowOutOfOrder: boolean;
   acceptDataLoss: boolean;
+  checkData: boolean;
   on: Partial<MigrationEventHandlers>;
   /** Masks every lines it writes with {@link redactor}. */
   logger: MigrationLogger;

@@ -9,6 +9,7 @@ import {
   DEFAULT_ALLOW_MISSING,
   DEFAULT_ALLOW_OUT_OF_ORDER,
   DEFAULT_ACCEPT_DATA_LOSS,
+  DEFAULT_CHECK_DATA,
   DEFAULT_CONCURRENCY,
   DEFAULT_CONNECT_BACKOFF_MS,
   DEFAULT_CONNECT_RETRIES,
@@ -64,6 +65,7 @@ const OPTION_KEYS: readonly string[] = [
   'allowMissing',
   'allowOutOfOrder',
   'acceptDataLoss',
+  'checkData',
   'on',
   'logger',
   // The Nest module's extra; harmless here.
@@ -289,6 +291,7 @@ function resolve(
     allowMissing: flag(options.allowMissing, DEFAULT_ALLOW_MISSING, 'allowMissing'),
     allowOutOfOrder: flag(options.allowOutOfOrder, DEFAULT_ALLOW_OUT_OF_ORDER, 'allowOutOfOrder'),
     acceptDataLoss: flag(options.acceptDataLoss, DEFAULT_ACCEPT_DATA_LOSS, 'acceptDataLoss'),
+    checkData: flag(options.checkData, DEFAULT_CHECK_DATA, 'checkData'),
     on: options.on ?? {},
     logger: options.logger === false || options.logger === undefined ? SILENT : redacting(options.logger, redactor),
     redactor,

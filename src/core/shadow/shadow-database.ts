@@ -75,6 +75,7 @@ export class ShadowDatabase {
       lock: { ttlMs: 60_000 },
       // Nothing of the user's lives here: what a migration deletes is the shadow's own.
       acceptDataLoss: true,
+      checkData: false,
     });
     const opened = await openShadow(options);
     try {

@@ -54,3 +54,55 @@ export class DataLossError extends MigrationsError {
     );
   }
 }
+
+/** One rule of a run's new definitions, and the rows already there that it refuses. */
+export interface InvalidRowsEntry {
+  /** The file whose statement sets the rule, as discovered. */
+  file: string;
+  /** Where that statement starts in the file, 1-based. */
+  line: number;
+  /** Where it starts on its line, 1-based. */
+  column: number;
+  table: string;
+  /** The field, as defined (`a.b`, `tags[*]`); undefined for a rule of the table (SCHEMAFULL). */
+  field: string | undefined;
+  /**
+   * The rule, as the statement words it: `TYPE int`, `ASSERT $value > 0`, `SCHEMAFULL`, `REMOVE FIELD`,
+   * or `REFERENCE to a record that does not exist`.
+   */
+  rule: string;
+  /** How many rows it refuses. */
+  rows: number;
+  /** The first few of them, as record ids (never their values). */
+  ids: string[];
+}
+
+/**
+ * Rows already in the database that a run's new or changed definitions would refuse (their next
+ * write would fail, or, on SurrealDB 2, drop the undeclared fields), and nothing was applied. The
+ * fix is in the migration: an `UPDATE` that converts the rows, before the new definition. Allow it
+ * in the file (`-- migrate:allow-invalid-rows`), or skip the check for the run (`checkData: false`,
+ * CLI `--no-data-check`).
+ */
+export class InvalidRowsError extends MigrationsError {
+  /** Always `INVALID_ROWS`. */
+  readonly code = 'INVALID_ROWS';
+
+  constructor(
+    /** Each rule that refuses rows, in the order the run defines them. */
+    readonly invalid: readonly InvalidRowsEntry[],
+  ) {
+    super(
+      'Refused: rows already in the database would not meet the new definitions, so nothing was applied.\n' +
+        invalid
+          .map((e) => {
+            const what = e.field === undefined ? e.table : `${e.table}.${e.field}`;
+            const ids = e.ids.length > 0 ? `: ${e.ids.join(', ')}${e.rows > e.ids.length ? ', …' : ''}` : '';
+            return `  - ${e.file}:${e.line}:${e.column}: ${what} ${e.rule} refuses ${e.rows} row(s)${ids}`;
+          })
+          .join('\n') +
+        '\nConvert the rows in the migration itself, before the new definition (an UPDATE); or, if you know, add ' +
+        '`-- migrate:allow-invalid-rows` at the top of the file, or run with checkData: false (CLI: --no-data-check).',
+    );
+  }
+}

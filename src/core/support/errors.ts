@@ -26,6 +26,7 @@ export type MigrationsErrorCode =
   | 'POSSIBLE_RENAME'
   | 'TARGETS_FAILED'
   | 'DATA_LOSS'
+  | 'INVALID_ROWS'
   | 'DATABASE_ERROR';
 
 /** Up or down. */

@@ -8,7 +8,7 @@
  * `type::table($x)`) is not a table-wide loss as written, and is not listed: what it deletes is
  * known only when it runs.
  */
-import { SurqlLexer, identifierText, type SurqlToken } from './surql-lexer.js';
+import { statementTokens, type StatementToken as Token } from './statement-tokens.js';
 import { surqlStatements } from './surql-splitter.js';
 
 /** A statement that deletes data wholesale. */
@@ -23,13 +23,6 @@ export interface DataLossStatement {
   column: number;
 }
 
-interface Token {
-  token: SurqlToken;
-  text: string;
-  upper: string;
-  depth: number;
-}
-
 /** Clause words that end a DELETE's targets (END and ELSE: inside `IF … THEN … END`). */
 const DELETE_CLAUSES = new Set(['WHERE', 'RETURN', 'TIMEOUT', 'PARALLEL', 'EXPLAIN', 'WITH', 'END', 'ELSE']);
 
@@ -41,7 +34,7 @@ export function dataLossStatements(script: string): DataLossStatement[] {
     .forEach((statement, index) => {
       // A definition's bodies (an event's, a function's) run later, not when the script runs.
       if (statement.keyword === 'DEFINE' || statement.keyword === 'ALTER') return;
-      const all = tokensOf(statement.text);
+      const all = statementTokens(statement.text);
       for (let i = 0; i < all.length; i++) {
         if (!startsStatement(all, i)) continue;
         const where = (t: Token) => place(statement.text, t.token.start, statement.line, statement.column);
@@ -56,23 +49,6 @@ export function dataLossStatements(script: string): DataLossStatement[] {
       }
     });
   return found;
-}
-
-function tokensOf(text: string): Token[] {
-  const lexer = new SurqlLexer(text);
-  const result: Token[] = [];
-  let depth = 0;
-  let token = lexer.next(true);
-  while (token) {
-    const raw = text.slice(token.start, token.end);
-    if (token.kind === 'close') depth = Math.max(0, depth - 1);
-    const upper = token.kind === 'word' ? raw.toUpperCase() : '';
-    result.push({ token, text: token.kind === 'ident' ? identifierText(text, token) : raw, upper, depth });
-    if (token.kind === 'open') depth++;
-    const value = ['word', 'number', 'string', 'ident', 'close'].includes(token.kind);
-    token = lexer.next(!value);
-  }
-  return result;
 }
 
 /** Whether the token at `i` starts a statement: the script's first, after `;`, `{` or `(`, THEN or ELSE. */

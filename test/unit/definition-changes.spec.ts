@@ -1,0 +1,62 @@
+import { definitionChanges } from '../../src/core/surql/definition-changes.js';
+
+describe('definitionChanges', () => {
+  it('reads DEFINE FIELD with its TYPE, ASSERT and REFERENCE, whatever the clause order and spelling', () => {
+    const script = [
+      '-- a comment',
+      'DEFINE FIELD OVERWRITE qty ON TABLE acc TYPE option<int | string> ASSERT $value > 0 AND $value IN [1, "VALUE"] DEFAULT 1 PERMISSIONS FULL;',
+      'define field if not exists `select`.b on acc assert $value != NONE type array<record<user>, 5> reference on delete cascade;',
+      'DEFINE FIELD tags[*] ON acc TYPE string COMMENT "TYPE int";',
+    ].join('\n');
+    expect(definitionChanges(script)).toEqual([
+      {
+        kind: 'field',
+        table: 'acc',
+        field: 'qty',
+        idiom: 'qty',
+        type: 'option<int | string>',
+        assert: '$value > 0 AND $value IN [1, "VALUE"]',
+        reference: false,
+        ifNotExists: false,
+        statement: 0,
+        line: 2,
+        column: 1,
+      },
+      {
+        kind: 'field',
+        table: 'acc',
+        field: 'select.b',
+        idiom: '`select`.b',
+        type: 'array<record<user>, 5>',
+        assert: '$value != NONE',
+        reference: true,
+        ifNotExists: true,
+        statement: 1,
+        line: 3,
+        column: 1,
+      },
+      expect.objectContaining({ field: 'tags[*]', idiom: 'tags[*]', type: 'string', assert: undefined }),
+    ]);
+  });
+
+  it('reads REMOVE FIELD, DEFINE TABLE and ALTER TABLE … SCHEMAFULL, and ALTER FIELD as not read', () => {
+    const script =
+      'REMOVE FIELD IF EXISTS n ON acc;\nDEFINE TABLE OVERWRITE acc SCHEMAFULL;\nDEFINE TABLE log SCHEMALESS;\n' +
+      'ALTER TABLE acc SCHEMAFULL;\nALTER TABLE acc COMMENT "x";\nALTER FIELD n ON acc TYPE int;\nREMOVE TABLE gone;';
+    expect(definitionChanges(script).map((c) => [c.kind, c.table, 'field' in c ? c.field : c.schemafull])).toEqual([
+      ['remove-field', 'acc', 'n'],
+      ['table', 'acc', true],
+      ['table', 'log', false],
+      ['table', 'acc', true],
+      ['altered', 'acc', 'n'],
+    ]);
+  });
+
+  it('lists nothing for data statements, strings and comments that read like definitions', () => {
+    expect(
+      definitionChanges(
+        "CREATE acc SET note = 'DEFINE FIELD x ON acc TYPE int';\n-- DEFINE FIELD y ON acc TYPE int\nUPDATE acc SET n = 1;",
+      ),
+    ).toEqual([]);
+  });
+});
