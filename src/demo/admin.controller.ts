@@ -28,7 +28,8 @@ interface HttpRequest {
  *   new status. A body of any other content type (`text/plain`, a form) is never parsed as JSON,
  *   so it is refused with 415 and nothing is rolled back, rather than taken for "one step". A down
  *   that would delete rows is refused with 409 and the counts (`DATA_LOSS`, `losses`); the same body
- *   with `"acceptDataLoss": true` runs it.
+ *   with `"acceptDataLoss": true` runs it. A down whose definitions the rows would not meet is refused
+ *   with 409 and the rules (`INVALID_ROWS`, `invalid`); `"checkData": false` runs it.
  */
 @Controller('admin/migrations')
 @UseGuards(AdminTokenGuard)
@@ -86,21 +87,28 @@ function rollbackOptions(body: unknown): RollbackOptions {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new BadRequestException('Expected a JSON object: { "to": N }, { "steps": N } or {}.');
   }
-  const unknown = Object.keys(body).filter((key) => key !== 'to' && key !== 'steps' && key !== 'acceptDataLoss');
+  const known = new Set(['to', 'steps', 'acceptDataLoss', 'checkData']);
+  const unknown = Object.keys(body).filter((key) => !known.has(key));
   if (unknown.length > 0) {
     throw new BadRequestException(
       `Unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; expected { "to": N }, { "steps": N } or {}.`,
     );
   }
-  const { to, steps, acceptDataLoss } = body as { to?: unknown; steps?: unknown; acceptDataLoss?: unknown };
-  if (acceptDataLoss !== undefined && typeof acceptDataLoss !== 'boolean') {
-    throw new BadRequestException(`"acceptDataLoss" must be true or false, got ${JSON.stringify(acceptDataLoss)}.`);
-  }
+  const { to, steps, acceptDataLoss, checkData } = body as Record<string, unknown>;
   return {
     ...numberField('to', to),
     ...numberField('steps', steps),
-    ...(acceptDataLoss === undefined ? {} : { acceptDataLoss }),
+    ...booleanField('acceptDataLoss', acceptDataLoss),
+    ...booleanField('checkData', checkData),
   };
+}
+
+function booleanField(key: 'acceptDataLoss' | 'checkData', value: unknown): RollbackOptions {
+  if (value === undefined) return {};
+  if (typeof value !== 'boolean') {
+    throw new BadRequestException(`"${key}" must be true or false, got ${JSON.stringify(value)}.`);
+  }
+  return { [key]: value };
 }
 
 function numberField(key: 'to' | 'steps', value: unknown): RollbackOptions {

@@ -55,6 +55,13 @@ const SCENARIOS: [string, string][] = [
       '\nREMOVE FIELD extra ON t;',
   ],
   ['IF NOT EXISTS, new', 'DEFINE FIELD IF NOT EXISTS n ON t TYPE int;'],
+  ['DEFAULT: set on CREATE only', "DEFINE FIELD s ON t TYPE string DEFAULT 'd';"],
+  ['DEFAULT ALWAYS: a NONE takes it', "DEFINE FIELD s ON t TYPE string DEFAULT ALWAYS 'd';"],
+  ['DEFAULT ALWAYS of the wrong kind', 'DEFINE FIELD s ON t TYPE string DEFAULT ALWAYS 1;'],
+  ['VALUE', 'DEFINE FIELD n ON t TYPE int VALUE 5;'],
+  ['VALUE from $value', 'DEFINE FIELD n ON t TYPE option<int> VALUE $value;'],
+  ['READONLY', 'DEFINE FIELD n ON t TYPE int READONLY;'],
+  ['READONLY and ASSERT', 'DEFINE FIELD n ON t TYPE number READONLY ASSERT $value > 0;'],
   ['a data fix first', `UPDATE t SET n = 0 WHERE !${IS}int(n);\nDEFINE FIELD n ON t TYPE int;`],
   ['two rules, two fields', 'DEFINE FIELD n ON t TYPE option<float | int>;\nDEFINE FIELD s ON t TYPE option<string>;'],
 ];

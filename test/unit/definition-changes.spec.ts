@@ -7,6 +7,7 @@ describe('definitionChanges', () => {
       'DEFINE FIELD OVERWRITE qty ON TABLE acc TYPE option<int | string> ASSERT $value > 0 AND $value IN [1, "VALUE"] DEFAULT 1 PERMISSIONS FULL;',
       'define field if not exists `select`.b on acc assert $value != NONE type array<record<user>, 5> reference on delete cascade;',
       'DEFINE FIELD tags[*] ON acc TYPE string COMMENT "TYPE int";',
+      'DEFINE FIELD at ON acc TYPE datetime DEFAULT ALWAYS time::now() READONLY;',
     ].join('\n');
     expect(definitionChanges(script)).toEqual([
       {
@@ -17,6 +18,8 @@ describe('definitionChanges', () => {
         type: 'option<int | string>',
         assert: '$value > 0 AND $value IN [1, "VALUE"]',
         reference: false,
+        readonly: false,
+        defaultAlways: undefined,
         ifNotExists: false,
         statement: 0,
         line: 2,
@@ -30,12 +33,15 @@ describe('definitionChanges', () => {
         type: 'array<record<user>, 5>',
         assert: '$value != NONE',
         reference: true,
+        readonly: false,
+        defaultAlways: undefined,
         ifNotExists: true,
         statement: 1,
         line: 3,
         column: 1,
       },
       expect.objectContaining({ field: 'tags[*]', idiom: 'tags[*]', type: 'string', assert: undefined }),
+      expect.objectContaining({ field: 'at', type: 'datetime', readonly: true, defaultAlways: 'time::now()' }),
     ]);
   });
 

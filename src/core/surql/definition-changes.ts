@@ -27,6 +27,10 @@ export interface FieldDefinition extends Place {
   type: string | undefined;
   assert: string | undefined;
   reference: boolean;
+  /** `READONLY`: the engine does not judge the field again when a row is updated. */
+  readonly: boolean;
+  /** The expression after `DEFAULT ALWAYS`: what a NONE (or NULL) becomes on every write. */
+  defaultAlways: string | undefined;
   /** `IF NOT EXISTS`: it changes nothing where the field is already defined. */
   ifNotExists: boolean;
 }
@@ -115,6 +119,10 @@ export function definitionChanges(script: string): DefinitionChange[] {
           type: clauses.get('TYPE'),
           assert: clauses.get('ASSERT'),
           reference: clauses.has('REFERENCE'),
+          readonly: clauses.has('READONLY'),
+          defaultAlways: /^ALWAYS\s/i.test(clauses.get('DEFAULT') ?? '')
+            ? clauses.get('DEFAULT')!.replace(/^ALWAYS\s+/i, '')
+            : undefined,
           ifNotExists,
           ...place,
         });

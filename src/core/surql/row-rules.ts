@@ -89,6 +89,8 @@ export function runRules(scripts: readonly RunScript[], major: 2 | 3, before: Ta
         }
         continue;
       }
+      // A READONLY field is not judged again when a row is updated (measured on both engines).
+      if (change.readonly) continue;
       const value = change.idiom;
       // A nested field whose parent is declared is not judged where the parent is NONE (the engine
       // skips it); under an undeclared parent, a NONE is judged like any value.
@@ -99,12 +101,17 @@ export function runRules(scripts: readonly RunScript[], major: 2 | 3, before: Ta
         if (change.type || change.assert) unchecked.push({ ...at, field: change.field, rule: 'a field under `*`' });
         continue;
       }
-      const over = (condition: (v: string) => string): string =>
-        elementwise
+      // DEFAULT ALWAYS gives a NONE (not a NULL) its value on every write, before the TYPE is judged.
+      const always = change.defaultAlways;
+      const written = (v: string) => (always === undefined ? v : `(IF ${v} = NONE THEN (${always}) ELSE ${v} END)`);
+      const over = (judge: (v: string) => string): string => {
+        const condition = (v: string) => judge(written(v));
+        return elementwise
           ? `!array::all(${value.slice(0, -3)} ?? [], |$__sbl_v| !(${condition('$__sbl_v')}))`
           : parent
             ? `(${parent} != NONE AND ${condition(value)})`
             : condition(value);
+      };
       if (change.type !== undefined) {
         const accepts = kindAccepts(change.type, 'X', major);
         if (accepts === undefined) unchecked.push({ ...at, field: change.field, rule: `TYPE ${change.type}` });
