@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
+import { Test } from '@nestjs/testing';
 import type { Surreal } from 'surrealdb';
-import { InvalidRowsError, MigrationManager, type MigrationsOptions } from '../../src/index.js';
+import { InvalidRowsError, MigrationManager, MigrationsModule, type MigrationsOptions } from '../../src/index.js';
 import { ENGINE, memClient } from '../support/engine.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 
@@ -160,6 +161,29 @@ describe(`rows the new schema refuses (SurrealDB ${ENGINE === 'v2' ? 2 : 3})`, (
     manager = undefined;
     manager = await MigrationManager.create({ client: db, directory: folder.dir, logger: false, checkData: false });
     expect((await manager.runMigrationUp()).map((r) => r.version)).toEqual([3]);
+  });
+
+  it('the check leaves no table believed in that the run then fails to define (SurrealDB 2)', async () => {
+    await open();
+    await add('0002_log.surql', 'UPSERT log:1 SET n = 1;\nDEFINE FIELD OVERWRITE n ON acc TYPE int;');
+    expect((await manager!.runMigrationUp()).map((r) => r.version)).toEqual([2]);
+    const [info] = await db.query<[{ tables: Record<string, string> }]>('INFO FOR DB').collect();
+    expect(Object.keys(info.tables)).toContain('log');
+  });
+
+  it("the app's start-up stops on it, with nothing applied", async () => {
+    await open();
+    await manager!.close();
+    manager = undefined;
+    await folder.write('0002_qty.surql', 'DEFINE FIELD OVERWRITE qty ON acc TYPE int;');
+    const moduleRef = await Test.createTestingModule({
+      imports: [MigrationsModule.forRoot({ client: db, directory: folder.dir, logger: false })],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await expect(app.init()).rejects.toMatchObject({ code: 'INVALID_ROWS' });
+    await app.close();
+    const [versions] = await db.query<[number[]]>('SELECT VALUE version FROM _sbl_migrations').collect();
+    expect(versions).toEqual([1]);
   });
 
   it('a migration that changes no definition costs no request for the check', async () => {

@@ -30,7 +30,7 @@ export async function refuseDataLoss(
 
 /** What {@link refuseDataLoss} would refuse: each statement of the run of `scripts` that would delete data it is not allowed to. */
 export async function findDataLoss(
-  ctx: Pick<ExecutionContext, 'db' | 'connection'>,
+  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'options'>,
   scripts: readonly MigrationFile[],
   accept: boolean,
 ): Promise<DataLossEntry[]> {

@@ -13,6 +13,7 @@ import { definitionChanges } from '../surql/definition-changes.js';
 import { runRules, type RowRule, type TablesBefore } from '../surql/row-rules.js';
 import type { ExecutionContext } from './execution-context.js';
 import { answersTransactions } from './transaction-convention.js';
+import { forgetRolledBack } from './rolled-back.js';
 
 /** The marker of the thrown answer. */
 const MARK = 'sbl-invalid-rows:';
@@ -21,7 +22,7 @@ const IDS = 5;
 
 /** Throws `InvalidRowsError` when rows already there would not meet the definitions of the run of `scripts`. */
 export async function refuseInvalidRows(
-  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'logger'>,
+  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'options' | 'logger'>,
   scripts: readonly MigrationFile[],
   check: boolean,
 ): Promise<void> {
@@ -31,7 +32,7 @@ export async function refuseInvalidRows(
 
 /** What {@link refuseInvalidRows} would refuse: each rule of the run of `scripts` with the rows it refuses. */
 export async function findInvalidRows(
-  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'logger'>,
+  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'options' | 'logger'>,
   scripts: readonly MigrationFile[],
   check: boolean,
 ): Promise<InvalidRowsEntry[]> {
@@ -53,7 +54,7 @@ export async function findInvalidRows(
 
 /** Each rule's refused rows, judged after the run's statements in a cancelled transaction. */
 async function judge(
-  ctx: Pick<ExecutionContext, 'db' | 'logger'>,
+  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'options' | 'logger'>,
   scripts: readonly MigrationFile[],
   rules: readonly RowRule[],
   major: number,
@@ -78,7 +79,16 @@ async function judge(
     }
   });
   parts.push(`THROW '${MARK}' + array::join([${outputs.join(', ')}], ';');`, 'CANCEL TRANSACTION;');
-  const answers = await ctx.db.query(parts.join('\n')).responses();
+  // SurrealDB 2 keeps believing in the tables the cancelled transaction wrote to (rolled-back.ts).
+  const answers = await ctx.db
+    .query(parts.join('\n'))
+    .responses()
+    .finally(() =>
+      forgetRolledBack(
+        ctx,
+        scripts.map((f) => f.text),
+      ),
+    );
   const thrown = answers.map((a) => (a.success ? '' : a.error.message)).find((m) => m.includes(MARK));
   if (thrown === undefined) {
     // The scripts, or a rule over some row, failed: the run reports a failure of its scripts
