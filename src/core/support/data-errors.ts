@@ -63,6 +63,7 @@ export interface InvalidRowsEntry {
   line: number;
   /** Where it starts on its line, 1-based. */
   column: number;
+  /** The table whose rows it refuses. */
   table: string;
   /** The field, as defined (`a.b`, `tags[*]`); undefined for a rule of the table (SCHEMAFULL). */
   field: string | undefined;
