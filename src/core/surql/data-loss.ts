@@ -8,7 +8,7 @@
  * `type::table($x)`) is not a table-wide loss as written, and is not listed: what it deletes is
  * known only when it runs.
  */
-import { statementTokens, type StatementToken as Token } from './statement-tokens.js';
+import { shapeTokens, type ShapeToken as Token } from './surql-shapes.js';
 import { surqlStatements } from './surql-splitter.js';
 
 /** A statement that deletes data wholesale. */
@@ -34,10 +34,10 @@ export function dataLossStatements(script: string): DataLossStatement[] {
     .forEach((statement, index) => {
       // A definition's bodies (an event's, a function's) run later, not when the script runs.
       if (statement.keyword === 'DEFINE' || statement.keyword === 'ALTER') return;
-      const all = statementTokens(statement.text);
+      const all = shapeTokens(statement.text);
       for (let i = 0; i < all.length; i++) {
         if (!startsStatement(all, i)) continue;
-        const where = (t: Token) => place(statement.text, t.token.start, statement.line, statement.column);
+        const where = (t: Token) => place(statement.text, t.start, statement.line, statement.column);
         if (all[i]!.upper === 'REMOVE') {
           const loss = removal(all, i);
           if (loss) found.push({ ...loss, statement: index, ...where(all[i]!) });
@@ -55,8 +55,8 @@ export function dataLossStatements(script: string): DataLossStatement[] {
 function startsStatement(all: readonly Token[], i: number): boolean {
   const before = all[i - 1];
   if (!before) return true;
-  if (before.token.kind === 'semi') return true;
-  if (before.token.kind === 'open') return before.text === '{' || before.text === '(';
+  if (before.kind === 'semi') return true;
+  if (before.kind === 'open') return before.text === '{' || before.text === '(';
   return before.upper === 'THEN' || before.upper === 'ELSE';
 }
 
@@ -75,7 +75,7 @@ function removal(all: readonly Token[], i: number): Pick<DataLossStatement, 'kin
   let at = i + 2;
   if (all[at]?.upper === 'IF' && all[at + 1]?.upper === 'EXISTS') at += 2;
   const name = all[at];
-  if (!name || (name.token.kind !== 'word' && name.token.kind !== 'ident')) return undefined;
+  if (!name || (name.kind !== 'word' && name.kind !== 'ident')) return undefined;
   return { kind, name: name.text };
 }
 
@@ -87,7 +87,7 @@ function deletedTables(all: readonly Token[], i: number): string[] {
   const targets: Token[][] = [[]];
   for (; at < all.length; at++) {
     const t = all[at]!;
-    if (t.depth < depth || (t.depth === depth && t.token.kind === 'semi')) break;
+    if (t.depth < depth || (t.depth === depth && t.kind === 'semi')) break;
     if (t.depth === depth && DELETE_CLAUSES.has(t.upper)) {
       if (t.upper === 'WHERE') return [];
       break;
@@ -96,7 +96,7 @@ function deletedTables(all: readonly Token[], i: number): string[] {
     else targets.at(-1)!.push(t);
   }
   return targets
-    .filter((target) => target.length === 1 && (target[0]!.token.kind === 'word' || target[0]!.token.kind === 'ident'))
+    .filter((target) => target.length === 1 && (target[0]!.kind === 'word' || target[0]!.kind === 'ident'))
     .map((target) => target[0]!.text);
 }
 

@@ -6,7 +6,7 @@
  * block or a function body is not listed. `ALTER FIELD` is listed as a change whose rules are not
  * read here (`kind: 'altered'`), so that its table is not taken as unchanged.
  */
-import { statementTokens, type StatementToken as Token } from './statement-tokens.js';
+import { shapeTokens, type ShapeToken as Token } from './surql-shapes.js';
 import { surqlStatements } from './surql-splitter.js';
 
 /** Where a change is written: its statement's index among the non-empty ones, and its line and column. */
@@ -81,7 +81,7 @@ export function definitionChanges(script: string): DefinitionChange[] {
     .forEach((statement, index) => {
       const keyword = statement.keyword;
       if (keyword !== 'DEFINE' && keyword !== 'REMOVE' && keyword !== 'ALTER') return;
-      const all = statementTokens(statement.text);
+      const all = shapeTokens(statement.text);
       const what = all[1]?.upper;
       const place = { statement: index, line: statement.line, column: statement.column };
       let at = 2;
@@ -106,7 +106,7 @@ export function definitionChanges(script: string): DefinitionChange[] {
       if (table === undefined) return;
       const pathTokens = all.slice(at, on);
       const field = pathTokens.map((t) => t.text).join('');
-      const idiom = statement.text.slice(pathTokens[0]!.token.start, pathTokens.at(-1)!.token.end);
+      const idiom = statement.text.slice(pathTokens[0]!.start, pathTokens.at(-1)!.end);
       if (keyword === 'REMOVE') found.push({ kind: 'remove-field', table, field, idiom, ...place });
       else if (keyword === 'ALTER') found.push({ kind: 'altered', table, field, ...place });
       else {
@@ -143,10 +143,10 @@ function clausesOf(text: string, all: readonly Token[], from: number): Map<strin
     const param = all[i - 1]?.text === '$';
     if (t.depth === 0 && FIELD_CLAUSES.has(t.upper) && !param) {
       close();
-      current = { keyword: t.upper, start: t.token.end, end: t.token.end };
+      current = { keyword: t.upper, start: t.end, end: t.end };
       continue;
     }
-    if (current) current.end = t.token.end;
+    if (current) current.end = t.end;
   }
   close();
   return clauses;
@@ -155,5 +155,5 @@ function clausesOf(text: string, all: readonly Token[], from: number): Map<strin
 /** A plain or escaped name at `at`, unescaped; undefined when there is none. */
 function nameAt(all: readonly Token[], at: number): string | undefined {
   const t = all[at];
-  return t && (t.token.kind === 'word' || t.token.kind === 'ident') ? t.text : undefined;
+  return t && (t.kind === 'word' || t.kind === 'ident') ? t.text : undefined;
 }

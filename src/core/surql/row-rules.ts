@@ -8,7 +8,7 @@
  */
 import { definitionChanges, type DefinitionChange } from './definition-changes.js';
 import { kindAccepts } from './kind-predicate.js';
-import { statementTokens } from './statement-tokens.js';
+import { shapeTokens } from './surql-shapes.js';
 
 /** One script of the run, in order. */
 export interface RunScript {
@@ -184,12 +184,12 @@ function missingRecord(v: string): string {
 function withValue(expression: string, value: string): string {
   let out = '';
   let last = 0;
-  const tokens = statementTokens(expression);
+  const tokens = shapeTokens(expression);
   tokens.forEach((t, i) => {
     const name = t.text.toLowerCase();
     if (i > 0 && tokens[i - 1]!.text === '$' && (name === 'value' || name === 'input')) {
-      out += expression.slice(last, tokens[i - 1]!.token.start) + (name === 'value' ? `(${value})` : 'NONE');
-      last = t.token.end;
+      out += expression.slice(last, tokens[i - 1]!.start) + (name === 'value' ? `(${value})` : 'NONE');
+      last = t.end;
     }
   });
   return out + expression.slice(last);
