@@ -35,6 +35,9 @@ const SPELLINGS: [string, string[], boolean][] = [
   ['IF false THEN 1 ELSE DELETE b END', ['b'], true],
   ['FOR $x IN [1] { DELETE b; }', ['b'], true],
   ['LET $x = (DELETE a)', ['a'], true],
+  ['LET $x = DELETE a', ['a'], true],
+  ['DELETE a:..', ['a'], true],
+  ['DELETE a:1..', [], false],
   ['REMOVE TABLE a', ['a'], true],
   ['REMOVE TABLE IF EXISTS b', ['b'], true],
   ['REMOVE FIELD n ON a', [], true],
@@ -105,6 +108,10 @@ describe(`data-loss statements, judged by the engine (SurrealDB ${ENGINE === 'v2
         .query<[number, number]>('RETURN count(SELECT VALUE id FROM a); RETURN count(SELECT VALUE id FROM b);')
         .collect(),
     ).toEqual([3, 2]);
+  });
+
+  it('lists a DELETE that is a returned value (the engine test above cannot run a RETURN)', () => {
+    expect(dataLossStatements('IF true { RETURN DELETE b }').map((s) => s.name)).toEqual(['b']);
   });
 
   it('places each statement at its keyword, and lists databases and namespaces', () => {

@@ -59,6 +59,7 @@ const SCENARIOS: [string, string][] = [
   ['DEFAULT ALWAYS: a NONE takes it', "DEFINE FIELD s ON t TYPE string DEFAULT ALWAYS 'd';"],
   ['DEFAULT ALWAYS of the wrong kind', 'DEFINE FIELD s ON t TYPE string DEFAULT ALWAYS 1;'],
   ['VALUE', 'DEFINE FIELD n ON t TYPE int VALUE 5;'],
+  ['VALUE over NONE and NULL', "DEFINE FIELD s ON t TYPE string VALUE 'v';"],
   ['VALUE from $value', 'DEFINE FIELD n ON t TYPE option<int> VALUE $value;'],
   ['READONLY', 'DEFINE FIELD n ON t TYPE int READONLY;'],
   ['READONLY and ASSERT', 'DEFINE FIELD n ON t TYPE number READONLY ASSERT $value > 0;'],

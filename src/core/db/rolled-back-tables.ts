@@ -50,6 +50,18 @@ export function writtenTables(text: string): string[] {
 }
 
 /**
+ * Whether a script may write to a table whose name only the run knows (`type::table(…)`,
+ * `type::thing(…)`, `type::record(…)`, a parameter after CREATE, UPSERT, UPDATE, INSERT INTO,
+ * RELATE): after a rollback, {@link forgetRolledBackTables} cannot name it.
+ */
+export function writesUnnamedTables(text: string): boolean {
+  return (
+    /\btype\s*::\s*(table|thing|record)\s*\(/i.test(text) ||
+    /\b(CREATE|UPSERT|UPDATE|INTO|RELATE|ONLY)\s+\$/i.test(text)
+  );
+}
+
+/**
  * After a rolled-back request on SurrealDB 2: makes the engine forget the tables the scripts may
  * have auto-created (see the module's comment). One request; never throws (the next write would
  * only show the bug again, which is no reason to fail what already failed).

@@ -16,6 +16,7 @@ import { countDataLoss, rowCount, type DataLoss } from './data-loss-count.js';
 import type { ExecutionContext } from './execution-context.js';
 import { answersTransactions } from './transaction-convention.js';
 import { forgetRolledBack } from './rolled-back.js';
+import { writesUnnamedTables } from '../db/rolled-back-tables.js';
 
 /** Throws `DataLossError` when the run of `scripts` (in order) would delete data it is not allowed to. */
 export async function refuseDataLoss(
@@ -38,19 +39,24 @@ export async function findDataLoss(
   // SurrealDB 3 answers BEGIN and COMMIT, 2 does not: how a missing table is counted differs.
   const major = (await answersTransactions(ctx)) ? 3 : 2;
   const byPath = new Map(scripts.map((file) => [file.file, file]));
-  const losses = await countDataLoss(
-    ctx.db,
-    scripts.map((file) => ({ file, text: file.text })),
-    major,
-  )
-    .catch(() => countedNow(ctx, scripts, major))
-    // SurrealDB 2 keeps believing in the tables the cancelled transaction wrote to (rolled-back.ts).
-    .finally(() =>
-      forgetRolledBack(
-        ctx,
-        scripts.map((file) => file.text),
-      ),
-    );
+  // On SurrealDB 2, a cancelled transaction that wrote to a table it cannot be made to forget (its
+  // name is computed) would leave that table undefined for the run's own writes: counted now instead.
+  const unnamed = major < 3 && scripts.some((file) => writesUnnamedTables(file.text));
+  const losses = unnamed
+    ? await countedNow(ctx, scripts, major)
+    : await countDataLoss(
+        ctx.db,
+        scripts.map((file) => ({ file, text: file.text })),
+        major,
+      )
+        .catch(() => countedNow(ctx, scripts, major))
+        // SurrealDB 2 keeps believing in the tables the cancelled transaction wrote to (rolled-back.ts).
+        .finally(() =>
+          forgetRolledBack(
+            ctx,
+            scripts.map((file) => file.text),
+          ),
+        );
   // A view's rows follow its source: removing or emptying a view loses nothing of the source's.
   const views =
     major < 3 && losses.some((l) => l.kind === 'remove-table' || l.kind === 'delete-table') ? await viewsOf(ctx) : [];

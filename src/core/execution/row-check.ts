@@ -1,8 +1,8 @@
 /**
  * The refusal of a run whose new or changed definitions the rows already there would not meet
  * (issue 22, item 1), before anything of it is applied. The rules come from the run's scripts
- * (surql/row-rules.ts); the rows are judged by the engine after the run's statements, in one
- * transaction that is cancelled, so a data fix in the migration counts and nothing is written.
+ * (surql/row-rules.ts); the rows are judged by the engine after each migration's statements, in
+ * one transaction that is cancelled, so a data fix in the migration counts and nothing is written.
  * The answer comes back as the transaction's thrown error: per rule, a count and the first few
  * record ids, never a value. A run whose scripts change no definition costs no request.
  */
@@ -10,10 +10,16 @@ import type { MigrationFile } from '../files/migration-files.js';
 import { InvalidRowsError, type InvalidRowsEntry } from '../support/data-errors.js';
 import { quoteIdent } from '../support/identifiers.js';
 import { definitionChanges } from '../surql/definition-changes.js';
-import { runRules, type RowRule, type TablesBefore } from '../surql/row-rules.js';
+import { runRules, TABLES_PARAM, type RowRule, type TablesBefore } from '../surql/row-rules.js';
+import { surqlStatements } from '../surql/surql-splitter.js';
+import { errorLocation, isNotExecuted } from '../db/surreal-errors.js';
+import type { QueryResponse } from 'surrealdb';
 import type { ExecutionContext } from './execution-context.js';
 import { answersTransactions } from './transaction-convention.js';
 import { forgetRolledBack } from './rolled-back.js';
+import { writesUnnamedTables } from '../db/rolled-back-tables.js';
+
+type Context = Pick<ExecutionContext, 'db' | 'connection' | 'options' | 'logger'>;
 
 /** The marker of the thrown answer. */
 const MARK = 'sbl-invalid-rows:';
@@ -22,7 +28,7 @@ const IDS = 5;
 
 /** Throws `InvalidRowsError` when rows already there would not meet the definitions of the run of `scripts`. */
 export async function refuseInvalidRows(
-  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'options' | 'logger'>,
+  ctx: Context,
   scripts: readonly MigrationFile[],
   check: boolean,
 ): Promise<void> {
@@ -32,7 +38,7 @@ export async function refuseInvalidRows(
 
 /** What {@link refuseInvalidRows} would refuse: each rule of the run of `scripts` with the rows it refuses. */
 export async function findInvalidRows(
-  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'options' | 'logger'>,
+  ctx: Context,
   scripts: readonly MigrationFile[],
   check: boolean,
 ): Promise<InvalidRowsEntry[]> {
@@ -49,65 +55,158 @@ export async function findInvalidRows(
   for (const u of unchecked) {
     ctx.logger.warn(`${u.file}:${u.line}: the rows of ${u.table} are not checked against ${u.field} (${u.rule})`);
   }
-  return rules.length === 0 ? [] : judge(ctx, scripts, rules, major);
+  if (rules.length === 0) return [];
+  const invalid = await judge(ctx, scripts, rules, major);
+  // In the run's order: by script, then as each script sets them.
+  return invalid;
 }
 
-/** Each rule's refused rows, judged after the run's statements in a cancelled transaction. */
-async function judge(
-  ctx: Pick<ExecutionContext, 'db' | 'connection' | 'options' | 'logger'>,
+/** One request's layout: where each script's statements and each table check answer. */
+interface Layout {
+  text: string;
+  /** Per script: the first line of its text in the request, and the index of its first answer. */
+  scripts: { line: number; answer: number; answers: number }[];
+  /** Per table check (one `LET` per table per script): the index of its answer and its rules. */
+  checks: { answer: number; rules: number[] }[];
+}
+
+/**
+ * Each rule's refused rows: the run's scripts in order, in one transaction that is cancelled, each
+ * script's rules judged right after it. Where a script fails there, the scripts before it are
+ * judged (they are what the run commits before it fails); where a rule fails over some row (an
+ * ASSERT that raises an error, as the engine's own write would), it is named with its rows
+ * uncounted and the others are judged again without it.
+ */
+async function judge(ctx: Context, scripts: readonly MigrationFile[], rules: readonly RowRule[], major: number) {
+  const uncounted = new Set<number>();
+  // Rules read in a scan of their own: those of a table whose shared scan failed.
+  const alone = new Set<number>();
+  let upTo = scripts.length;
+  // On SurrealDB 2, a cancelled transaction that wrote to a table it cannot be made to forget (its
+  // name is computed) would leave that table undefined for the run's own writes: the rules are then
+  // judged over the rows as they are, without the run's statements (its data fixes do not count).
+  const run = major >= 3 || !scripts.some((f) => writesUnnamedTables(f.text));
+  for (;;) {
+    const judged = rules
+      .map((rule, i) => ({ rule, i }))
+      .filter(({ rule, i }) => rule.script < upTo && !uncounted.has(i));
+    const layout = layoutOf(scripts.slice(0, upTo), judged, alone, major, run);
+    let answers: QueryResponse[];
+    try {
+      answers = await ctx.db
+        .query(layout.text)
+        .responses()
+        // SurrealDB 2 keeps believing in the tables the cancelled transaction wrote to (rolled-back.ts).
+        .finally(() =>
+          forgetRolledBack(
+            ctx,
+            scripts.slice(0, upTo).map((f) => f.text),
+          ),
+        );
+    } catch (error) {
+      // The request does not parse: a script does not, and the run fails there on its own.
+      const at = errorLocation(error);
+      const failing = at ? layout.scripts.findLastIndex((s) => at.line >= s.line) : -1;
+      if (failing < 0) throw error;
+      upTo = failing;
+      continue;
+    }
+    const thrown = answers.map((a) => (a.success ? '' : a.error.message)).find((m) => m.includes(MARK));
+    if (thrown !== undefined)
+      return [
+        ...counted(thrown, judged, rules),
+        ...rules.flatMap((r, i) => (uncounted.has(i) ? [entryOf(r, undefined, [])] : [])),
+      ];
+    const failed = answers.findIndex((a) => !a.success && !isNotExecuted(a.error));
+    const check = layout.checks.find((c) => c.answer === failed);
+    if (check) {
+      // One rule raised the error, or one of several: each is then read alone, and the one that fails is named uncounted.
+      for (const i of check.rules) (check.rules.length === 1 ? uncounted : alone).add(i);
+      continue;
+    }
+    const failing = layout.scripts.findIndex((s) => failed >= s.answer && failed < s.answer + s.answers);
+    if (failing < 0) throw new Error('the row check got no answer');
+    upTo = failing;
+  }
+}
+
+/** The request that runs `scripts` and judges `judged` after each one's script. */
+function layoutOf(
   scripts: readonly MigrationFile[],
-  rules: readonly RowRule[],
+  judged: readonly { rule: RowRule; i: number }[],
+  alone: ReadonlySet<number>,
   major: number,
-): Promise<InvalidRowsEntry[]> {
-  const tables = [...new Set(rules.map((r) => r.table))];
-  const parts = ['BEGIN TRANSACTION;', ...scripts.map((f) => `${f.text}\n;`)];
+  run: boolean,
+): Layout {
+  const lines: string[] = ['BEGIN TRANSACTION;'];
+  // SurrealDB 3 answers BEGIN; 2 does not.
+  let answer = major >= 3 ? 1 : 0;
+  const layout: Layout = { text: '', scripts: [], checks: [] };
   const outputs: string[] = [];
-  tables.forEach((table, t) => {
-    const own = rules.map((rule, i) => ({ rule, i })).filter(({ rule }) => rule.table === table);
-    const columns = own.map(({ rule, i }) => `(${rule.refused}) AS __sbl_r${i}`).join(', ');
-    const where = own.map(({ rule }) => `(${rule.refused})`).join(' OR ');
-    const select = `(SELECT id, ${columns} FROM ${quoteIdent(table)} WHERE ${where})`;
-    const exists =
-      major >= 3
-        ? `IF ${JSON.stringify(table)} IN object::keys((INFO FOR DB).tables) THEN ${select} ELSE [] END`
-        : select;
-    parts.push(`LET $__sbl_t${t} = ${exists};`);
-    for (const { i } of own) {
-      const hits = `$__sbl_t${t}[WHERE __sbl_r${i}]`;
-      const ids = `array::map(array::slice(${hits}.id, 0, ${IDS}), |$i| encoding::base64::encode(<bytes> <string> $i))`;
-      outputs.push(`<string> count(${hits}) + ':' + array::join(${ids}, ',')`);
+  scripts.forEach((script, k) => {
+    const answers = run ? surqlStatements(script.text).filter((s) => !s.empty).length : 0;
+    layout.scripts.push({ line: lines.length + 1, answer, answers });
+    if (run) lines.push(...`${script.text}\n;`.split('\n'));
+    answer += answers;
+    const own = judged.filter(({ rule }) => rule.script === k);
+    if (own.length === 0) return;
+    if (major >= 3 && own.some(({ rule }) => rule.refused.includes(TABLES_PARAM))) {
+      lines.push(`LET ${TABLES_PARAM} = object::keys((INFO FOR DB).tables);`);
+      answer++;
+    }
+    const scans = [...new Set(own.map(({ rule, i }) => (alone.has(i) ? `${i}` : `t:${rule.table}`)))];
+    for (const scan of scans) {
+      const ofTable = own.filter(({ rule, i }) => (alone.has(i) ? `${i}` : `t:${rule.table}`) === scan);
+      const table = ofTable[0]!.rule.table;
+      const columns = ofTable.map(({ rule, i }) => `(${rule.refused}) AS __sbl_r${i}`).join(', ');
+      const where = ofTable.map(({ rule }) => `(${rule.refused})`).join(' OR ');
+      const select = `(SELECT id, ${columns} FROM ${quoteIdent(table)} WHERE ${where})`;
+      const exists =
+        major >= 3
+          ? `IF ${JSON.stringify(table)} IN object::keys((INFO FOR DB).tables) THEN ${select} ELSE [] END`
+          : select;
+      const name = `$__sbl_t${layout.checks.length}`;
+      lines.push(`LET ${name} = ${exists};`);
+      layout.checks.push({ answer: answer++, rules: ofTable.map(({ i }) => i) });
+      for (const { i } of ofTable) {
+        const hits = `${name}[WHERE __sbl_r${i}]`;
+        const ids = `array::map(array::slice(${hits}.id, 0, ${IDS}), |$i| encoding::base64::encode(<bytes> <string> $i))`;
+        outputs.push(`'${i}:' + <string> count(${hits}) + ':' + array::join(${ids}, ',')`);
+      }
     }
   });
-  parts.push(`THROW '${MARK}' + array::join([${outputs.join(', ')}], ';');`, 'CANCEL TRANSACTION;');
-  // SurrealDB 2 keeps believing in the tables the cancelled transaction wrote to (rolled-back.ts).
-  const answers = await ctx.db
-    .query(parts.join('\n'))
-    .responses()
-    .finally(() =>
-      forgetRolledBack(
-        ctx,
-        scripts.map((f) => f.text),
-      ),
-    );
-  const thrown = answers.map((a) => (a.success ? '' : a.error.message)).find((m) => m.includes(MARK));
-  if (thrown === undefined) {
-    // The scripts, or a rule over some row, failed: the run reports a failure of its scripts
-    // itself; a rule the engine could not evaluate is said, without the engine's words (they may
-    // hold a value).
-    ctx.logger.warn(
-      `the rows of ${tables.join(', ')} could not be checked against the run's new definitions: the check failed in the engine`,
-    );
-    return [];
-  }
-  const counts = thrown.slice(thrown.indexOf(MARK) + MARK.length).split(';');
-  return rules.flatMap((rule, i) => {
-    const [count = '0', ids = ''] = (counts[i] ?? '').split(':');
-    const rows = Number(count);
-    if (!(rows > 0)) return [];
-    const { file, line, column, table, field } = rule;
-    const named = ids === '' ? [] : ids.split(',').map((id) => Buffer.from(id, 'base64').toString('utf8'));
-    return [{ file, line, column, table, field, rule: rule.rule, rows, ids: named }];
+  lines.push(`THROW '${MARK}' + array::join([${outputs.join(', ')}], ';');`, 'CANCEL TRANSACTION;');
+  layout.text = lines.join('\n');
+  return layout;
+}
+
+/** The entries of the thrown answer: `<rule>:<count>:<ids>` per rule judged, where rows are refused. */
+function counted(
+  thrown: string,
+  judged: readonly { rule: RowRule; i: number }[],
+  rules: readonly RowRule[],
+): InvalidRowsEntry[] {
+  const parts = thrown
+    .slice(thrown.indexOf(MARK) + MARK.length)
+    .split(';')
+    .filter((p) => p !== '');
+  const byRule = new Map(
+    parts.map((p) => {
+      const [i = '', count = '0', ids = ''] = p.split(':');
+      return [Number(i), { rows: Number(count), ids }] as const;
+    }),
+  );
+  return judged.flatMap(({ i }) => {
+    const found = byRule.get(i);
+    if (!found || !(found.rows > 0)) return [];
+    const ids = found.ids === '' ? [] : found.ids.split(',').map((id) => Buffer.from(id, 'base64').toString('utf8'));
+    return [entryOf(rules[i]!, found.rows, ids)];
   });
+}
+
+function entryOf(rule: RowRule, rows: number | undefined, ids: string[]): InvalidRowsEntry {
+  const { file, line, column, table, field } = rule;
+  return { file, line, column, table, field, rule: rule.rule, rows, ids };
 }
 
 /** Whether each table is SCHEMAFULL, and its fields, before the run: one request. */

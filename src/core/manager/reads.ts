@@ -154,7 +154,7 @@ export class Reads<M extends ReadsOfTarget> {
       const state = await ctx.readState(absent);
       const guards = { acceptDataLoss: options.acceptDataLoss, checkData: options.checkData };
       const refusals = async (scripts: readonly MigrationFile[]) =>
-        absent ? { dataLoss: [], invalidRows: [] } : ctx.core.refusals(scripts, guards);
+        absent ? { dataLoss: [], invalidRows: [] } : ctx.core.refusals(scripts, direction, guards);
       const describe = (m: MigrationFile, version = m.version, name = m.name) => ({
         version,
         name,

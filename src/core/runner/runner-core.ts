@@ -1,5 +1,4 @@
-import { findDataLoss, refuseDataLoss } from '../execution/data-loss-guard.js';
-import { findInvalidRows, refuseInvalidRows } from '../execution/row-check.js';
+import { findRefusals, refuseBeforeRun, type RunGuards, type RunRefusals } from '../execution/run-guards.js';
 import { type MigrationDirection } from '../support/errors.js';
 import { MigrationError, MigrationsStoppedError } from '../support/run-errors.js';
 import type { FailedRecord } from '../history/history-records.js';
@@ -17,21 +16,8 @@ import type { MigrationResult, RunnerOps } from './migration-runner.js';
 import type { RunnerContext } from './runner-context.js';
 import { RunQueue } from './run-queue.js';
 import { readVersionsState, underLock } from './lock-wait.js';
-import type { DataLossEntry, InvalidRowsEntry } from '../support/data-errors.js';
 
-/** What one run may do to the data already there, over the options' defaults. */
-export interface RunGuards {
-  /** Run statements that delete data wholesale (see `DataLossError`). */
-  acceptDataLoss?: boolean;
-  /** Check the rows already there against the run's new definitions (see `InvalidRowsError`). */
-  checkData?: boolean;
-}
-
-/** What a run would be refused for (see `DataLossError`, `InvalidRowsError`); empty lists when nothing. */
-export interface RunRefusals {
-  dataLoss: DataLossEntry[];
-  invalidRows: InvalidRowsEntry[];
-}
+export type { RunGuards, RunRefusals };
 
 /** The steps {@link RunnerCore.hold} gives its work, each under the held lock. */
 export interface HeldSteps {
@@ -99,9 +85,7 @@ export class RunnerCore {
           this.#check(current, false, true);
           this.#rememberFailed(current);
           const selected = select(current);
-          await refuseUnreadableNames(this.#ctx.connection, selected, 'up');
-          await refuseDataLoss(this.#ctx, selected, 'up', run.acceptDataLoss ?? this.#ctx.options.acceptDataLoss);
-          await refuseInvalidRows(this.#ctx, selected, run.checkData ?? this.#ctx.options.checkData);
+          await refuseBeforeRun(this.#ctx, selected, 'up', run);
           const results: MigrationResult[] = [];
           for (const migration of selected)
             results.push(await this.#stepUp(migration, selected.length - results.length));
@@ -129,21 +113,11 @@ export class RunnerCore {
           if (interrupted) throw interruptedError(interrupted.record, interrupted.file);
           this.#rememberFailed(current);
           const steps = this.#downPlan(current, select(current));
-          await refuseUnreadableNames(
-            this.#ctx.connection,
-            steps.map((s) => s.down),
-            'down',
-          );
-          await refuseDataLoss(
+          await refuseBeforeRun(
             this.#ctx,
             steps.map((s) => s.down),
             'down',
-            run.acceptDataLoss ?? this.#ctx.options.acceptDataLoss,
-          );
-          await refuseInvalidRows(
-            this.#ctx,
-            steps.map((s) => s.down),
-            run.checkData ?? this.#ctx.options.checkData,
+            run,
           );
           const results: MigrationResult[] = [];
           for (const step of steps) {
@@ -284,8 +258,7 @@ export class RunnerCore {
     const ctx = this.#ctx;
     const checked = async (): Promise<void> => {
       // What `migrateUp` would refuse, it refuses first: a dry run says whether the run would pass.
-      await refuseDataLoss(ctx, migrations, 'up', run.acceptDataLoss ?? ctx.options.acceptDataLoss);
-      await refuseInvalidRows(ctx, migrations, run.checkData ?? ctx.options.checkData);
+      await refuseBeforeRun(ctx, migrations, 'up', run);
       await dryRun(ctx, migrations);
     };
     return checked().catch((error: unknown) => {
@@ -294,11 +267,14 @@ export class RunnerCore {
   }
 
   /** What a run of `scripts` (in order) would be refused for, found as the run finds it, without the lock. */
-  async refusals(scripts: readonly MigrationFile[], run: RunGuards = {}): Promise<RunRefusals> {
-    const ctx = this.#ctx;
-    const dataLoss = await findDataLoss(ctx, scripts, run.acceptDataLoss ?? ctx.options.acceptDataLoss);
-    const invalidRows = await findInvalidRows(ctx, scripts, run.checkData ?? ctx.options.checkData);
-    return { dataLoss, invalidRows };
+  refusals(
+    scripts: readonly MigrationFile[],
+    direction: MigrationDirection,
+    run: RunGuards = {},
+  ): Promise<RunRefusals> {
+    return findRefusals(this.#ctx, scripts, direction, run).catch((error: unknown) => {
+      throw this.#ctx.options.redactor.error(asLibraryError(error, this.#ctx.where));
+    });
   }
 
   /** Runs `work` holding the lock; `nothingToDo` when the wait found that another replica did it all. */

@@ -72,8 +72,11 @@ export interface InvalidRowsEntry {
    * or `REFERENCE to a record that does not exist`.
    */
   rule: string;
-  /** How many rows it refuses. */
-  rows: number;
+  /**
+   * How many rows it refuses; undefined where the rule raised an error in the engine over some row
+   * (as that row's next write would), so that its rows could not be counted.
+   */
+  rows: number | undefined;
   /** The first few of them, as record ids (never their values). */
   ids: string[];
 }
@@ -98,6 +101,9 @@ export class InvalidRowsError extends MigrationsError {
         invalid
           .map((e) => {
             const what = e.field === undefined ? e.table : `${e.table}.${e.field}`;
+            if (e.rows === undefined) {
+              return `  - ${e.file}:${e.line}:${e.column}: ${what} ${e.rule} fails over some row(s): the engine raised an error judging them, as their next write would`;
+            }
             const ids = e.ids.length > 0 ? `: ${e.ids.join(', ')}${e.rows > e.ids.length ? ', …' : ''}` : '';
             return `  - ${e.file}:${e.line}:${e.column}: ${what} ${e.rule} refuses ${e.rows} row(s)${ids}`;
           })

@@ -51,13 +51,17 @@ export function dataLossStatements(script: string): DataLossStatement[] {
   return found;
 }
 
-/** Whether the token at `i` starts a statement: the script's first, after `;`, `{` or `(`, THEN or ELSE. */
+/**
+ * Whether the token at `i` starts a statement: the script's first, after `;`, `{` or `(`, THEN or
+ * ELSE, and where a statement is a value (`LET $x = DELETE t`, `RETURN DELETE t`).
+ */
 function startsStatement(all: readonly Token[], i: number): boolean {
   const before = all[i - 1];
   if (!before) return true;
   if (before.kind === 'semi') return true;
   if (before.kind === 'open') return before.text === '{' || before.text === '(';
-  return before.upper === 'THEN' || before.upper === 'ELSE';
+  if (before.kind === 'punct') return before.text === '=';
+  return before.upper === 'THEN' || before.upper === 'ELSE' || before.upper === 'RETURN';
 }
 
 /** `REMOVE TABLE | DATABASE | DB | NAMESPACE | NS [IF EXISTS] <name>`. */
@@ -95,9 +99,11 @@ function deletedTables(all: readonly Token[], i: number): string[] {
     if (t.depth === depth && t.text === ',') targets.push([]);
     else targets.at(-1)!.push(t);
   }
+  // A plain table name, or its whole range of records (`t:..`).
+  const isName = (t: Token | undefined) => t !== undefined && (t.kind === 'word' || t.kind === 'ident');
   return targets
-    .filter((target) => target.length === 1 && (target[0]!.kind === 'word' || target[0]!.kind === 'ident'))
-    .map((target) => target[0]!.text);
+    .filter(([name, ...rest]) => isName(name) && (rest.length === 0 || rest.map((t) => t.text).join('') === ':..'))
+    .map(([name]) => name!.text);
 }
 
 /** The line and column of `offset` in a statement that starts at `line`, `column`. */

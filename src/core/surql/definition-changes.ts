@@ -31,6 +31,8 @@ export interface FieldDefinition extends Place {
   readonly: boolean;
   /** The expression after `DEFAULT ALWAYS`: what a NONE (or NULL) becomes on every write. */
   defaultAlways: string | undefined;
+  /** A `VALUE` clause: what the field holds is computed on every write. */
+  computed: boolean;
   /** `IF NOT EXISTS`: it changes nothing where the field is already defined. */
   ifNotExists: boolean;
 }
@@ -48,6 +50,8 @@ export interface TableDefinition extends Place {
   kind: 'table';
   table: string;
   schemafull: boolean;
+  /** `IF NOT EXISTS`: it changes nothing where the table is already defined. */
+  ifNotExists: boolean;
 }
 
 /** `ALTER FIELD`: a change of a field whose rules are not read here. */
@@ -95,7 +99,7 @@ export function definitionChanges(script: string): DefinitionChange[] {
         const schemafull = all.slice(at + 1).some((t) => t.depth === 0 && t.upper === 'SCHEMAFULL');
         // ALTER TABLE … SCHEMALESS (or without either word) changes nothing rows are judged by.
         if (keyword === 'ALTER' && !schemafull) return;
-        found.push({ kind: 'table', table: name, schemafull, ...place });
+        found.push({ kind: 'table', table: name, schemafull, ifNotExists, ...place });
         return;
       }
       if (what !== 'FIELD') return;
@@ -120,6 +124,7 @@ export function definitionChanges(script: string): DefinitionChange[] {
           assert: clauses.get('ASSERT'),
           reference: clauses.has('REFERENCE'),
           readonly: clauses.has('READONLY'),
+          computed: clauses.has('VALUE') || clauses.has('COMPUTED'),
           defaultAlways: /^ALWAYS\s/i.test(clauses.get('DEFAULT') ?? '')
             ? clauses.get('DEFAULT')!.replace(/^ALWAYS\s+/i, '')
             : undefined,

@@ -3,10 +3,10 @@
  * item 1), each as a SurrealQL condition over a row that is true when the engine would refuse the
  * row's next write: a field's `TYPE` (kind-predicate.ts), its `ASSERT`, its `REFERENCE`, a field
  * removed from a SCHEMAFULL table that rows still hold, and a table made SCHEMAFULL over rows with
- * fields it does not declare. The last definition of a field in the run is the one judged. Pure:
- * what the database holds before the run comes in as `before` (row-check.ts reads it).
+ * fields it does not declare. Each script's rules are judged right after it. Pure: what the
+ * database holds before the run comes in as `before` (row-check.ts reads it).
  */
-import { definitionChanges, type DefinitionChange } from './definition-changes.js';
+import { definitionChanges, type DefinitionChange, type TableDefinition } from './definition-changes.js';
 import { kindAccepts } from './kind-predicate.js';
 import { shapeTokens } from './surql-shapes.js';
 
@@ -21,6 +21,8 @@ export interface RunScript {
 
 /** One rule and where it is written. */
 export interface RowRule {
+  /** The index of the script that sets it, in the run: it is judged right after that script. */
+  script: number;
   file: string;
   line: number;
   column: number;
@@ -29,11 +31,17 @@ export interface RowRule {
   field: string | undefined;
   /** The rule as the statement words it. */
   rule: string;
-  /** A SurrealQL condition over a row of `table`, true when the row is refused. */
+  /**
+   * A SurrealQL condition over a row of `table`, true when the row is refused. It may read
+   * `$__sbl_tables`, the names of the tables that exist (see {@link TABLES_PARAM}).
+   */
   refused: string;
 }
 
-/** A changed definition the check cannot judge (its kind is not understood, or an `ALTER FIELD`). */
+/** The parameter a REFERENCE rule reads the existing tables from: the caller sets it before judging. */
+export const TABLES_PARAM = '$__sbl_tables';
+
+/** A changed definition the check cannot judge (its kind is not understood, an `ALTER FIELD`, a `VALUE`). */
 export interface UncheckedRule {
   file: string;
   line: number;
@@ -50,131 +58,155 @@ export interface TablesBefore {
   fields(table: string): readonly string[];
 }
 
-/** The run's rules, by table, and what it cannot judge. */
+/** The run's rules, each with the script after which it is judged, and what it cannot judge. */
 export interface RunRules {
   rules: RowRule[];
   unchecked: UncheckedRule[];
 }
 
-interface Located {
-  change: DefinitionChange;
-  script: RunScript;
+/** A table as the run has left it so far. */
+interface TableState {
+  /** undefined: not defined. */
+  schemafull: boolean | undefined;
+  fields: Set<string>;
 }
 
-/** The rules of a run of `scripts` (in order) over a database that held `before`, on SurrealDB `major`. */
+/**
+ * The rules of a run of `scripts` (in order) over a database that held `before`, on SurrealDB
+ * `major`. Each migration commits on its own, so each script's rules are judged right after it
+ * (its own data fixes count, a later migration's cannot): the last definition of a field within
+ * the script, against the tables as the run has left them by then.
+ */
 export function runRules(scripts: readonly RunScript[], major: 2 | 3, before: TablesBefore): RunRules {
-  const located: Located[] = scripts.flatMap((script) =>
-    definitionChanges(script.text).map((change) => ({ change, script })),
-  );
   const rules: RowRule[] = [];
   const unchecked: UncheckedRule[] = [];
-  for (const table of new Set(located.map((l) => l.change.table))) {
-    const ofTable = located.filter((l) => l.change.table === table);
-    const schemafull = schemafullAfter(ofTable, before.schemafull(table));
-    const declared = declaredAfter(ofTable, before.fields(table));
-    const tops = new Set([...declared].map(topName));
-    // The last change of each field decides what rows meet after the run.
-    const last = new Map<string, Located>();
-    for (const l of ofTable) if (l.change.kind !== 'table') last.set(l.change.field, l);
-    for (const { change, script } of last.values()) {
-      if (script.allowed || change.kind === 'table') continue;
-      const at = { file: script.file, line: change.line, column: change.column, table };
-      if (change.kind === 'altered') {
-        unchecked.push({ ...at, field: change.field, rule: 'ALTER FIELD' });
+  const tables = new Map<string, TableState>();
+  const stateOf = (table: string): TableState => {
+    let state = tables.get(table);
+    if (!state)
+      tables.set(table, (state = { schemafull: before.schemafull(table), fields: new Set(before.fields(table)) }));
+    return state;
+  };
+  scripts.forEach((script, index) => {
+    const changes = definitionChanges(script.text);
+    // What each field and table was before this script: an IF NOT EXISTS over it changes nothing.
+    const last = new Map<string, DefinitionChange>();
+    const madeSchemafull = new Map<string, TableDefinition>();
+    for (const change of changes) {
+      const state = stateOf(change.table);
+      if (change.kind === 'table') {
+        if (change.ifNotExists && state.schemafull !== undefined) continue;
+        if (change.schemafull && state.schemafull !== true) madeSchemafull.set(change.table, change);
+        else if (!change.schemafull) madeSchemafull.delete(change.table);
+        state.schemafull = change.schemafull;
         continue;
       }
-      if (change.kind === 'remove-field') {
-        if (schemafull && !tops.has(topName(change.field)) && !change.field.includes('*')) {
-          rules.push({ ...at, field: change.field, rule: 'REMOVE FIELD', refused: `${change.idiom} != NONE` });
-        }
-        continue;
-      }
-      // A READONLY field is not judged again when a row is updated (measured on both engines).
-      if (change.readonly) continue;
-      const value = change.idiom;
-      // A nested field whose parent is declared is not judged where the parent is NONE (the engine
-      // skips it); under an undeclared parent, a NONE is judged like any value.
-      const parentField = change.field.slice(0, Math.max(0, change.field.lastIndexOf('.')));
-      const parent = declared.has(parentField) ? parentIdiom(change.idiom) : undefined;
-      const elementwise = /(\[\*\]|\.\*)$/.test(value) && !value.slice(0, -3).includes('*');
-      if (value.includes('*') && !elementwise) {
-        if (change.type || change.assert) unchecked.push({ ...at, field: change.field, rule: 'a field under `*`' });
-        continue;
-      }
-      // DEFAULT ALWAYS gives a NONE (not a NULL) its value on every write, before the TYPE is judged.
-      const always = change.defaultAlways;
-      const written = (v: string) => (always === undefined ? v : `(IF ${v} = NONE THEN (${always}) ELSE ${v} END)`);
-      const over = (judge: (v: string) => string): string => {
-        const condition = (v: string) => judge(written(v));
-        return elementwise
-          ? `!array::all(${value.slice(0, -3)} ?? [], |$__sbl_v| !(${condition('$__sbl_v')}))`
-          : parent
-            ? `(${parent} != NONE AND ${condition(value)})`
-            : condition(value);
-      };
-      if (change.type !== undefined) {
-        const accepts = kindAccepts(change.type, 'X', major);
-        if (accepts === undefined) unchecked.push({ ...at, field: change.field, rule: `TYPE ${change.type}` });
-        else {
-          rules.push({
-            ...at,
-            field: change.field,
-            rule: `TYPE ${change.type}`,
-            refused: over((v) => `!(${kindAccepts(change.type!, v, major)!})`),
-          });
-        }
-      }
-      if (change.assert !== undefined) {
-        // The engine skips an ASSERT over NONE where the TYPE allows NONE, and judges it otherwise.
-        const noneAllowed = change.type === undefined ? 'false' : (kindAccepts(change.type, 'NONE', major) ?? 'false');
-        const typed = (v: string) =>
-          change.type === undefined ? 'true' : (kindAccepts(change.type, v, major) ?? 'true');
-        rules.push({
-          ...at,
-          field: change.field,
-          rule: `ASSERT ${change.assert}`,
-          refused: over(
-            (v) => `(${typed(v)}) AND !(${v} = NONE AND ${noneAllowed}) AND !(${withValue(change.assert!, v)})`,
-          ),
-        });
-      }
-      // SurrealDB 3.0.2 writes a reference to a missing record all the same: named as a dangling
-      // reference, which the REFERENCE's ON DELETE can never follow. (SurrealDB 2 has no REFERENCE.)
-      if (change.reference && major >= 3) {
-        rules.push({
-          ...at,
-          field: change.field,
-          rule: 'REFERENCE to a record that does not exist',
-          refused: over(missingRecord),
-        });
-      }
+      if (change.kind === 'field' && change.ifNotExists && state.fields.has(change.field)) continue;
+      if (change.kind === 'field') state.fields.add(change.field);
+      else if (change.kind === 'remove-field') state.fields.delete(change.field);
+      last.set(`${change.table}\u0000${change.field}`, change);
     }
-    // A table made SCHEMAFULL in the run: the fields its rows hold that it does not declare.
-    const made = [...ofTable].reverse().find((l) => l.change.kind === 'table');
-    if (made && schemafull && !made.script.allowed && before.schemafull(table) !== true) {
+    if (script.allowed) return;
+    const at = (change: DefinitionChange) => ({
+      script: index,
+      file: script.file,
+      line: change.line,
+      column: change.column,
+      table: change.table,
+    });
+    for (const change of last.values()) {
+      if (change.kind === 'table') continue;
+      const state = stateOf(change.table);
+      const fieldRules = rulesOfField(change, state, major);
+      if ('unchecked' in fieldRules) unchecked.push({ ...at(change), field: change.field, rule: fieldRules.unchecked });
+      else rules.push(...fieldRules.rules.map((r) => ({ ...at(change), field: change.field, ...r })));
+    }
+    // A table made SCHEMAFULL: the fields its rows hold that it does not declare (top-level names).
+    for (const [table, change] of madeSchemafull) {
       // `in` and `out`: a relation's own (a plain table's field of either name is taken as declared).
-      const known = [...tops, 'id', 'in', 'out'];
+      const known = [...new Set([...stateOf(table).fields].map(topName)), 'id', 'in', 'out'];
       rules.push({
-        file: made.script.file,
-        line: made.change.line,
-        column: made.change.column,
-        table,
+        ...at(change),
         field: undefined,
         rule: 'SCHEMAFULL',
         refused: `array::len(array::complement(object::keys($this), ${JSON.stringify(known)})) > 0`,
       });
     }
-  }
+  });
   return { rules, unchecked };
 }
 
-/** True when a record the value holds (itself, or in an array) does not exist. */
+/** The rules one field change sets, or why it is not checked. */
+function rulesOfField(
+  change: Exclude<DefinitionChange, TableDefinition>,
+  state: TableState,
+  major: 2 | 3,
+): { rules: { rule: string; refused: string }[] } | { unchecked: string } {
+  if (change.kind === 'altered') return { unchecked: 'ALTER FIELD' };
+  if (change.field === 'id') return { rules: [] };
+  const tops = new Set([...state.fields].map(topName));
+  if (change.kind === 'remove-field') {
+    const held = state.schemafull === true && !tops.has(topName(change.field)) && !change.field.includes('*');
+    return { rules: held ? [{ rule: 'REMOVE FIELD', refused: `${change.idiom} != NONE` }] : [] };
+  }
+  // A READONLY field is not judged again when a row is updated (measured on both engines).
+  if (change.readonly) return { rules: [] };
+  // A VALUE is computed after the TYPE has judged what the row holds; an ASSERT judges what it computes.
+  if (change.computed && change.assert !== undefined) return { unchecked: 'ASSERT of a field with a VALUE' };
+  const value = change.idiom;
+  // A nested field whose parent is declared is not judged where the parent is NONE (the engine
+  // skips it); under an undeclared parent, a NONE is judged like any value.
+  const parentField = change.field.slice(0, Math.max(0, change.field.lastIndexOf('.')));
+  const parent = state.fields.has(parentField) ? parentIdiom(change.idiom) : undefined;
+  const elementwise = /(\[\*\]|\.\*)$/.test(value) && !value.slice(0, -3).includes('*');
+  if (value.includes('*') && !elementwise) {
+    return change.type || change.assert ? { unchecked: 'a field under `*`' } : { rules: [] };
+  }
+  // DEFAULT ALWAYS gives a NONE (not a NULL) its value on every write, before the TYPE is judged.
+  const always = change.defaultAlways;
+  const written = (v: string) => (always === undefined ? v : `(IF ${v} = NONE THEN (${always}) ELSE ${v} END)`);
+  const over = (judge: (v: string) => string): string => {
+    const condition = (v: string) => judge(written(v));
+    return elementwise
+      ? `!array::all(${value.slice(0, -3)} ?? [], |$__sbl_v| !(${condition('$__sbl_v')}))`
+      : parent
+        ? `(${parent} != NONE AND ${condition(value)})`
+        : condition(value);
+  };
+  const rules: { rule: string; refused: string }[] = [];
+  const type = change.type;
+  if (type !== undefined) {
+    if (kindAccepts(type, 'X', major) === undefined) return { unchecked: `TYPE ${type}` };
+    // SurrealDB 3 gives a NONE its VALUE before judging it; 2 judges the NONE (measured).
+    const none = change.computed && major >= 3 ? (v: string) => ` AND ${v} != NONE` : () => '';
+    rules.push({ rule: `TYPE ${type}`, refused: over((v) => `(!(${kindAccepts(type, v, major)!})${none(v)})`) });
+  }
+  if (change.assert !== undefined) {
+    const assert = change.assert;
+    // The engine skips an ASSERT over NONE where the TYPE allows NONE, and judges it otherwise.
+    const noneAllowed = type === undefined ? 'false' : kindAccepts(type, 'NONE', major)!;
+    const typed = (v: string) => (type === undefined ? 'true' : kindAccepts(type, v, major)!);
+    rules.push({
+      rule: `ASSERT ${assert}`,
+      refused: over((v) => `(${typed(v)}) AND !(${v} = NONE AND ${noneAllowed}) AND !(${withValue(assert, v)})`),
+    });
+  }
+  // SurrealDB 3.0.2 writes a reference to a missing record all the same: named as a dangling
+  // reference, which the REFERENCE's ON DELETE can never follow. (SurrealDB 2 has no REFERENCE.)
+  if (change.reference && major >= 3) {
+    rules.push({ rule: 'REFERENCE to a record that does not exist', refused: over(missingRecord) });
+  }
+  return { rules };
+}
+
+/**
+ * True when a record the value holds (itself, or in an array) does not exist. A record of a table
+ * that does not exist does not either (and `record::exists` would fail over it on SurrealDB 3).
+ */
 function missingRecord(v: string): string {
-  const isRecord = (x: string) => `type::is_record(${x})`;
-  return (
-    `((${isRecord(v)} AND !record::exists(${v})) OR ` +
-    `(type::is_array(${v}) AND !array::all(${v}, |$__sbl_r| !${isRecord('$__sbl_r')} OR record::exists($__sbl_r))))`
-  );
+  const missing = (x: string) =>
+    `(type::is_record(${x}) AND (record::tb(${x}) NOT IN ${TABLES_PARAM} OR !record::exists(${x})))`;
+  return `(${missing(v)} OR (type::is_array(${v}) AND !array::all(${v}, |$__sbl_r| !${missing('$__sbl_r')})))`;
 }
 
 /**
@@ -193,22 +225,6 @@ function withValue(expression: string, value: string): string {
     }
   });
   return out + expression.slice(last);
-}
-
-/** Whether the table is SCHEMAFULL after the run: its last definition in the run says, else before. */
-function schemafullAfter(changes: readonly Located[], before: boolean | undefined): boolean {
-  const defined = [...changes].reverse().find((l) => l.change.kind === 'table');
-  return defined && defined.change.kind === 'table' ? defined.change.schemafull : before === true;
-}
-
-/** The fields the table declares after the run. */
-function declaredAfter(changes: readonly Located[], before: readonly string[]): Set<string> {
-  const fields = new Set(before);
-  for (const { change } of changes) {
-    if (change.kind === 'field') fields.add(change.field);
-    else if (change.kind === 'remove-field') fields.delete(change.field);
-  }
-  return fields;
 }
 
 /** `a` of `a.b`, `a[*]`, `a.*.b`. */
