@@ -8,13 +8,13 @@ import {
   OutOfOrderMigrationError,
   UnreadableHistoryError,
 } from '../../src/index.js';
-import { DataLossError } from '../../src/core/support/data-errors.js';
+import { DataLossError, InvalidRowsError } from '../../src/core/support/data-errors.js';
 import { resolveAdvice } from '../../src/core/execution/script-errors.js';
 import { cliProject, versions, type CliProject } from './cli-harness.js';
 
 /** Library advice that a CLI user could not act on, as it reads before the CLI rewrites it. */
 const LIBRARY_WORDS =
-  /manager\.|allowMissing|allowOutOfOrder|acceptDataLoss|lock\.waitTimeoutMs|lock\.ttlMs|connect\.\w+Ms|connect\.retries/;
+  /manager\.|allowMissing|allowOutOfOrder|acceptDataLoss|checkData|lock\.waitTimeoutMs|lock\.ttlMs|connect\.\w+Ms|connect\.retries/;
 
 describe('the CLI says the library advice as its own commands and flags', () => {
   it.each<[string, string]>([
@@ -40,6 +40,12 @@ describe('the CLI says the library advice as its own commands and flags', () => 
     [
       'DataLossError',
       new DataLossError([{ file: 'f', line: 1, column: 1, kind: 'remove-table', name: 't', rows: 2 }], 'up').message,
+    ],
+    [
+      'InvalidRowsError',
+      new InvalidRowsError([
+        { file: 'f', line: 1, column: 1, table: 't', field: 'a', rule: 'TYPE int', rows: 1, ids: ['t:1'] },
+      ]).message,
     ],
     ['a no-transaction failure', `Fix the database by hand, then ${resolveAdvice(4)}.`],
   ])('%s', (_name, message) => {

@@ -268,6 +268,8 @@ describe('integrity', () => {
           expect.objectContaining({ version: 1, name: 'a', statements: 2, noTransaction: false }),
           expect.objectContaining({ version: 2, name: 'b', statements: 1, noTransaction: true }),
         ],
+        // The checks a run makes before it applies anything (data-safety.md) find nothing to refuse.
+        refusals: { dataLoss: [], invalidRows: [] },
       });
       expect(await info(manager)).toEqual(before);
       await manager.runMigrationUp();

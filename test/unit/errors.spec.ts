@@ -1,6 +1,6 @@
 import { MigrationArgumentError, MigrationOptionsError, MigrationsError } from '../../src/core/support/errors.js';
 import { DatabaseRequestError, DatabaseUnreachableError } from '../../src/core/support/database-errors.js';
-import { DataLossError } from '../../src/core/support/data-errors.js';
+import { DataLossError, InvalidRowsError } from '../../src/core/support/data-errors.js';
 import {
   TargetsFailedError,
   MigrationError,
@@ -171,6 +171,39 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
     ),
     'DATA_LOSS',
     ['0004_drop.surql:3:1: REMOVE TABLE person deletes 2 row(s)', 'nothing was applied', '-- migrate:allow-data-loss'],
+  ],
+  [
+    'InvalidRowsError',
+    new InvalidRowsError([
+      {
+        file: 'migrations/0005_qty.surql',
+        line: 2,
+        column: 1,
+        table: 'acc',
+        field: 'qty',
+        rule: 'TYPE int',
+        rows: 7,
+        ids: ['acc:a', 'acc:b', 'acc:c', 'acc:d', 'acc:e'],
+      },
+      {
+        file: 'migrations/0005_qty.surql',
+        line: 3,
+        column: 1,
+        table: 'acc',
+        field: 'n',
+        rule: 'ASSERT $value > 0',
+        rows: undefined,
+        ids: [],
+      },
+    ]),
+    'INVALID_ROWS',
+    [
+      '0005_qty.surql:2:1: acc.qty TYPE int refuses 7 row(s): acc:a, acc:b, acc:c, acc:d, acc:e, …',
+      'acc.n ASSERT $value > 0 fails over some row(s)',
+      'nothing was applied',
+      '-- migrate:allow-invalid-rows',
+      'checkData: false',
+    ],
   ],
   [
     'TargetsFailedError',

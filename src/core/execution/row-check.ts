@@ -44,7 +44,13 @@ export async function findInvalidRows(
 ): Promise<InvalidRowsEntry[]> {
   if (!check) return [];
   const changed = scripts.filter((f) => !f.allowInvalidRows).flatMap((f) => definitionChanges(f.text));
-  if (changed.length === 0) return [];
+  // Only these can set a rule: a SCHEMALESS table, or a field without TYPE, ASSERT or REFERENCE, cannot.
+  const ruling = changed.filter((c) =>
+    c.kind === 'table'
+      ? c.schemafull
+      : c.kind !== 'field' || c.type !== undefined || c.assert !== undefined || c.reference,
+  );
+  if (ruling.length === 0) return [];
   const major = (await answersTransactions(ctx)) ? 3 : 2;
   const before = await tablesBefore(ctx, [...new Set(changed.map((c) => c.table))]);
   const { rules, unchecked } = runRules(
@@ -66,8 +72,8 @@ interface Layout {
   text: string;
   /** Per script: the first line of its text in the request, and the index of its first answer. */
   scripts: { line: number; answer: number; answers: number }[];
-  /** Per table check (one `LET` per table per script): the index of its answer and its rules. */
-  checks: { answer: number; rules: number[] }[];
+  /** Per table check (one `LET` per table per script): its line, the index of its answer, and its rules. */
+  checks: { line: number; answer: number; rules: number[] }[];
 }
 
 /**
@@ -81,6 +87,8 @@ async function judge(ctx: Context, scripts: readonly MigrationFile[], rules: rea
   const uncounted = new Set<number>();
   // Rules read in a scan of their own: those of a table whose shared scan failed.
   const alone = new Set<number>();
+  // Rules whose condition the engine cannot read (said in a warning).
+  const dropped = new Set<number>();
   let upTo = scripts.length;
   // On SurrealDB 2, a cancelled transaction that wrote to a table it cannot be made to forget (its
   // name is computed) would leave that table undefined for the run's own writes: the rules are then
@@ -89,7 +97,7 @@ async function judge(ctx: Context, scripts: readonly MigrationFile[], rules: rea
   for (;;) {
     const judged = rules
       .map((rule, i) => ({ rule, i }))
-      .filter(({ rule, i }) => rule.script < upTo && !uncounted.has(i));
+      .filter(({ rule, i }) => rule.script < upTo && !uncounted.has(i) && !dropped.has(i));
     const layout = layoutOf(scripts.slice(0, upTo), judged, alone, major, run);
     let answers: QueryResponse[];
     try {
@@ -104,8 +112,19 @@ async function judge(ctx: Context, scripts: readonly MigrationFile[], rules: rea
           ),
         );
     } catch (error) {
-      // The request does not parse: a script does not, and the run fails there on its own.
+      // The request does not parse: a script does not, and the run fails there on its own; or a
+      // rule's own condition does not (a fault of this check), and that rule goes unchecked.
       const at = errorLocation(error);
+      const check = at && layout.checks.find((c) => c.line === at.line);
+      if (check) {
+        for (const i of check.rules) {
+          ctx.logger.warn(
+            `${rules[i]!.file}: the rows of ${rules[i]!.table} are not checked against ${rules[i]!.rule}`,
+          );
+          dropped.add(i);
+        }
+        continue;
+      }
       const failing = at ? layout.scripts.findLastIndex((s) => at.line >= s.line) : -1;
       if (failing < 0) throw error;
       upTo = failing;
@@ -167,7 +186,7 @@ function layoutOf(
           : select;
       const name = `$__sbl_t${layout.checks.length}`;
       lines.push(`LET ${name} = ${exists};`);
-      layout.checks.push({ answer: answer++, rules: ofTable.map(({ i }) => i) });
+      layout.checks.push({ line: lines.length, answer: answer++, rules: ofTable.map(({ i }) => i) });
       for (const { i } of ofTable) {
         const hits = `${name}[WHERE __sbl_r${i}]`;
         const ids = `array::map(array::slice(${hits}.id, 0, ${IDS}), |$i| encoding::base64::encode(<bytes> <string> $i))`;

@@ -158,7 +158,8 @@ function rulesOfField(
   // skips it); under an undeclared parent, a NONE is judged like any value.
   const parentField = change.field.slice(0, Math.max(0, change.field.lastIndexOf('.')));
   const parent = state.fields.has(parentField) ? parentIdiom(change.idiom) : undefined;
-  const elementwise = /(\[\*\]|\.\*)$/.test(value) && !value.slice(0, -3).includes('*');
+  const items = value.replace(/(\[\*\]|\.\*)$/, '');
+  const elementwise = items !== value && !items.includes('*');
   if (value.includes('*') && !elementwise) {
     return change.type || change.assert ? { unchecked: 'a field under `*`' } : { rules: [] };
   }
@@ -168,7 +169,7 @@ function rulesOfField(
   const over = (judge: (v: string) => string): string => {
     const condition = (v: string) => judge(written(v));
     return elementwise
-      ? `!array::all(${value.slice(0, -3)} ?? [], |$__sbl_v| !(${condition('$__sbl_v')}))`
+      ? `!array::all(${items} ?? [], |$__sbl_v| !(${condition('$__sbl_v')}))`
       : parent
         ? `(${parent} != NONE AND ${condition(value)})`
         : condition(value);
