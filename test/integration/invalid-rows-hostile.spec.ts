@@ -86,12 +86,11 @@ describe(`data checks under hostile runs (SurrealDB ${ENGINE === 'v2' ? 2 : 3})`
     await add('0002_len.surql', 'DEFINE FIELD a ON t ASSERT string::len($value) > 0;\nDEFINE FIELD b ON t TYPE int;');
     const error = (await refusal(manager.runMigrationUp())) as InvalidRowsError;
     expect(error).toBeInstanceOf(InvalidRowsError);
-    expect(error.invalid.map(({ field, rows }) => [field, rows])).toEqual(
-      expect.arrayContaining([
-        ['a', undefined],
-        ['b', 2],
-      ]),
-    );
+    // In the run's order, whichever was counted.
+    expect(error.invalid.map(({ field, rows }) => [field, rows])).toEqual([
+      ['a', undefined],
+      ['b', 2],
+    ]);
     expect(error.message).toMatch(/t\.a ASSERT string::len\(\$value\) > 0 fails over some row\(s\)/);
     expect(await manager.getCurrentVersion()).toBe(1);
   });

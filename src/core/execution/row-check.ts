@@ -61,10 +61,7 @@ export async function findInvalidRows(
   for (const u of unchecked) {
     ctx.logger.warn(`${u.file}:${u.line}: the rows of ${u.table} are not checked against ${u.field} (${u.rule})`);
   }
-  if (rules.length === 0) return [];
-  const invalid = await judge(ctx, scripts, rules, major);
-  // In the run's order: by script, then as each script sets them.
-  return invalid;
+  return rules.length === 0 ? [] : judge(ctx, scripts, rules, major);
 }
 
 /** One request's layout: where each script's statements and each table check answer. */
@@ -131,11 +128,15 @@ async function judge(ctx: Context, scripts: readonly MigrationFile[], rules: rea
       continue;
     }
     const thrown = answers.map((a) => (a.success ? '' : a.error.message)).find((m) => m.includes(MARK));
-    if (thrown !== undefined)
-      return [
-        ...counted(thrown, judged, rules),
-        ...rules.flatMap((r, i) => (uncounted.has(i) ? [entryOf(r, undefined, [])] : [])),
-      ];
+    if (thrown !== undefined) {
+      // In the run's order: by script, then as each script sets them.
+      const found = counted(thrown, judged, rules);
+      return rules.flatMap((rule, i) => {
+        if (uncounted.has(i)) return [entryOf(rule, undefined, [])];
+        const entry = found.get(i);
+        return entry ? [entry] : [];
+      });
+    }
     const failed = answers.findIndex((a) => !a.success && !isNotExecuted(a.error));
     const check = layout.checks.find((c) => c.answer === failed);
     if (check) {
@@ -199,12 +200,12 @@ function layoutOf(
   return layout;
 }
 
-/** The entries of the thrown answer: `<rule>:<count>:<ids>` per rule judged, where rows are refused. */
+/** The entries of the thrown answer (`<rule>:<count>:<ids>` per rule judged), by rule, where rows are refused. */
 function counted(
   thrown: string,
   judged: readonly { rule: RowRule; i: number }[],
   rules: readonly RowRule[],
-): InvalidRowsEntry[] {
+): Map<number, InvalidRowsEntry> {
   const parts = thrown
     .slice(thrown.indexOf(MARK) + MARK.length)
     .split(';')
@@ -215,12 +216,14 @@ function counted(
       return [Number(i), { rows: Number(count), ids }] as const;
     }),
   );
-  return judged.flatMap(({ i }) => {
+  const entries = new Map<number, InvalidRowsEntry>();
+  for (const { i } of judged) {
     const found = byRule.get(i);
-    if (!found || !(found.rows > 0)) return [];
+    if (!found || !(found.rows > 0)) continue;
     const ids = found.ids === '' ? [] : found.ids.split(',').map((id) => Buffer.from(id, 'base64').toString('utf8'));
-    return [entryOf(rules[i]!, found.rows, ids)];
-  });
+    entries.set(i, entryOf(rules[i]!, found.rows, ids));
+  }
+  return entries;
 }
 
 function entryOf(rule: RowRule, rows: number | undefined, ids: string[]): InvalidRowsEntry {
