@@ -80,18 +80,31 @@ async function engineRefuses(db: Surreal, migration: string, id: string): Promis
   return thrown === undefined || !thrown.endsWith('verdict:0');
 }
 
+/**
+ * The five rows applied by a first migration, then `change` written as the pending second one, and
+ * `work` given the manager and the client; everything closed after.
+ */
+async function overTheRows(change: string, work: (manager: MigrationManager, db: Surreal) => Promise<void>) {
+  const folder = await tempMigrations({
+    '0001_rows.surql': `DEFINE TABLE t SCHEMALESS;\nDEFINE TABLE u SCHEMALESS;\nCREATE u:1, u:2;\n${ROWS};\n`,
+  });
+  const db = await memClient({ namespace: 'engine', database: `s${Math.random().toString(36).slice(2)}` });
+  const manager = await MigrationManager.create({ client: db, directory: folder.dir, logger: false });
+  try {
+    await manager.runMigrationUp();
+    await folder.write('0002_change.surql', change);
+    await manager.refresh();
+    await work(manager, db);
+  } finally {
+    await manager.close();
+    await db.close();
+    await folder.dispose();
+  }
+}
+
 describe(`the check agrees with the engine, row by row (SurrealDB ${ENGINE === 'v2' ? 2 : 3})`, () => {
-  it.each(SCENARIOS)('%s', async (_name, migration) => {
-    const text = migration;
-    const folder = await tempMigrations({
-      '0001_rows.surql': `DEFINE TABLE t SCHEMALESS;\nDEFINE TABLE u SCHEMALESS;\nCREATE u:1, u:2;\n${ROWS};\n`,
-    });
-    const db = await memClient({ namespace: 'engine', database: `s${Math.random().toString(36).slice(2)}` });
-    const manager = await MigrationManager.create({ client: db, directory: folder.dir, logger: false });
-    try {
-      await manager.runMigrationUp();
-      await folder.write('0002_change.surql', text);
-      await manager.refresh();
+  it.each(SCENARIOS)('%s', (_name, text) =>
+    overTheRows(text, async (manager, db) => {
       const plan = await manager.plan();
       // The migration itself applies (else the engine's refusals below would be its failure).
       const [applies] = (await db.query(`BEGIN;\n${text}\n;THROW 'applies';\nCANCEL;`).responses()).filter(
@@ -104,27 +117,17 @@ describe(`the check agrees with the engine, row by row (SurrealDB ${ENGINE === '
       expect([...named].sort()).toEqual([...engine].sort());
       // Each rule's count is its ids' (five rows at most, so every id is named).
       for (const e of plan.refusals.invalidRows) expect(e.rows).toBe(e.ids.length);
-    } finally {
-      await manager.close();
-      await db.close();
-      await folder.dispose();
-    }
-  });
+    }),
+  );
 
   // SurrealDB 3.0.2 does not refuse a write whose REFERENCE names a record that does not exist (measured:
   // `CREATE t SET r = u:9` passes); the check names such rows all the same, as dangling references that
   // a REFERENCE's ON DELETE can never follow.
+  const reference = 'DEFINE FIELD r ON t TYPE option<record<u> | array<record<u>>> REFERENCE;';
   itOn(['v3'], 'REFERENCE is checked on SurrealDB 3')(
     'REFERENCE: the rows whose records do not exist (the engine writes them)',
-    async () => {
-      const folder = await tempMigrations({
-        '0001_rows.surql': `DEFINE TABLE t SCHEMALESS;\nDEFINE TABLE u SCHEMALESS;\nCREATE u:1, u:2;\n${ROWS};\n`,
-        '0002_ref.surql': 'DEFINE FIELD r ON t TYPE option<record<u> | array<record<u>>> REFERENCE;',
-      });
-      const db = await memClient({ namespace: 'engine', database: 'reference' });
-      const manager = await MigrationManager.create({ client: db, directory: folder.dir, logger: false });
-      try {
-        await manager.migrateTo(1);
+    () =>
+      overTheRows(reference, async (manager, db) => {
         const [rule] = (await manager.plan()).refusals.invalidRows;
         expect(rule).toMatchObject({
           field: 'r',
@@ -132,33 +135,14 @@ describe(`the check agrees with the engine, row by row (SurrealDB ${ENGINE === '
           rows: 2,
           ids: ['t:c', 't:e'],
         });
-        expect(
-          await engineRefuses(db, 'DEFINE FIELD r ON t TYPE option<record<u> | array<record<u>>> REFERENCE;', 't:c'),
-        ).toBe(false);
-      } finally {
-        await manager.close();
-        await db.close();
-        await folder.dispose();
-      }
-    },
+        expect(await engineRefuses(db, reference, 't:c')).toBe(false);
+      }),
   );
 
-  it('the scenarios refuse rows and let rows through: the comparison can fail', async () => {
+  it('the scenarios refuse rows and let rows through: the comparison can fail', () =>
     // Guard: a check that named nothing, or everything, would not be tested by the cases above.
-    const folder = await tempMigrations({
-      '0001_rows.surql': `DEFINE TABLE t SCHEMALESS;\nDEFINE TABLE u SCHEMALESS;\nCREATE u:1, u:2;\n${ROWS};\n`,
-      '0002_int.surql': 'DEFINE FIELD n ON t TYPE int;',
-    });
-    const db = await memClient({ namespace: 'engine', database: 'guard' });
-    const manager = await MigrationManager.create({ client: db, directory: folder.dir, logger: false });
-    try {
-      await manager.migrateTo(1);
+    overTheRows('DEFINE FIELD n ON t TYPE int;', async (manager) => {
       const ids = (await manager.plan()).refusals.invalidRows.flatMap((e) => e.ids).sort();
       expect(ids).toEqual(['t:b', 't:d']);
-    } finally {
-      await manager.close();
-      await db.close();
-      await folder.dispose();
-    }
-  });
+    }));
 });
