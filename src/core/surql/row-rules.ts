@@ -9,6 +9,7 @@
 import { definitionChanges, type DefinitionChange, type TableDefinition } from './definition-changes.js';
 import { kindAccepts } from './kind-predicate.js';
 import { shapeTokens } from './surql-shapes.js';
+import type { InvalidRowsEntry } from '../support/data-errors.js';
 
 /** One script of the run, in order. */
 export interface RunScript {
@@ -19,18 +20,10 @@ export interface RunScript {
   allowed: boolean;
 }
 
-/** One rule and where it is written. */
-export interface RowRule {
+/** One rule and where it is written: what an `InvalidRowsEntry` names, without its rows. */
+export interface RowRule extends Omit<InvalidRowsEntry, 'rows' | 'ids'> {
   /** The index of the script that sets it, in the run: it is judged right after that script. */
   script: number;
-  file: string;
-  line: number;
-  column: number;
-  table: string;
-  /** The field as written; undefined for a rule of the table. */
-  field: string | undefined;
-  /** The rule as the statement words it. */
-  rule: string;
   /**
    * A SurrealQL condition over a row of `table`, true when the row is refused. It may read
    * `$__sbl_tables`, the names of the tables that exist (see {@link TABLES_PARAM}).
