@@ -39,13 +39,26 @@ export function readableDefinition(
       continue;
     }
     if (definition.startsWith('fn::', i)) {
+      // The escaped writings are tried before the bare one, as for params: a name that starts
+      // with a backtick is a prefix of its own escaped writing (both engines can define the
+      // function `, SurrealDB 3 writes it fn::`\``, and so does SurrealDB 2's analyzer), and read
+      // bare there it would be escaped a second time, into fn::`\``\`` which no version parses.
+      // The escaped writings: SurrealDB 3's, segment by segment as functionName writes them
+      // (copied as they are), and SurrealDB 2's analyzer's, the whole name in one pair of
+      // backticks. A SurrealDB 2 bare writing that is also another function's escaped writing
+      // (functions named ` and `\``) cannot be told apart in the text; it is read as escaped.
       const rest = i + 4;
-      const bare = functions.find((n) => definition.startsWith(n, rest) && ends(rest + n.length));
+      const v3 = functions.map(functionName).find((w) => definition.startsWith(w, i));
+      if (v3 !== undefined) {
+        out += v3;
+        i += v3.length;
+        continue;
+      }
       const quoted = functions.find((n) => definition.startsWith(quoteIdent(n), rest));
-      const found = bare ?? quoted;
+      const found = quoted ?? functions.find((n) => definition.startsWith(n, rest) && ends(rest + n.length));
       if (found !== undefined) {
         out += functionName(found);
-        i = rest + (bare !== undefined ? found.length : quoteIdent(found).length);
+        i = rest + (quoted !== undefined ? quoteIdent(found).length : found.length);
         continue;
       }
     }
