@@ -31,8 +31,14 @@ export interface FieldDefinition extends Place {
   readonly: boolean;
   /** The expression after `DEFAULT ALWAYS`: what a NONE (or NULL) becomes on every write. */
   defaultAlways: string | undefined;
-  /** A `VALUE` clause: what the field holds is computed on every write. */
+  /** A plain `DEFAULT` (not `DEFAULT ALWAYS`): what a missing field becomes when a record is created. */
+  default: boolean;
+  /** A `VALUE` or `COMPUTED` clause: what the field holds is computed on every write (or read). */
   computed: boolean;
+  /** `COMPUTED` (SurrealDB 3): computed on every read, never stored; a value written to it is ignored. */
+  computedOnRead: boolean;
+  /** `FLEXIBLE`: an object field that keeps keys no field defines, even in a SCHEMAFULL table. */
+  flexible: boolean;
   /** `IF NOT EXISTS`: it changes nothing where the field is already defined. */
   ifNotExists: boolean;
 }
@@ -50,6 +56,10 @@ export interface TableDefinition extends Place {
   kind: 'table';
   table: string;
   schemafull: boolean;
+  /** `TYPE RELATION`: its records are edges, with `in` and `out`. */
+  relation: boolean;
+  /** `AS SELECT …`: a view, its records computed from other tables'. */
+  view: boolean;
   /** `IF NOT EXISTS`: it changes nothing where the table is already defined. */
   ifNotExists: boolean;
 }
@@ -96,10 +106,13 @@ export function definitionChanges(script: string): DefinitionChange[] {
       if (what === 'TABLE') {
         const name = nameAt(all, at);
         if (name === undefined || keyword === 'REMOVE') return;
-        const schemafull = all.slice(at + 1).some((t) => t.depth === 0 && t.upper === 'SCHEMAFULL');
+        const top = all.slice(at + 1).filter((t) => t.depth === 0);
+        const schemafull = top.some((t) => t.upper === 'SCHEMAFULL');
         // ALTER TABLE … SCHEMALESS (or without either word) changes nothing rows are judged by.
         if (keyword === 'ALTER' && !schemafull) return;
-        found.push({ kind: 'table', table: name, schemafull, ifNotExists, ...place });
+        const relation = top.some((t, i) => t.upper === 'TYPE' && top[i + 1]?.upper === 'RELATION');
+        const view = top.some((t, i) => t.upper === 'AS' && top[i + 1]?.upper === 'SELECT');
+        found.push({ kind: 'table', table: name, schemafull, relation, view, ifNotExists, ...place });
         return;
       }
       if (what !== 'FIELD') return;
@@ -115,6 +128,7 @@ export function definitionChanges(script: string): DefinitionChange[] {
       else if (keyword === 'ALTER') found.push({ kind: 'altered', table, field, ...place });
       else {
         const clauses = clausesOf(statement.text, all, tableAt + 1);
+        const always = /^ALWAYS\s/i.test(clauses.get('DEFAULT') ?? '');
         found.push({
           kind: 'field',
           table,
@@ -125,9 +139,10 @@ export function definitionChanges(script: string): DefinitionChange[] {
           reference: clauses.has('REFERENCE'),
           readonly: clauses.has('READONLY'),
           computed: clauses.has('VALUE') || clauses.has('COMPUTED'),
-          defaultAlways: /^ALWAYS\s/i.test(clauses.get('DEFAULT') ?? '')
-            ? clauses.get('DEFAULT')!.replace(/^ALWAYS\s+/i, '')
-            : undefined,
+          computedOnRead: clauses.has('COMPUTED'),
+          flexible: clauses.has('FLEXIBLE'),
+          default: clauses.has('DEFAULT') && !always,
+          defaultAlways: always ? clauses.get('DEFAULT')!.replace(/^ALWAYS\s+/i, '') : undefined,
           ifNotExists,
           ...place,
         });
