@@ -182,6 +182,12 @@ describe(`schemaTypes on SurrealDB ${SURREALDB}`, () => {
       `export const keyed: Keyed = ${expression(keyed)};`,
       `export const counted: Counted = ${expression(counted)};`,
       `export const create: AccountCreate = ${payload};`,
+      // The SDK's own calls take the types: content() and merge() take Partial<T> & Record<string, unknown>.
+      "import type { Surreal } from 'surrealdb';",
+      'declare const db: Surreal;',
+      "export const selected: Promise<Account[]> = db.select<Account>(new Table('account'));",
+      "export const made: Promise<Account[]> = db.create<Account>(new Table('account')).content(create);",
+      "export const merged: Promise<Account> = db.update<Account>(new RecordId('account', 'one')).merge({ age: 2 });",
       '// @ts-expect-error a record of another table',
       "export const otherTable: Account = { ...account, r: new RecordId('likes', 'x') };",
       '// @ts-expect-error a set as the other engine gives it',

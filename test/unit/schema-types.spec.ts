@@ -28,7 +28,7 @@ describe('schemaTypes', () => {
     field('user', 'team', 'DEFINE FIELD team ON user TYPE record<team> PERMISSIONS FULL'),
   ];
 
-  it('writes an interface, a Create type and Tables, exactly', () => {
+  it('writes a type, a Create type and Tables, exactly', () => {
     expect(schemaTypes(schema, 2)).toBe(
       [
         '// The tables of a SurrealDB 2 schema as the surrealdb SDK returns their records. Generated; do not edit.',
@@ -37,32 +37,32 @@ describe('schemaTypes', () => {
         "import type { DateTime, RecordId } from 'surrealdb';",
         '',
         "/** The records of the table 'user' (SCHEMAFULL). */",
-        'export interface User {',
+        'export type User = {',
         "  id: RecordId<'user'>;",
         '  /** READONLY: set when the record is created, never changed. */',
         '  readonly at: DateTime;',
         '  nick?: string;',
         '  tags: string[];',
         "  team: RecordId<'team'>;",
-        '}',
+        '};',
         '',
         '/**',
         " * What `create` accepts for the table 'user': `id` may be left out, and so may",
         ' * a field with a DEFAULT or a VALUE (the engine sets it).',
         ' */',
-        'export interface UserCreate {',
+        'export type UserCreate = {',
         "  id?: RecordId<'user'>;",
         '  /** READONLY: set when the record is created, never changed; may be left out: its DEFAULT sets it. */',
         '  at?: DateTime;',
         '  nick?: string;',
         '  tags: string[];',
         "  team: RecordId<'team'>;",
-        '}',
+        '};',
         '',
         '/** Each table, by its name, and the type of its records. */',
-        'export interface Tables {',
+        'export type Tables = {',
         '  user: User;',
-        '}',
+        '};',
         '',
       ].join('\n'),
     );
@@ -110,10 +110,20 @@ describe('table type names', () => {
   });
 
   it('resolves collisions in code-point order, leaving the names no other table takes', () => {
-    const names = tableTypeNames(['project_member', 'project-member', 'account', 'account_create', 'record_id', 'x2']);
+    const names = tableTypeNames([
+      'project_member',
+      'project-member',
+      'account',
+      'account_create',
+      'record_id',
+      'x2',
+      'array_buffer',
+    ]);
     expect(Object.fromEntries([...names].map(([t, n]) => [t, [n.name, n.create, n.renamed]]))).toEqual({
       account: ['Account', 'AccountCreate', false],
       account_create: ['AccountCreate2', 'AccountCreate2Create', true],
+      // The global type of a bytes field: a table of that name would hide it.
+      array_buffer: ['ArrayBuffer2', 'ArrayBuffer2Create', true],
       'project-member': ['ProjectMember', 'ProjectMemberCreate', false],
       project_member: ['ProjectMember2', 'ProjectMember2Create', true],
       record_id: ['RecordId2', 'RecordId2Create', true],

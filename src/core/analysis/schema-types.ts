@@ -1,8 +1,10 @@
 /**
  * The TypeScript types of a schema's tables (issue 23): one module, written from the schema the
- * shadow reads, for the `surrealdb` SDK's values on the target's SurrealDB version. Per table, an
- * interface of its records and one of what `create` accepts; `Tables` maps each table's name to
- * its interface. Pure text: the same schema gives the same bytes, as Prettier prints them.
+ * shadow reads, for the `surrealdb` SDK's values on the target's SurrealDB version. Per table, a
+ * type of its records and one of what `create` accepts; `Tables` maps each table's name to its
+ * type. Object types, not interfaces: the SDK's `content()`, `merge()` and `insert()` take
+ * `Partial<T> & Record<string, unknown>`, which an interface (without an index signature) is not.
+ * Pure text: the same schema gives the same bytes, as Prettier prints them.
  */
 import type { DatabaseSchema } from '../shadow/shadow.js';
 import { definitionChanges, type FieldDefinition, type TableDefinition } from '../surql/definition-changes.js';
@@ -27,7 +29,7 @@ interface TableShape {
   fields: FieldNode;
 }
 
-/** What the interfaces are written for. */
+/** What the types are written for. */
 interface Mode {
   major: 2 | 3;
   /** `create`: what `create` accepts (a DEFAULT or VALUE makes a field optional, COMPUTED absent). */
@@ -47,14 +49,12 @@ export function schemaTypes(schema: DatabaseSchema, major: 2 | 3): string {
   const body: string[] = [];
   for (const table of tables) {
     const { name, create } = names.get(table.name)!;
-    body.push(tableInterface(table, name, { major, create: false, imports }));
-    if (!table.definition?.view) body.push(tableInterface(table, create, { major, create: true, imports }));
+    body.push(tableType(table, name, { major, create: false, imports }));
+    if (!table.definition?.view) body.push(tableType(table, create, { major, create: true, imports }));
   }
   const map = tables.map((t) => `  ${propertyKey(t.name)}: ${names.get(t.name)!.name};`);
   body.push(
-    ['/** Each table, by its name, and the type of its records. */', 'export interface Tables {', ...map, '}'].join(
-      '\n',
-    ),
+    ['/** Each table, by its name, and the type of its records. */', 'export type Tables = {', ...map, '};'].join('\n'),
   );
   const renamed = tables.filter((t) => names.get(t.name)!.renamed);
   const header = [
@@ -112,8 +112,8 @@ function fieldPath(idiom: string): string[] | undefined {
   return parts.length > 0 ? parts : undefined;
 }
 
-/** A table's interface (records, or what `create` accepts). */
-function tableInterface(table: TableShape, name: string, mode: Mode): string {
+/** A table's type (its records, or what `create` accepts). */
+function tableType(table: TableShape, name: string, mode: Mode): string {
   const open = table.definition?.schemafull !== true;
   const idField = table.fields.children.get('id')?.definition;
   const lines = [
@@ -133,7 +133,7 @@ function tableInterface(table: TableShape, name: string, mode: Mode): string {
         ` */`,
       ]
     : [`/** The records of the table ${commentText(tsString(table.name))} (${kind}). */`];
-  return [...doc, `export interface ${name} {`, ...lines, '}'].join('\n');
+  return [...doc, `export type ${name} = {`, ...lines, '};'].join('\n');
 }
 
 /** The `id` property: a record of this table (its key typed where the field `id` says). */

@@ -1,13 +1,14 @@
 /**
- * Names for the TypeScript module `schemaTypes` writes: a table's interface name in PascalCase
+ * Names for the TypeScript module `schemaTypes` writes: a table's type name in PascalCase
  * (`project_member` → `ProjectMember`), made an identifier where the table's name cannot be one,
  * collisions resolved deterministically; property keys and string literals as Prettier prints them.
  */
 
-/** The names the module uses or imports: no table's interface may take one. */
+/** The names the module uses or imports (globals included): no table's type may take one. */
 const RESERVED = new Set([
   'Tables',
   'Array',
+  'ArrayBuffer',
   'Record',
   'Set',
   'RecordId',
@@ -30,7 +31,7 @@ const RESERVED = new Set([
 
 /** A table's two type names: its records' and what `create` accepts. */
 export interface TableTypeNames {
-  /** The interface of its records (`Account`). */
+  /** The type of its records (`Account`). */
   name: string;
   /** What `create` accepts (`AccountCreate`). */
   create: string;
