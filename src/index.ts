@@ -27,6 +27,7 @@ export {
   type LintProblemKind,
   type LintReport,
 } from './core/analysis/lint.js';
+export { generateTypes, type TypesOptions } from './core/analysis/generate-types.js';
 export {
   MigrationEvents,
   type MigrationEventHandlers,

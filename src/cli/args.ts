@@ -14,6 +14,7 @@ export type CliCommand =
   | { name: 'validate'; requireCurrent: boolean; drift: boolean }
   | { name: 'drift' }
   | { name: 'schema'; out: string | undefined; check: string | undefined }
+  | { name: 'types'; out: string | undefined; check: string | undefined }
   | { name: 'diff'; to: string; migrationName: string | undefined; dryRun: boolean }
   | { name: 'baseline'; version: number }
   | { name: 'resolve'; version: number; outcome: 'applied' | 'rolled-back' | 'resume'; after?: number }
@@ -165,6 +166,7 @@ const COMMAND_OPTIONS: Record<Exclude<CliCommandName, 'help'>, readonly OptionNa
   validate: ['require-current', 'drift', ...TARGET_OPTIONS],
   drift: [...TARGET_OPTIONS],
   schema: ['out', 'check', 'schema-check'],
+  types: ['out', 'check'],
   diff: ['to', 'name', 'dry-run'],
   baseline: [],
   resolve: ['applied', 'rolled-back', 'resume-after'],
@@ -320,8 +322,9 @@ function buildCommand(
       return { name, requireCurrent: values['require-current'] === true, drift: values.drift === true };
     case 'drift':
       return { name };
-    case 'schema': {
-      // `schema --check <file>`: `--check` is a flag (as for `status`), and the file follows it.
+    case 'schema':
+    case 'types': {
+      // `schema --check <file>` (and `types`): `--check` is a flag (as for `status`), and the file follows it.
       const check =
         values.check === true ? positional('a <file> after --check') : (values['schema-check'] as string | undefined);
       return { name, out: values.out as string | undefined, check };

@@ -21,7 +21,7 @@ import { lintCommand } from './lint.js';
 import { runOverManyTargets, targetsOptions, type ManyTargetsCommand } from './many-targets.js';
 import { CliOutput, errorDocument, type CliStream } from './output.js';
 import type { Outcome } from './outcome.js';
-import { diffCommand, schemaCommand } from './schema.js';
+import { diffCommand, schemaCommand, typesCommand } from './schema.js';
 import { ProgressLine, showsProgress } from './progress.js';
 
 export { EXIT, EXIT_SEVERITY, exitCodeFor, worstExitCode } from './exit-codes.js';
@@ -123,6 +123,9 @@ async function execute(
   if (command.name === 'schema') {
     return schemaCommand(args.connection.dir ?? DEFAULT_DIRECTORY, command, offlineShadow(args, env, out), out);
   }
+  if (command.name === 'types') {
+    return typesCommand(args.connection.dir ?? DEFAULT_DIRECTORY, command, offlineShadow(args, env, out), out);
+  }
   if (command.name === 'diff') {
     const table = args.connection.table ?? DEFAULT_TABLE;
     return diffCommand(args.connection.dir ?? DEFAULT_DIRECTORY, table, command, offlineShadow(args, env, out), out);
@@ -172,7 +175,7 @@ async function execute(
 }
 
 /**
- * Where an offline command (lint, schema, diff) builds its shadow: `--surrealdb`'s embedded engine,
+ * Where an offline command (lint, schema, types, diff) builds its shadow: `--surrealdb`'s embedded engine,
  * or `--shadow-url`'s server. It never opens `--url`.
  */
 function offlineShadow(args: CliArgs, env: NodeJS.ProcessEnv, out: CliOutput): ShadowSource {

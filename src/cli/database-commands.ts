@@ -15,7 +15,7 @@ import { driftOutcome, reportEmpty, SINGLE_DATABASE, status } from './status.js'
 
 export async function runCommand(
   manager: MigrationManager,
-  command: Exclude<CliCommand, { name: 'help' | 'create' | 'lint' | 'schema' | 'diff' }>,
+  command: Exclude<CliCommand, { name: 'help' | 'create' | 'lint' | 'schema' | 'types' | 'diff' }>,
   out: CliOutput,
   progress: Record<string, unknown>,
   /** Where the command line names this database (for the advice on an empty one). */

@@ -8,6 +8,7 @@ import {
   renderDiff,
   schemaToSurql,
 } from '../core/analysis/schema-code.js';
+import { folderTypes } from '../core/analysis/generate-types.js';
 import { createMigration, folderStyle, newMigration, normalizeMigrationName } from './create.js';
 import { MigrationDiscoveryError } from '../core/support/state-errors.js';
 import { displayPath, readUserBytes, userFileProblem } from '../core/files/regular-files.js';
@@ -20,45 +21,72 @@ const FIRST_NOTE =
   'A migration of its own: SurrealDB builds an index over existing rows only with analyzers already ' +
   'committed, and defines a view again only after the transaction that removed it.';
 
+/** A file that a snapshot command prints, writes (`--out`) and checks (`--check`). */
+interface Snapshot {
+  /** `schema` (the folder's schema, as SurrealQL) or `types` (its tables' TypeScript types); in messages, what the file holds. */
+  command: 'schema' | 'types';
+  /** The error code of a stale or missing file under `--check`. */
+  stale: 'SCHEMA_STALE' | 'TYPES_STALE';
+}
+
 /** `schema [--out <file>] [--check <file>]`: the folder's schema, as SurrealQL. */
 export async function schemaCommand(
   directory: string,
-  options: { out: string | undefined; check: string | undefined },
+  options: SnapshotOptions,
   source: ShadowSource,
   out: CliOutput,
 ): Promise<Outcome> {
   const text = schemaToSurql(await folderSchema(directory, undefined, source));
+  return snapshot({ command: 'schema', stale: 'SCHEMA_STALE' }, text, options, out);
+}
+
+/** `types [--out <file>] [--check <file>]`: the folder's tables as a TypeScript module. */
+export async function typesCommand(
+  directory: string,
+  options: SnapshotOptions,
+  source: ShadowSource,
+  out: CliOutput,
+): Promise<Outcome> {
+  const text = await folderTypes(directory, source);
+  return snapshot({ command: 'types', stale: 'TYPES_STALE' }, text, options, out);
+}
+
+interface SnapshotOptions {
+  out: string | undefined;
+  check: string | undefined;
+}
+
+/** Checks `text` against `--check`'s file (exit 4 if it differs), writes it to `--out`, or prints it. */
+async function snapshot(what: Snapshot, text: string, options: SnapshotOptions, out: CliOutput): Promise<Outcome> {
+  const fix = `the ${what.command} file must be a regular file (or a symbolic link to one); remove it, or give another path.`;
   if (options.check !== undefined) {
-    const current = readUserBytes(options.check, NOT_A_SCHEMA_FILE);
-    if ('problem' in current) throw notRegular(options.check, current.problem);
+    const current = readUserBytes(options.check, fix);
+    if ('problem' in current) throw notRegular(what, options.check, current.problem);
     if ('bytes' in current && current.bytes.equals(Buffer.from(text))) {
       out.print(`${options.check} is up to date.`);
       return { exitCode: 0, document: { file: options.check, upToDate: true } };
     }
     out.note(
       `${options.check} is ${'missing' in current ? 'missing' : 'stale'}: write it with ` +
-        `\`surreal-migrate schema --out ${options.check}\`.`,
+        `\`surreal-migrate ${what.command} --out ${options.check}\`.`,
     );
-    return { exitCode: 4, document: { file: options.check, upToDate: false, error: { code: 'SCHEMA_STALE' } } };
+    return { exitCode: 4, document: { file: options.check, upToDate: false, error: { code: what.stale } } };
   }
   if (options.out !== undefined) {
     // Writing to a FIFO would wait for a reader: only a regular file (or nothing) is written over.
-    const there = userFileProblem(options.out, NOT_A_SCHEMA_FILE);
-    if (there && 'problem' in there) throw notRegular(options.out, there.problem);
+    const there = userFileProblem(options.out, fix);
+    if (there && 'problem' in there) throw notRegular(what, options.out, there.problem);
     await writeFile(options.out, text);
     out.print(`Wrote ${options.out}.`);
     return { exitCode: 0, document: { file: options.out } };
   }
   if (!out.json) process.stdout.write(text);
-  return { exitCode: 0, document: { schema: text } };
+  return { exitCode: 0, document: { [what.command]: text } };
 }
 
-const NOT_A_SCHEMA_FILE =
-  'the schema file must be a regular file (or a symbolic link to one); remove it, or give another path.';
-
-/** The schema file named is not a regular file: refused as discovery refuses such an entry. */
-function notRegular(file: string, problem: string): MigrationDiscoveryError {
-  return new MigrationDiscoveryError(file, [{ files: [displayPath(file)], problem }], { what: 'the schema' });
+/** The file named is not a regular file: refused as discovery refuses such an entry. */
+function notRegular(what: Snapshot, file: string, problem: string): MigrationDiscoveryError {
+  return new MigrationDiscoveryError(file, [{ files: [displayPath(file)], problem }], { what: `the ${what.command}` });
 }
 
 /** `diff --to <file|folder> [--name <name>] [--dry-run]`: the next migration, from the desired schema. */

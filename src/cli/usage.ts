@@ -26,6 +26,9 @@ Commands:
   schema [--out <file>] [--check <file>]
                                     the schema the folder produces, as DEFINE statements (no database
                                     needed); --check exits 4 when the file is stale
+  types [--out <file>] [--check <file>]
+                                    the folder's tables as a TypeScript module for the surrealdb SDK
+                                    (no database needed); --check exits 4 when the file is stale
   diff --to <file|folder> [--name <name>] [--dry-run]
                                     write the next migration, up and down, from the folder's schema to
                                     the desired one
@@ -67,17 +70,17 @@ Options:
                               otherwise, before anything is applied (exit 1, DATA_LOSS)
   --no-data-check             skip the check of the rows already there against a run's new
                               definitions (a run they refuse stops first: exit 1, INVALID_ROWS)
-  --surrealdb <2|3>           the SurrealDB version that lint, schema and diff judge the folder by
-                              on their embedded shadow (default 3), and of an embedded --url
-                              (2: mem:// only, from @surrealdb/wasm); drift and the commands that
-                              connect take the server's own version
+  --surrealdb <2|3>           the SurrealDB version that lint, schema, types and diff judge the
+                              folder by on their embedded shadow (default 3), and of an embedded
+                              --url (2: mem:// only, from @surrealdb/wasm); drift and the commands
+                              that connect take the server's own version
   --shadow-url <url>          build the shadow in a scratch namespace on this server instead (made
                               with a unique name, removed afterwards; credentials as user:pass@ in
-                              the URL; env SURREAL_SHADOW_URL): the one server lint, schema and
-                              diff contact
-  --no-schema-cache           keep no folder's schema: drift, schema and diff otherwise keep it in
-                              node_modules/.cache/nestjs-surrealdb-migrations (delete it any time),
-                              and build no shadow for a folder they have seen unchanged
+                              the URL; env SURREAL_SHADOW_URL): the one server lint, schema, types
+                              and diff contact
+  --no-schema-cache           keep no folder's schema: drift, schema, types and diff otherwise keep
+                              it in node_modules/.cache/nestjs-surrealdb-migrations (delete it any
+                              time), and build no shadow for a folder they have seen unchanged
   --json                      print exactly one JSON document on stdout
   --verbose                   also log the library's progress messages to stderr
   -h, --help                  print this help
@@ -85,7 +88,8 @@ Options:
 A .env file in the working directory is read; variables already set win.
 
 Exit codes: 0 ok, 1 a migration or a check failed, 2 usage error,
-            3 database unreachable, 4 status --check found something to do (drift: drift found),
+            3 database unreachable, 4 status --check found something to do (drift: drift found;
+            schema/types --check: the file is stale),
             130/143 stopped by SIGINT/SIGTERM after the current migration.
             Over many targets: the worst target's, in the order ${EXIT_SEVERITY.join(' < ')}.
 `;

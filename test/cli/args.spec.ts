@@ -51,6 +51,19 @@ describe('parseCliArgs', () => {
       out: undefined,
       check: 'schema.surql',
     });
+    expect(parseCliArgs(['types', '--check', 'db-types.ts']).command).toEqual({
+      name: 'types',
+      out: undefined,
+      check: 'db-types.ts',
+    });
+    expect(parseCliArgs(['types', '--out', 'db-types.ts']).command).toEqual({
+      name: 'types',
+      out: 'db-types.ts',
+      check: undefined,
+    });
+    expect(parseCliArgs(['types']).command).toEqual({ name: 'types', out: undefined, check: undefined });
+    expect(usageError(['types', '--check'])).toMatch(/`types` needs a <file> after --check/);
+    expect(usageError(['types', '--schema-check', 'x.ts'])).toMatch(/--schema-check does not apply to `types`/);
     expect(parseCliArgs(['diff', '--to', 'desired.surql', '--name', 'add_tags', '--dry-run']).command).toEqual({
       name: 'diff',
       to: 'desired.surql',
@@ -159,7 +172,16 @@ describe('parseCliArgs', () => {
   });
 
   it('refuses the many-targets flags where they cannot apply', () => {
-    for (const command of ['plan', 'dry-run', 'baseline 1', 'resolve 1 --applied', 'repair', 'unlock', 'schema']) {
+    for (const command of [
+      'plan',
+      'dry-run',
+      'baseline 1',
+      'resolve 1 --applied',
+      'repair',
+      'unlock',
+      'schema',
+      'types',
+    ]) {
       expect(usageError([...command.split(' '), '--targets', 't.json'])).toMatch(
         /--targets does not apply to `\w[\w-]*`; it works with status, up, down, validate, drift/,
       );

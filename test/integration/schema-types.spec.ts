@@ -1,13 +1,8 @@
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { DateTime, Decimal, Duration, Geometry, Range, RecordId, type Surreal, Table, Uuid } from 'surrealdb';
-import ts from 'typescript';
 import { schemaTypes } from '../../src/core/analysis/schema-types.js';
 import { readSchema } from '../../src/core/shadow/shadow.js';
-import { repoRoot } from '../support/child.js';
 import { memClient, SURREALDB } from '../support/engine.js';
+import { prettierTs, typeCheck } from '../support/type-check.js';
 
 const v3 = SURREALDB === 3;
 
@@ -107,36 +102,6 @@ function expression(value: unknown): string {
   throw new Error(`schema-types spec: no expression for ${String(value)}`);
 }
 
-/** The diagnostics of `files` (name → text) compiled together with --strict, the SDK resolved from the repository. */
-async function typeCheck(files: Record<string, string>): Promise<string[]> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'schema-types-'));
-  try {
-    await symlink(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-    for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
-    const program = ts.createProgram(
-      Object.keys(files).map((f) => path.join(dir, f)),
-      {
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        lib: ['lib.es2023.d.ts'],
-        types: [],
-        strict: true,
-        skipLibCheck: true,
-        noEmit: true,
-      },
-    );
-    return ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
-      const at = where ? `${path.basename(d.file!.fileName)}:${where.line + 1}: ` : '';
-      return `${at}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-    });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 async function rows(db: Surreal, text: string): Promise<Record<string, unknown>[]> {
   const answers = await db.query(text).responses();
   const last = answers.at(-1);
@@ -216,8 +181,7 @@ describe(`schemaTypes on SurrealDB ${SURREALDB}`, () => {
   });
 
   it('writes the module as Prettier prints it, and the same bytes every time', async () => {
-    const options = await resolveConfig(path.join(repoRoot, 'src/index.ts'));
-    expect(await format(module, { ...options, parser: 'typescript' })).toBe(module);
+    expect(await prettierTs(module)).toBe(module);
     expect(schemaTypes(await readSchema(db, 'migrations_history'), SURREALDB)).toBe(module);
   });
 });

@@ -1,9 +1,7 @@
-import path from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { schemaTypes } from '../../src/core/analysis/schema-types.js';
 import { pascalCase, tableTypeNames, tsString } from '../../src/core/analysis/type-names.js';
 import type { DatabaseSchema } from '../../src/core/shadow/shadow.js';
-import { repoRoot } from '../support/child.js';
+import { prettierTs } from '../support/type-check.js';
 
 const table = (name: string, definition: string) => ({ kind: 'table' as const, table: undefined, name, definition });
 const field = (on: string, name: string, definition: string) => ({
@@ -12,11 +10,6 @@ const field = (on: string, name: string, definition: string) => ({
   name,
   definition,
 });
-
-async function prettier(text: string): Promise<string> {
-  const options = await resolveConfig(path.join(repoRoot, 'src/index.ts'));
-  return format(text, { ...options, parser: 'typescript' });
-}
 
 describe('schemaTypes', () => {
   const schema: DatabaseSchema = [
@@ -92,7 +85,7 @@ describe('schemaTypes', () => {
     expect(text).toContain("  'a-b': 'say \"x\"';");
     expect(text).toContain("  '*/x': X;");
     expect(text).toContain("/** The records of the table '*\\/x' (SCHEMALESS). */");
-    expect(await prettier(text)).toBe(text);
+    expect(await prettierTs(text)).toBe(text);
   });
 });
 

@@ -67,7 +67,8 @@ export async function verifyOnShadow(
   await withFolderApplied(directory, versions, source, async () => {});
 }
 
-async function withFolderApplied<T>(
+/** Applies the folder's `versions` (all without them) to a new shadow as one run, then `then` on it. */
+export async function withFolderApplied<T>(
   directory: string,
   versions: ReadonlySet<number> | undefined,
   source: ShadowSource,

@@ -178,7 +178,8 @@ function property(key: string, field: FieldNode, mode: Mode, open: boolean, inde
   if (containsRegex(kind)) notes.push('regex: the SDK reads no regex value (a query that returns one fails)');
   const type = fieldType(withoutNone(kind), field, mode, open, indent);
   const head = `${indent}${!mode.create && definition?.readonly ? 'readonly ' : ''}${propertyKey(key)}${optional ? '?' : ''}:`;
-  const doc = notes.length ? [`${indent}/** ${commentText(notes.join('; '))}. */`] : [];
+  const note = notes.join('; ');
+  const doc = note ? [`${indent}/** ${commentText(note[0]!.toUpperCase() + note.slice(1))}. */`] : [];
   const line = `${head} ${type.text};`;
   if (!type.union || line.includes('\n') || line.length <= WIDTH) return [...doc, line];
   // Prettier breaks a union too long for its line: one member a line, each after a `|`.
