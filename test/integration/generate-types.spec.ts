@@ -2,11 +2,15 @@
  * `generateTypes`: the TypeScript module of the tables a folder produces, built on a shadow of
  * the suite's engine (or on a shadow server, whose version decides), and nothing else touched.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { generateTypes, MigrationArgumentError, MigrationError, type SurrealDbMajor } from '../../src/index.js';
 import { schemaTypes } from '../../src/core/analysis/schema-types.js';
 import { readSchema } from '../../src/core/shadow/shadow.js';
+import { repoRoot } from '../support/child.js';
 import { memClient, SURREALDB } from '../support/engine.js';
+import { extractSnippets } from '../support/readme-snippets.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
 import { connectWs, RELAY_AUTH, RELAY_ROOT, startWsRelay, type WsRelay } from '../support/ws-relay.js';
 
@@ -61,6 +65,19 @@ describe(`generateTypes (SurrealDB ${SURREALDB})`, () => {
     const failed = generateTypes({ directory: folder.dir, surrealdb: SURREALDB });
     await expect(failed).rejects.toThrow(MigrationError);
     await expect(failed).rejects.toThrow(/0003_broken\.surql:2/);
+  });
+
+  it('gives the module docs/types.md shows for its example migration', async () => {
+    const markdown = await readFile(path.join(repoRoot, 'docs/types.md'), 'utf8');
+    const migration = /^```surql\n([^]*?)^```$/m.exec(markdown)?.[1];
+    const shown = extractSnippets(markdown).find((s) => s.module === 'db-types.ts')?.code;
+    expect([typeof migration, typeof shown]).toEqual(['string', 'string']);
+    folder = await tempMigrations({ '0001_example.surql': migration! });
+    const text = await generateTypes({ directory: folder.dir, surrealdb: SURREALDB });
+    // The guide shows SurrealDB 3's module; SurrealDB 2's differs in the header's two lines only.
+    const lines = text.split('\n');
+    expect(lines[0]).toContain(`a SurrealDB ${SURREALDB} schema`);
+    expect(SURREALDB === 3 ? lines : lines.slice(2)).toEqual(`${shown!}\n`.split('\n').slice(SURREALDB === 3 ? 0 : 2));
   });
 
   describe('on a shadow server', () => {

@@ -8,7 +8,9 @@ import { repoRoot } from './child.js';
  * The ```ts blocks of a Markdown text, type-checked as a reader would paste them into an app.
  *
  * Convention: a block whose previous non-blank line is `<!-- snippet: skip -->` (optionally
- * `<!-- snippet: skip: why -->`) is not checked. Every other block is compiled as a module of its
+ * `<!-- snippet: skip: why -->`) is not checked. A block after `<!-- snippet: module db-types.ts -->`
+ * is compiled as that file, which the other blocks import (`from './db-types.js'`): a module an app
+ * has, shown in the guide (a generated one). Every other block is compiled as a module of its
  * own, with an import added for each name it uses and does not declare or import itself: the
  * exports of `@nestjs/*`, `surrealdb` and of this package (mapped to `src/`), and, for the app's
  * own names that snippets take as given (`AppModule`, `SURREAL`, `AdminTokenGuard`, …), a
@@ -19,6 +21,8 @@ export interface Snippet {
   line: number;
   code: string;
   skip: false | { reason: string };
+  /** The file the block is compiled as, for the other blocks to import (`<!-- snippet: module x.ts -->`). */
+  module?: string;
 }
 
 export interface SnippetDiagnostic {
@@ -30,6 +34,7 @@ export interface SnippetDiagnostic {
 
 const FENCE = /^```(\w*)\s*$/;
 const SKIP = /^<!--\s*snippet:\s*skip(?:\s*:\s*(.*?))?\s*-->$/;
+const MODULE = /^<!--\s*snippet:\s*module\s+([\w-]+\.ts)\s*-->$/;
 
 export function extractSnippets(markdown: string): Snippet[] {
   const lines = markdown.split(/\r?\n/);
@@ -45,10 +50,12 @@ export function extractSnippets(markdown: string): Snippet[] {
     const close = end === -1 ? lines.length : end;
     if (fence[1] === 'ts' || fence[1] === 'typescript') {
       const skip = SKIP.exec(previous);
+      const module = MODULE.exec(previous)?.[1];
       snippets.push({
         line: i + 2,
         code: lines.slice(i + 1, close).join('\n'),
         skip: skip ? { reason: skip[1] ?? '' } : false,
+        ...(module ? { module } : {}),
       });
     }
     previous = '';
@@ -174,7 +181,8 @@ export async function checkSnippets(snippets: readonly Snippet[]): Promise<Map<n
           .filter(([name]) => uses(name))
           .map(([, declaration]) => declaration),
       ];
-      const file = path.join(dir, `snippet-${String(index).padStart(2, '0')}.ts`);
+      const file = path.join(dir, snippet.module ?? `snippet-${String(index).padStart(2, '0')}.ts`);
+      if (files.has(file)) throw new Error(`readme-snippets: two blocks are the module ${snippet.module}`);
       await writeFile(file, [...prelude, snippet.code, 'export {};', ''].join('\n'));
       files.set(file, { index, offset: prelude.length });
     }

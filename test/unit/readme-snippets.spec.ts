@@ -54,6 +54,29 @@ describe('README snippets', () => {
     ]);
   }, 120_000);
 
+  it('compiles a block marked `snippet: module` as that file, which the other blocks import', async () => {
+    const snippets = extractSnippets(
+      [
+        '<!-- snippet: module db-types.ts -->',
+        '```ts',
+        'export type Account = { name: string };',
+        '```',
+        '```ts',
+        "import type { Account } from './db-types.js';",
+        "export const a: Account = { name: 'Ada' };",
+        '```',
+        '```ts',
+        "import type { Account } from './db-types.js';",
+        'export const b: Account = { name: 1 };',
+        '```',
+      ].join('\n'),
+    );
+    expect(snippets.map((s) => s.module)).toEqual(['db-types.ts', undefined, undefined]);
+    const results = await checkSnippets(snippets);
+    expect([results.get(0), results.get(1)]).toEqual([[], []]);
+    expect(results.get(2)).toEqual([expect.objectContaining({ line: 11, message: expect.stringMatching(/TS2322/) })]);
+  }, 120_000);
+
   it('type-checks every ```ts block of README.md and docs/*.md that is not marked skip', async () => {
     const snippets = await documentationSnippets();
     const checked = snippets.filter((s) => !s.skip);
