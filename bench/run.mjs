@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { cleanup, connect, migrationScript, migrationsFolder } from './stats.mjs';
 
 // f first: its child process inherits this process's RSS in maxRSS, smallest now.
-const CASES = ['f', 'a', 'b', 'c', 'd', 'e', 'g', 'lint', 'drift', 'tenants', 'rows'];
+const CASES = ['f', 'a', 'b', 'c', 'd', 'e', 'g', 'lint', 'drift', 'types', 'tenants', 'rows'];
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const selected = values.only ? values.only.split(',') : CASES;
 
