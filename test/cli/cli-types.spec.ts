@@ -202,6 +202,14 @@ describe(`surreal-migrate types (SurrealDB ${SURREALDB})`, () => {
     MANY_RUNS,
   );
 
+  it('is in --help', async () => {
+    const p = await project();
+    const help = await runCli(p.root, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('\n  types [--out <file>] [--check <file>]\n');
+    expect(help.stdout).toContain('schema/types --check: the file is stale');
+  });
+
   posixIt(
     '--check and --out refuse a path that is not a regular file, by name, and open none',
     async () => {
