@@ -12,6 +12,7 @@ export {
   type MigrationSettings,
   type MigrationsProbe,
   type MigrationStatus,
+  type RepeatableReport,
   type RollbackOptions,
   type RunOptions,
   type TargetProbe,
@@ -44,6 +45,7 @@ export {
   DEFAULT_ALLOW_OUT_OF_ORDER,
   DEFAULT_CONCURRENCY,
   DEFAULT_ON_TARGET_FAILURE,
+  DEFAULT_ON_DELETED_REPEATABLE,
   DEFAULT_CONNECT_BACKOFF_MS,
   DEFAULT_CONNECT_RETRIES,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -67,6 +69,7 @@ export {
   type MigrationTarget,
   type MigrationTargets,
   type TargetFailurePolicy,
+  type DeletedRepeatablePolicy,
 } from './core/options/options.js';
 export { allDatabases } from './core/tenants/targets.js';
 export {
@@ -83,6 +86,12 @@ export {
   type DataLossEntry,
   type InvalidRowsEntry,
 } from './core/support/data-errors.js';
+export {
+  DeletedRepeatableError,
+  NonIdempotentRepeatableError,
+  RepeatableError,
+  type RepeatableLocation,
+} from './core/support/repeatable-errors.js';
 export {
   TargetsFailedError,
   MigrationError,

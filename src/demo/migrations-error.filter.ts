@@ -34,6 +34,10 @@ const STATUS: Record<MigrationsErrorCode, HttpStatus> = {
   DATA_LOSS: HttpStatus.CONFLICT,
   // The rows there do not meet the run's new definitions: refused, nothing applied.
   INVALID_ROWS: HttpStatus.CONFLICT,
+  REPEATABLE_FAILED: HttpStatus.INTERNAL_SERVER_ERROR,
+  // A repeatable file the run cannot apply safely, or one gone: refused, nothing applied.
+  REPEATABLE_NOT_IDEMPOTENT: HttpStatus.CONFLICT,
+  REPEATABLE_DELETED: HttpStatus.CONFLICT,
   DATABASE_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 

@@ -67,17 +67,21 @@ describe(`the narrowed history read proves a target current as the full read doe
     const manager = await MigrationManager.create({ client: db, directory: folder.dir, logger: false });
     await manager.runMigrationUp();
     await manager.close();
-    const vars = { history: new Table('_sbl_migrations'), failed: new Table('_sbl_migrations_failed') };
+    const vars = {
+      history: new Table('_sbl_migrations'),
+      failed: new Table('_sbl_migrations_failed'),
+      repeatable: new Table('_sbl_migrations_repeatable'),
+    };
     const use = `USE NS shapes DB ${database};`;
     const answers = await db
       .query(`${use} ${SHAPES[shape]} ${use} ${HISTORY_READ}; ${use} ${CURRENT_READ};`, vars)
       .responses();
-    const [history, failed, , narrowHistory, narrowFailed] = answers.slice(-5);
+    const [history, failed, repeatable, , narrowHistory, narrowFailed, narrowRepeatable] = answers.slice(-7);
 
     const { up } = await discoverMigrations(folder.dir);
     const full = (() => {
       try {
-        return toSnapshot(history, failed);
+        return toSnapshot(history, failed, repeatable);
       } catch {
         return undefined;
       }
@@ -85,18 +89,18 @@ describe(`the narrowed history read proves a target current as the full read doe
     // As the survey reads it (target-survey.ts): a failed record, or a refused read, proves nothing.
     const narrow = (() => {
       try {
-        return rowsOrEmpty(narrowFailed).length > 0 ? undefined : toSnapshot(narrowHistory, undefined);
+        return rowsOrEmpty(narrowFailed).length > 0 ? undefined : toSnapshot(narrowHistory, undefined, narrowRepeatable);
       } catch {
         return undefined;
       }
     })();
     for (const options of OPTIONS) {
-      const byFull = full !== undefined && isCurrent(up, full, options);
-      const byNarrow = narrow !== undefined && isCurrent(up, narrow, options);
+      const byFull = full !== undefined && isCurrent({ up, repeatable: [] }, full, options);
+      const byNarrow = narrow !== undefined && isCurrent({ up, repeatable: [] }, narrow, options);
       expect({ shape, options, current: byNarrow }).toEqual({ shape, options, current: byFull });
     }
     // The shapes tell apart: a current history is proven current, and the first change is not.
-    if (shape === 'current') expect(narrow && isCurrent(up, narrow, OPTIONS[0]!)).toBe(true);
-    if (shape === 'pending') expect(narrow && isCurrent(up, narrow, OPTIONS[0]!)).toBe(false);
+    if (shape === 'current') expect(narrow && isCurrent({ up, repeatable: [] }, narrow, OPTIONS[0]!)).toBe(true);
+    if (shape === 'pending') expect(narrow && isCurrent({ up, repeatable: [] }, narrow, OPTIONS[0]!)).toBe(false);
   });
 });

@@ -33,8 +33,9 @@ export async function folderSchema(
 ): Promise<DatabaseSchema> {
   const folder = source.cache ?? false;
   const chosen = (up: readonly MigrationFile[]) => up.filter((m) => !versions || versions.has(m.version));
-  const files = folder === false ? undefined : chosen((await discoverMigrations(directory)).up);
-  const key = files && schemaCacheKey(source, files);
+  const discovered = folder === false ? undefined : await discoverMigrations(directory);
+  const files = discovered && chosen(discovered.up);
+  const key = files && schemaCacheKey(source, files, discovered.repeatable);
   const kept = key === undefined || folder === false ? undefined : await cachedSchema(folder, key);
   if (kept) {
     progressReporter(onProgress)({ done: files!.length, total: files!.length });
@@ -47,7 +48,8 @@ export async function folderSchema(
     async (shadow) => {
       const schema = await shadow.schema();
       // Kept only under the files the shadow applied: a file edited meanwhile is not kept under the old key.
-      if (key !== undefined && schemaCacheKey(source, chosen(shadow.up)) === key) await keepSchema(folder, key, schema);
+      if (key !== undefined && schemaCacheKey(source, chosen(shadow.up), shadow.repeatable) === key)
+        await keepSchema(folder, key, schema);
       return schema;
     },
     onProgress,

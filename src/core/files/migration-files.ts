@@ -1,12 +1,14 @@
-import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type MigrationDirection } from '../support/errors.js';
 import { MigrationDiscoveryError, type DiscoveryProblem } from '../support/state-errors.js';
 import { decodeUtf8, nonRegularEntryProblem, readRegularFile } from './regular-files.js';
 import { hasLeadingDirective } from '../surql/surql-directives.js';
+import { checksumOf, normalizeScript } from './script-text.js';
+import { discoverRepeatables, type RepeatableFile } from './repeatable-files.js';
 
 export { firstInvalidUtf8Byte, nonRegularEntryProblem } from './regular-files.js';
+export { checksumOf, normalizeScript } from './script-text.js';
 
 /** The directive, in a file's leading comments, that runs it statement by statement. */
 export const NO_TRANSACTION_DIRECTIVE = 'migrate:no-transaction';
@@ -48,6 +50,8 @@ export interface DiscoveredMigrations {
   readonly down: readonly MigrationFile[];
   /** File names in the folder that are not migrations. */
   readonly ignored: readonly string[];
+  /** The repeatable definitions of `repeatable/`, in name order (see repeatable-files.ts). */
+  readonly repeatable: readonly RepeatableFile[];
 }
 
 interface ParsedName {
@@ -120,21 +124,12 @@ export function oversizedVersionProblem(name: OversizedVersionName): string {
   );
 }
 
-/** Strips a UTF-8 BOM and turns CRLF (and lone CR) into LF. */
-export function normalizeScript(raw: string): string {
-  return (raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw).replace(/\r\n?/g, '\n');
-}
-
-/** sha256 (hex) of a normalized script. */
-export function checksumOf(normalizedText: string): string {
-  return createHash('sha256').update(normalizedText, 'utf8').digest('hex');
-}
-
 /**
  * Reads the migrations folder once: names, contents and checksums. Throws
  * {@link MigrationDiscoveryError} listing every problem (duplicate versions, a down with no up,
  * version 0 or a version above 2^53 − 1, an entry named like a migration that is not a regular
- * file, a file that cannot be read or is not UTF-8). An entry that is not a regular file is only
+ * file, a file that cannot be read or is not UTF-8), and reads the repeatable definitions of
+ * `repeatable/` (repeatable-files.ts). An entry that is not a regular file is only
  * stat-ed, never opened, so a FIFO cannot block start-up.
  */
 export async function discoverMigrations(directory: string): Promise<DiscoveredMigrations> {
@@ -247,6 +242,8 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
     };
   });
 
+  const repeatable = await discoverRepeatables(absolute);
+  problems.push(...repeatable.problems);
   if (problems.length > 0) throw new MigrationDiscoveryError(directory, problems);
 
   const byVersion = (a: MigrationFile, b: MigrationFile) => a.version - b.version;
@@ -255,5 +252,6 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
     up: present.filter((f) => f.direction === 'up').sort(byVersion),
     down: present.filter((f) => f.direction === 'down').sort(byVersion),
     ignored: ignored.sort(),
+    repeatable: repeatable.files,
   };
 }

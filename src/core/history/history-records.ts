@@ -59,10 +59,20 @@ export interface InProgressRecord extends FailedRecord {
   inProgress: true;
 }
 
+/** The record of a repeatable definition (`<table>_repeatable:<name>`): the text last applied. */
+export interface RepeatableRecord {
+  /** The file's name without `.surql`. */
+  name: string;
+  checksum: string | undefined;
+  appliedAt: Date | undefined;
+}
+
 /** Everything the planner needs from the database, read in one round trip. */
 export interface HistorySnapshot {
   applied: AppliedRecord[];
   failed: FailedRecord[];
+  /** The repeatable definitions' records, by name (none before the first repeatable is applied). */
+  repeatable: RepeatableRecord[];
 }
 
 /** Fields written with each history row. */
@@ -134,6 +144,9 @@ export function toFailedRecord(row: Record<string, unknown>): FailedRecord {
   };
 }
 
+/** The repeatable definitions' records, each by its name and checksum: the third answer of every history read. */
+export const REPEATABLE_READ = 'SELECT name, checksum, applied_at FROM $repeatable';
+
 /**
  * The history read: the applied rows and the records of no-transaction files, in two SELECTs of
  * `$history` and `$failed` (the two tables). One database's read ({@link HistoryStore.read}) and a
@@ -143,7 +156,8 @@ export function toFailedRecord(row: Record<string, unknown>): FailedRecord {
 export const HISTORY_READ =
   'SELECT version, name, checksum, applied_at, duration_ms FROM $history; ' +
   'SELECT version, name, file, checksum, statements_applied, statement_count, error, failed_at, ' +
-  'direction, in_progress, running_statement, holder, resume_after FROM $failed';
+  'direction, in_progress, running_statement, holder, resume_after FROM $failed; ' +
+  REPEATABLE_READ;
 
 /**
  * {@link HISTORY_READ} narrowed to what proves a history current (`isCurrent` in
@@ -152,7 +166,7 @@ export const HISTORY_READ =
  * snapshot (the first answer alone) holds only those; a start over many targets reads 1 000
  * histories this way in about three quarters of the time (bench case tenants).
  */
-export const CURRENT_READ = 'SELECT version, checksum FROM $history; SELECT id FROM $failed LIMIT 1';
+export const CURRENT_READ = `SELECT version, checksum FROM $history; SELECT id FROM $failed LIMIT 1; ${REPEATABLE_READ}`;
 
 /**
  * The two answers of {@link HISTORY_READ} as a snapshot: the one reading of a history's rows.
@@ -162,6 +176,7 @@ export const CURRENT_READ = 'SELECT version, checksum FROM $history; SELECT id F
 export function toSnapshot(
   history: QueryResponse | undefined,
   failed: QueryResponse | undefined,
+  repeatable: QueryResponse | undefined,
 ): HistorySnapshot | undefined {
   const rows = rowsOrEmpty<Record<string, unknown>>(history);
   if (rows.some((row) => toVersion(row.version) === undefined)) return undefined;
@@ -176,6 +191,7 @@ export function toSnapshot(
     failed: rowsOrEmpty<Record<string, unknown>>(failed)
       .map(toFailedRecord)
       .sort((a, b) => a.version - b.version),
+    repeatable: toRepeatableRecords(repeatable),
   };
 }
 
@@ -185,4 +201,16 @@ export function rowsOrEmpty<T>(response: QueryResponse | undefined): T[] {
   if (response.success) return (response.result as T[] | null | undefined) ?? [];
   if (response.error.kind === 'NotFound') return [];
   throw response.error;
+}
+
+/** The answer of {@link REPEATABLE_READ} as records, by name; rows without a name are not this tool's. */
+export function toRepeatableRecords(response: QueryResponse | undefined): RepeatableRecord[] {
+  return rowsOrEmpty<Record<string, unknown>>(response)
+    .filter((row) => typeof row.name === 'string')
+    .map((row) => ({
+      name: row.name as string,
+      checksum: optionalString(row.checksum),
+      appliedAt: toDate(row.applied_at),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

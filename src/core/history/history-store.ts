@@ -10,7 +10,9 @@ import type { ResolvedMigrationsOptions } from '../options/options.js';
 import type { QueryClient } from '../db/session.js';
 import {
   HISTORY_READ,
+  REPEATABLE_READ,
   rowsOrEmpty,
+  toRepeatableRecords,
   toFailedRecord,
   toSnapshot,
   toVersion,
@@ -18,9 +20,13 @@ import {
   type HistoryEntry,
   type HistorySnapshot,
   type ProgressEntry,
+  type RepeatableRecord,
 } from './history-records.js';
 import { HistoryTables } from './history-tables.js';
 import { FailedRecords } from './failed-records.js';
+
+/** What the fence of a repeatable's record throws: another process applied the same text first. */
+export const REPEATABLE_FENCE = 'sbl: repeatable already applied';
 
 /** Rows written per transaction by baseline, resolve and repair. */
 const WRITE_BATCH = 500;
@@ -38,7 +44,7 @@ export class HistoryStore {
 
   constructor(
     db: QueryClient,
-    options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable' | 'url'>,
+    options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable' | 'repeatableTable' | 'url'>,
   ) {
     this.#t = new HistoryTables(db, options);
     this.#records = new FailedRecords(this.#t);
@@ -124,13 +130,32 @@ export class HistoryStore {
     );
   }
 
-  /** History and failed records, in one request ({@link HISTORY_READ}). */
-  async read(): Promise<HistorySnapshot> {
-    const [history, failed] = await this.#t.db
-      .query(HISTORY_READ, { history: this.#t.history, failed: this.#t.failed })
+  /**
+   * What a replica waiting for the lock reads to see how much is left: the applied versions and
+   * the repeatable definitions' records, in one request.
+   */
+  async readWaiting(): Promise<{ versions: number[]; repeatable: RepeatableRecord[] }> {
+    const [history, repeatable] = await this.#t.db
+      .query(`SELECT VALUE version FROM $history; ${REPEATABLE_READ}`, this.#tables())
       .responses()
       .catch((error: unknown) => this.#t.unreachable(error));
-    const snapshot = toSnapshot(history, failed);
+    const versions = rowsOrEmpty<unknown>(history).map(toVersion);
+    if (versions.some((v) => v === undefined)) throw await this.#unreadableError();
+    return { versions: [...new Set(versions as number[])], repeatable: toRepeatableRecords(repeatable) };
+  }
+
+  /** The tables the history reads name. */
+  #tables(): Record<string, unknown> {
+    return { history: this.#t.history, failed: this.#t.failed, repeatable: this.#t.repeatable };
+  }
+
+  /** History, failed and repeatable records, in one request ({@link HISTORY_READ}). */
+  async read(): Promise<HistorySnapshot> {
+    const [history, failed, repeatable] = await this.#t.db
+      .query(HISTORY_READ, this.#tables())
+      .responses()
+      .catch((error: unknown) => this.#t.unreachable(error));
+    const snapshot = toSnapshot(history, failed, repeatable);
     if (!snapshot) throw await this.#unreadableError();
     return snapshot;
   }
@@ -159,6 +184,42 @@ export class HistoryStore {
         __sbl_by: entry.appliedBy,
       },
     };
+  }
+
+  /** See {@link HistoryTables.ensureRepeatableDefined}. */
+  ensureRepeatableDefined(): Promise<void> {
+    return this.#t.ensureRepeatableDefined();
+  }
+
+  /**
+   * The statement that records a repeatable definition inside its transaction, fenced: when the
+   * record already holds this checksum (another process applied it meanwhile), it throws
+   * {@link REPEATABLE_FENCE} and the transaction keeps nothing.
+   */
+  repeatableStatement(entry: { name: string; checksum: string; appliedBy: string }): {
+    sql: string;
+    vars: Record<string, unknown>;
+  } {
+    return {
+      // One statement that answers the record on SurrealDB 2 and 3 (an IF block's UPSERT answers
+      // null on 2), the fence inside its value.
+      sql:
+        'UPSERT $__sbl_rid CONTENT { name: $__sbl_name, checksum: IF (SELECT VALUE checksum FROM ONLY $__sbl_rid) ' +
+        `= $__sbl_checksum { THROW '${REPEATABLE_FENCE}' } ELSE { $__sbl_checksum }, applied_at: time::now(), ` +
+        'duration_ms: duration::millis(time::now() - $__sbl_started), applied_by: $__sbl_by } RETURN name, checksum',
+      vars: {
+        __sbl_rid: this.#t.repeatableId(entry.name),
+        __sbl_name: entry.name,
+        __sbl_checksum: entry.checksum,
+        __sbl_by: entry.appliedBy,
+      },
+    };
+  }
+
+  /** Forgets the records of repeatable definitions whose files are gone (repair). */
+  async forgetRepeatables(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.#t.run('DELETE $ids', { ids: names.map((name) => this.#t.repeatableId(name)) });
   }
 
   /** The statement that deletes a history row inside a rollback's transaction. */

@@ -17,26 +17,35 @@ export class HistoryTables {
   readonly db: QueryClient;
   readonly history: Table;
   readonly failed: Table;
+  /** The repeatable definitions' records; defined with the first one applied. */
+  readonly repeatable: Table;
   readonly lock: RecordId;
   /** The history table's name as DDL writes it. */
   readonly historyDdl: string;
   readonly #ddl: string;
   readonly #where: string;
   #defined = false;
+  #repeatableDefined = false;
 
   constructor(
     db: QueryClient,
-    options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable' | 'url'>,
+    options: Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'lockTable' | 'repeatableTable' | 'url'>,
   ) {
     this.db = db;
     this.#where = options.url === undefined ? 'the database of the given client' : redactUrl(options.url);
     this.history = new Table(options.table);
     this.failed = new Table(options.failedTable);
+    this.repeatable = new Table(options.repeatableTable);
     this.lock = new RecordId(options.lockTable, 'lock');
     this.#ddl = [options.table, options.failedTable, options.lockTable]
       .map((name) => `DEFINE TABLE IF NOT EXISTS ${ddlName(name)} SCHEMALESS;`)
       .join(' ');
     this.historyDdl = ddlName(options.table);
+  }
+
+  /** The record of a repeatable definition, by its name. */
+  repeatableId(name: string): RecordId {
+    return new RecordId(this.repeatable.name, name);
   }
 
   /** The record id of a version's history row. */
@@ -72,6 +81,19 @@ export class HistoryTables {
     }
     await this.#completeSchemafullHistory(info);
     this.#defined = true;
+  }
+
+  /**
+   * Defines the repeatable definitions' table, once per process, before the first record is
+   * written: a database without repeatables never gets it.
+   */
+  async ensureRepeatableDefined(): Promise<void> {
+    if (this.#repeatableDefined) return;
+    const [response] = await this.db
+      .query(`DEFINE TABLE IF NOT EXISTS ${ddlName(this.repeatable.name)} SCHEMALESS;`)
+      .responses();
+    if (response && !response.success && !isConflictOrExists(response.error)) throw response.error;
+    this.#repeatableDefined = true;
   }
 
   /**

@@ -10,7 +10,8 @@ import { BoundedClient, type SessionLike } from '../db/session.js';
 import { MigrationArgumentError } from '../support/errors.js';
 import { DatabaseUnreachableError } from '../support/database-errors.js';
 import { HistoryStore } from '../history/history-store.js';
-import type { MigrationFile } from '../files/migration-files.js';
+import type { DiscoveredMigrations, MigrationFile } from '../files/migration-files.js';
+import type { RepeatableFile } from '../files/repeatable-files.js';
 import { MigrationLock } from '../lock/migration-lock.js';
 import { computeState, type MigrationState } from '../plan/migration-plan.js';
 import type { MigrationResult } from '../runner/migration-runner.js';
@@ -27,6 +28,7 @@ import type { MigrationSettings } from './reports.js';
 export interface ManagerFiles {
   up: readonly MigrationFile[];
   down: readonly MigrationFile[];
+  repeatable: readonly RepeatableFile[];
 }
 
 /** Where a manager works, and what it shares with the manager that made it. */
@@ -181,7 +183,9 @@ export class ManagerContext {
 
   /** The state of this database; of an empty one, without a request, when it does not exist. */
   readState(absent: boolean): Promise<MigrationState> {
-    return absent ? Promise.resolve(computeState(this.files.up, { applied: [], failed: [] })) : this.core.readState();
+    return absent
+      ? Promise.resolve(computeState(this.files.up, { applied: [], failed: [], repeatable: [] }, this.files.repeatable))
+      : this.core.readState();
   }
 
   /** Highest discovered version; 0 when the folder is empty. */
@@ -207,9 +211,10 @@ export class ManagerContext {
     return { surrealdb: major === 2 ? 2 : 3, server: this.options.shadow, cache: this.options.schemaCache };
   }
 
-  setFiles(up: readonly MigrationFile[], down: readonly MigrationFile[], ignored: readonly string[]): void {
+  setFiles({ up, down, repeatable, ignored }: DiscoveredMigrations): void {
     this.files.up = Object.freeze([...up]);
     this.files.down = Object.freeze([...down]);
+    this.files.repeatable = Object.freeze([...repeatable]);
     if (ignored.length > 0) {
       this.options.logger.warn(
         `Ignored ${ignored.length} file(s) in ${this.options.directory} that are not migrations: ${ignored.join(', ')}`,

@@ -44,7 +44,7 @@ export async function start(resolved: ResolvedMigrationsOptions): Promise<Starte
 export function refresh(ctx: ManagerContext, tenants: Pick<Tenants<Tenant>, 'forget'>): Promise<void> {
   return ctx.guard(async () => {
     const discovered = await discoverMigrations(ctx.options.directory);
-    ctx.setFiles(discovered.up, discovered.down, discovered.ignored);
+    ctx.setFiles(discovered);
     const spec = ctx.options.targets;
     if (ctx.targets && typeof spec === 'function') {
       ctx.targets = await resolveTargets(spec, ctx.connection.db);

@@ -75,9 +75,12 @@ export class MigrationManager {
     const resolved = resolveOptions(options);
     try {
       const { discovered, connection, targets, target } = await start(resolved);
-      const manager = new MigrationManager(resolved, connection, { target, files: { up: [], down: [] } });
+      const manager = new MigrationManager(resolved, connection, {
+        target,
+        files: { up: [], down: [], repeatable: [] },
+      });
       manager.#ctx.targets = targets;
-      manager.#ctx.setFiles(discovered.up, discovered.down, discovered.ignored);
+      manager.#ctx.setFiles(discovered);
       if (targets) resolved.logger.log(`Migrations cover ${targets.length} target(s)`);
       return manager;
     } catch (error) {

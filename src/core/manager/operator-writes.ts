@@ -91,6 +91,14 @@ export class OperatorWrites {
         );
       }
       const state = await ctx.core.readState();
+      // Records of repeatable definitions whose files are gone: forgotten, named.
+      const gone = state.repeatable.deleted.map((r) => r.name);
+      if (gone.length > 0) {
+        await ctx.core.exclusive(() => ctx.history.forgetRepeatables(gone));
+        ctx.options.logger.warn(
+          `Forgot the record(s) of ${gone.length} repeatable definition(s) whose file is gone: ${gone.join(', ')}`,
+        );
+      }
       const files = new Map(ctx.files.up.map((m) => [m.version, m]));
       const versions = [
         ...state.unverified.map((r) => r.version),

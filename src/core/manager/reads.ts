@@ -16,7 +16,14 @@ import { planDown } from '../plan/down-plan.js';
 import { toHolder } from '../lock/lock-record.js';
 import { rollbackSelector } from './arguments.js';
 import type { ManagerContext } from './context.js';
-import type { MigrationPlan, MigrationsProbe, MigrationStatus, RollbackOptions, ValidationReport } from './reports.js';
+import type {
+  MigrationPlan,
+  MigrationsProbe,
+  MigrationStatus,
+  RepeatableReport,
+  RollbackOptions,
+  ValidationReport,
+} from './reports.js';
 import { sumProbes, sumStatuses } from './target-reads.js';
 
 /** What the reads ask of a target's manager (the facade, by its shape: no import of it). */
@@ -130,7 +137,7 @@ export class Reads<M extends ReadsOfTarget> {
           (manager) => manager.validate(options),
           // A target with a problem is validated by its own manager, which throws it.
           (history) => {
-            const report = this.#judge(computeState(ctx.files.up, history), options);
+            const report = this.#judge(computeState(ctx.files.up, history, ctx.files.repeatable), options);
             return report instanceof Error ? undefined : report;
           },
         );
@@ -165,12 +172,18 @@ export class Reads<M extends ReadsOfTarget> {
       if (direction === 'up') {
         const pending =
           options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
-        return { direction, migrations: pending.map((m) => describe(m)), refusals: await refusals(pending) };
+        return {
+          direction,
+          migrations: pending.map((m) => describe(m)),
+          refusals: await refusals(pending),
+          repeatable: options.to === undefined ? repeatableReport(state) : { pending: [], deleted: [] },
+        };
       }
       const steps = planDown(state, rollbackSelector(options)(state), ctx.files);
       return {
         direction,
         refusals: await refusals(steps.flatMap((s) => s.down ?? [])),
+        repeatable: { pending: [], deleted: [] },
         migrations: steps.map(({ version, recorded, down }) => {
           const name = recorded ?? '';
           return down
@@ -209,15 +222,18 @@ export class Reads<M extends ReadsOfTarget> {
       missing: state.missing.map(({ version, name }) => ({ version, name })),
       future: state.future.map(({ version, name }) => ({ version, name })),
       failed: state.failed.map((f) => ({ ...f, error: ctx.options.redactor.text(f.error) })),
+      repeatable: repeatableReport(state),
     };
     return { ...status, ok: this.#isOk(status) };
   }
 
   /** Whether a status is clean: nothing pending, failed, changed or (unless allowed) missing. */
-  #isOk(status: Pick<MigrationStatus, 'pending' | 'failed' | 'drifted' | 'missing'>): boolean {
+  #isOk(status: Pick<MigrationStatus, 'pending' | 'failed' | 'drifted' | 'missing' | 'repeatable'>): boolean {
     const options = this.#ctx.options;
     return (
       status.pending.length === 0 &&
+      status.repeatable.pending.length === 0 &&
+      (status.repeatable.deleted.length === 0 || options.onDeletedRepeatable === 'warn') &&
       status.failed.length === 0 &&
       (status.drifted.length === 0 || !options.validateChecksums) &&
       (status.missing.length === 0 || options.allowMissing)
@@ -234,7 +250,7 @@ export class Reads<M extends ReadsOfTarget> {
         const reads = this.#of(manager);
         return reads.#ownStatus(await reads.#ctx.absent());
       },
-      (history) => this.#statusOf(computeState(this.#ctx.files.up, history)),
+      (history) => this.#statusOf(computeState(this.#ctx.files.up, history, this.#ctx.files.repeatable)),
     );
     return sumStatuses(outcomes, this.#ctx.latestVersion(), (text) => this.#ctx.options.redactor.text(text));
   }
@@ -294,4 +310,12 @@ export class Reads<M extends ReadsOfTarget> {
     if (options.requireCurrent && state.pending.length > 0) return new PendingMigrationsError(state.pending);
     return { warnings, pending: state.pending.length };
   }
+}
+
+/** The repeatable definitions of `state`, as status and plan report them. */
+function repeatableReport(state: MigrationState): RepeatableReport {
+  return {
+    pending: state.repeatable.pending.map(({ name, file }) => ({ name, file })),
+    deleted: state.repeatable.deleted.map(({ name, appliedAt }) => ({ name, appliedAt })),
+  };
 }

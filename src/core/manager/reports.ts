@@ -30,9 +30,12 @@ export interface MigrationStatus {
   /** Applied versions above the newest file: applied by a newer release of the app. */
   future: { version: number; name: string | undefined }[];
   failed: FailedRecord[];
+  /** The repeatable definitions (`repeatable/`): see {@link RepeatableReport}. */
+  repeatable: RepeatableReport;
   /**
-   * Nothing pending, failed, changed or (unless `allowMissing`) missing. With `targets`: on every
-   * target.
+   * Nothing pending (versions or repeatable definitions), failed, changed or (unless
+   * `allowMissing`) missing, and no repeatable file deleted when `onDeletedRepeatable` is `'fail'`.
+   * With `targets`: on every target.
    */
   ok: boolean;
   /**
@@ -42,6 +45,16 @@ export interface MigrationStatus {
    * target's failed records.
    */
   targets: TargetStatus[];
+}
+
+/**
+ * The repeatable definitions against their records: `pending`, the files never applied or whose
+ * text changed since (the next run to the latest applies them, in this order); `deleted`, the
+ * records whose file is gone (what they defined stays in the database). With `targets`: on any.
+ */
+export interface RepeatableReport {
+  pending: { name: string; file: string }[];
+  deleted: { name: string; appliedAt: Date | undefined }[];
 }
 
 /** {@link MigrationStatus.targets}: one target's status. */
@@ -151,6 +164,11 @@ export interface MigrationPlan {
    * (`InvalidRowsError`). Empty where nothing would be refused, and where the database does not exist.
    */
   refusals: { dataLoss: DataLossEntry[]; invalidRows: InvalidRowsEntry[] };
+  /**
+   * Up to the latest (no `to`): the repeatable definitions the run would apply after the versions,
+   * and those whose file is gone. Empty for a rollback, which leaves them alone.
+   */
+  repeatable: RepeatableReport;
 }
 
 /** The outcome of {@link MigrationManager.dryRun}. */

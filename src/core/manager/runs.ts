@@ -49,9 +49,9 @@ export class Runs<M extends Tenant> {
   async runAll(run: RunGuards): Promise<MigrationResult[]> {
     const ctx = this.#ctx;
     ctx.ensureOpen();
-    if (!ctx.targets) return ctx.tag(await ctx.core.migrateUp((state) => state.pending, run));
+    if (!ctx.targets) return ctx.tag(await ctx.core.migrateUp((state) => state.pending, run, { repeatables: true }));
     // A target whose history shows nothing to do and nothing to say opens no session.
-    return ctx.guard(() => this.#tenants.migrate((history) => isCurrent(ctx.files.up, history, ctx.options), run));
+    return ctx.guard(() => this.#tenants.migrate((history) => isCurrent(ctx.files, history, ctx.options), run));
   }
 
   async migrateTo(version: number, run: RunGuards = {}): Promise<MigrationResult[]> {

@@ -39,6 +39,10 @@ export function sumStatuses(
     missing: union((e) => e.missing),
     future: union((e) => e.future),
     failed: read.flatMap((e) => e.failed),
+    repeatable: {
+      pending: byName(read.flatMap((e) => e.repeatable.pending)),
+      deleted: byName(read.flatMap((e) => e.repeatable.deleted)),
+    },
     ok: entries.every((e) => e.ok),
     targets: entries,
   };
@@ -82,5 +86,13 @@ function emptyStatus(latestVersion: number): Omit<MigrationStatus, 'targets' | '
     missing: [],
     future: [],
     failed: [],
+    repeatable: { pending: [], deleted: [] },
   };
+}
+
+/** Each name once (the first target's entry), in name order. */
+function byName<T extends { name: string }>(items: readonly T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(item.name)) seen.set(item.name, item);
+  return [...seen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

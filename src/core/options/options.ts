@@ -25,6 +25,8 @@ export const DEFAULT_CHECK_DATA = true;
 /** Targets migrated at the same time (each target's own migrations still run one after another). */
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_ON_TARGET_FAILURE: TargetFailurePolicy = 'stop';
+/** A repeatable definition whose file is gone (its definitions stay in the database): said in a warning. */
+export const DEFAULT_ON_DELETED_REPEATABLE: DeletedRepeatablePolicy = 'warn';
 /** The SurrealDB major version of the embedded engine, and of an offline analysis's shadow. */
 export const DEFAULT_SURREALDB: SurrealDbMajor = 3;
 /** Where the schemas of folders are kept (schema-cache.ts), relative to the working directory. */
@@ -70,6 +72,9 @@ export type MigrationTargets =
  * - `'continue'`: migrate every other target, then fail with every failure.
  */
 export type TargetFailurePolicy = 'stop' | 'continue';
+
+/** What a run does when a repeatable definition's file is gone: log a warning, or refuse to run. */
+export type DeletedRepeatablePolicy = 'warn' | 'fail';
 
 /** Root or namespace credentials, sent only to remote URLs. */
 export interface MigrationAuth {
@@ -159,6 +164,13 @@ export interface MigrationsOptions {
    * @default DEFAULT_ON_TARGET_FAILURE ('stop')
    */
   onTargetFailure?: TargetFailurePolicy;
+  /**
+   * A repeatable definition (`repeatable/<name>.surql`) applied once and whose file is gone: its
+   * definitions stay in the database. `'warn'` logs it at every run; `'fail'` refuses to run
+   * (`DeletedRepeatableError`) until its record is forgotten (`repair`).
+   * @default DEFAULT_ON_DELETED_REPEATABLE ('warn')
+   */
+  onDeletedRepeatable?: DeletedRepeatablePolicy;
   /** Credentials for remote URLs. Embedded engines run without sign-in. */
   auth?: MigrationAuth;
   /**
@@ -247,6 +259,7 @@ export interface ResolvedMigrationsOptions {
   targets: MigrationTargets | undefined;
   concurrency: number;
   onTargetFailure: TargetFailurePolicy;
+  onDeletedRepeatable: DeletedRepeatablePolicy;
   auth: MigrationAuth | undefined;
   surrealdb: SurrealDbMajor;
   shadow: ShadowOptions | undefined;
@@ -257,6 +270,8 @@ export interface ResolvedMigrationsOptions {
   table: string;
   lockTable: string;
   failedTable: string;
+  /** The records of the repeatable definitions: `<table>_repeatable`. */
+  repeatableTable: string;
   mode: MigrationMode;
   lock: MigrationLockOptions;
   connect: MigrationConnectOptions;

@@ -20,6 +20,7 @@ import {
   DEFAULT_LOCK_WAIT_TIMEOUT_MS,
   DEFAULT_MODE,
   DEFAULT_ON_TARGET_FAILURE,
+  DEFAULT_ON_DELETED_REPEATABLE,
   DEFAULT_SCHEMA_CACHE,
   DEFAULT_SURREALDB,
   DEFAULT_TABLE,
@@ -32,6 +33,7 @@ import {
   type ResolvedMigrationsOptions,
   type ShadowOptions,
   type TargetFailurePolicy,
+  type DeletedRepeatablePolicy,
 } from './options.js';
 import { atMost, flag, nonNegative, positive, requireName, unknownKeys, wholeNumber } from './option-checks.js';
 import { isEmbeddedUrl, redactUrl } from './urls.js';
@@ -51,6 +53,7 @@ const OPTION_KEYS: readonly string[] = [
   'targets',
   'concurrency',
   'onTargetFailure',
+  'onDeletedRepeatable',
   'auth',
   'surrealdb',
   'shadow',
@@ -74,6 +77,7 @@ const OPTION_KEYS: readonly string[] = [
 const URL_SCHEME = new RegExp(`^(${EMBEDDED_SCHEMES}|ws|wss|http|https)://`);
 const MODES: readonly MigrationMode[] = ['apply', 'validate', 'off'];
 const POLICIES: readonly TargetFailurePolicy[] = ['stop', 'continue'];
+const DELETED_POLICIES: readonly DeletedRepeatablePolicy[] = ['warn', 'fail'];
 /** More sessions than this at once only queue at the server. */
 const MAX_CONCURRENCY = 1_000;
 
@@ -191,6 +195,13 @@ function resolve(
       `"${String(onTargetFailure)}" is not one of ${POLICIES.map((p) => `'${p}'`).join(', ')}.`,
     );
   }
+  const onDeletedRepeatable = options.onDeletedRepeatable ?? DEFAULT_ON_DELETED_REPEATABLE;
+  if (!DELETED_POLICIES.includes(onDeletedRepeatable)) {
+    throw new MigrationOptionsError(
+      'onDeletedRepeatable',
+      `"${String(onDeletedRepeatable)}" is not one of ${DELETED_POLICIES.map((p) => `'${p}'`).join(', ')}.`,
+    );
+  }
   if (options.logger !== undefined && options.logger !== false && typeof options.logger?.warn !== 'function') {
     throw new MigrationOptionsError(
       'logger',
@@ -275,6 +286,7 @@ function resolve(
     targets,
     concurrency,
     onTargetFailure,
+    onDeletedRepeatable,
     auth,
     surrealdb,
     shadow,
@@ -284,6 +296,7 @@ function resolve(
     table,
     lockTable: `${table}_lock`,
     failedTable: `${table}_failed`,
+    repeatableTable: `${table}_repeatable`,
     mode,
     lock,
     connect,

@@ -8,7 +8,9 @@ import {
 } from '../support/state-errors.js';
 import type { AppliedRecord, FailedRecord, HistorySnapshot, InProgressRecord } from '../history/history-records.js';
 import type { MigrationFile } from '../files/migration-files.js';
-import type { ResolvedMigrationsOptions } from '../options/options.js';
+import { DEFAULT_ON_DELETED_REPEATABLE, type ResolvedMigrationsOptions } from '../options/options.js';
+import type { RepeatableFile } from '../files/repeatable-files.js';
+import { repeatableProblems, repeatableState, type RepeatableState } from './repeatable-plan.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
 
 /** The discovered scripts compared with the history. Pure data; computing it touches nothing. */
@@ -37,6 +39,8 @@ export interface MigrationState {
   future: AppliedRecord[];
   /** Pending scripts older than the newest applied version. */
   outOfOrder: MigrationFile[];
+  /** The repeatable definitions against their records (none judged when no files were given). */
+  repeatable: RepeatableState;
 }
 
 /**
@@ -47,8 +51,15 @@ export function awaitsOperator(record: Pick<FailedRecord, 'inProgress' | 'resume
   return !record.inProgress && record.resumeAfter === undefined;
 }
 
-/** Compares the folder with the history. */
-export function computeState(up: readonly MigrationFile[], history: HistorySnapshot): MigrationState {
+/**
+ * Compares the folder with the history; the repeatable definitions too when `repeatable` (the
+ * folder's) is given.
+ */
+export function computeState(
+  up: readonly MigrationFile[],
+  history: HistorySnapshot,
+  repeatable?: readonly RepeatableFile[],
+): MigrationState {
   const files = new Map(up.map((m) => [m.version, m]));
   const appliedVersions = new Set(history.applied.map((r) => r.version));
   const failedVersions = new Set(history.failed.filter(awaitsOperator).map((r) => r.version));
@@ -87,6 +98,7 @@ export function computeState(up: readonly MigrationFile[], history: HistorySnaps
     missing,
     future,
     outOfOrder: pending.filter((m) => m.version < currentVersion),
+    repeatable: repeatable ? repeatableState(repeatable, history.repeatable) : { pending: [], deleted: [] },
   };
 }
 
@@ -102,11 +114,13 @@ export interface StateProblems {
  */
 export function findProblems(
   state: MigrationState,
-  options: Pick<ResolvedMigrationsOptions, 'validateChecksums' | 'allowMissing' | 'allowOutOfOrder'>,
+  options: Pick<ResolvedMigrationsOptions, 'validateChecksums' | 'allowMissing' | 'allowOutOfOrder'> &
+    Partial<Pick<ResolvedMigrationsOptions, 'onDeletedRepeatable'>>,
   context: { lockHeld?: boolean } = {},
 ): StateProblems {
-  const errors: Error[] = [];
-  const warnings: string[] = [];
+  const { errors, warnings } = repeatableProblems(state.repeatable, {
+    onDeletedRepeatable: options.onDeletedRepeatable ?? DEFAULT_ON_DELETED_REPEATABLE,
+  });
   // Held by this process, the lock says that the run that wrote an in-progress record is gone;
   // before that, the run may still be going on, and the lock wait decides.
   if (context.lockHeld) errors.push(...state.interrupted.map(({ record, file }) => interruptedError(record, file)));
@@ -148,12 +162,12 @@ export function findProblems(
  * way of one database (its lock, its order, its errors and its logs).
  */
 export function isCurrent(
-  up: readonly MigrationFile[],
+  files: { up: readonly MigrationFile[]; repeatable: readonly RepeatableFile[] },
   history: HistorySnapshot,
-  options: Pick<ResolvedMigrationsOptions, 'validateChecksums' | 'allowMissing' | 'allowOutOfOrder'>,
+  options: Parameters<typeof findProblems>[1],
 ): boolean {
-  const state = computeState(up, history);
-  if (state.pending.length > 0 || state.failed.length > 0) return false;
+  const state = computeState(files.up, history, files.repeatable);
+  if (state.pending.length > 0 || state.failed.length > 0 || state.repeatable.pending.length > 0) return false;
   const { errors, warnings } = findProblems(state, options);
   return errors.length === 0 && warnings.length === 0;
 }

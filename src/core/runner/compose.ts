@@ -10,7 +10,7 @@ import { BoundedClient, type SessionLike } from '../db/session.js';
 import { HistoryStore } from '../history/history-store.js';
 import { MigrationLock } from '../lock/migration-lock.js';
 import type { MigrationEvents } from '../events/migration-events.js';
-import type { MigrationFile } from '../files/migration-files.js';
+import type { RunnerFiles } from './runner-context.js';
 import type { ResolvedMigrationsOptions } from '../options/options.js';
 import { RunnerCore } from './runner-core.js';
 
@@ -25,7 +25,7 @@ export interface RunnerSetup {
   readonly options: ResolvedMigrationsOptions;
   readonly events: MigrationEvents;
   /** The discovered scripts, read at each run (a refresh may replace them). */
-  files(): { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
+  files(): RunnerFiles;
 }
 
 /** One database's runner and the parts it runs on. */

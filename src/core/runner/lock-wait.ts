@@ -1,4 +1,5 @@
 import { computeState, type MigrationState } from '../plan/migration-plan.js';
+import { repeatableState, type RepeatableState } from '../plan/repeatable-plan.js';
 import type { RunnerContext } from './runner-context.js';
 import type { RunQueue } from './run-queue.js';
 
@@ -32,11 +33,13 @@ export async function underLock<T>(
 }
 
 /**
- * The state from the applied versions alone (the smallest query): enough for a waiting replica
- * to see how much work is left. The full state is read once the lock is held.
+ * The state from the applied versions and the repeatables' checksums alone (the smallest query):
+ * enough for a waiting replica to see how much work is left. The full state is read once the lock is held.
  */
-export async function readVersionsState(ctx: Pick<RunnerContext, 'history' | 'files'>): Promise<MigrationState> {
-  const versions = await ctx.history.readVersions();
+export async function readWaitingState(
+  ctx: Pick<RunnerContext, 'history' | 'files'>,
+): Promise<{ state: MigrationState; repeatable: RepeatableState }> {
+  const { versions, repeatable } = await ctx.history.readWaiting();
   const applied = versions
     .sort((a, b) => a - b)
     .map((version) => ({
@@ -46,5 +49,9 @@ export async function readVersionsState(ctx: Pick<RunnerContext, 'history' | 'fi
       appliedAt: undefined,
       durationMs: undefined,
     }));
-  return computeState(ctx.files().up, { applied, failed: [] });
+  const files = ctx.files();
+  return {
+    state: computeState(files.up, { applied, failed: [], repeatable }),
+    repeatable: repeatableState(files.repeatable, repeatable),
+  };
 }

@@ -15,7 +15,8 @@ import { dryRun } from '../execution/dry-run.js';
 import type { MigrationResult, RunnerOps } from './migration-runner.js';
 import type { RunnerContext } from './runner-context.js';
 import { RunQueue } from './run-queue.js';
-import { readVersionsState, underLock } from './lock-wait.js';
+import { readWaitingState, underLock } from './lock-wait.js';
+import { applyRepeatables, refuseNonIdempotent } from './repeatable-steps.js';
 
 export type { RunGuards, RunRefusals };
 
@@ -32,7 +33,7 @@ export interface HeldSteps {
 /** The steps of one database's runner core. */
 export function coreOps(core: RunnerCore): RunnerOps {
   return {
-    runAll: () => core.migrateUp((state) => state.pending),
+    runAll: () => core.migrateUp((state) => state.pending, {}, { repeatables: true }),
     runOneUp: async () => (await core.migrateUp((state) => state.pending.slice(0, 1)))[0],
     runOneDown: async () => (await core.migrateDown((state) => state.applied.slice(-1).map((r) => r.version)))[0],
     stop: () => core.stop(),
@@ -57,7 +58,8 @@ export class RunnerCore {
 
   /** The discovered files compared with the history, read with one query. */
   async readState(): Promise<MigrationState> {
-    return computeState(this.#ctx.files().up, await this.#ctx.history.read());
+    const files = this.#ctx.files();
+    return computeState(files.up, await this.#ctx.history.read(), files.repeatable);
   }
 
   /** See `MigrationRunner.stop`. */
@@ -66,29 +68,39 @@ export class RunnerCore {
   }
 
   /**
-   * Applies the migrations that `select` picks from the state, under the lock. Refuses, before
-   * changing anything, when the state has a problem the options make fatal.
+   * Applies the migrations that `select` picks from the state, under the lock; then, with
+   * `repeatables` (a run to the latest), the repeatable definitions whose text changed. Refuses,
+   * before changing anything, when the state has a problem the options make fatal, or a changed
+   * repeatable holds a statement that cannot run twice.
    */
   migrateUp(
     select: (state: MigrationState) => readonly MigrationFile[],
     run: RunGuards = {},
+    { repeatables = false }: { repeatables?: boolean } = {},
   ): Promise<MigrationResult[]> {
+    const changed = (state: MigrationState) => (repeatables ? state.repeatable.pending : []);
     return this.#queue.track(async () => {
       const state = await this.readState();
       this.#check(state, true);
+      refuseNonIdempotent(changed(state));
       // An in-progress record left by a run that may be gone is work to judge under the lock.
-      if (select(state).length === 0 && state.interrupted.length === 0) return [];
+      if (select(state).length === 0 && state.interrupted.length === 0 && changed(state).length === 0) return [];
       return this.#exclusive(
-        async () => select(await readVersionsState(this.#ctx)).length,
+        async () => {
+          const waiting = await readWaitingState(this.#ctx);
+          return select(waiting.state).length + (repeatables ? waiting.repeatable.pending.length : 0);
+        },
         async () => {
           const current = await this.readState();
           this.#check(current, false, true);
           this.#rememberFailed(current);
           const selected = select(current);
+          refuseNonIdempotent(changed(current));
           await refuseBeforeRun(this.#ctx, selected, 'up', run);
           const results: MigrationResult[] = [];
           for (const migration of selected)
             results.push(await this.#stepUp(migration, selected.length - results.length));
+          await applyRepeatables(this.#ctx, this.#queue, changed(current));
           return results;
         },
         [],
@@ -105,7 +117,7 @@ export class RunnerCore {
       const state = await this.readState();
       if (this.#downPlan(state, select(state)).length === 0) return [];
       return this.#exclusive(
-        async () => select(await readVersionsState(this.#ctx)).length,
+        async () => select((await readWaitingState(this.#ctx)).state).length,
         async () => {
           const current = await this.readState();
           // Held by this process, the lock says that the run that left an in-progress record is gone.

@@ -16,6 +16,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { MigrationFile } from '../files/migration-files.js';
+import type { RepeatableFile } from '../files/repeatable-files.js';
 import { SCHEMA_KINDS, type DatabaseSchema, type SchemaObject, type ShadowSource } from './shadow.js';
 
 /** Bumped when what a cached schema holds, or how it is read, changes. */
@@ -26,7 +27,11 @@ const IN_MEMORY = 32;
 const memory = new Map<string, DatabaseSchema>();
 
 /** What decides a folder's schema; undefined when it cannot be known (a server's shadow, no engine package). */
-export function schemaCacheKey(source: ShadowSource, migrations: readonly MigrationFile[]): string | undefined {
+export function schemaCacheKey(
+  source: ShadowSource,
+  migrations: readonly MigrationFile[],
+  repeatable: readonly RepeatableFile[],
+): string | undefined {
   if (source.server) return undefined;
   const engine = enginePackage(source.surrealdb);
   if (!engine) return undefined;
@@ -34,6 +39,8 @@ export function schemaCacheKey(source: ShadowSource, migrations: readonly Migrat
   hash.update(JSON.stringify({ FORMAT, library: libraryVersion(), engine, names: source.names ?? null }));
   // A migration's checksum is the sha256 of its text (`checksumOf`): hashing the text again adds nothing.
   for (const m of migrations) hash.update(`\n${m.version}\u0000${m.checksum}`);
+  // The repeatable definitions, applied after the versions, by name (which a version cannot hold).
+  for (const r of repeatable) hash.update(`\nR${r.name}\u0000${r.checksum}`);
   return hash.digest('hex');
 }
 

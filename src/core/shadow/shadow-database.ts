@@ -20,6 +20,8 @@ import { resolveOptions } from '../options/resolve-options.js';
 import { parseOnServer } from '../execution/parse-check.js';
 import { composeRunner, type RunnerParts } from '../runner/compose.js';
 import type { HeldSteps } from '../runner/runner-core.js';
+import type { RunnerFiles } from '../runner/runner-context.js';
+import type { RepeatableFile } from '../files/repeatable-files.js';
 import { DEFAULT_SHADOW, readSchema, type DatabaseSchema, type ShadowSource } from './shadow.js';
 
 /**
@@ -32,7 +34,7 @@ export class ShadowDatabase {
   /** The events of the shadow's runs. */
   readonly #events: MigrationEvents;
   readonly #options: ResolvedMigrationsOptions;
-  readonly #files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
+  readonly #files: RunnerFiles;
   /** The scratch namespace on a server, removed on close; undefined for an embedded engine. */
   readonly #scratch: string | undefined;
   /** While {@link hold} runs: the steps under the lock it holds. */
@@ -104,6 +106,10 @@ export class ShadowDatabase {
     return this.#files.down;
   }
 
+  get repeatable(): readonly RepeatableFile[] {
+    return this.#files.repeatable;
+  }
+
   /** Parses a script on the server without running it: its syntax error, if any. */
   async parse(file: MigrationFile, direction: 'up' | 'down'): Promise<MigrationError | undefined> {
     return parseOnServer(this.db, file, direction).then(
@@ -145,14 +151,18 @@ export class ShadowDatabase {
   }
 
   /**
-   * Applies the folder's `versions` not applied yet, in order, as one run; the first failure is
-   * thrown. `starting` hears of each migration as it starts.
+   * Applies the folder's `versions` not applied yet, in order, then its repeatable definitions, as
+   * one run; the first failure is thrown. `starting` hears of each migration as it starts.
    */
   async applyAll(versions?: ReadonlySet<number>, starting?: (file: string) => void): Promise<void> {
     const unsubscribe = starting ? this.#events.on('migrating', ({ file }) => starting(file)) : () => {};
     try {
-      await this.#runner.core.migrateUp((state) =>
-        versions ? state.pending.filter((m) => versions.has(m.version)) : state.pending,
+      // The repeatable definitions after the versions, as a run to the latest applies them: the
+      // schema of the folder, and of the versions a database holds (drift), includes them.
+      await this.#runner.core.migrateUp(
+        (state) => (versions ? state.pending.filter((m) => versions.has(m.version)) : state.pending),
+        {},
+        { repeatables: true },
       );
     } finally {
       unsubscribe();
@@ -236,14 +246,18 @@ interface OpenedShadow {
   runner: RunnerParts;
   events: MigrationEvents;
   options: ResolvedMigrationsOptions;
-  files: { up: readonly MigrationFile[]; down: readonly MigrationFile[] };
+  files: RunnerFiles;
 }
 
 /** Reads the folder (first: a broken folder is reported without waiting for a database), connects, builds the runner. */
 async function openShadow(options: ResolvedMigrationsOptions): Promise<OpenedShadow> {
   try {
     const discovered = await discoverMigrations(options.directory);
-    const files = { up: Object.freeze([...discovered.up]), down: Object.freeze([...discovered.down]) };
+    const files = {
+      up: Object.freeze([...discovered.up]),
+      down: Object.freeze([...discovered.down]),
+      repeatable: Object.freeze([...discovered.repeatable]),
+    };
     const connection = await openConnection(options, options.logger);
     const events = new MigrationEvents();
     const runner = composeRunner({

@@ -99,7 +99,7 @@ const TABLE_KINDS: Record<string, SchemaKind> = { fields: 'field', indexes: 'ind
 
 /**
  * The schema of a database, in two requests: `INFO FOR DB`, then `INFO FOR TABLE` for every table.
- * The tool's own tables (`<table>`, `<table>_lock`, `<table>_failed`) are left out.
+ * The tool's own tables (`<table>`, `<table>_lock`, `<table>_failed`, `<table>_repeatable`) are left out.
  */
 export async function readSchema(db: QueryClient, historyTable: string): Promise<DatabaseSchema> {
   const { objects, tables } = await readDatabaseInfo(db, historyTable);
@@ -123,7 +123,7 @@ export function databaseInfoOf(
   if (!info?.success)
     throw unreadable(info?.error, undefined) ?? info?.error ?? new Error('INFO FOR DB gave no answer');
   const objects: SchemaObject[] = [];
-  const own = new Set([historyTable, `${historyTable}_lock`, `${historyTable}_failed`]);
+  const own = new Set([historyTable, `${historyTable}_lock`, `${historyTable}_failed`, `${historyTable}_repeatable`]);
   const database = (info.result ?? {}) as Record<string, Record<string, string> | undefined>;
   for (const [key, kind] of Object.entries(DB_KINDS)) {
     for (const [name, text] of Object.entries(database[key] ?? {})) {

@@ -27,6 +27,9 @@ export type MigrationsErrorCode =
   | 'TARGETS_FAILED'
   | 'DATA_LOSS'
   | 'INVALID_ROWS'
+  | 'REPEATABLE_FAILED'
+  | 'REPEATABLE_NOT_IDEMPOTENT'
+  | 'REPEATABLE_DELETED'
   | 'DATABASE_ERROR';
 
 /** Up or down. */

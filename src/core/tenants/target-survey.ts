@@ -45,7 +45,10 @@ export interface TargetSurvey {
  * How a survey reads histories: the bookkeeping tables, how long one batch may take, and whether
  * only to prove targets current (`currentOnly`: see {@link CURRENT_READ}).
  */
-export type HistoryReadOptions = Pick<ResolvedMigrationsOptions, 'table' | 'failedTable' | 'connect'> & {
+export type HistoryReadOptions = Pick<
+  ResolvedMigrationsOptions,
+  'table' | 'failedTable' | 'repeatableTable' | 'connect'
+> & {
   currentOnly?: boolean;
 };
 
@@ -102,7 +105,11 @@ async function readHistories(
   options: HistoryReadOptions,
 ): Promise<Map<string, HistorySnapshot>> {
   const histories = new Map<string, HistorySnapshot>();
-  const vars = { history: new Table(options.table), failed: new Table(options.failedTable) };
+  const vars = {
+    history: new Table(options.table),
+    failed: new Table(options.failedTable),
+    repeatable: new Table(options.repeatableTable),
+  };
   const read = options.currentOnly ? CURRENT_READ : HISTORY_READ;
   for (let start = 0; start < targets.length; start += HISTORY_BATCH) {
     const batch = targets.slice(start, start + HISTORY_BATCH);
@@ -114,13 +121,13 @@ async function readHistories(
     // No answer, or refused whole: each of these targets is read by its own session.
     if (!responses) continue;
     batch.forEach((target, i) => {
-      const [use, history, failed] = responses.slice(3 * i, 3 * i + 3);
+      const [use, history, failed, repeatable] = responses.slice(4 * i, 4 * i + 4);
       // A refused `USE` would leave the SELECTs after it in the database before it.
       if (!use?.success) return;
       try {
         // Only proving it current: a failed or in-progress record proves it is not.
         if (options.currentOnly && rowsOrEmpty(failed).length > 0) return;
-        const snapshot = toSnapshot(history, options.currentOnly ? undefined : failed);
+        const snapshot = toSnapshot(history, options.currentOnly ? undefined : failed, repeatable);
         if (snapshot) histories.set(targetId(target), snapshot);
       } catch {
         // A SELECT refused: its own session reads it, and reports what it finds.
