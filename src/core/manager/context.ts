@@ -31,6 +31,11 @@ export interface ManagerFiles {
   repeatable: readonly RepeatableFile[];
 }
 
+/** No scripts yet: a manager's files before discovery is read into them. */
+export function noFiles(): ManagerFiles {
+  return { up: [], down: [], repeatable: [] };
+}
+
 /** Where a manager works, and what it shares with the manager that made it. */
 export interface Place {
   /** Its one database; undefined for a manager of many targets (or a client with none selected). */

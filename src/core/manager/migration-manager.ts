@@ -17,7 +17,7 @@ import type { LintReport } from '../analysis/lint.js';
 import type { TargetOutcome, TargetSession } from '../tenants/targets.js';
 import { tenantSetup } from '../tenants/tenant-setup.js';
 import { Tenants, type EachOptions } from '../tenants/tenants.js';
-import { ManagerContext, type Place } from './context.js';
+import { ManagerContext, noFiles, type Place } from './context.js';
 import { bootstrap, refresh, start } from './lifecycle.js';
 import { checkTarget } from './arguments.js';
 import { Reads } from './reads.js';
@@ -75,10 +75,7 @@ export class MigrationManager {
     const resolved = resolveOptions(options);
     try {
       const { discovered, connection, targets, target } = await start(resolved);
-      const manager = new MigrationManager(resolved, connection, {
-        target,
-        files: { up: [], down: [], repeatable: [] },
-      });
+      const manager = new MigrationManager(resolved, connection, { target, files: noFiles() });
       manager.#ctx.targets = targets;
       manager.#ctx.setFiles(discovered);
       if (targets) resolved.logger.log(`Migrations cover ${targets.length} target(s)`);
