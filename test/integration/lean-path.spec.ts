@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { type Surreal } from 'surrealdb';
 import { MigrationManager } from '../../src/index.js';
 import { tempMigrations, type TempMigrations } from '../support/migrations-dir.js';
@@ -55,5 +57,25 @@ describe('the lean path (round trips, counted)', () => {
     counter.reset();
     expect(await restarted.needsMigration()).toBe(false);
     expect(counter.count()).toBe(1);
+  });
+  it('applies repeatable definitions in one request each, and a no-op start with them still costs one', async () => {
+    await mkdir(path.join(folder.dir, 'repeatable'));
+    for (const name of ['a', 'b', 'c'])
+      await writeFile(
+        path.join(folder.dir, 'repeatable', `${name}.surql`),
+        `DEFINE FUNCTION OVERWRITE fn::${name}() { RETURN '${name}' };`,
+      );
+    const counter = counting(db);
+    const manager = await MigrationManager.create({ client: counter.client, directory: folder.dir, logger: false });
+    await manager.bootstrap();
+    // As above, plus the repeatables' table (defined once) and one request per repeatable.
+    expect(counter.count()).toBe(1 + 1 + 1 + 1 + 1 + 20 + 1 + 3 + 1);
+
+    counter.reset();
+    const restarted = await MigrationManager.create({ client: counter.client, directory: folder.dir, logger: false });
+    expect(await restarted.bootstrap()).toEqual([]);
+    expect(counter.count()).toBe(1);
+    const [names] = await db.query<[string[]]>('SELECT VALUE name FROM _sbl_migrations_repeatable ORDER BY name');
+    expect(names).toEqual(['a', 'b', 'c']);
   });
 });
