@@ -45,6 +45,8 @@ export interface ConnectionFlags {
   acceptDataLoss?: boolean;
   /** `--no-data-check`: skip the check of the rows against a run's new definitions (`checkData: false`). */
   noDataCheck?: boolean;
+  /** `--fail-on-deleted-repeatable`: a repeatable file gone refuses the run (`onDeletedRepeatable: 'fail'`). */
+  failOnDeletedRepeatable?: boolean;
   /** `--surrealdb 2|3`: the version offline commands judge by, and of an embedded `--url`. */
   surrealdb?: SurrealDbMajor;
   /** `--shadow-url`: analyses build their shadow in a scratch database on this server. */
@@ -99,6 +101,7 @@ const OPTIONS = {
   'allow-out-of-order': { type: 'boolean' },
   'accept-data-loss': { type: 'boolean' },
   'no-data-check': { type: 'boolean' },
+  'fail-on-deleted-repeatable': { type: 'boolean' },
   surrealdb: { type: 'string' },
   'shadow-url': { type: 'string' },
   'no-schema-cache': { type: 'boolean' },
@@ -145,6 +148,7 @@ const GLOBAL_OPTIONS: readonly OptionName[] = [
   'allow-out-of-order',
   'accept-data-loss',
   'no-data-check',
+  'fail-on-deleted-repeatable',
   'surrealdb',
   'shadow-url',
   'no-schema-cache',
@@ -229,6 +233,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     allowOutOfOrder: values['allow-out-of-order'] === true ? true : undefined,
     acceptDataLoss: values['accept-data-loss'] === true ? true : undefined,
     noDataCheck: values['no-data-check'] === true ? true : undefined,
+    failOnDeletedRepeatable: values['fail-on-deleted-repeatable'] === true ? true : undefined,
     surrealdb: surrealdbFlag(values.surrealdb),
     shadowUrl: values['shadow-url'],
     noSchemaCache: values['no-schema-cache'] === true ? true : undefined,

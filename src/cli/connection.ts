@@ -68,6 +68,7 @@ export function connectionOptions(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (flags.allowOutOfOrder) options.allowOutOfOrder = true;
   if (flags.acceptDataLoss) options.acceptDataLoss = true;
   if (flags.noDataCheck) options.checkData = false;
+  if (flags.failOnDeletedRepeatable) options.onDeletedRepeatable = 'fail';
   if (flags.noSchemaCache) options.schemaCache = false;
   if (flags.surrealdb !== undefined) options.surrealdb = flags.surrealdb;
   const shadowUrl = pick(flags.shadowUrl, ENV.shadowUrl);

@@ -10,7 +10,7 @@ import { DataLossError, InvalidRowsError } from '../core/support/data-errors.js'
 import { EXIT } from './exit-codes.js';
 import { formatDuration, type CliOutput, type Mark } from './output.js';
 import { ok, type Outcome } from './outcome.js';
-import { columnsOf, formatRow, printRows } from './rows.js';
+import { columnsOf, formatRow, printRepeatables, printRows } from './rows.js';
 import { driftOutcome, reportEmpty, SINGLE_DATABASE, status } from './status.js';
 
 export async function runCommand(
@@ -58,9 +58,12 @@ export async function runCommand(
       const plan = await manager.plan({ direction: command.down ? 'down' : 'up', ...rollbackOptions(command) });
       const downs = new Set(manager.downMigrations.map((d) => d.version));
       const verb = plan.direction === 'up' ? 'apply' : 'roll back';
+      const nothing = plan.migrations.length === 0 && plan.repeatable.pending.length === 0;
       out.print(
         plan.migrations.length === 0
-          ? `Nothing to ${verb}.`
+          ? nothing
+            ? `Nothing to ${verb}.`
+            : 'No migration to apply.'
           : `Would ${verb} ${plan.migrations.length} migration(s), in this order:`,
       );
       printRows(
@@ -73,6 +76,7 @@ export async function runCommand(
           return { ...(missingDown ? { mark: 'missing' as const } : {}), version: m.version, name: m.name, details };
         }),
       );
+      printRepeatables(out, plan.repeatable);
       // What the run would refuse, the plan refuses as the run would (exit 1, with the run's code).
       const { dataLoss, invalidRows } = plan.refusals;
       if (invalidRows.length > 0) throw new InvalidRowsError(invalidRows);
@@ -193,6 +197,13 @@ function reportProgress(manager: MigrationManager, out: CliOutput, done: Migrati
       print('rolled back', e, `${e.file} in ${formatDuration(e.durationMs)}`);
     },
     failed: (e) => print('failed', e, e.file),
+    repeatableApplied: (e) =>
+      out.print(
+        `${out.mark('applied')}  repeatable ${e.name}  ` +
+          out.dim(
+            e.byAnother ? `${e.file} (applied by another process)` : `${e.file} in ${formatDuration(e.durationMs)}`,
+          ),
+      ),
     lockWaiting: (e) =>
       out.note(
         'Waiting for the migration lock' +

@@ -9,7 +9,7 @@ import { describeComputed } from '../core/analysis/computed-definitions.js';
 import { EXIT } from './exit-codes.js';
 import { formatDuration, type CliOutput, type Mark } from './output.js';
 import { ok, type Outcome } from './outcome.js';
-import { printRows, type Row } from './rows.js';
+import { printRepeatables, printRows, type Row } from './rows.js';
 
 /** `drift`: what was changed by hand, object by object; exit 4 when anything was. */
 export async function driftOutcome(manager: MigrationManager, out: CliOutput): Promise<Outcome> {
@@ -101,16 +101,19 @@ export async function status(
     );
   }
   printStatusRows(state, out);
+  printRepeatables(out, state.repeatable);
 
   const counts = {
     pending: state.pending.length,
     failed: state.failed.length,
     drifted: state.drifted.length,
     missing: state.missing.length,
+    repeatable: state.repeatable.pending.length,
   };
   const summary =
     `${state.applied.length} applied, ${counts.pending} pending, ${counts.failed} failed, ` +
-    `${counts.drifted} changed, ${counts.missing} missing`;
+    `${counts.drifted} changed, ${counts.missing} missing` +
+    (counts.repeatable > 0 ? `; ${counts.repeatable} repeatable definition(s) to apply` : '');
   out.print('');
   out.print(summary);
   // `current`: nothing pending, failed, changed or missing (what --check makes a condition of `ok`).

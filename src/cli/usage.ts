@@ -6,9 +6,11 @@ import { DEFAULT_CONCURRENCY } from '../core/options/options.js';
 export const USAGE = `Usage: surreal-migrate <command> [options]
 
 Commands:
-  status [--check]                  applied, pending, changed, missing and failed migrations;
-                                    --check exits 4 when anything is pending, failed, changed or missing
-  up [--to <version>]               apply pending migrations (up to and including <version>)
+  status [--check]                  applied, pending, changed, missing and failed migrations, and the
+                                    repeatable definitions to apply; --check exits 4 when anything is
+                                    pending, failed, changed or missing
+  up [--to <version>]               apply pending migrations (up to and including <version>); without
+                                    --to, then the repeatable definitions whose text changed
   down [--to <version> | --steps <n>]
                                     roll back with the down scripts (default: one step;
                                     --to 0 rolls back everything)
@@ -18,7 +20,8 @@ Commands:
   baseline <version>                record every migration up to <version> as applied, without running it
   resolve <version> --applied | --rolled-back | --resume-after <n>
                                     settle a no-transaction migration that failed part-way
-  repair [--changed]                store checksums for applied rows that have none
+  repair [--changed]                store checksums for applied rows that have none, forget the records
+                                    of repeatable definitions whose file is gone
                                     (--changed: also accept edited files)
   unlock                            delete the migration lock, whoever holds it
   drift                             the live schema against the one the applied migrations produce;
@@ -70,6 +73,9 @@ Options:
                               otherwise, before anything is applied (exit 1, DATA_LOSS)
   --no-data-check             skip the check of the rows already there against a run's new
                               definitions (a run they refuse stops first: exit 1, INVALID_ROWS)
+  --fail-on-deleted-repeatable
+                              refuse to run while a repeatable definition applied before has lost
+                              its file (exit 1, REPEATABLE_DELETED); a warning otherwise
   --surrealdb <2|3>           the SurrealDB version that lint, schema, types and diff judge the
                               folder by on their embedded shadow (default 3), and of an embedded
                               --url (2: mem:// only, from @surrealdb/wasm); drift and the commands

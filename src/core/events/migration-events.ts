@@ -24,6 +24,11 @@ export interface MigrationEventMap {
   lockWaiting: { holder: LockHolder | undefined } & Targeted;
   /** This process holds the lock. */
   lockAcquired: { waitedMs: number; tookOver: LockHolder | undefined } & Targeted;
+  /**
+   * A repeatable definition (`repeatable/<name>.surql`, `name` without `.surql`) was applied after
+   * the versions (or found applied by another replica: `byAnother`).
+   */
+  repeatableApplied: { name: string; file: string; durationMs: number; byAnother: boolean } & Targeted;
 }
 
 export type MigrationEventName = keyof MigrationEventMap;
@@ -45,6 +50,7 @@ const EVENT_NAMES = {
   rolledBack: true,
   lockWaiting: true,
   lockAcquired: true,
+  repeatableApplied: true,
 } satisfies Record<MigrationEventName, true>;
 
 /**

@@ -46,6 +46,12 @@ export function logOwnEvents(events: TargetEvents, logger: MigrationLogger): voi
           : `Applied migration ${label(e)} in ${e.durationMs} ms`,
       ),
     rolledBack: (e) => logger.log(`Rolled back migration ${label(e)} in ${e.durationMs} ms`),
+    repeatableApplied: (e) =>
+      logger.log(
+        e.byAnother
+          ? `Repeatable definition ${e.name} (${e.file}) was applied by another replica`
+          : `Applied repeatable definition ${e.name} (${e.file}) in ${e.durationMs} ms`,
+      ),
     failed: (e) => logger.error(e.error.message),
     lockWaiting: (e) =>
       logger.log(`Waiting for the migration lock` + (e.holder ? ` held by ${e.holder.host} pid ${e.holder.pid}` : '')),

@@ -42,9 +42,14 @@ export async function applyRepeatables(
     const started = performance.now();
     try {
       const byAnother = await runRepeatable(ctx, file);
-      const durationMs = Math.round(performance.now() - started);
-      if (!byAnother) ctx.logger.log(`Applied repeatable definition ${file.name} (${file.file}) in ${durationMs} ms`);
-      results.push({ name: file.name, file: file.file, durationMs, byAnother });
+      const result = {
+        name: file.name,
+        file: file.file,
+        durationMs: Math.round(performance.now() - started),
+        byAnother,
+      };
+      ctx.events.emit('repeatableApplied', result);
+      results.push(result);
     } catch (error) {
       ctx.options.redactor.error(error);
       throw error;
