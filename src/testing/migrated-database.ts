@@ -136,7 +136,8 @@ async function copied(settings: TemplateSettings, database: () => string): Promi
   const spare = await takeSpare(id);
   if (spare) {
     const fresh = await spare.manager.refresh().then(
-      () => templateKey(spare.manager.upMigrations, settings) === spare.template.key,
+      () =>
+        templateKey(spare.manager.upMigrations, settings, spare.manager.repeatableDefinitions) === spare.template.key,
       () => false,
     );
     if (fresh) {
@@ -149,7 +150,7 @@ async function copied(settings: TemplateSettings, database: () => string): Promi
   let found: { template: MigrationTemplate; built: boolean };
   try {
     for (let attempt = 1; ; attempt++) {
-      const key = templateKey(manager.upMigrations, settings);
+      const key = templateKey(manager.upMigrations, settings, manager.repeatableDefinitions);
       found = await templateFor(key, settings);
       if (found.template.key === key) break;
       if (attempt >= FOLDER_CHANGE_TRIES) {

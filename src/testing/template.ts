@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { Surreal } from 'surrealdb';
 import type { MigrationFile } from '../core/files/migration-files.js';
+import type { RepeatableFile } from '../core/files/repeatable-files.js';
 import { MigrationManager } from '../core/manager/migration-manager.js';
 import type { MigrationResult } from '../core/runner/migration-runner.js';
 import type { SurrealDbMajor } from '../core/options/options.js';
@@ -58,11 +59,15 @@ const templates: Map<string, Promise<MigrationTemplate>> = ((os as unknown as Re
 
 /**
  * The key of a template: the up scripts that would run (version, name, checksum, transaction
- * mode) and the settings that change what they produce. The folder's path is not in it: two
+ * mode), the repeatable definitions (name, checksum) and the settings that change what they produce. The folder's path is not in it: two
  * folders with the same scripts share a template.
  * @internal
  */
-export function templateKey(up: readonly MigrationFile[], settings: TemplateSettings): string {
+export function templateKey(
+  up: readonly MigrationFile[],
+  settings: TemplateSettings,
+  repeatable: readonly RepeatableFile[] = [],
+): string {
   const material = JSON.stringify({
     format: 1,
     surrealdb: settings.surrealdb,
@@ -70,6 +75,8 @@ export function templateKey(up: readonly MigrationFile[], settings: TemplateSett
     database: settings.database ?? null,
     table: settings.table ?? null,
     up: up.map((m) => [m.version, m.name, m.checksum, m.noTransaction]),
+    // The repeatable definitions a run applies after the versions (absent when none: keys unchanged).
+    ...(repeatable.length > 0 ? { repeatable: repeatable.map((r) => [r.name, r.checksum]) } : {}),
   });
   return createHash('sha256').update(material).digest('hex');
 }
@@ -154,7 +161,7 @@ export async function openManager(settings: TemplateSettings, database: string):
 async function buildTemplate(settings: TemplateSettings): Promise<MigrationTemplate> {
   const manager = await openManager(settings, settings.database ?? 'template');
   try {
-    const key = templateKey(manager.upMigrations, settings);
+    const key = templateKey(manager.upMigrations, settings, manager.repeatableDefinitions);
     const applied = await manager.runMigrationUp();
     const db = manager.db;
     const [root, ns, dbInfo] = await db.query<[Info, Info, Info]>('INFO FOR ROOT; INFO FOR NS; INFO FOR DB');

@@ -89,7 +89,9 @@ describe(`the narrowed history read proves a target current as the full read doe
     // As the survey reads it (target-survey.ts): a failed record, or a refused read, proves nothing.
     const narrow = (() => {
       try {
-        return rowsOrEmpty(narrowFailed).length > 0 ? undefined : toSnapshot(narrowHistory, undefined, narrowRepeatable);
+        return rowsOrEmpty(narrowFailed).length > 0
+          ? undefined
+          : toSnapshot(narrowHistory, undefined, narrowRepeatable);
       } catch {
         return undefined;
       }

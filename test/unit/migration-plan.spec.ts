@@ -256,7 +256,11 @@ describe('isCurrent: a target a start over many leaves alone without opening its
     const folders: Record<string, MigrationFile[]> = { 'missing file (a warning when allowed)': files(2, 3) };
     for (const [what, snapshot] of cases) {
       const up = folders[what] ?? files(1, 2);
-      expect([what, isCurrent({ up, repeatable: [] }, snapshot, strict), isCurrent({ up, repeatable: [] }, snapshot, lenient)]).toEqual([what, false, false]);
+      expect([
+        what,
+        isCurrent({ up, repeatable: [] }, snapshot, strict),
+        isCurrent({ up, repeatable: [] }, snapshot, lenient),
+      ]).toEqual([what, false, false]);
     }
   });
 });

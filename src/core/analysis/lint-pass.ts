@@ -2,7 +2,8 @@
  * One pass of lint over a folder, on its shadow database: each up applied in version order, going on
  * past a failure; each down proven by applying it after its up and comparing the schema with the one
  * before the up, then the up applied again, so that the next migration meets the schema it was
- * written for; every file parsed on its own; a few made-up rows tried under each up.
+ * written for; every file parsed on its own; a few made-up rows tried under each up; then the
+ * repeatable definitions, each applied twice (lint-repeatables.ts).
  *
  * As fast as the work allows, and finding what a plain pass finds:
  * - the shadow's lock is held once for the pass ({@link ShadowDatabase.hold}), so each step is one
@@ -19,6 +20,7 @@ import { refreshSchema } from '../shadow/schema-refresh.js';
 import { ShadowDatabase } from '../shadow/shadow-database.js';
 import { serverMessage } from '../db/surreal-errors.js';
 import { RowSampler, type SampleFailure } from './lint-samples.js';
+import { lintRepeatables } from './lint-repeatables.js';
 import type { MigrationProgress } from '../events/progress.js';
 import { problemOf, staticProblems, type LintProblem, type LintProblemKind, type LintReport } from './lint-problems.js';
 
@@ -91,6 +93,8 @@ export class LintPass {
         if (then === 'rebuild') await this.#rebuild();
       }
       this.#progress({ done: ups.length, total: ups.length });
+      // The repeatable definitions, after every version, as a run applies them.
+      this.#problems.push(...(await lintRepeatables(this.#shadow)));
       // Every file not known to parse is parsed on its own, so that every parse error is listed.
       for (const up of ups) await this.#unparsable(up, 'up');
       for (const down of this.#first.down) await this.#unparsable(down, 'down');

@@ -28,7 +28,8 @@ export type LintProblemKind =
   | 'one-transaction'
   | 'engine-limit'
   | 'data-dependent'
-  | 'data-loss';
+  | 'data-loss'
+  | 'not-idempotent';
 
 /** One problem lint found. */
 export interface LintProblem {
@@ -36,6 +37,7 @@ export interface LintProblem {
   severity: 'error' | 'warning';
   /** The file the problem is in (for a missing down script, its up script). */
   file: string;
+  /** The migration's version; 0 for a repeatable definition (`repeatable/<name>.surql`). */
   version: number;
   line: number | undefined;
   column: number | undefined;

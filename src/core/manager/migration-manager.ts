@@ -10,6 +10,7 @@ import { type LockHolder } from '../support/run-errors.js';
 import type { MigrationEvents } from '../events/migration-events.js';
 import type { MigrationProgressListener } from '../events/progress.js';
 import type { MigrationFile } from '../files/migration-files.js';
+import type { RepeatableFile } from '../files/repeatable-files.js';
 import { MigrationRunner, type MigrationResult } from '../runner/migration-runner.js';
 import { type MigrationTarget, type MigrationsOptions, type ResolvedMigrationsOptions } from '../options/options.js';
 import { resolveOptions } from '../options/resolve-options.js';
@@ -178,11 +179,7 @@ export class MigrationManager {
     return this.#tenants.each(work, options);
   }
 
-  /**
-   * Whether this manager's one database does not exist (its reads then create nothing). For the
-   * CLI.
-   * @internal
-   */
+  /** Whether this manager's one database does not exist (its reads then create nothing). @internal */
   databaseMissing(): Promise<boolean> {
     return this.#ctx.absent();
   }
@@ -195,6 +192,11 @@ export class MigrationManager {
   /** Discovered down scripts, sorted by version. */
   get downMigrations(): readonly MigrationFile[] {
     return this.#ctx.files.down;
+  }
+
+  /** Discovered repeatable definitions (`repeatable/<name>.surql`), in name order. */
+  get repeatableDefinitions(): readonly RepeatableFile[] {
+    return this.#ctx.files.repeatable;
   }
 
   /** Reads the migrations folder again (and, with a `targets` function, the targets). */

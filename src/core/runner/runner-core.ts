@@ -3,6 +3,7 @@ import { type MigrationDirection } from '../support/errors.js';
 import { MigrationError, MigrationsStoppedError } from '../support/run-errors.js';
 import type { FailedRecord } from '../history/history-records.js';
 import type { MigrationFile } from '../files/migration-files.js';
+import type { RepeatableFile } from '../files/repeatable-files.js';
 import { computeState, findProblems, interruptedError, type MigrationState } from '../plan/migration-plan.js';
 import { planDown, requireDownScripts } from '../plan/down-plan.js';
 import { asLibraryError } from '../db/surreal-errors.js';
@@ -28,6 +29,8 @@ export interface HeldSteps {
   down(version: number, name: string, down: MigrationFile): Promise<MigrationResult>;
   /** Reads the records of no-transaction files again, after the caller settled one. */
   refresh(): Promise<void>;
+  /** Applies one repeatable definition with its record, as a run to the latest does. */
+  repeatable(file: RepeatableFile): Promise<void>;
 }
 
 /** The steps of one database's runner core. */
@@ -257,6 +260,9 @@ export class RunnerCore {
           return this.#stepDown(version, name, down, 1);
         },
         refresh,
+        repeatable: async (file) => {
+          await applyRepeatables(this.#ctx, this.#queue, [file]);
+        },
       });
     });
   }

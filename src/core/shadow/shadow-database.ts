@@ -12,6 +12,7 @@ import { emptyEngine } from '../db/embedded-engine.js';
 import { quoteIdent } from '../support/identifiers.js';
 import { asLibraryError } from '../db/surreal-errors.js';
 import { MigrationError } from '../support/run-errors.js';
+import { RepeatableError } from '../support/repeatable-errors.js';
 import { MigrationEvents } from '../events/migration-events.js';
 import { discoverMigrations, type MigrationFile } from '../files/migration-files.js';
 import { type MigrationLogger, type ResolvedMigrationsOptions } from '../options/options.js';
@@ -166,6 +167,24 @@ export class ShadowDatabase {
       );
     } finally {
       unsubscribe();
+    }
+  }
+
+  /**
+   * Applies one repeatable definition, within {@link hold}; its failure, if any. `again`: its
+   * record is forgotten first, so that the same text is sent a second time (lint proves a
+   * repeatable runs twice to the same effect).
+   */
+  async applyRepeatable(file: RepeatableFile, again = false): Promise<RepeatableError | undefined> {
+    const held = this.#held;
+    if (!held) throw new Error('applyRepeatable runs within hold()');
+    try {
+      if (again) await this.#runner.history.forgetRepeatables([file.name]);
+      await held.repeatable(file);
+      return undefined;
+    } catch (error) {
+      if (error instanceof RepeatableError) return error;
+      throw error;
     }
   }
 
