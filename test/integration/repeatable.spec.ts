@@ -2,7 +2,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Surreal } from 'surrealdb';
 import {
+  DataLossError,
   DeletedRepeatableError,
+  InvalidRowsError,
   MigrationDiscoveryError,
   MigrationManager,
   NonIdempotentRepeatableError,
@@ -178,5 +180,26 @@ describe('repeatable definitions', () => {
     expect(error).toBeInstanceOf(MigrationDiscoveryError);
     const files = (error as MigrationDiscoveryError).problems.flatMap((p) => p.files.map((f) => path.basename(f)));
     expect(files.sort()).toEqual(['nested', 'notes.txt']);
+  });
+  it('are held to the data checks of the run: rows their definitions refuse, tables they delete', async () => {
+    let manager = await open();
+    await manager.runMigrationUp();
+    await manager.close();
+    await query('CREATE person:ada SET nick = 3');
+    await writeRepeatable('strict.surql', 'DEFINE FIELD OVERWRITE nick ON person TYPE string;');
+    manager = await open();
+    const invalid = await manager.runMigrationUp().catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(InvalidRowsError);
+    expect((invalid as Error).message).toMatch(
+      /repeatable\/strict\.surql:1:1: person\.nick TYPE string refuses 1 row\(s\): person:ada/,
+    );
+    expect((await manager.plan()).refusals.invalidRows).toHaveLength(1);
+    await manager.close();
+    await rm(path.join(folder.dir, 'repeatable', 'strict.surql'));
+    await writeRepeatable('drop.surql', 'REMOVE TABLE IF EXISTS person;');
+    manager = await open();
+    await expect(manager.runMigrationUp()).rejects.toBeInstanceOf(DataLossError);
+    await manager.close();
+    expect(await query<string[]>('SELECT VALUE meta::id(id) FROM person')).toEqual(['ada']);
   });
 });

@@ -5,19 +5,13 @@ import { MigrationDiscoveryError, type DiscoveryProblem } from '../support/state
 import { decodeUtf8, nonRegularEntryProblem, readRegularFile } from './regular-files.js';
 import { hasLeadingDirective } from '../surql/surql-directives.js';
 import { checksumOf, normalizeScript } from './script-text.js';
+import { ALLOW_DATA_LOSS_DIRECTIVE, ALLOW_INVALID_ROWS_DIRECTIVE, NO_TRANSACTION_DIRECTIVE } from './directives.js';
 import { discoverRepeatables, type RepeatableFile } from './repeatable-files.js';
 
 export { firstInvalidUtf8Byte, nonRegularEntryProblem } from './regular-files.js';
 export { checksumOf, normalizeScript } from './script-text.js';
 
-/** The directive, in a file's leading comments, that runs it statement by statement. */
-export const NO_TRANSACTION_DIRECTIVE = 'migrate:no-transaction';
-
-/** A file's own leave to delete data wholesale (see `DataLossError`). */
-export const ALLOW_DATA_LOSS_DIRECTIVE = 'migrate:allow-data-loss';
-
-/** A file's own leave to leave rows its new definitions refuse (see `InvalidRowsError`). */
-export const ALLOW_INVALID_ROWS_DIRECTIVE = 'migrate:allow-invalid-rows';
+export { ALLOW_DATA_LOSS_DIRECTIVE, ALLOW_INVALID_ROWS_DIRECTIVE, NO_TRANSACTION_DIRECTIVE } from './directives.js';
 
 /** One migration script (up or down) as discovered on disk. */
 export interface MigrationFile {

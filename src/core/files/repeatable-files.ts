@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { DiscoveryProblem } from '../support/state-errors.js';
 import { decodeUtf8, displayPath, nonRegularEntryProblem, readRegularFile } from './regular-files.js';
 import { checksumOf, normalizeScript } from './script-text.js';
+import { hasLeadingDirective } from '../surql/surql-directives.js';
+import { ALLOW_DATA_LOSS_DIRECTIVE, ALLOW_INVALID_ROWS_DIRECTIVE } from './directives.js';
 
 /** The folder, inside the migrations folder, that holds the repeatable definitions. */
 export const REPEATABLE_FOLDER = 'repeatable';
@@ -25,6 +27,10 @@ export interface RepeatableFile {
   readonly text: string;
   /** sha256 (hex) of `text`. */
   readonly checksum: string;
+  /** The file allows its own data loss (`-- migrate:allow-data-loss`). */
+  readonly allowDataLoss: boolean;
+  /** The file allows rows its definitions refuse (`-- migrate:allow-invalid-rows`). */
+  readonly allowInvalidRows: boolean;
 }
 
 const EXTENSION = /\.surql$/i;
@@ -74,7 +80,15 @@ export async function discoverRepeatables(
       continue;
     }
     const text = normalizeScript(decoded.text);
-    files.push({ name: entry.name.replace(EXTENSION, ''), path: filePath, file, text, checksum: checksumOf(text) });
+    files.push({
+      name: entry.name.replace(EXTENSION, ''),
+      path: filePath,
+      file,
+      text,
+      checksum: checksumOf(text),
+      allowDataLoss: hasLeadingDirective(text, ALLOW_DATA_LOSS_DIRECTIVE),
+      allowInvalidRows: hasLeadingDirective(text, ALLOW_INVALID_ROWS_DIRECTIVE),
+    });
   }
   // `a.surql` and `a.SURQL` would share one record.
   const byName = new Map<string, string[]>();

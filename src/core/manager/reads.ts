@@ -14,6 +14,7 @@ import { targetKey } from '../options/target-list.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { planDown } from '../plan/down-plan.js';
 import { toHolder } from '../lock/lock-record.js';
+import { asScript } from '../runner/repeatable-steps.js';
 import { rollbackSelector } from './arguments.js';
 import type { ManagerContext } from './context.js';
 import type {
@@ -175,7 +176,9 @@ export class Reads<M extends ReadsOfTarget> {
         return {
           direction,
           migrations: pending.map((m) => describe(m)),
-          refusals: await refusals(pending),
+          refusals: await refusals(
+            options.to === undefined ? [...pending, ...state.repeatable.pending.map(asScript)] : pending,
+          ),
           repeatable: options.to === undefined ? repeatableReport(state) : { pending: [], deleted: [] },
         };
       }

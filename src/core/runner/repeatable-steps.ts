@@ -4,6 +4,7 @@
  * each in its own transaction with its record, under the lock the versions held.
  */
 import type { RepeatableFile } from '../files/repeatable-files.js';
+import type { MigrationFile } from '../files/migration-files.js';
 import { ensureLeaseHeld } from '../execution/lease-check.js';
 import { runRepeatable } from '../execution/repeatable-run.js';
 import { NonIdempotentRepeatableError } from '../support/repeatable-errors.js';
@@ -19,6 +20,14 @@ export interface RepeatableResult {
   durationMs: number;
   /** Another replica applied the same text first; this one applied nothing. */
   byAnother: boolean;
+}
+
+/**
+ * A repeatable file as the checks before a run read a script (statement policy, data loss, rows
+ * its definitions refuse): an up, in a transaction, of no version.
+ */
+export function asScript(file: RepeatableFile): MigrationFile {
+  return { ...file, version: 0, direction: 'up', noTransaction: false };
 }
 
 /** Refuses, before anything runs, repeatable files that hold a statement that cannot run twice. */

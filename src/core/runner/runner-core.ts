@@ -17,7 +17,7 @@ import type { MigrationResult, RunnerOps } from './migration-runner.js';
 import type { RunnerContext } from './runner-context.js';
 import { RunQueue } from './run-queue.js';
 import { readWaitingState, underLock } from './lock-wait.js';
-import { applyRepeatables, refuseNonIdempotent } from './repeatable-steps.js';
+import { applyRepeatables, asScript, refuseNonIdempotent } from './repeatable-steps.js';
 
 export type { RunGuards, RunRefusals };
 
@@ -99,7 +99,8 @@ export class RunnerCore {
           this.#rememberFailed(current);
           const selected = select(current);
           refuseNonIdempotent(changed(current));
-          await refuseBeforeRun(this.#ctx, selected, 'up', run);
+          // The repeatables after the versions, as the run applies them: their data is checked too.
+          await refuseBeforeRun(this.#ctx, [...selected, ...changed(current).map(asScript)], 'up', run);
           const results: MigrationResult[] = [];
           for (const migration of selected)
             results.push(await this.#stepUp(migration, selected.length - results.length));
