@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lintMigrations } from '../../src/core/analysis/lint.js';
+import { generateTypes } from '../../src/index.js';
 import { folderSchema, schemaToSurql } from '../../src/core/analysis/schema-code.js';
 import { MigrationManager } from '../../src/index.js';
 import { createMigratedDatabase } from '../../src/testing/index.js';
@@ -64,6 +65,12 @@ describe('analyses with repeatable definitions', () => {
     expect(text).toMatch(/DEFINE PARAM OVERWRITE \$adult/);
     expect(text).toMatch(/DEFINE EVENT OVERWRITE grown ON person/);
     expect(text).not.toMatch(/_repeatable/);
+
+    // The types too: a field a repeatable defines is in its table's type.
+    await writeRepeatable('c_nick.surql', 'DEFINE FIELD OVERWRITE nick ON person TYPE option<string>;');
+    const types = await generateTypes({ directory: folder.dir, surrealdb: SURREALDB });
+    expect(types).toMatch(/export type Person = \{[^}]*nick\?: string;/);
+    expect(types).not.toMatch(/Repeatable/);
 
     const manager = await MigrationManager.create({ ...memOptions(folder.dir), logger: false });
     try {
