@@ -37,6 +37,7 @@ export {
 } from './core/events/migration-events.js';
 export type { MigrationProgress, MigrationProgressListener } from './core/events/progress.js';
 export type { MigrationFile } from './core/files/migration-files.js';
+export type { RepeatableFile } from './core/files/repeatable-files.js';
 export type { SchemaKind } from './core/shadow/shadow.js';
 export type { ComputedDefinition } from './core/analysis/computed-definitions.js';
 export type { AppliedRecord, FailedRecord } from './core/history/history-records.js';

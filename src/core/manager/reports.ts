@@ -53,7 +53,9 @@ export interface MigrationStatus {
  * records whose file is gone (what they defined stays in the database). With `targets`: on any.
  */
 export interface RepeatableReport {
+  /** Changed or new files, in the order a run applies them: name (without `.surql`) and path. */
   pending: { name: string; file: string }[];
+  /** Records whose file is gone: name, and when it was last applied. */
   deleted: { name: string; appliedAt: Date | undefined }[];
 }
 

@@ -10,8 +10,9 @@ export interface RepeatableLocation {
   name: string;
   /** The file, relative to the working directory. */
   file: string;
-  /** 1-based line and column in `file`, when known. */
+  /** 1-based line in `file`, when known. */
   line?: number;
+  /** 1-based column in `file`, when known. */
   column?: number;
   /** The statement at fault, when known. */
   statement?: string;
