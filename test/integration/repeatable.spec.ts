@@ -97,6 +97,8 @@ describe('repeatable definitions', () => {
       { name: 'greet', file: path.relative(process.cwd(), path.join(folder.dir, 'repeatable', 'greet.surql')) },
     ]);
     expect((await manager.plan()).repeatable).toEqual(status.repeatable);
+    // mode 'validate' refuses to start while one is pending.
+    await expect(manager.validate({ requireCurrent: true })).rejects.toThrow(/pending: .*repeatable\/greet\.surql/);
     await manager.runMigrationUp();
     await manager.close();
     expect(await query<string>("RETURN fn::greet('Ada')")).toBe('Hi Ada');

@@ -310,7 +310,11 @@ export class Reads<M extends ReadsOfTarget> {
   #judge(state: MigrationState, options: { requireCurrent?: boolean }): ValidationReport | Error {
     const { errors, warnings } = findProblems(state, this.#ctx.options);
     if (errors[0]) return errors[0];
-    if (options.requireCurrent && state.pending.length > 0) return new PendingMigrationsError(state.pending);
+    // A changed repeatable definition is pending too (listed by its file, with no version).
+    const repeatable = state.repeatable.pending.map(({ name, file }) => ({ version: 0, name, file }));
+    if (options.requireCurrent && state.pending.length + repeatable.length > 0) {
+      return new PendingMigrationsError([...state.pending, ...repeatable]);
+    }
     return { warnings, pending: state.pending.length };
   }
 }

@@ -12,16 +12,6 @@ import { repeatableRefusals } from '../surql/repeatable-policy.js';
 import type { RunnerContext } from './runner-context.js';
 import type { RunQueue } from './run-queue.js';
 
-/** One repeatable definition applied by a run. */
-export interface RepeatableResult {
-  /** The file's name without `.surql`. */
-  name: string;
-  file: string;
-  durationMs: number;
-  /** Another replica applied the same text first; this one applied nothing. */
-  byAnother: boolean;
-}
-
 /**
  * A repeatable file as the checks before a run read a script (statement policy, data loss, rows
  * its definitions refuse): an up, in a transaction, of no version.
@@ -41,28 +31,20 @@ export async function applyRepeatables(
   ctx: RunnerContext,
   queue: RunQueue,
   files: readonly RepeatableFile[],
-): Promise<RepeatableResult[]> {
-  const results: RepeatableResult[] = [];
-  if (files.length === 0) return results;
+): Promise<void> {
+  if (files.length === 0) return;
   await ctx.history.ensureRepeatableDefined();
-  for (const file of files) {
-    queue.ensureRunning(files.length - results.length);
+  for (const [i, file] of files.entries()) {
+    queue.ensureRunning(files.length - i);
     ensureLeaseHeld(ctx.lock, { file: file.file });
     const started = performance.now();
     try {
       const byAnother = await runRepeatable(ctx, file);
-      const result = {
-        name: file.name,
-        file: file.file,
-        durationMs: Math.round(performance.now() - started),
-        byAnother,
-      };
-      ctx.events.emit('repeatableApplied', result);
-      results.push(result);
+      const durationMs = Math.round(performance.now() - started);
+      ctx.events.emit('repeatableApplied', { name: file.name, file: file.file, durationMs, byAnother });
     } catch (error) {
       ctx.options.redactor.error(error);
       throw error;
     }
   }
-  return results;
 }
