@@ -367,7 +367,7 @@ describe('discoverMigrations', () => {
 
     it('accepts an empty folder', async () => {
       tmp = await tempMigrations();
-      expect(await discoverMigrations(tmp.dir)).toEqual({ up: [], down: [], ignored: [] });
+      expect(await discoverMigrations(tmp.dir)).toEqual({ up: [], down: [], ignored: [], repeatable: [] });
     });
 
     it('reads a migration through a symlink', async () => {
