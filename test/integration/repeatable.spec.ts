@@ -204,4 +204,33 @@ describe('repeatable definitions', () => {
     await manager.close();
     expect(await query<string[]>('SELECT VALUE meta::id(id) FROM person')).toEqual(['ada']);
   });
+  it('over many targets: each target applies them, and a changed one makes no target current', async () => {
+    await writeRepeatable('greet.surql', GREET);
+    const targets = [
+      { namespace: 'many', database: `a${database}` },
+      { namespace: 'many', database: `b${database}` },
+    ];
+    const greetings = async () => {
+      const found: string[] = [];
+      for (const t of targets) {
+        await db!.use({ namespace: t.namespace, database: t.database });
+        found.push(await query<string>("RETURN fn::greet('Ada')"));
+      }
+      return found;
+    };
+    let manager = await open({ targets });
+    await manager.runMigrationUp();
+    expect((await manager.status()).ok).toBe(true);
+    await manager.close();
+    expect(await greetings()).toEqual(['Hello Ada', 'Hello Ada']);
+
+    await writeRepeatable('greet.surql', GREET.replace('Hello', 'Hi'));
+    manager = await open({ targets });
+    const status = await manager.status();
+    expect(status.targets.map((t) => t.repeatable.pending.map((p) => p.name))).toEqual([['greet'], ['greet']]);
+    expect(status.repeatable.pending.map((p) => p.name)).toEqual(['greet']);
+    await manager.runMigrationUp();
+    await manager.close();
+    expect(await greetings()).toEqual(['Hi Ada', 'Hi Ada']);
+  });
 });
