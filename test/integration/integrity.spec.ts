@@ -270,6 +270,8 @@ describe('integrity', () => {
         ],
         // The checks a run makes before it applies anything (data-safety.md) find nothing to refuse.
         refusals: { dataLoss: [], invalidRows: [] },
+        // No repeatable/ folder: nothing after the versions.
+        repeatable: { pending: [], deleted: [] },
       });
       expect(await info(manager)).toEqual(before);
       await manager.runMigrationUp();

@@ -2,6 +2,11 @@ import { MigrationArgumentError, MigrationOptionsError, MigrationsError } from '
 import { DatabaseRequestError, DatabaseUnreachableError } from '../../src/core/support/database-errors.js';
 import { DataLossError, InvalidRowsError } from '../../src/core/support/data-errors.js';
 import {
+  DeletedRepeatableError,
+  NonIdempotentRepeatableError,
+  RepeatableError,
+} from '../../src/core/support/repeatable-errors.js';
+import {
   TargetsFailedError,
   MigrationError,
   MigrationLockError,
@@ -204,6 +209,51 @@ const cases: [string, MigrationsError, string, (string | RegExp)[]][] = [
       '-- migrate:allow-invalid-rows',
       'checkData: false',
     ],
+  ],
+  [
+    'RepeatableError',
+    new RepeatableError({
+      name: 'fns',
+      file: 'migrations/repeatable/fns.surql',
+      line: 4,
+      column: 1,
+      statement: 'THROW "no"',
+      reason: 'An error occurred: no',
+    }),
+    'REPEATABLE_FAILED',
+    [
+      'Repeatable definition fns failed at migrations/repeatable/fns.surql:4:1: An error occurred: no',
+      'statement: THROW "no"',
+      'Nothing of this file was applied',
+      'Fix the file and run again',
+    ],
+  ],
+  [
+    'NonIdempotentRepeatableError',
+    new NonIdempotentRepeatableError([
+      {
+        name: 'seed',
+        file: 'migrations/repeatable/seed.surql',
+        line: 2,
+        column: 1,
+        statement: 'CREATE person SET n = 1',
+        reason: 'CREATE writes data again each time the file changes',
+        fix: 'Move it to a versioned migration.',
+      },
+    ]),
+    'REPEATABLE_NOT_IDEMPOTENT',
+    [
+      'would not run twice to the same effect',
+      'nothing was applied',
+      'seed.surql:2:1: CREATE writes data again',
+      'Move it to a versioned migration.',
+    ],
+  ],
+  [
+    'DeletedRepeatableError',
+    new DeletedRepeatableError(['greet']),
+    'REPEATABLE_DELETED',
+    ['repeatable/greet.surql', 'stays in the database', 'manager.repair()', 'restore the files'],
   ],
   [
     'TargetsFailedError',
