@@ -83,6 +83,7 @@ describe('repeatable definitions', () => {
     await manager.runMigrationUp();
     const first = await query<string>('SELECT VALUE <string> applied_at FROM ONLY _sbl_migrations_repeatable:greet');
     expect((await manager.status()).repeatable).toEqual({ pending: [], deleted: [] });
+    expect(await manager.probe()).toMatchObject({ pending: 0 });
     expect(await manager.runMigrationUp()).toEqual([]);
     expect(await query<string>('SELECT VALUE <string> applied_at FROM ONLY _sbl_migrations_repeatable:greet')).toBe(
       first,
@@ -97,6 +98,8 @@ describe('repeatable definitions', () => {
       { name: 'greet', file: path.relative(process.cwd(), path.join(folder.dir, 'repeatable', 'greet.surql')) },
     ]);
     expect((await manager.plan()).repeatable).toEqual(status.repeatable);
+    // The readiness probe counts it as pending (one request, as before).
+    expect(await manager.probe()).toMatchObject({ pending: 1, failed: [] });
     // mode 'validate' refuses to start while one is pending.
     await expect(manager.validate({ requireCurrent: true })).rejects.toThrow(/pending: .*repeatable\/greet\.surql/);
     await manager.runMigrationUp();

@@ -76,20 +76,22 @@ export class HistoryStore {
   }
 
   /**
-   * What a readiness probe needs, in one request of three small reads: the applied versions (none
-   * unreadable), the failed or in-progress records' versions and states, and the lock record.
+   * What a readiness probe needs, in one request of four small reads: the applied versions (none
+   * unreadable), the failed or in-progress records' versions and states, the lock record, and the
+   * repeatable definitions' records.
    */
   async probe(): Promise<{
     versions: (number | undefined)[];
     failed: Pick<FailedRecord, 'version' | 'inProgress' | 'resumeAfter'>[];
     /** The lock record as read (`toHolder` in lock/ reads it as its holder), or undefined. */
     lockRow: Record<string, unknown> | undefined;
+    repeatable: RepeatableRecord[];
   }> {
-    const [history, failed, lock] = await this.#t.db
+    const [history, failed, lock, repeatable] = await this.#t.db
       .query(
         'SELECT VALUE version FROM $history; SELECT version, in_progress, resume_after FROM $failed; ' +
-          'SELECT owner, acquired_at, expires_at FROM ONLY $lock',
-        { history: this.#t.history, failed: this.#t.failed, lock: this.#t.lock },
+          `SELECT owner, acquired_at, expires_at FROM ONLY $lock; ${REPEATABLE_READ}`,
+        { ...this.#tables(), lock: this.#t.lock },
       )
       .responses()
       .catch((error: unknown) => this.#t.unreachable(error));
@@ -101,6 +103,7 @@ export class HistoryStore {
         return { version: record.version, inProgress: record.inProgress, resumeAfter: record.resumeAfter };
       }),
       lockRow: row && typeof row === 'object' && !Array.isArray(row) ? row : undefined,
+      repeatable: toRepeatableRecords(repeatable),
     };
   }
 

@@ -7,7 +7,8 @@ import { type MigrationDirection } from '../support/errors.js';
 import { PendingMigrationsError } from '../support/state-errors.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { awaitsOperator, computeState, findProblems, type MigrationState } from '../plan/migration-plan.js';
-import type { FailedRecord } from '../history/history-records.js';
+import type { FailedRecord, RepeatableRecord } from '../history/history-records.js';
+import { repeatableState } from '../plan/repeatable-plan.js';
 import { surqlStatements } from '../surql/surql-splitter.js';
 import { withTimeout } from '../support/timing.js';
 import { targetKey } from '../options/target-list.js';
@@ -73,19 +74,23 @@ export class Reads<M extends ReadsOfTarget> {
     if (ctx.targets) return ctx.guard(() => this.#probeTargets(options.timeoutMs));
     return ctx.guard(async () => {
       if (await ctx.absent()) return this.#absentProbe();
-      const { versions, failed, lockRow } = await ctx.history.probe();
+      const { versions, failed, lockRow, repeatable } = await ctx.history.probe();
       const lock = lockRow ? toHolder(lockRow) : undefined;
       return {
-        ...this.#probeOf(versions, failed),
+        ...this.#probeOf(versions, failed, repeatable),
         lock: lock ? { host: lock.host, pid: lock.pid, expiresAt: lock.expiresAt?.toISOString() ?? null } : null,
       };
     });
   }
 
-  /** A probe's figures from the versions applied (undefined: unreadable) and the failed records. */
+  /**
+   * A probe's figures from the versions applied (undefined: unreadable), the failed records and
+   * the repeatable definitions' records (one whose text changed counts as pending).
+   */
   #probeOf(
     versions: readonly (number | undefined)[],
     failed: readonly Pick<FailedRecord, 'version' | 'inProgress' | 'resumeAfter'>[],
+    repeatable: readonly RepeatableRecord[],
   ): Omit<MigrationsProbe, 'lock'> {
     const ctx = this.#ctx;
     const applied = new Set(versions.filter((v): v is number => v !== undefined));
@@ -93,7 +98,9 @@ export class Reads<M extends ReadsOfTarget> {
     return {
       currentVersion: [...applied].reduce((max, v) => Math.max(max, v), 0),
       latestVersion: ctx.latestVersion(),
-      pending: ctx.files.up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length,
+      pending:
+        ctx.files.up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length +
+        repeatableState(ctx.files.repeatable, repeatable).pending.length,
       failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
       unreadable: versions.filter((v) => v === undefined).length,
     };
@@ -280,6 +287,7 @@ export class Reads<M extends ReadsOfTarget> {
               ...this.#probeOf(
                 history.applied.map((r) => r.version),
                 history.failed,
+                history.repeatable,
               ),
               lock: null,
             },
@@ -293,7 +301,7 @@ export class Reads<M extends ReadsOfTarget> {
     return {
       currentVersion: 0,
       latestVersion,
-      pending: this.#ctx.files.up.length,
+      pending: this.#ctx.files.up.length + this.#ctx.files.repeatable.length,
       failed: [],
       unreadable: 0,
       lock: null,

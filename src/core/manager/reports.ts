@@ -96,7 +96,10 @@ export interface MigrationsProbe {
   currentVersion: number;
   /** Highest discovered version. */
   latestVersion: number;
-  /** Discovered migrations not applied (a failed attempt not yet settled is counted in `failed`). */
+  /**
+   * Discovered migrations not applied (a failed attempt not yet settled is counted in `failed`),
+   * and repeatable definitions whose text changed since they were applied.
+   */
   pending: number;
   /** Versions with a failed or in-progress record (a no-transaction migration stopped part-way). */
   failed: number[];
