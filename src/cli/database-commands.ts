@@ -5,6 +5,7 @@
  */
 import type { MigrationManager } from '../core/manager/migration-manager.js';
 import type { MigrationResult } from '../core/runner/migration-runner.js';
+import type { MigrationEventMap } from '../core/events/migration-events.js';
 import type { CliCommand } from './args.js';
 import { DataLossError, InvalidRowsError } from '../core/support/data-errors.js';
 import { EXIT } from './exit-codes.js';
@@ -28,16 +29,18 @@ export async function runCommand(
     case 'up': {
       const empty = await reportEmpty(manager, out, names);
       const applied: MigrationResult[] = [];
+      const repeatable: RepeatableApplied[] = [];
       progress.applied = applied;
-      reportProgress(manager, out, applied);
+      reportProgress(manager, out, applied, repeatable);
       const results = command.to === undefined ? await manager.runMigrationUp() : await manager.migrateTo(command.to);
       const currentVersion = await manager.getCurrentVersion();
+      const definitions = repeatable.length > 0 ? ` and ${repeatable.length} repeatable definition(s)` : '';
       out.print(
-        results.length === 0
+        results.length + repeatable.length === 0
           ? `Nothing to apply; current version ${currentVersion}.`
-          : `Applied ${results.length} migration(s); current version ${currentVersion}.`,
+          : `Applied ${results.length} migration(s)${definitions}; current version ${currentVersion}.`,
       );
-      return ok({ applied: results, currentVersion, ...(empty ? { empty } : {}) });
+      return ok({ applied: results, repeatable, currentVersion, ...(empty ? { empty } : {}) });
     }
 
     case 'down': {
@@ -179,7 +182,15 @@ export async function runCommand(
 }
 
 /** Prints each migration as it completes, with its duration, and collects the results. */
-function reportProgress(manager: MigrationManager, out: CliOutput, done: MigrationResult[]): void {
+/** A repeatable definition `up` applied, as its event says it (without the target). */
+type RepeatableApplied = Omit<MigrationEventMap['repeatableApplied'], 'target'>;
+
+function reportProgress(
+  manager: MigrationManager,
+  out: CliOutput,
+  done: MigrationResult[],
+  repeatable: RepeatableApplied[] = [],
+): void {
   const columns = columnsOf(manager.upMigrations, true);
   const print = (mark: Mark, e: { version: number; name: string }, details: string) =>
     out.print(formatRow(out, { mark, version: e.version, name: e.name, details }, columns));
@@ -197,13 +208,11 @@ function reportProgress(manager: MigrationManager, out: CliOutput, done: Migrati
       print('rolled back', e, `${e.file} in ${formatDuration(e.durationMs)}`);
     },
     failed: (e) => print('failed', e, e.file),
-    repeatableApplied: (e) =>
-      out.print(
-        `${out.mark('applied')}  repeatable ${e.name}  ` +
-          out.dim(
-            e.byAnother ? `${e.file} (applied by another process)` : `${e.file} in ${formatDuration(e.durationMs)}`,
-          ),
-      ),
+    repeatableApplied: ({ name, file, durationMs, byAnother }) => {
+      repeatable.push({ name, file, durationMs, byAnother });
+      const details = byAnother ? `${file} (applied by another process)` : `${file} in ${formatDuration(durationMs)}`;
+      out.print(`${out.mark('applied')}  repeatable ${name}  ${out.dim(details)}`);
+    },
     lockWaiting: (e) =>
       out.note(
         'Waiting for the migration lock' +

@@ -28,6 +28,7 @@ describe('surreal-migrate: repeatable definitions', () => {
     });
     const up = await project.run(['up']);
     expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/Applied 1 migration\(s\) and 1 repeatable definition\(s\); current version 1\./);
     expect(up.stdout).toMatch(/applied.*repeatable greet.*repeatable[/\\]greet\.surql in/);
     const current = await project.run(['status', '--check', '--json']);
     expect(current.code).toBe(0);
@@ -40,7 +41,8 @@ describe('surreal-migrate: repeatable definitions', () => {
     expect(status.stdout + status.stderr).toMatch(/1 repeatable definition\(s\) to apply/);
     const planText = await project.run(['plan']);
     expect(planText.stdout).toMatch(/No migration to apply\.[\s\S]*greet/);
-    expect((await project.run(['up'])).code).toBe(0);
+    const again = await project.run(['up', '--json']);
+    expect(again.json()).toMatchObject({ applied: [], repeatable: [{ name: 'greet', byAnother: false }] });
     expect(await project.withDb(async (db) => (await db.query<[string]>("RETURN fn::greet('Ada')"))[0])).toBe('Hi Ada');
 
     await project.write('repeatable/seed.surql', 'UPSERT person:one SET n = 1;\nCREATE person SET n = 2;\n');

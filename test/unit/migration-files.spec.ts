@@ -350,7 +350,7 @@ describe('discoverMigrations', () => {
   });
 
   describe('other files', () => {
-    it('ignores non-migrations and reports them, sorted; skips folders not named like migrations', async () => {
+    it('ignores non-migrations and reports them, sorted; passes over hidden folders', async () => {
       tmp = await tempMigrations({
         '0001_a.surql': 'A;',
         'README.md': '# migrations',
@@ -358,11 +358,25 @@ describe('discoverMigrations', () => {
         'notes.surql': '-- scratch',
         '0001_x.sql': 'SELECT 1;',
       });
-      await mkdir(path.join(tmp.dir, 'archive'));
+      await mkdir(path.join(tmp.dir, '.git'));
       const found = await discoverMigrations(tmp.dir);
       expect(found.up.map((m) => m.version)).toEqual([1]);
       expect(found.down).toEqual([]);
       expect(found.ignored).toEqual(['.gitkeep', '0001_x.sql', 'README.md', 'notes.surql']);
+    });
+
+    it('refuses, by name, a folder other than repeatable/ (issue 23)', async () => {
+      tmp = await tempMigrations({ '0001_a.surql': 'A;' });
+      await mkdir(path.join(tmp.dir, 'archive'));
+      await mkdir(path.join(tmp.dir, 'repeatable'));
+      const error = await discoveryError(tmp.dir);
+      expect(error.problems.map((p) => [p.files.map((f) => path.basename(f)), p.problem])).toEqual([
+        [
+          ['archive'],
+          'is a folder: the migrations folder holds migrations and one folder, `repeatable/` (repeatable ' +
+            'definitions); move it out, or name it `repeatable` if it holds repeatable definitions.',
+        ],
+      ]);
     });
 
     it('accepts an empty folder', async () => {
@@ -441,12 +455,14 @@ describe('discoverMigrations', () => {
 
     it('reports a symlink to a folder, naming what it points at', async () => {
       tmp = await tempMigrations({ '0001_a.surql': 'A;' });
-      await mkdir(path.join(tmp.dir, 'sub'));
-      await symlink(path.join(tmp.dir, 'sub'), path.join(tmp.dir, '0002_b.surql'));
+      // Beside the migrations folder: a folder inside it is refused on its own.
+      const sub = path.join(path.dirname(tmp.dir), 'sub');
+      await mkdir(sub);
+      await symlink(sub, path.join(tmp.dir, '0002_b.surql'));
       const error = await discoveryError(tmp.dir);
       expect(error.problems.map((p) => p.files.map((f) => path.basename(f)))).toEqual([['0002_b.surql']]);
       expect(error.problems[0]?.problem).toBe(
-        `is a symbolic link to ${path.join(tmp.dir, 'sub')}, which is a directory, not a regular file; ${NOT_A_FILE_FIX}`,
+        `is a symbolic link to ${sub}, which is a directory, not a regular file; ${NOT_A_FILE_FIX}`,
       );
     });
 

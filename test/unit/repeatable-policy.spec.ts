@@ -51,3 +51,35 @@ describe('repeatableRefusals', () => {
     expect(refused('USE DB other;')).toEqual([[1, 1, 'USE']]);
   });
 });
+
+describe('repeatableRefusals: writes as values', () => {
+  const refused = (text: string) => repeatableRefusals(text).map((r) => [r.line, r.reason.split(' ')[0]]);
+
+  it('refuses a CREATE, INSERT or RELATE a statement runs as a value, and ACCESS … GRANT', () => {
+    const text = [
+      'LET $x = (CREATE person CONTENT { n: 1 });',
+      'SELECT * FROM (INSERT INTO person { n: 2 });',
+      '(RELATE person:a->knows->person:b);',
+      'UPDATE person SET friend = (create person SET n = 3);',
+      'ACCESS api ON DATABASE GRANT FOR USER admin;',
+    ].join('\n');
+    expect(refused(text)).toEqual([
+      [1, 'CREATE'],
+      [2, 'INSERT'],
+      [3, 'RELATE'],
+      [4, 'CREATE'],
+      [5, 'ACCESS'],
+    ]);
+  });
+
+  it('passes what only runs later or elsewhere: a block, an event, a function body, a field named create', () => {
+    const text = [
+      'IF $go { CREATE thing };',
+      'DEFINE EVENT OVERWRITE e ON person WHEN true THEN (CREATE log SET at = time::now());',
+      'DEFINE FUNCTION OVERWRITE fn::make() { RETURN (CREATE thing) };',
+      'UPDATE person SET flags.create = true;',
+      'ACCESS api ON DATABASE SHOW ALL;',
+    ].join('\n');
+    expect(refused(text)).toEqual([]);
+  });
+});

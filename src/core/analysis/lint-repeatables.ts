@@ -10,7 +10,7 @@ import { refreshSchema } from '../shadow/schema-refresh.js';
 import type { ShadowDatabase } from '../shadow/shadow-database.js';
 import { serverMessage } from '../db/surreal-errors.js';
 import type { RepeatableError } from '../support/repeatable-errors.js';
-import { repeatableRefusals } from '../surql/repeatable-policy.js';
+import { keptDefinitions, repeatableRefusals } from '../surql/repeatable-policy.js';
 import type { LintProblem } from './lint-problems.js';
 
 /** The problems of `shadow`'s repeatable definitions; applies them to it (within its lock). */
@@ -23,6 +23,17 @@ export async function lintRepeatables(shadow: ShadowDatabase): Promise<LintProbl
       const refused = repeatableRefusals(file.text);
       for (const r of refused) {
         problems.push(problem(file, { line: r.line, column: r.column, message: r.reason, hint: r.fix }));
+      }
+      for (const kept of keptDefinitions(file.text)) {
+        problems.push({
+          ...problem(file, {
+            line: kept.line,
+            column: kept.column,
+            message: 'DEFINE … IF NOT EXISTS keeps what the first run defined: a change to it here never takes effect',
+            hint: 'Write DEFINE … OVERWRITE, so that each change to the file is applied.',
+          }),
+          severity: 'warning',
+        });
       }
       const failed = await shadow.applyRepeatable(file);
       if (failed) {

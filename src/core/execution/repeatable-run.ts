@@ -21,12 +21,13 @@ import { messageOf } from './script-errors.js';
 const HEAD_LINES = 1;
 
 /**
- * Applies one repeatable definition and writes its record, atomically. Returns true when another
- * process had applied the same text first (the fence): nothing was kept, nothing is needed.
+ * Applies one repeatable definition and writes its record, atomically, with `version` (the folder's
+ * newest). Returns true when another process had applied the same text first (the fence): nothing
+ * was kept, nothing is needed.
  */
-export async function runRepeatable(ctx: ExecutionContext, file: RepeatableFile): Promise<boolean> {
+export async function runRepeatable(ctx: ExecutionContext, file: RepeatableFile, version: number): Promise<boolean> {
   try {
-    return await sendRepeatable(ctx, file);
+    return await sendRepeatable(ctx, file, version);
   } catch (error) {
     // Rolled back (or its fate unknown): nothing for SurrealDB 2 to half-remember.
     await forgetRolledBack(ctx, [file.text]);
@@ -34,11 +35,12 @@ export async function runRepeatable(ctx: ExecutionContext, file: RepeatableFile)
   }
 }
 
-async function sendRepeatable(ctx: ExecutionContext, file: RepeatableFile): Promise<boolean> {
+async function sendRepeatable(ctx: ExecutionContext, file: RepeatableFile, version: number): Promise<boolean> {
   const record = ctx.history.repeatableStatement({
     name: file.name,
     checksum: file.checksum,
     appliedBy: ctx.lock.owner.token,
+    version,
   });
   const sql = transactionalRequest(file.text, record.sql);
   const answersTransaction = await answersTransactions(ctx);

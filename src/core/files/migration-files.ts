@@ -6,7 +6,7 @@ import { decodeUtf8, nonRegularEntryProblem, readRegularFile } from './regular-f
 import { hasLeadingDirective } from '../surql/surql-directives.js';
 import { checksumOf, normalizeScript } from './script-text.js';
 import { ALLOW_DATA_LOSS_DIRECTIVE, ALLOW_INVALID_ROWS_DIRECTIVE, NO_TRANSACTION_DIRECTIVE } from './directives.js';
-import { discoverRepeatables, type RepeatableFile } from './repeatable-files.js';
+import { discoverRepeatables, REPEATABLE_FOLDER, type RepeatableFile } from './repeatable-files.js';
 
 export { firstInvalidUtf8Byte, nonRegularEntryProblem } from './regular-files.js';
 export { checksumOf, normalizeScript } from './script-text.js';
@@ -118,6 +118,11 @@ export function oversizedVersionProblem(name: OversizedVersionName): string {
   );
 }
 
+/** Why a subfolder of the migrations folder other than `repeatable/` is refused. */
+const OTHER_FOLDER =
+  `is a folder: the migrations folder holds migrations and one folder, \`${REPEATABLE_FOLDER}/\` (repeatable ` +
+  `definitions); move it out, or name it \`${REPEATABLE_FOLDER}\` if it holds repeatable definitions.`;
+
 /**
  * Reads the migrations folder once: names, contents and checksums. Throws
  * {@link MigrationDiscoveryError} listing every problem (duplicate versions, a down with no up,
@@ -158,6 +163,9 @@ export async function discoverMigrations(directory: string): Promise<DiscoveredM
     const read = readMigrationFileName(entry.name);
     if (!read) {
       if (entry.isFile() || entry.isSymbolicLink()) ignored.push(entry.name);
+      else if (entry.isDirectory() && entry.name !== REPEATABLE_FOLDER && !entry.name.startsWith('.')) {
+        entryProblems.push({ files: [display(entry.name)], problem: OTHER_FOLDER });
+      }
       continue;
     }
     if ('tooLarge' in read) {

@@ -4,7 +4,7 @@
  * reads the versions: every entry must be a regular `.surql` file (or a link to one), never opened
  * otherwise, and each that is not is a problem named by its path.
  */
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DiscoveryProblem } from '../support/state-errors.js';
 import { decodeUtf8, displayPath, nonRegularEntryProblem, readRegularFile } from './regular-files.js';
@@ -54,8 +54,11 @@ export async function discoverRepeatables(
     entries = await readdir(folder, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { files: [], problems: [] };
-    return { files: [], problems: [{ files: [displayPath(folder)], problem: cannotRead(error) }] };
+    // Nothing there: no repeatables. A link to nothing is a folder lost, not one never made.
+    const link = code === 'ENOENT' ? await lstat(folder).catch(() => undefined) : undefined;
+    if (code === 'ENOENT' && !link) return { files: [], problems: [] };
+    const problem = (link && nonRegularEntryProblem(folder, link)) ?? cannotRead(error);
+    return { files: [], problems: [{ files: [displayPath(folder)], problem }] };
   }
   const problems: DiscoveryProblem[] = [];
   const files: RepeatableFile[] = [];

@@ -65,6 +65,8 @@ export interface RepeatableRecord {
   name: string;
   checksum: string | undefined;
   appliedAt: Date | undefined;
+  /** The newest version of the folder that applied it: a release's, so that an older one leaves it. */
+  version: number | undefined;
 }
 
 /** Everything the planner needs from the database, read in one round trip. */
@@ -145,7 +147,7 @@ export function toFailedRecord(row: Record<string, unknown>): FailedRecord {
 }
 
 /** The repeatable definitions' records, each by its name and checksum: the third answer of every history read. */
-export const REPEATABLE_READ = 'SELECT name, checksum, applied_at FROM $repeatable';
+export const REPEATABLE_READ = 'SELECT name, checksum, applied_at, version FROM $repeatable';
 
 /**
  * The history read: the applied rows and the records of no-transaction files, in two SELECTs of
@@ -211,6 +213,7 @@ export function toRepeatableRecords(response: QueryResponse | undefined): Repeat
       name: row.name as string,
       checksum: optionalString(row.checksum),
       appliedAt: toDate(row.applied_at),
+      version: toVersion(row.version),
     }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -199,7 +199,7 @@ export class HistoryStore {
    * record already holds this checksum (another process applied it meanwhile), it throws
    * {@link REPEATABLE_FENCE} and the transaction keeps nothing.
    */
-  repeatableStatement(entry: { name: string; checksum: string; appliedBy: string }): {
+  repeatableStatement(entry: { name: string; checksum: string; appliedBy: string; version: number }): {
     sql: string;
     vars: Record<string, unknown>;
   } {
@@ -209,12 +209,14 @@ export class HistoryStore {
       sql:
         'UPSERT $__sbl_rid CONTENT { name: $__sbl_name, checksum: IF (SELECT VALUE checksum FROM ONLY $__sbl_rid) ' +
         `= $__sbl_checksum { THROW '${REPEATABLE_FENCE}' } ELSE { $__sbl_checksum }, applied_at: time::now(), ` +
-        'duration_ms: duration::millis(time::now() - $__sbl_started), applied_by: $__sbl_by } RETURN name, checksum',
+        'duration_ms: duration::millis(time::now() - $__sbl_started), applied_by: $__sbl_by, ' +
+        'version: $__sbl_version } RETURN name, checksum',
       vars: {
         __sbl_rid: this.#t.repeatableId(entry.name),
         __sbl_name: entry.name,
         __sbl_checksum: entry.checksum,
         __sbl_by: entry.appliedBy,
+        __sbl_version: entry.version,
       },
     };
   }

@@ -15,7 +15,7 @@ import { targetKey } from '../options/target-list.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { planDown } from '../plan/down-plan.js';
 import { toHolder } from '../lock/lock-record.js';
-import { asScript } from '../runner/repeatable-steps.js';
+import { asScript, refuseNonIdempotent } from '../runner/repeatable-steps.js';
 import { rollbackSelector } from './arguments.js';
 import type { ManagerContext } from './context.js';
 import type {
@@ -100,7 +100,7 @@ export class Reads<M extends ReadsOfTarget> {
       latestVersion: ctx.latestVersion(),
       pending:
         ctx.files.up.filter((m) => !applied.has(m.version) && !settled.has(m.version)).length +
-        repeatableState(ctx.files.repeatable, repeatable).pending.length,
+        repeatableState(ctx.files.repeatable, repeatable, ctx.latestVersion()).pending.length,
       failed: [...new Set(failed.map((r) => r.version))].sort((a, b) => a - b),
       unreadable: versions.filter((v) => v === undefined).length,
     };
@@ -113,18 +113,27 @@ export class Reads<M extends ReadsOfTarget> {
         // Each target's own answer: a target that cannot be read is an error, not "nothing to do".
         const outcomes = await this.#tenants.read(
           (manager) => manager.needsMigration(),
-          (history) => {
-            const applied = new Set(history.applied.map((r) => r.version));
-            return ctx.files.up.some((m) => !applied.has(m.version));
-          },
+          (history) =>
+            this.#needs(
+              history.applied.map((r) => r.version),
+              history.repeatable,
+            ),
         );
         this.#tenants.throwFailures(outcomes, 'validate');
         return outcomes.some((o) => o.state === 'done' && o.value);
       }
-      if (await ctx.absent()) return ctx.files.up.length > 0;
-      const applied = new Set(await ctx.history.readVersions());
-      return ctx.files.up.some((m) => !applied.has(m.version));
+      if (await ctx.absent()) return ctx.files.up.length > 0 || ctx.files.repeatable.length > 0;
+      const { versions, repeatable } = await ctx.history.readWaiting();
+      return this.#needs(versions, repeatable);
     });
+  }
+
+  /** Whether a version is not applied, or a repeatable definition's text changed. */
+  #needs(versions: readonly number[], repeatable: readonly RepeatableRecord[]): boolean {
+    const ctx = this.#ctx;
+    const applied = new Set(versions);
+    const changed = repeatableState(ctx.files.repeatable, repeatable, ctx.latestVersion()).pending;
+    return changed.length > 0 || ctx.files.up.some((m) => !applied.has(m.version));
   }
 
   async status(): Promise<MigrationStatus> {
@@ -180,6 +189,8 @@ export class Reads<M extends ReadsOfTarget> {
       if (direction === 'up') {
         const pending =
           options.to === undefined ? state.pending : state.pending.filter((m) => m.version <= options.to!);
+        // What the run would refuse before anything, the plan refuses as the run would.
+        if (options.to === undefined) refuseNonIdempotent(state.repeatable.pending);
         return {
           direction,
           migrations: pending.map((m) => describe(m)),

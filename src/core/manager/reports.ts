@@ -189,6 +189,12 @@ export interface DryRunReport {
    * in `notVerifiable`.
    */
   absent?: true;
+  /**
+   * The repeatable definitions a run would apply after the versions, verified after them in the
+   * same cancelled transaction; absent when none would be, or when a no-transaction version
+   * comes first (then they cannot be verified either).
+   */
+  repeatable?: { name: string; file: string }[];
 }
 
 /** Problems found by {@link MigrationManager.validate} that did not throw. */

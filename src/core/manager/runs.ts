@@ -9,6 +9,7 @@ import type { MigrationFile } from '../files/migration-files.js';
 import { isCurrent } from '../plan/migration-plan.js';
 import type { MigrationResult, RunnerOps } from '../runner/migration-runner.js';
 import { coreOps, type RunGuards } from '../runner/runner-core.js';
+import { asScript, refuseNonIdempotent } from '../runner/repeatable-steps.js';
 import { verifyOnShadow } from '../analysis/schema-code.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { requireVersion, rollbackSelector } from './arguments.js';
@@ -80,6 +81,11 @@ export class Runs<M extends Tenant> {
       const runnable = firstNoTx === -1 ? state.pending : state.pending.slice(0, firstNoTx);
       const rest = firstNoTx === -1 ? [] : state.pending.slice(firstNoTx);
       const brief = ({ version, name, file }: MigrationFile) => ({ version, name, file });
+      // The repeatable definitions after the versions, as the run applies them (after a
+      // no-transaction version, which a dry run cannot run, they are not verifiable either).
+      refuseNonIdempotent(state.repeatable.pending);
+      const repeatable = state.repeatable.pending.map(({ name, file }) => ({ name, file }));
+      const withRepeatable = (verified: boolean) => (repeatable.length > 0 && verified ? { repeatable } : {});
       // A database that does not exist is empty: the migrations are tried on an empty shadow of
       // the server's version, so that nothing is created here to be rolled back.
       if (absent) {
@@ -92,10 +98,12 @@ export class Runs<M extends Tenant> {
             throw error;
           });
         if (!opened) return { verified: [], notVerifiable: state.pending.map(brief), absent: true };
-        return { verified: runnable.map(brief), notVerifiable: rest.map(brief), absent: true };
+        const verified = runnable.map(brief);
+        return { verified, notVerifiable: rest.map(brief), absent: true, ...withRepeatable(rest.length === 0) };
       }
-      await ctx.core.dryRun(runnable, run);
-      return { verified: runnable.map(brief), notVerifiable: rest.map(brief) };
+      const scripts = rest.length === 0 ? [...runnable, ...state.repeatable.pending.map(asScript)] : runnable;
+      await ctx.core.dryRun(scripts, run);
+      return { verified: runnable.map(brief), notVerifiable: rest.map(brief), ...withRepeatable(rest.length === 0) };
     });
   }
 

@@ -98,7 +98,9 @@ export function computeState(
     missing,
     future,
     outOfOrder: pending.filter((m) => m.version < currentVersion),
-    repeatable: repeatable ? repeatableState(repeatable, history.repeatable) : { pending: [], deleted: [] },
+    repeatable: repeatable
+      ? repeatableState(repeatable, history.repeatable, latest)
+      : { pending: [], deleted: [], future: [], recorded: [] },
   };
 }
 

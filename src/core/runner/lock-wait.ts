@@ -1,5 +1,6 @@
 import { computeState, type MigrationState } from '../plan/migration-plan.js';
 import { repeatableState, type RepeatableState } from '../plan/repeatable-plan.js';
+import { latestVersion } from './repeatable-steps.js';
 import type { RunnerContext } from './runner-context.js';
 import type { RunQueue } from './run-queue.js';
 
@@ -52,6 +53,6 @@ export async function readWaitingState(
   const files = ctx.files();
   return {
     state: computeState(files.up, { applied, failed: [], repeatable }),
-    repeatable: repeatableState(files.repeatable, repeatable),
+    repeatable: repeatableState(files.repeatable, repeatable, latestVersion(files.up)),
   };
 }

@@ -26,6 +26,11 @@ export function refuseNonIdempotent(files: readonly RepeatableFile[]): void {
   if (refused.length > 0) throw new NonIdempotentRepeatableError(refused);
 }
 
+/** The newest version of the folder: what a repeatable's record says of the release that applied it. */
+export function latestVersion(up: readonly Pick<MigrationFile, 'version'>[]): number {
+  return up.reduce((max, m) => Math.max(max, m.version), 0);
+}
+
 /** Applies `files` in order, the lock held; a failure stops the run (those before it stay applied). */
 export async function applyRepeatables(
   ctx: RunnerContext,
@@ -39,7 +44,7 @@ export async function applyRepeatables(
     ensureLeaseHeld(ctx.lock, { file: file.file });
     const started = performance.now();
     try {
-      const byAnother = await runRepeatable(ctx, file);
+      const byAnother = await runRepeatable(ctx, file, latestVersion(ctx.files().up));
       const durationMs = Math.round(performance.now() - started);
       ctx.events.emit('repeatableApplied', { name: file.name, file: file.file, durationMs, byAnother });
     } catch (error) {

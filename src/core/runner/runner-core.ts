@@ -135,6 +135,7 @@ export class RunnerCore {
             'down',
             run,
           );
+          await this.#forgetRepeatables(current);
           const results: MigrationResult[] = [];
           for (const step of steps) {
             try {
@@ -157,6 +158,18 @@ export class RunnerCore {
         [],
       );
     });
+  }
+
+  /**
+   * Before a rollback: the repeatable definitions' records are forgotten, so that the next run to
+   * the latest applies each again. What they defined stays, but a down script may remove it (a
+   * table with its events and fields); applying them again is safe (each runs twice to the same
+   * effect). Forgotten first: a rollback that then fails leaves them to be applied again, never
+   * recorded as applied while they are gone.
+   */
+  async #forgetRepeatables(state: MigrationState): Promise<void> {
+    const names = state.repeatable.recorded.map((r) => r.name);
+    if (names.length > 0) await this.#ctx.history.forgetRepeatables(names);
   }
 
   /** The failed and in-progress records of `state`, as read under the lock. */

@@ -3,6 +3,7 @@
  * repeatable file may not hold, and a file gone while its definitions stay in the database.
  */
 import { MigrationsError } from './errors.js';
+import { maskStatementSecrets } from './secrets.js';
 
 /** Where a repeatable definition failed, or holds a refused statement. */
 export interface RepeatableLocation {
@@ -27,7 +28,7 @@ function at(location: RepeatableLocation): string {
 
 function quoted(statement: string | undefined): string {
   if (!statement) return '';
-  const line = statement.replace(/\s+/g, ' ');
+  const line = maskStatementSecrets(statement).replace(/\s+/g, ' ');
   return `\n  statement: ${line.length > 120 ? `${line.slice(0, 117)}...` : line}`;
 }
 

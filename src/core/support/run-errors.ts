@@ -3,6 +3,7 @@
  * a stop request, and a run over many targets.
  */
 import { MigrationsError, type MigrationDirection } from './errors.js';
+import { maskStatementSecrets } from './secrets.js';
 
 /** Where a migration failed. */
 export interface MigrationFailureContext {
@@ -52,7 +53,10 @@ export class MigrationError extends MigrationsError {
         ? context.file
         : `${context.file}:${context.line}${context.column === undefined ? '' : `:${context.column}`}`;
     super(
-      `Migration ${context.version} (${context.name || 'unnamed'}, ${context.direction}) failed at ${where}: ` +
+      // Version 0 is no migration's: a repeatable definition checked with the run's scripts.
+      (context.version === 0
+        ? `Repeatable definition ${context.name} failed at ${where}: `
+        : `Migration ${context.version} (${context.name || 'unnamed'}, ${context.direction}) failed at ${where}: `) +
         `${context.reason}` +
         (context.statement ? `\n  statement: ${abbreviate(context.statement)}` : '') +
         `\n  ${hint ?? defaultHint(context.direction)}`,
@@ -76,7 +80,7 @@ function defaultHint(direction: MigrationDirection): string {
 }
 
 function abbreviate(statement: string): string {
-  const oneLine = statement.replace(/\s+/g, ' ').trim();
+  const oneLine = maskStatementSecrets(statement).replace(/\s+/g, ' ').trim();
   return oneLine.length > 200 ? `${oneLine.slice(0, 197)}...` : oneLine;
 }
 

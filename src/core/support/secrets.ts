@@ -148,3 +148,12 @@ function decode(value: string): string {
     return value;
   }
 }
+
+/**
+ * A statement as an error quotes it, with the string after `PASSWORD`, `PASSHASH`, `KEY` or
+ * `SECRET` (a user's password, an access method's key) masked: a refused `DEFINE USER … PASSWORD
+ * '…'` must not print the password.
+ */
+export function maskStatementSecrets(statement: string): string {
+  return statement.replace(/\b(PASSWORD|PASSHASH|KEY|SECRET)(\s+)(["'])(?:\\.|(?!\3)[^\\])*\3/gi, "$1$2'***'");
+}
