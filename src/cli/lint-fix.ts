@@ -4,10 +4,12 @@
  * must be a regular file (or a link to one); anything else is refused by name, never opened, and
  * before anything is written. A file without a rewrite is copied byte for byte.
  */
+import { statSync } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MigrationDiscoveryError, type DiscoveryProblem } from '../core/support/state-errors.js';
 import { discoverMigrations } from '../core/files/migration-files.js';
+import { REPEATABLE_FOLDER } from '../core/files/repeatable-files.js';
 import { decodeUtf8, displayPath, readRegularFile, regularEntries } from '../core/files/regular-files.js';
 import type { ShadowSource } from '../core/shadow/shadow.js';
 import { ShadowDatabase } from '../core/shadow/shadow-database.js';
@@ -38,9 +40,14 @@ export async function writeUpgradedCopy(
   out: CliOutput,
 ): Promise<FixedFile[]> {
   await checkTarget(directory, target);
-  const discovered = await discoverMigrations(directory);
-  const scripts = new Set([...discovered.up, ...discovered.down].map((m) => path.basename(m.path)));
+  // Every entry that cannot be copied is named first, then the folder is read as discovery reads it.
   const files = await readFolder(directory);
+  const discovered = await discoverMigrations(directory);
+  // The repeatable definitions are copied, and rewritten, as `repeatable/<name>` beside the versions.
+  const scripts = new Set([
+    ...[...discovered.up, ...discovered.down].map((m) => path.basename(m.path)),
+    ...discovered.repeatable.map((r) => path.join(REPEATABLE_FOLDER, path.basename(r.path))),
+  ]);
 
   const texts = new Map<string, string>();
   const fixed: FixedFile[] = [];
@@ -74,6 +81,7 @@ export async function writeUpgradedCopy(
   }
 
   await mkdir(target, { recursive: true });
+  if (discovered.repeatable.length > 0) await mkdir(path.join(target, REPEATABLE_FOLDER));
   for (const [name, bytes] of files) {
     // Rewritten as written (a BOM and CRLF line ends stay); every other file as the bytes read.
     const text = texts.get(name);
@@ -108,12 +116,18 @@ async function checkTarget(directory: string, target: string): Promise<void> {
 }
 
 /**
- * Every entry of the folder with its bytes, by name. Each must be a regular file (or a link to
- * one): every other entry is refused by name at once, and none is opened.
+ * Every entry of the folder with its bytes, by name (and those of `repeatable/`, as
+ * `repeatable/<name>`). Each must be a regular file (or a link to one): every other entry is
+ * refused by name at once, and none is opened.
  */
 async function readFolder(directory: string): Promise<[string, Buffer][]> {
-  const { names, problems } = await regularEntries(directory, () => true, NOT_COPIED_FIX);
+  const folder = path.join(directory, REPEATABLE_FOLDER);
+  const isFolder = statSync(folder, { throwIfNoEntry: false })?.isDirectory() === true;
+  const top = await regularEntries(directory, (name) => !isFolder || name !== REPEATABLE_FOLDER, NOT_COPIED_FIX);
+  const repeatable = isFolder ? await regularEntries(folder, () => true, NOT_COPIED_FIX) : { names: [], problems: [] };
+  const problems = [...top.problems, ...repeatable.problems];
   if (problems.length > 0) throw new MigrationDiscoveryError(directory, problems);
+  const names = [...top.names, ...repeatable.names.map((name) => path.join(REPEATABLE_FOLDER, name))];
   const files: [string, Buffer][] = [];
   const unreadable: DiscoveryProblem[] = [];
   for (const name of names) {

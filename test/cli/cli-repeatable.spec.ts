@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { cliProject, type CliProject } from './cli-harness.js';
 
@@ -66,5 +66,25 @@ describe('surreal-migrate: repeatable definitions', () => {
     expect((await project.run(['repair'])).code).toBe(0);
     expect((await project.run(['up', '--fail-on-deleted-repeatable'])).code).toBe(0);
     expect((await project.run(['status', '--json'])).json()).toMatchObject({ repeatable: { deleted: [] } });
+  });
+  it('lint --fix copies repeatable/ beside the versions, with the SurrealDB 3 rewrites', async () => {
+    const fix = await cliProject({ '0001_t.surql': 'DEFINE TABLE t SCHEMALESS;\n' });
+    try {
+      await mkdir(path.join(fix.migrations, 'repeatable'));
+      await fix.write(
+        'repeatable/fns.surql',
+        'DEFINE FUNCTION OVERWRITE fn::s($v: any) { RETURN type::is::string($v) };\n',
+      );
+      const run = await fix.run(['lint', '--fix', '--out', 'copy']);
+      expect(run.stdout).toMatch(
+        /fixed repeatable[/\\]fns\.surql:1:\d+: renamed-function type::is::string -> type::is_string/,
+      );
+      expect(await readFile(path.join(fix.root, 'copy', 'repeatable', 'fns.surql'), 'utf8')).toBe(
+        'DEFINE FUNCTION OVERWRITE fn::s($v: any) { RETURN type::is_string($v) };\n',
+      );
+      expect(await readFile(path.join(fix.root, 'copy', '0001_t.surql'), 'utf8')).toBe('DEFINE TABLE t SCHEMALESS;\n');
+    } finally {
+      await fix.dispose();
+    }
   });
 });
