@@ -51,6 +51,11 @@ export function awaitsOperator(record: Pick<FailedRecord, 'inProgress' | 'resume
   return !record.inProgress && record.resumeAfter === undefined;
 }
 
+/** The newest version of a folder's up scripts; 0 for none. */
+export function latestVersion(up: readonly Pick<MigrationFile, 'version'>[]): number {
+  return up.reduce((max, m) => Math.max(max, m.version), 0);
+}
+
 /**
  * Compares the folder with the history; the repeatable definitions too when `repeatable` (the
  * folder's) is given.
@@ -69,7 +74,7 @@ export function computeState(
   const unverified: AppliedRecord[] = [];
   const missing: AppliedRecord[] = [];
   const future: AppliedRecord[] = [];
-  const latest = up.reduce((max, m) => Math.max(max, m.version), 0);
+  const latest = latestVersion(up);
   for (const record of history.applied) {
     const file = files.get(record.version);
     if (!file) (record.version > latest ? future : missing).push(record);

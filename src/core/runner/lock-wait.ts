@@ -1,6 +1,5 @@
-import { computeState, type MigrationState } from '../plan/migration-plan.js';
+import { computeState, latestVersion, type MigrationState } from '../plan/migration-plan.js';
 import { repeatableState, type RepeatableState } from '../plan/repeatable-plan.js';
-import { latestVersion } from './repeatable-steps.js';
 import type { RunnerContext } from './runner-context.js';
 import type { RunQueue } from './run-queue.js';
 

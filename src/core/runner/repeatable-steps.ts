@@ -6,6 +6,7 @@
 import type { RepeatableFile } from '../files/repeatable-files.js';
 import type { MigrationFile } from '../files/migration-files.js';
 import { ensureLeaseHeld } from '../execution/lease-check.js';
+import { latestVersion } from '../plan/migration-plan.js';
 import { runRepeatable } from '../execution/repeatable-run.js';
 import { NonIdempotentRepeatableError } from '../support/repeatable-errors.js';
 import { repeatableRefusals } from '../surql/repeatable-policy.js';
@@ -26,11 +27,6 @@ export function refuseNonIdempotent(files: readonly RepeatableFile[]): void {
   if (refused.length > 0) throw new NonIdempotentRepeatableError(refused);
 }
 
-/** The newest version of the folder: what a repeatable's record says of the release that applied it. */
-export function latestVersion(up: readonly Pick<MigrationFile, 'version'>[]): number {
-  return up.reduce((max, m) => Math.max(max, m.version), 0);
-}
-
 /** Applies `files` in order, the lock held; a failure stops the run (those before it stay applied). */
 export async function applyRepeatables(
   ctx: RunnerContext,
@@ -44,6 +40,7 @@ export async function applyRepeatables(
     ensureLeaseHeld(ctx.lock, { file: file.file });
     const started = performance.now();
     try {
+      // The record says which release applied it: its folder's newest version.
       const byAnother = await runRepeatable(ctx, file, latestVersion(ctx.files().up));
       const durationMs = Math.round(performance.now() - started);
       ctx.events.emit('repeatableApplied', { name: file.name, file: file.file, durationMs, byAnother });
