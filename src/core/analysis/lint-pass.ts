@@ -94,7 +94,7 @@ export class LintPass {
       }
       this.#progress({ done: ups.length, total: ups.length });
       // The repeatable definitions, after every version, as a run applies them.
-      this.#problems.push(...(await lintRepeatables(this.#shadow)));
+      this.#problems.push(...(await lintRepeatables(this.#shadow, this.#before)));
       // Every file not known to parse is parsed on its own, so that every parse error is listed.
       for (const up of ups) await this.#unparsable(up, 'up');
       for (const down of this.#first.down) await this.#unparsable(down, 'down');

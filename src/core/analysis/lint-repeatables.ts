@@ -5,7 +5,7 @@
  * and leave the schema as the first time left it.
  */
 import type { RepeatableFile } from '../files/repeatable-files.js';
-import { compareSchemas, describeObject } from '../shadow/shadow.js';
+import { compareSchemas, describeObject, type DatabaseSchema } from '../shadow/shadow.js';
 import { refreshSchema } from '../shadow/schema-refresh.js';
 import type { ShadowDatabase } from '../shadow/shadow-database.js';
 import { serverMessage } from '../db/surreal-errors.js';
@@ -13,11 +13,17 @@ import type { RepeatableError } from '../support/repeatable-errors.js';
 import { keptDefinitions, repeatableRefusals } from '../surql/repeatable-policy.js';
 import type { LintProblem } from './lint-problems.js';
 
-/** The problems of `shadow`'s repeatable definitions; applies them to it (within its lock). */
-export async function lintRepeatables(shadow: ShadowDatabase): Promise<LintProblem[]> {
+/**
+ * The problems of `shadow`'s repeatable definitions; applies them to it (within its lock). `schema`
+ * is the shadow's schema before them: each step reads again only where the file reaches.
+ */
+export async function lintRepeatables(shadow: ShadowDatabase, schema: DatabaseSchema): Promise<LintProblem[]> {
   const files = shadow.repeatable;
   if (files.length === 0) return [];
   const problems: LintProblem[] = [];
+  const refresh = (before: DatabaseSchema, text: string) =>
+    refreshSchema(shadow.db, shadow.historyTable, before, [text]);
+  let current = schema;
   await shadow.hold(async () => {
     for (const file of files) {
       const refused = repeatableRefusals(file.text);
@@ -40,9 +46,9 @@ export async function lintRepeatables(shadow: ShadowDatabase): Promise<LintProbl
         problems.push({ ...problem(file, located(failed)), kind: 'execution' });
         continue;
       }
+      const before = (current = await refresh(current, file.text));
       // What the policy refuses would fail or write again: said once, above.
       if (refused.length > 0) continue;
-      const before = await shadow.schema();
       const again = await shadow.applyRepeatable(file, true);
       if (again) {
         problems.push(
@@ -50,7 +56,7 @@ export async function lintRepeatables(shadow: ShadowDatabase): Promise<LintProbl
         );
         continue;
       }
-      const after = await refreshSchema(shadow.db, shadow.historyTable, before, [file.text]);
+      const after = (current = await refresh(before, file.text));
       for (const change of compareSchemas(before, after)) {
         problems.push(
           problem(file, {
