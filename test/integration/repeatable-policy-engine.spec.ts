@@ -1,5 +1,5 @@
 import type { Surreal } from 'surrealdb';
-import { repeatableRefusals } from '../../src/core/surql/repeatable-policy.js';
+import { keptDefinitions, repeatableRefusals } from '../../src/core/surql/repeatable-policy.js';
 import { memClient } from '../support/engine.js';
 
 /**
@@ -66,5 +66,30 @@ describe('the repeatable policy against the engine', () => {
     expect(await twice('REMOVE FUNCTION IF EXISTS fn::gone')).toEqual([true, true]);
     expect(repeatableRefusals('REMOVE FUNCTION fn::gone2')).toHaveLength(1);
     expect(await twice('REMOVE FUNCTION fn::gone2')).toEqual([true, false]);
+  });
+  it('a changed DEFINE … IF NOT EXISTS keeps the first text: what lint warns of', async () => {
+    const version = (word: string) => `DEFINE FUNCTION IF NOT EXISTS fn::kept() { RETURN '${word}' }`;
+    expect(keptDefinitions(version('first'))).toHaveLength(1);
+    expect(keptDefinitions(version('first').replace('IF NOT EXISTS', 'OVERWRITE'))).toEqual([]);
+    await db.query(version('first'));
+    await db.query(version('second'));
+    const [kept] = await db.query<[string]>('RETURN fn::kept()');
+    expect(kept).toBe('first');
+  });
+
+  it('a write run as a value writes at each run, and is refused; an event’s THEN writes nothing when defined', async () => {
+    const value = 'LET $made = (CREATE person SET n = 1)';
+    expect(repeatableRefusals(value)).toHaveLength(1);
+    await db.query(value);
+    await db.query(value);
+    const [rows] = await db.query<[number]>('RETURN count(SELECT * FROM person)');
+    expect(rows).toBe(2);
+
+    await db.query('DEFINE TABLE IF NOT EXISTS log SCHEMALESS');
+    const event = 'DEFINE EVENT OVERWRITE logged ON person WHEN true THEN (CREATE log SET at = time::now())';
+    expect(repeatableRefusals(event)).toEqual([]);
+    expect(await twice(event)).toEqual([true, true]);
+    const [logs] = await db.query<[number]>('RETURN count(SELECT * FROM log)');
+    expect(logs).toBe(0);
   });
 });
